@@ -1,0 +1,190 @@
+//! Catalog V3 calls: products, options, variants.
+
+use std::collections::BTreeMap;
+
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::{Api, BigCommerceClient, Call, join};
+use crate::error::Error;
+use crate::model::{
+    BatchReport, Envelope, ItemFailure, NewOption, NewProduct, NewVariant, Product, ProductOption, ProductQuery,
+    ProductUpdate, Variant, VariantUpdate,
+};
+
+/// Most products one `PUT /catalog/products` accepts (more gives 413).
+pub const PRODUCT_BATCH_MAX: usize = 10;
+/// Most variants one `PUT /catalog/variants` accepts (more gives 413).
+pub const VARIANT_BATCH_MAX: usize = 50;
+/// SKUs or ids per `:in` filter, to keep URLs short.
+const FILTER_CHUNK: usize = 50;
+
+/// `207` body: applied items in `data`, refused ones keyed by id in `errors.errors`.
+#[derive(Deserialize)]
+struct MultiStatus<T> {
+    #[serde(default = "Vec::new")]
+    data: Vec<T>,
+    #[serde(default)]
+    errors: Option<MultiStatusErrors>,
+}
+
+#[derive(Deserialize, Default)]
+struct MultiStatusErrors {
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    errors: BTreeMap<String, serde_json::Value>,
+}
+
+impl BigCommerceClient {
+    /// Lists every product matching `query`, following pages.
+    pub async fn list_products(&self, query: &ProductQuery) -> Result<Vec<Product>, Error> {
+        // Big `:in` lists are split so URLs stay short; each chunk is paged on its own.
+        let mut out = Vec::new();
+        if query.skus.len() > FILTER_CHUNK || query.ids.len() > FILTER_CHUNK {
+            for skus in query.skus.chunks(FILTER_CHUNK) {
+                let q = ProductQuery { skus: skus.to_vec(), ids: Vec::new(), ..query.clone() };
+                out.extend(self.list_products_paged(&q).await?);
+            }
+            for ids in query.ids.chunks(FILTER_CHUNK) {
+                let q = ProductQuery { ids: ids.to_vec(), skus: Vec::new(), ..query.clone() };
+                out.extend(self.list_products_paged(&q).await?);
+            }
+            return Ok(out);
+        }
+        self.list_products_paged(query).await
+    }
+
+    async fn list_products_paged(&self, query: &ProductQuery) -> Result<Vec<Product>, Error> {
+        // With options included BigCommerce serves at most 10 products per page.
+        let limit = if query.include_options { 10 } else { 250 };
+        let mut include = Vec::new();
+        if query.include_variants {
+            include.push("variants");
+        }
+        if query.include_options {
+            include.push("options");
+        }
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let mut call = Call::new(Method::GET, Api::V3, "/catalog/products").query("page", page).query("limit", limit);
+            if let Some(sku) = &query.sku {
+                call = call.query("sku", sku);
+            }
+            if !query.skus.is_empty() {
+                call = call.query("sku:in", join(&query.skus));
+            }
+            if !query.ids.is_empty() {
+                call = call.query("id:in", join(&query.ids));
+            }
+            if let Some(min) = &query.date_modified_min {
+                call = call.query("date_modified:min", min);
+            }
+            if !include.is_empty() {
+                call = call.query("include", include.join(","));
+            }
+            let env: Envelope<Vec<Product>> = self.fetch(call).await?;
+            let done = env.data.is_empty() || env.meta.pagination.as_ref().is_none_or(|p| p.current_page >= p.total_pages);
+            out.extend(env.data);
+            if done {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    /// Creates one product (with inline variants that create its options).
+    pub async fn create_product(&self, product: &NewProduct) -> Result<Product, Error> {
+        let call = Call::new(Method::POST, Api::V3, "/catalog/products").json(product)?;
+        let env: Envelope<Product> = self.fetch(call).await?;
+        Ok(env.data)
+    }
+
+    /// Updates products in batches of [`PRODUCT_BATCH_MAX`], reporting per item.
+    /// A batch refused whole (409/422...) marks its items failed and the next batch still goes.
+    pub async fn update_products(&self, updates: &[ProductUpdate]) -> Result<BatchReport<Product>, Error> {
+        let mut report = BatchReport::default();
+        for chunk in updates.chunks(PRODUCT_BATCH_MAX) {
+            let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
+            let call = Call::new(Method::PUT, Api::V3, "/catalog/products").json(chunk)?;
+            self.batch(call, &ids, |p: &Product| p.id, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Creates a variant option (size, colour) on a product.
+    pub async fn create_option(&self, product_id: i64, option: &NewOption) -> Result<ProductOption, Error> {
+        let call = Call::new(Method::POST, Api::V3, format!("/catalog/products/{product_id}/options")).json(option)?;
+        let env: Envelope<ProductOption> = self.fetch(call).await?;
+        Ok(env.data)
+    }
+
+    /// Creates a variant on a product whose options exist.
+    pub async fn create_variant(&self, product_id: i64, variant: &NewVariant) -> Result<Variant, Error> {
+        let call = Call::new(Method::POST, Api::V3, format!("/catalog/products/{product_id}/variants")).json(variant)?;
+        let env: Envelope<Variant> = self.fetch(call).await?;
+        Ok(env.data)
+    }
+
+    /// Updates variants in batches of [`VARIANT_BATCH_MAX`], reporting per item.
+    pub async fn update_variants(&self, updates: &[VariantUpdate]) -> Result<BatchReport<Variant>, Error> {
+        let mut report = BatchReport::default();
+        for chunk in updates.chunks(VARIANT_BATCH_MAX) {
+            let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
+            let call = Call::new(Method::PUT, Api::V3, "/catalog/variants").json(chunk)?;
+            self.batch(call, &ids, |v: &Variant| v.id, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn batch<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        ids: &[i64],
+        id_of: impl Fn(&T) -> i64,
+        report: &mut BatchReport<T>,
+    ) -> Result<(), Error> {
+        let reply = match self.send(&call).await {
+            Ok(reply) => reply,
+            Err(e) if e.status().is_some_and(|s| (400..500).contains(&s) && s != 429) => {
+                let status = e.status().unwrap_or(400);
+                let reason = e.to_string();
+                report.failed.extend(ids.iter().map(|&id| ItemFailure { id, status, reason: reason.clone() }));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if reply.status != StatusCode::MULTI_STATUS {
+            let env: Envelope<Vec<T>> = reply.decode()?;
+            report.succeeded.extend(env.data);
+            return Ok(());
+        }
+        let multi: MultiStatus<T> = reply.decode()?;
+        let errors = multi.errors.unwrap_or_default();
+        let status = errors.status.unwrap_or(207);
+        let applied: Vec<i64> = multi.data.iter().map(&id_of).collect();
+        let mut failed: Vec<ItemFailure> = errors
+            .errors
+            .iter()
+            .filter_map(|(key, why)| {
+                let id = key.parse().ok()?;
+                let reason = why.as_str().map_or_else(|| why.to_string(), str::to_owned);
+                Some(ItemFailure { id, status, reason })
+            })
+            .collect();
+        // Items neither applied nor named: failed for the batch's stated reason.
+        let title = errors.title.unwrap_or_else(|| "not applied".to_owned());
+        for &id in ids {
+            if !applied.contains(&id) && !failed.iter().any(|f| f.id == id) {
+                failed.push(ItemFailure { id, status, reason: title.clone() });
+            }
+        }
+        report.succeeded.extend(multi.data);
+        report.failed.extend(failed);
+        Ok(())
+    }
+}

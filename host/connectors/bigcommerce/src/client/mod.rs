@@ -1,0 +1,302 @@
+//! reqwest client for the BigCommerce REST API: auth, self-pacing, 429 waits, retries of
+//! idempotent calls, typed errors and call counters. Resource calls live in the submodules.
+
+mod catalog;
+mod inventory;
+mod orders;
+pub(crate) mod pacing;
+mod refunds;
+mod webhooks;
+
+pub use catalog::{PRODUCT_BATCH_MAX, VARIANT_BATCH_MAX};
+pub use inventory::ADJUSTMENT_MAX_ITEMS;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::BigCommerceConfig;
+use crate::error::{Error, ErrorBody};
+use pacing::PaceState;
+
+/// Counters the host exports as metrics. Shared: clone the `Arc` from [`BigCommerceClient::stats`].
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    calls: AtomicU64,
+    throttled: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// A point-in-time copy of [`ClientStats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// HTTP requests sent (every attempt).
+    pub calls: u64,
+    /// 429 answers received.
+    pub throttled: u64,
+    /// Attempts repeated after a 429, a 5xx or a timeout.
+    pub retries: u64,
+}
+
+impl ClientStats {
+    /// Reads the counters.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            calls: self.calls.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Which API root a path is under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Api {
+    V2,
+    V3,
+}
+
+/// One logical call; may be sent several times.
+pub(crate) struct Call {
+    method: Method,
+    api: Api,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, api: Api, path: impl Into<String>) -> Self {
+        Self { method, api, path: path.into(), query: Vec::new(), body: None }
+    }
+
+    pub(crate) fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_owned(), value.to_string()));
+        self
+    }
+
+    pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Config(format!("cannot encode request body for {}: {e}", self.path)))?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// GET and PUT may be sent again after a 5xx or timeout; POST creates may not.
+    fn idempotent(&self) -> bool {
+        matches!(self.method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
+    }
+}
+
+/// A successful (2xx) answer.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+    method: String,
+    path: String,
+}
+
+impl Reply {
+    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// V2 lists answer 204 with no body when empty.
+    pub(crate) fn decode_list<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
+        if self.status == StatusCode::NO_CONTENT || self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Vec::new());
+        }
+        self.decode()
+    }
+}
+
+/// Client of one BigCommerce store. Cheap to clone; clones share pacing and counters.
+#[derive(Clone)]
+pub struct BigCommerceClient {
+    http: reqwest::Client,
+    config: Arc<BigCommerceConfig>,
+    stats: Arc<ClientStats>,
+    pace: Arc<Mutex<PaceState>>,
+}
+
+impl std::fmt::Debug for BigCommerceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token stays out of logs.
+        f.debug_struct("BigCommerceClient")
+            .field("base_url", &self.config.base_url)
+            .field("store_hash", &self.config.store_hash)
+            .finish()
+    }
+}
+
+impl BigCommerceClient {
+    /// Builds a client after validating the config.
+    pub fn new(config: BigCommerceConfig) -> Result<Self, Error> {
+        config.validate().map_err(Error::Config)?;
+        let mut headers = HeaderMap::new();
+        let token = HeaderValue::from_str(&config.access_token)
+            .map_err(|_| Error::Config("bigcommerce.access_token has characters not allowed in a header".into()))?;
+        headers.insert("X-Auth-Token", token);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(Duration::from_millis(config.timeout_ms))
+            .user_agent(concat!("selvedge-bigcommerce/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            config: Arc::new(config),
+            stats: Arc::default(),
+            pace: Arc::default(),
+        })
+    }
+
+    /// Shared call counters (calls, 429s, retries).
+    pub fn stats(&self) -> Arc<ClientStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// The config in use.
+    pub fn config(&self) -> &BigCommerceConfig {
+        &self.config
+    }
+
+    fn url(&self, call: &Call) -> String {
+        let root = match call.api {
+            Api::V2 => self.config.v2_root(),
+            Api::V3 => self.config.v3_root(),
+        };
+        format!("{root}{}", call.path)
+    }
+
+    async fn pace(&self) {
+        let rl = self.config.rate_limit;
+        loop {
+            let wait = match self.pace.lock() {
+                Ok(mut p) => p.acquire(i64::from(rl.reserve), Duration::from_millis(rl.reset_margin_ms)),
+                Err(_) => None,
+            };
+            match wait {
+                Some(w) => {
+                    tracing::debug!(wait_ms = w.as_millis() as u64, "bigcommerce: window used up, pacing");
+                    tokio::time::sleep(w).await;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// Sends a call, handling pacing, 429 waits and retries; returns 2xx replies only.
+    pub(crate) async fn send(&self, call: &Call) -> Result<Reply, Error> {
+        let method = call.method.to_string();
+        let path = call.path.clone();
+        let url = self.url(call);
+        let mut backoff = self.config.retry.backoff().build();
+        let mut attempts: u32 = 0;
+        let mut throttled: u32 = 0;
+        loop {
+            self.pace().await;
+            attempts += 1;
+            self.stats.calls.fetch_add(1, Ordering::Relaxed);
+            let mut req = self.http.request(call.method.clone(), &url).query(&call.query);
+            if let Some(body) = &call.body {
+                req = req.header(CONTENT_TYPE, "application/json").body(body.clone());
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    match resp.bytes().await {
+                        Ok(bytes) => Ok((status, headers, bytes.to_vec())),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let (status, headers, body) = match outcome {
+                Ok(parts) => parts,
+                Err(source) => {
+                    let transient = source.is_timeout() || source.is_connect() || source.is_request();
+                    if transient && call.idempotent() {
+                        if let Some(delay) = backoff.next() {
+                            tracing::warn!(%method, %path, error = %source, "bigcommerce: transport error, retrying");
+                            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                    }
+                    return Err(Error::Transport { method, path, attempts, source });
+                }
+            };
+            if let Ok(mut p) = self.pace.lock() {
+                p.observe(&headers);
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                throttled += 1;
+                let wait = pacing::throttle_wait(&headers) + Duration::from_millis(self.config.rate_limit.reset_margin_ms);
+                if throttled >= self.config.rate_limit.max_throttled_attempts
+                    || wait > Duration::from_millis(self.config.rate_limit.max_wait_ms)
+                {
+                    return Err(Error::RateLimited { method, path, attempts });
+                }
+                if let Ok(mut p) = self.pace.lock() {
+                    p.block_for(wait);
+                }
+                tracing::info!(%method, %path, wait_ms = wait.as_millis() as u64, "bigcommerce: 429, waiting for the window");
+                self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                // The request was not processed, so any method may be sent again.
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status.is_server_error() && call.idempotent() {
+                if let Some(delay) = backoff.next() {
+                    tracing::warn!(%method, %path, status = status.as_u16(), "bigcommerce: server error, retrying");
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            if status.is_success() {
+                return Ok(Reply { status, body, method, path });
+            }
+            return Err(map_error(status, &body, method, path, attempts));
+        }
+    }
+
+    /// Sends and decodes a JSON answer.
+    pub(crate) async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        self.send(&call).await?.decode()
+    }
+}
+
+fn map_error(status: StatusCode, body: &[u8], method: String, path: String, attempts: u32) -> Error {
+    let parsed = ErrorBody::parse(&String::from_utf8_lossy(body));
+    let message = parsed.message;
+    let code = status.as_u16();
+    match code {
+        401 | 403 => Error::Unauthorized { method, path, status: code, message },
+        404 => Error::NotFound { method, path, message },
+        409 => Error::Conflict { method, path, message, fields: parsed.fields },
+        413 => Error::TooLarge { method, path, message },
+        400 | 422 => Error::Validation { method, path, status: code, message, fields: parsed.fields },
+        500..=599 => Error::Server { method, path, status: code, attempts, message },
+        _ => Error::Status { method, path, status: code, message },
+    }
+}
+
+/// Joins ids for an `:in` filter.
+pub(crate) fn join<T: ToString>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}

@@ -1,0 +1,102 @@
+//! Self-pacing from BigCommerce's rate-limit headers.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+
+/// `X-Rate-Limit-Requests-Left` (header lookups are case-insensitive).
+pub const REQUESTS_LEFT: &str = "x-rate-limit-requests-left";
+/// `X-Rate-Limit-Time-Reset-Ms`.
+pub const TIME_RESET_MS: &str = "x-rate-limit-time-reset-ms";
+/// `X-Rate-Limit-Time-Window-Ms`.
+pub const TIME_WINDOW_MS: &str = "x-rate-limit-time-window-ms";
+/// `X-Rate-Limit-Requests-Quota`.
+pub const REQUESTS_QUOTA: &str = "x-rate-limit-requests-quota";
+/// `X-Retry-After` (seconds).
+pub const RETRY_AFTER: &str = "x-retry-after";
+
+fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// What the last responses said about the current window, shared by every call of a client.
+#[derive(Debug, Default)]
+pub(crate) struct PaceState {
+    left: Option<i64>,
+    reset_at: Option<Instant>,
+}
+
+impl PaceState {
+    /// Takes a slot of the window, or says how long to wait for the next window.
+    pub(crate) fn acquire(&mut self, reserve: i64, margin: Duration) -> Option<Duration> {
+        let now = Instant::now();
+        match (self.left, self.reset_at) {
+            (_, Some(reset_at)) if now >= reset_at => {
+                // A new window: unknown until the next response tells.
+                self.left = None;
+                self.reset_at = None;
+                None
+            }
+            (Some(left), Some(reset_at)) if left <= reserve => Some(reset_at - now + margin),
+            (Some(left), _) => {
+                self.left = Some(left - 1);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Records the headers of a response.
+    pub(crate) fn observe(&mut self, headers: &HeaderMap) {
+        let now = Instant::now();
+        if let Some(left) = header_i64(headers, REQUESTS_LEFT) {
+            self.left = Some(left);
+        }
+        if let Some(reset) = header_i64(headers, TIME_RESET_MS) {
+            self.reset_at = Some(now + Duration::from_millis(reset.max(0).unsigned_abs()));
+        }
+    }
+
+    /// After a 429: nothing more until `wait` has passed.
+    pub(crate) fn block_for(&mut self, wait: Duration) {
+        self.left = Some(0);
+        self.reset_at = Some(Instant::now() + wait);
+    }
+}
+
+/// How long a 429 asks us to wait: the longer of the reset and `X-Retry-After`.
+pub(crate) fn throttle_wait(headers: &HeaderMap) -> Duration {
+    let reset_ms = header_i64(headers, TIME_RESET_MS).unwrap_or(0).max(0).unsigned_abs();
+    let retry_ms = header_i64(headers, RETRY_AFTER).unwrap_or(0).max(0).unsigned_abs().saturating_mul(1000);
+    let ms = reset_ms.max(retry_ms);
+    // Neither header: never hammer, wait a second.
+    Duration::from_millis(if ms == 0 { 1000 } else { ms })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn throttle_wait_takes_the_longer_of_reset_and_retry_after() {
+        let mut h = HeaderMap::new();
+        h.insert("X-Rate-Limit-Time-Reset-Ms", HeaderValue::from_static("1500"));
+        h.insert("x-retry-after", HeaderValue::from_static("3"));
+        assert_eq!(throttle_wait(&h), Duration::from_millis(3000));
+        h.insert("x-retry-after", HeaderValue::from_static("1"));
+        assert_eq!(throttle_wait(&h), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn exhausted_window_waits_until_reset() {
+        let mut p = PaceState::default();
+        let mut h = HeaderMap::new();
+        h.insert("x-rate-limit-requests-left", HeaderValue::from_static("1"));
+        h.insert("x-rate-limit-time-reset-ms", HeaderValue::from_static("10000"));
+        p.observe(&h);
+        assert_eq!(p.acquire(0, Duration::ZERO), None);
+        let wait = p.acquire(0, Duration::ZERO);
+        assert!(wait.is_some_and(|w| w > Duration::from_millis(9000)));
+    }
+}

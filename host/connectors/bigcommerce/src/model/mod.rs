@@ -1,0 +1,84 @@
+//! Wire types of the BigCommerce REST API, limited to the fields the sync flows use.
+//!
+//! Reading ignores unknown fields (the real API sends many more); writing skips unset options
+//! so a batch update touches only what the caller set.
+
+pub mod catalog;
+pub mod inventory;
+pub mod money;
+pub mod orders;
+pub mod refunds;
+pub mod webhooks;
+
+pub use catalog::*;
+pub use inventory::*;
+pub use money::{Money, MoneyError};
+pub use orders::*;
+pub use refunds::*;
+pub use webhooks::*;
+
+use serde::{Deserialize, Serialize};
+
+/// V3 collection paging (`meta.pagination`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Pagination {
+    /// Items in the whole result set.
+    #[serde(default)]
+    pub total: i64,
+    /// Items on this page.
+    #[serde(default)]
+    pub count: i64,
+    /// Page size.
+    #[serde(default)]
+    pub per_page: i64,
+    /// This page, from 1.
+    #[serde(default)]
+    pub current_page: i64,
+    /// Number of pages.
+    #[serde(default)]
+    pub total_pages: i64,
+}
+
+/// V3 `meta` object.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    /// Present on collections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<Pagination>,
+}
+
+/// V3 `{data, meta}` envelope.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Envelope<T> {
+    /// The resource or the page of resources.
+    pub data: T,
+    /// Paging and other metadata.
+    #[serde(default)]
+    pub meta: Meta,
+}
+
+/// Per-item result of a batch call: which ids were applied and which were refused and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchReport<T> {
+    /// Items BigCommerce applied, as it returned them.
+    pub succeeded: Vec<T>,
+    /// Items it refused.
+    pub failed: Vec<ItemFailure>,
+}
+
+impl<T> Default for BatchReport<T> {
+    fn default() -> Self {
+        Self { succeeded: Vec::new(), failed: Vec::new() }
+    }
+}
+
+/// One refused item of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFailure {
+    /// The id the caller sent.
+    pub id: i64,
+    /// HTTP status that refused it (the batch status for a whole-batch refusal).
+    pub status: u16,
+    /// BigCommerce's reason.
+    pub reason: String,
+}

@@ -1,0 +1,1 @@
+//! bluecherry connector (being built).

@@ -1,0 +1,11 @@
+//! Shared building blocks for the Blue Cherry, BigCommerce and Sparklayer connectors.
+//!
+//! Every connector has the same shape: `config.rs` (typed, strict), `client.rs` (reqwest),
+//! `model.rs` (wire types), `sandbox/` (an axum server that behaves like the real system)
+//! and tests against that sandbox. This crate holds what they share.
+
+pub mod retry;
+pub mod sandbox;
+
+pub use retry::RetryPolicy;
+pub use sandbox::SandboxServer;

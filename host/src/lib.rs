@@ -1,0 +1,1 @@
+//! Selvedge host library.

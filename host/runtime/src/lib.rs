@@ -1,1 +1,31 @@
-//! Plugin runtime.
+//! Selvedge plugin runtime: client rules as sandboxed WebAssembly components.
+//!
+//! - [`Runtime`]: one wasmtime engine (pooling allocator, epoch deadlines, optional fuel),
+//!   compiled components cached on disk by content hash and engine.
+//! - [`PluginVersion`]: one compiled, type-checked plugin (pre-instantiated); every call
+//!   gets a fresh instance under per-call limits ([`PluginLimits`]).
+//! - [`PluginRegistry`]: many clients, each with its plugin; checked hot-swap, rollback,
+//!   version history. Every call result carries the version that produced it.
+//! - [`fixtures`]: data-driven cases (input JSON -> expected JSON) used by
+//!   `selvedge plugin test` and as the gate before a swap.
+
+pub mod bindings;
+mod cache;
+mod invoke;
+pub mod calls;
+pub mod context;
+pub mod error;
+pub mod fixtures;
+pub mod limits;
+pub mod registry;
+mod runtime;
+mod state;
+pub mod watch;
+
+pub use bindings::rules;
+pub use calls::{CallReport, Called, TraceLine};
+pub use context::ClientContext;
+pub use error::{PluginError, PluginErrorKind};
+pub use limits::PluginLimits;
+pub use registry::{ClientPlugin, PluginRegistry, SwapError, SwapReport, VersionInfo};
+pub use runtime::{PluginVersion, Runtime, RuntimeOptions};

@@ -1,1 +1,155 @@
-pub fn x(){}
+//! Durable state of the Selvedge host.
+//!
+//! The contract is a set of small object-safe traits, one per entity (SKU bindings, pushed
+//! stock, job queue, order and refund ledgers, cursors, exceptions, decision audit, sync runs,
+//! plugin versions). [`Store`] bundles them so the host can pass one `Arc<dyn Store>` around,
+//! while a flow that needs only the queue can take an `Arc<dyn JobQueue>` (trait upcasting).
+//!
+//! Methods return [`StoreFuture`], a boxed `Send` future: `async fn` in traits is not
+//! dyn-compatible, and one allocation per database round trip is negligible. Nothing in the
+//! contract assumes SQLite: keys are strings, timestamps are [`OffsetDateTime`] (stored with
+//! millisecond precision), JSON is [`serde_json::Value`]; a PostgreSQL backend can implement
+//! the same traits. [`SqliteStore`] is the first backend.
+//!
+//! Every record is scoped by `client`: several clients share one host.
+
+#![warn(missing_docs)]
+
+mod error;
+mod timestamp;
+
+pub mod catalog;
+pub mod cursors;
+pub mod decisions;
+pub mod exceptions;
+pub mod jobs;
+pub mod orders;
+pub mod plugins;
+pub mod refunds;
+pub mod runs;
+pub mod sqlite;
+pub mod stock;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use catalog::{Bindings, SkuBinding};
+pub use cursors::Cursors;
+pub use decisions::{Decision, DecisionAudit, DecisionRecord};
+pub use error::StoreError;
+pub use exceptions::{
+    ExceptionCount, ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState,
+    Exceptions, NewException, Raised,
+};
+pub use jobs::{Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob};
+pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState};
+pub use plugins::{PluginVersionRecord, PluginVersions};
+pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};
+pub use runs::{Measurements, RunStatus, SyncRun, SyncRuns};
+pub use sqlite::SqliteStore;
+pub use stock::{PushedStock, PushedStockStore};
+pub use time::OffsetDateTime;
+
+/// Result of every store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The future every store method returns: boxed so the traits stay usable as `dyn`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
+
+/// All durable state of the host, as one object: `Arc<dyn Store>`.
+pub trait Store:
+    Bindings
+    + PushedStockStore
+    + JobQueue
+    + OrderLedger
+    + RefundLedger
+    + Cursors
+    + Exceptions
+    + DecisionAudit
+    + SyncRuns
+    + PluginVersions
+    + Send
+    + Sync
+{
+}
+
+impl<T> Store for T where
+    T: Bindings
+        + PushedStockStore
+        + JobQueue
+        + OrderLedger
+        + RefundLedger
+        + Cursors
+        + Exceptions
+        + DecisionAudit
+        + SyncRuns
+        + PluginVersions
+        + Send
+        + Sync
+{
+}
+
+/// A page of a listing: `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Maximum number of rows returned.
+    pub limit: u32,
+    /// Rows skipped from the start of the ordering.
+    pub offset: u32,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            limit: 100,
+            offset: 0,
+        }
+    }
+}
+
+/// One recorded state change of a ledger record (order or refund).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition<S> {
+    /// State before the change; `None` for the first record.
+    pub from: Option<S>,
+    /// State after the change.
+    pub to: S,
+    /// Why, e.g. the error that sent an order to `exception`.
+    pub note: Option<String>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Declares a string-backed state enum with `as_str` and a fallible parse for values read back.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// The stored (and serialized) name of this value.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// Parses a stored name; an unknown name means the data is not ours or is corrupt.
+            pub fn parse(text: &str) -> Result<Self, crate::StoreError> {
+                match text {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(crate::StoreError::Corrupt(format!(
+                        "unknown {} `{other}`", stringify!($name)
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use text_enum;

@@ -62,7 +62,11 @@ fn default_timeout_ms() -> u64 {
 
 impl BigCommerceConfig {
     /// A config with defaults for everything but the store and token.
-    pub fn new(base_url: impl Into<String>, store_hash: impl Into<String>, access_token: impl Into<String>) -> Self {
+    pub fn new(
+        base_url: impl Into<String>,
+        store_hash: impl Into<String>,
+        access_token: impl Into<String>,
+    ) -> Self {
         Self {
             base_url: base_url.into(),
             store_hash: store_hash.into(),
@@ -76,7 +80,9 @@ impl BigCommerceConfig {
     /// Checks values serde cannot: names the key and the fix.
     pub fn validate(&self) -> Result<(), String> {
         if self.store_hash.trim().is_empty() {
-            return Err("bigcommerce.store_hash is empty: set the store hash from the API account".into());
+            return Err(
+                "bigcommerce.store_hash is empty: set the store hash from the API account".into(),
+            );
         }
         if self.access_token.trim().is_empty() {
             return Err("bigcommerce.access_token is empty: set the API account token".into());
@@ -95,11 +101,19 @@ impl BigCommerceConfig {
 
     /// `{base}/stores/{hash}/v3`.
     pub fn v3_root(&self) -> String {
-        format!("{}/stores/{}/v3", self.base_url.trim_end_matches('/'), self.store_hash)
+        format!(
+            "{}/stores/{}/v3",
+            self.base_url.trim_end_matches('/'),
+            self.store_hash
+        )
     }
 
     /// `{base}/stores/{hash}/v2`.
     pub fn v2_root(&self) -> String {
-        format!("{}/stores/{}/v2", self.base_url.trim_end_matches('/'), self.store_hash)
+        format!(
+            "{}/stores/{}/v2",
+            self.base_url.trim_end_matches('/'),
+            self.store_hash
+        )
     }
 }

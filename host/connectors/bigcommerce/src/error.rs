@@ -151,7 +151,10 @@ impl Error {
 
     /// Worth retrying later (throttling, server or network trouble).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::RateLimited { .. } | Error::Server { .. } | Error::Transport { .. })
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::Server { .. } | Error::Transport { .. }
+        )
     }
 }
 
@@ -167,7 +170,10 @@ impl ErrorBody {
     /// `{data: [{status, type, errors}]}` forms; falls back to the raw text.
     pub(crate) fn parse(body: &str) -> Self {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
-            return Self { message: body.chars().take(300).collect(), fields: BTreeMap::new() };
+            return Self {
+                message: body.chars().take(300).collect(),
+                fields: BTreeMap::new(),
+            };
         };
         let mut out = Self::default();
         let mut messages = Vec::new();
@@ -188,7 +194,9 @@ impl ErrorBody {
         match &value {
             serde_json::Value::Array(items) => items.iter().for_each(|i| take_object(i, &mut out)),
             serde_json::Value::Object(map) => match map.get("data").and_then(|d| d.as_array()) {
-                Some(items) if !map.contains_key("title") => items.iter().for_each(|i| take_object(i, &mut out)),
+                Some(items) if !map.contains_key("title") => {
+                    items.iter().for_each(|i| take_object(i, &mut out))
+                }
                 _ => take_object(&value, &mut out),
             },
             _ => {}
@@ -204,13 +212,22 @@ mod tests {
 
     #[test]
     fn all_error_dialects_are_read() {
-        let v2 = ErrorBody::parse(r#"[{"status":404,"message":"The requested resource was not found."}]"#);
+        let v2 = ErrorBody::parse(
+            r#"[{"status":404,"message":"The requested resource was not found."}]"#,
+        );
         assert_eq!(v2.message, "The requested resource was not found.");
-        let v3 = ErrorBody::parse(r#"{"status":422,"title":"Invalid","type":"x","errors":{"price":"required"}}"#);
+        let v3 = ErrorBody::parse(
+            r#"{"status":422,"title":"Invalid","type":"x","errors":{"price":"required"}}"#,
+        );
         assert_eq!(v3.message, "Invalid");
         assert_eq!(v3.fields.get("price").map(String::as_str), Some("required"));
-        let refunds = ErrorBody::parse(r#"{"data":[{"status":422,"type":"x","errors":{"items":"too many"}}]}"#);
-        assert_eq!(refunds.fields.get("items").map(String::as_str), Some("too many"));
+        let refunds = ErrorBody::parse(
+            r#"{"data":[{"status":422,"type":"x","errors":{"items":"too many"}}]}"#,
+        );
+        assert_eq!(
+            refunds.fields.get("items").map(String::as_str),
+            Some("too many")
+        );
         assert_eq!(ErrorBody::parse("gateway down").message, "gateway down");
     }
 }

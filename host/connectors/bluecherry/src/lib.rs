@@ -1,1 +1,24 @@
-//! bluecherry connector (being built).
+//! Blue Cherry (CGS apparel ERP) connector: the modelled JSON gateway behind one adapter
+//! trait ([`ErpGateway`]), its HTTP client, the CSV batch-export route, and a sandbox server
+//! that behaves like the ERP (batch cycles, validation, faults).
+//!
+//! The gateway contract is an assumption: Blue Cherry publishes no API. It is documented in
+//! `docs/bluecherry-gateway.md`; a client's real gateway gets its own [`ErpGateway`] impl.
+
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod config;
+pub mod csv_drop;
+pub mod error;
+pub mod gateway;
+pub mod model;
+pub mod money;
+pub mod sandbox;
+
+pub use client::BlueCherryClient;
+pub use config::{BlueCherryConfig, Completion, CsvDropConfig};
+pub use csv_drop::{CsvDrop, DropContent, DropFile, Pickup};
+pub use error::{BlueCherryError, CsvDropError, CsvRowError};
+pub use gateway::{ErpGateway, GatewayFuture};
+pub use sandbox::{Sandbox, SandboxConfig};

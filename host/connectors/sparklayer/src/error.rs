@@ -11,13 +11,16 @@ pub enum Error {
     /// The config cannot work (see [`ConfigError`]).
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The HTTP client could not be set up (TLS backend).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
     /// The token endpoint refused the credentials or Site-Id.
     #[error("sparklayer refused the API credentials ({status}): {problem}")]
     Credentials {
         /// HTTP status of the token response.
         status: u16,
         /// The problem body (synthesised when the response had none).
-        problem: Problem,
+        problem: Box<Problem>,
     },
     /// A call still got 401 after fetching a fresh token once.
     #[error("sparklayer {method} {path} answered 401 again with a fresh token: {problem}")]
@@ -27,7 +30,7 @@ pub enum Error {
         /// Path and query of the call.
         path: String,
         /// The problem body of the second 401.
-        problem: Problem,
+        problem: Box<Problem>,
     },
     /// A non-success answer: a 4xx we must not retry, or a 5xx/409/429 once retries ran out.
     #[error("sparklayer {method} {path} failed after {attempts} attempt(s): {problem}")]
@@ -39,7 +42,7 @@ pub enum Error {
         /// HTTP status.
         status: u16,
         /// The problem body (synthesised when the response had none).
-        problem: Problem,
+        problem: Box<Problem>,
         /// Attempts made, the first included.
         attempts: u32,
         /// `Retry-After` of a 429, so a scheduler can defer the job by that much.
@@ -90,7 +93,7 @@ impl Error {
         match self {
             Error::Credentials { problem, .. }
             | Error::Unauthorized { problem, .. }
-            | Error::Api { problem, .. } => Some(problem),
+            | Error::Api { problem, .. } => Some(problem.as_ref()),
             _ => None,
         }
     }

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use super::{Api, BigCommerceClient, Call, join};
 use crate::error::Error;
 use crate::model::{
-    BatchReport, Envelope, ItemFailure, NewOption, NewProduct, NewVariant, Product, ProductOption, ProductQuery,
-    ProductUpdate, Variant, VariantUpdate,
+    BatchReport, Envelope, ItemFailure, NewOption, NewProduct, NewVariant, Product, ProductOption,
+    ProductQuery, ProductUpdate, Variant, VariantUpdate,
 };
 
 /// Most products one `PUT /catalog/products` accepts (more gives 413).
@@ -46,11 +46,19 @@ impl BigCommerceClient {
         let mut out = Vec::new();
         if query.skus.len() > FILTER_CHUNK || query.ids.len() > FILTER_CHUNK {
             for skus in query.skus.chunks(FILTER_CHUNK) {
-                let q = ProductQuery { skus: skus.to_vec(), ids: Vec::new(), ..query.clone() };
+                let q = ProductQuery {
+                    skus: skus.to_vec(),
+                    ids: Vec::new(),
+                    ..query.clone()
+                };
                 out.extend(self.list_products_paged(&q).await?);
             }
             for ids in query.ids.chunks(FILTER_CHUNK) {
-                let q = ProductQuery { ids: ids.to_vec(), skus: Vec::new(), ..query.clone() };
+                let q = ProductQuery {
+                    ids: ids.to_vec(),
+                    skus: Vec::new(),
+                    ..query.clone()
+                };
                 out.extend(self.list_products_paged(&q).await?);
             }
             return Ok(out);
@@ -71,7 +79,9 @@ impl BigCommerceClient {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let mut call = Call::new(Method::GET, Api::V3, "/catalog/products").query("page", page).query("limit", limit);
+            let mut call = Call::new(Method::GET, Api::V3, "/catalog/products")
+                .query("page", page)
+                .query("limit", limit);
             if let Some(sku) = &query.sku {
                 call = call.query("sku", sku);
             }
@@ -88,7 +98,12 @@ impl BigCommerceClient {
                 call = call.query("include", include.join(","));
             }
             let env: Envelope<Vec<Product>> = self.fetch(call).await?;
-            let done = env.data.is_empty() || env.meta.pagination.as_ref().is_none_or(|p| p.current_page >= p.total_pages);
+            let done = env.data.is_empty()
+                || env
+                    .meta
+                    .pagination
+                    .as_ref()
+                    .is_none_or(|p| p.current_page >= p.total_pages);
             out.extend(env.data);
             if done {
                 return Ok(out);
@@ -106,37 +121,63 @@ impl BigCommerceClient {
 
     /// Updates products in batches of [`PRODUCT_BATCH_MAX`], reporting per item.
     /// A batch refused whole (409/422...) marks its items failed and the next batch still goes.
-    pub async fn update_products(&self, updates: &[ProductUpdate]) -> Result<BatchReport<Product>, Error> {
+    pub async fn update_products(
+        &self,
+        updates: &[ProductUpdate],
+    ) -> Result<BatchReport<Product>, Error> {
         let mut report = BatchReport::default();
         for chunk in updates.chunks(PRODUCT_BATCH_MAX) {
             let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
             let call = Call::new(Method::PUT, Api::V3, "/catalog/products").json(chunk)?;
-            self.batch(call, &ids, |p: &Product| p.id, &mut report).await?;
+            self.batch(call, &ids, |p: &Product| p.id, &mut report)
+                .await?;
         }
         Ok(report)
     }
 
     /// Creates a variant option (size, colour) on a product.
-    pub async fn create_option(&self, product_id: i64, option: &NewOption) -> Result<ProductOption, Error> {
-        let call = Call::new(Method::POST, Api::V3, format!("/catalog/products/{product_id}/options")).json(option)?;
+    pub async fn create_option(
+        &self,
+        product_id: i64,
+        option: &NewOption,
+    ) -> Result<ProductOption, Error> {
+        let call = Call::new(
+            Method::POST,
+            Api::V3,
+            format!("/catalog/products/{product_id}/options"),
+        )
+        .json(option)?;
         let env: Envelope<ProductOption> = self.fetch(call).await?;
         Ok(env.data)
     }
 
     /// Creates a variant on a product whose options exist.
-    pub async fn create_variant(&self, product_id: i64, variant: &NewVariant) -> Result<Variant, Error> {
-        let call = Call::new(Method::POST, Api::V3, format!("/catalog/products/{product_id}/variants")).json(variant)?;
+    pub async fn create_variant(
+        &self,
+        product_id: i64,
+        variant: &NewVariant,
+    ) -> Result<Variant, Error> {
+        let call = Call::new(
+            Method::POST,
+            Api::V3,
+            format!("/catalog/products/{product_id}/variants"),
+        )
+        .json(variant)?;
         let env: Envelope<Variant> = self.fetch(call).await?;
         Ok(env.data)
     }
 
     /// Updates variants in batches of [`VARIANT_BATCH_MAX`], reporting per item.
-    pub async fn update_variants(&self, updates: &[VariantUpdate]) -> Result<BatchReport<Variant>, Error> {
+    pub async fn update_variants(
+        &self,
+        updates: &[VariantUpdate],
+    ) -> Result<BatchReport<Variant>, Error> {
         let mut report = BatchReport::default();
         for chunk in updates.chunks(VARIANT_BATCH_MAX) {
             let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
             let call = Call::new(Method::PUT, Api::V3, "/catalog/variants").json(chunk)?;
-            self.batch(call, &ids, |v: &Variant| v.id, &mut report).await?;
+            self.batch(call, &ids, |v: &Variant| v.id, &mut report)
+                .await?;
         }
         Ok(report)
     }
@@ -150,10 +191,17 @@ impl BigCommerceClient {
     ) -> Result<(), Error> {
         let reply = match self.send(&call).await {
             Ok(reply) => reply,
-            Err(e) if e.status().is_some_and(|s| (400..500).contains(&s) && s != 429) => {
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| (400..500).contains(&s) && s != 429) =>
+            {
                 let status = e.status().unwrap_or(400);
                 let reason = e.to_string();
-                report.failed.extend(ids.iter().map(|&id| ItemFailure { id, status, reason: reason.clone() }));
+                report.failed.extend(ids.iter().map(|&id| ItemFailure {
+                    id,
+                    status,
+                    reason: reason.clone(),
+                }));
                 return Ok(());
             }
             Err(e) => return Err(e),
@@ -180,7 +228,11 @@ impl BigCommerceClient {
         let title = errors.title.unwrap_or_else(|| "not applied".to_owned());
         for &id in ids {
             if !applied.contains(&id) && !failed.iter().any(|f| f.id == id) {
-                failed.push(ItemFailure { id, status, reason: title.clone() });
+                failed.push(ItemFailure {
+                    id,
+                    status,
+                    reason: title.clone(),
+                });
             }
         }
         report.succeeded.extend(multi.data);

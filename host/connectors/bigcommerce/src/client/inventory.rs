@@ -7,8 +7,8 @@ use reqwest::Method;
 use super::{Api, BigCommerceClient, Call, join};
 use crate::error::Error;
 use crate::model::{
-    AbsoluteAdjustment, AdjustmentRequest, Envelope, InventoryItem, InventoryQuery, Location, NewLocation,
-    TransactionId,
+    AbsoluteAdjustment, AdjustmentRequest, Envelope, InventoryItem, InventoryQuery, Location,
+    NewLocation, TransactionId,
 };
 
 /// Most items (items x locations) one adjustment request may carry.
@@ -25,13 +25,20 @@ impl BigCommerceClient {
     ) -> Result<Vec<String>, Error> {
         let mut by_location: BTreeMap<i64, Vec<AbsoluteAdjustment>> = BTreeMap::new();
         for item in items {
-            by_location.entry(item.location_id).or_default().push(item.clone());
+            by_location
+                .entry(item.location_id)
+                .or_default()
+                .push(item.clone());
         }
         let mut transactions = Vec::new();
         for group in by_location.values() {
             for chunk in group.chunks(ADJUSTMENT_MAX_ITEMS) {
-                let body = AdjustmentRequest { reason: reason.map(str::to_owned), items: chunk.to_vec() };
-                let call = Call::new(Method::PUT, Api::V3, "/inventory/adjustments/absolute").json(&body)?;
+                let body = AdjustmentRequest {
+                    reason: reason.map(str::to_owned),
+                    items: chunk.to_vec(),
+                };
+                let call = Call::new(Method::PUT, Api::V3, "/inventory/adjustments/absolute")
+                    .json(&body)?;
                 let tx: TransactionId = self.fetch(call).await?;
                 transactions.push(tx.transaction_id);
             }
@@ -40,12 +47,16 @@ impl BigCommerceClient {
     }
 
     /// Reads inventory items (all pages).
-    pub async fn inventory_items(&self, query: &InventoryQuery) -> Result<Vec<InventoryItem>, Error> {
+    pub async fn inventory_items(
+        &self,
+        query: &InventoryQuery,
+    ) -> Result<Vec<InventoryItem>, Error> {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let mut call =
-                Call::new(Method::GET, Api::V3, "/inventory/items").query("page", page).query("limit", 1000);
+            let mut call = Call::new(Method::GET, Api::V3, "/inventory/items")
+                .query("page", page)
+                .query("limit", 1000);
             if !query.skus.is_empty() {
                 call = call.query("sku:in", join(&query.skus));
             }
@@ -56,7 +67,12 @@ impl BigCommerceClient {
                 call = call.query("location_id:in", join(&query.location_ids));
             }
             let env: Envelope<Vec<InventoryItem>> = self.fetch(call).await?;
-            let done = env.data.is_empty() || env.meta.pagination.as_ref().is_none_or(|p| p.current_page >= p.total_pages);
+            let done = env.data.is_empty()
+                || env
+                    .meta
+                    .pagination
+                    .as_ref()
+                    .is_none_or(|p| p.current_page >= p.total_pages);
             out.extend(env.data);
             if done {
                 return Ok(out);
@@ -74,13 +90,19 @@ impl BigCommerceClient {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let mut call =
-                Call::new(Method::GET, Api::V3, "/inventory/locations").query("page", page).query("limit", 250);
+            let mut call = Call::new(Method::GET, Api::V3, "/inventory/locations")
+                .query("page", page)
+                .query("limit", 250);
             if let Some(code) = code {
                 call = call.query("location_code:in", code);
             }
             let env: Envelope<Vec<Location>> = self.fetch(call).await?;
-            let done = env.data.is_empty() || env.meta.pagination.as_ref().is_none_or(|p| p.current_page >= p.total_pages);
+            let done = env.data.is_empty()
+                || env
+                    .meta
+                    .pagination
+                    .as_ref()
+                    .is_none_or(|p| p.current_page >= p.total_pages);
             out.extend(env.data);
             if done {
                 return Ok(out);
@@ -91,7 +113,8 @@ impl BigCommerceClient {
 
     /// Creates a location and reads it back by code (the create answers only a transaction id).
     pub async fn create_location(&self, location: &NewLocation) -> Result<Location, Error> {
-        let call = Call::new(Method::POST, Api::V3, "/inventory/locations").json(std::slice::from_ref(location))?;
+        let call = Call::new(Method::POST, Api::V3, "/inventory/locations")
+            .json(std::slice::from_ref(location))?;
         let _: TransactionId = self.fetch(call).await?;
         self.locations_where(Some(&location.code))
             .await?

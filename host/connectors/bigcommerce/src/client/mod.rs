@@ -4,7 +4,7 @@
 mod catalog;
 mod inventory;
 mod orders;
-pub(crate) mod pacing;
+pub mod pacing;
 mod refunds;
 mod webhooks;
 
@@ -73,7 +73,13 @@ pub(crate) struct Call {
 
 impl Call {
     pub(crate) fn new(method: Method, api: Api, path: impl Into<String>) -> Self {
-        Self { method, api, path: path.into(), query: Vec::new(), body: None }
+        Self {
+            method,
+            api,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
     }
 
     pub(crate) fn query(mut self, key: &str, value: impl ToString) -> Self {
@@ -82,15 +88,19 @@ impl Call {
     }
 
     pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::Config(format!("cannot encode request body for {}: {e}", self.path)))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::Config(format!("cannot encode request body for {}: {e}", self.path))
+        })?;
         self.body = Some(bytes);
         Ok(self)
     }
 
     /// GET and PUT may be sent again after a 5xx or timeout; POST creates may not.
     fn idempotent(&self) -> bool {
-        matches!(self.method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
+        matches!(
+            self.method,
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+        )
     }
 }
 
@@ -144,8 +154,9 @@ impl BigCommerceClient {
     pub fn new(config: BigCommerceConfig) -> Result<Self, Error> {
         config.validate().map_err(Error::Config)?;
         let mut headers = HeaderMap::new();
-        let token = HeaderValue::from_str(&config.access_token)
-            .map_err(|_| Error::Config("bigcommerce.access_token has characters not allowed in a header".into()))?;
+        let token = HeaderValue::from_str(&config.access_token).map_err(|_| {
+            Error::Config("bigcommerce.access_token has characters not allowed in a header".into())
+        })?;
         headers.insert("X-Auth-Token", token);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let http = reqwest::Client::builder()
@@ -184,12 +195,18 @@ impl BigCommerceClient {
         let rl = self.config.rate_limit;
         loop {
             let wait = match self.pace.lock() {
-                Ok(mut p) => p.acquire(i64::from(rl.reserve), Duration::from_millis(rl.reset_margin_ms)),
+                Ok(mut p) => p.acquire(
+                    i64::from(rl.reserve),
+                    Duration::from_millis(rl.reset_margin_ms),
+                ),
                 Err(_) => None,
             };
             match wait {
                 Some(w) => {
-                    tracing::debug!(wait_ms = w.as_millis() as u64, "bigcommerce: window used up, pacing");
+                    tracing::debug!(
+                        wait_ms = w.as_millis() as u64,
+                        "bigcommerce: window used up, pacing"
+                    );
                     tokio::time::sleep(w).await;
                 }
                 None => return,
@@ -209,9 +226,14 @@ impl BigCommerceClient {
             self.pace().await;
             attempts += 1;
             self.stats.calls.fetch_add(1, Ordering::Relaxed);
-            let mut req = self.http.request(call.method.clone(), &url).query(&call.query);
+            let mut req = self
+                .http
+                .request(call.method.clone(), &url)
+                .query(&call.query);
             if let Some(body) = &call.body {
-                req = req.header(CONTENT_TYPE, "application/json").body(body.clone());
+                req = req
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
             }
             let outcome = match req.send().await {
                 Ok(resp) => {
@@ -227,16 +249,26 @@ impl BigCommerceClient {
             let (status, headers, body) = match outcome {
                 Ok(parts) => parts,
                 Err(source) => {
-                    let transient = source.is_timeout() || source.is_connect() || source.is_request();
-                    if transient && call.idempotent() {
-                        if let Some(delay) = backoff.next() {
-                            tracing::warn!(%method, %path, error = %source, "bigcommerce: transport error, retrying");
-                            self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
+                    if let Ok(mut p) = self.pace.lock() {
+                        p.release();
                     }
-                    return Err(Error::Transport { method, path, attempts, source });
+                    let transient =
+                        source.is_timeout() || source.is_connect() || source.is_request();
+                    if transient
+                        && call.idempotent()
+                        && let Some(delay) = backoff.next()
+                    {
+                        tracing::warn!(%method, %path, error = %source, "bigcommerce: transport error, retrying");
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(Error::Transport {
+                        method,
+                        path,
+                        attempts,
+                        source,
+                    });
                 }
             };
             if let Ok(mut p) = self.pace.lock() {
@@ -245,11 +277,16 @@ impl BigCommerceClient {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                 throttled += 1;
-                let wait = pacing::throttle_wait(&headers) + Duration::from_millis(self.config.rate_limit.reset_margin_ms);
+                let wait = pacing::throttle_wait(&headers)
+                    + Duration::from_millis(self.config.rate_limit.reset_margin_ms);
                 if throttled >= self.config.rate_limit.max_throttled_attempts
                     || wait > Duration::from_millis(self.config.rate_limit.max_wait_ms)
                 {
-                    return Err(Error::RateLimited { method, path, attempts });
+                    return Err(Error::RateLimited {
+                        method,
+                        path,
+                        attempts,
+                    });
                 }
                 if let Ok(mut p) = self.pace.lock() {
                     p.block_for(wait);
@@ -260,16 +297,22 @@ impl BigCommerceClient {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            if status.is_server_error() && call.idempotent() {
-                if let Some(delay) = backoff.next() {
-                    tracing::warn!(%method, %path, status = status.as_u16(), "bigcommerce: server error, retrying");
-                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
+            if status.is_server_error()
+                && call.idempotent()
+                && let Some(delay) = backoff.next()
+            {
+                tracing::warn!(%method, %path, status = status.as_u16(), "bigcommerce: server error, retrying");
+                self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(delay).await;
+                continue;
             }
             if status.is_success() {
-                return Ok(Reply { status, body, method, path });
+                return Ok(Reply {
+                    status,
+                    body,
+                    method,
+                    path,
+                });
             }
             return Err(map_error(status, &body, method, path, attempts));
         }
@@ -281,22 +324,67 @@ impl BigCommerceClient {
     }
 }
 
-fn map_error(status: StatusCode, body: &[u8], method: String, path: String, attempts: u32) -> Error {
+fn map_error(
+    status: StatusCode,
+    body: &[u8],
+    method: String,
+    path: String,
+    attempts: u32,
+) -> Error {
     let parsed = ErrorBody::parse(&String::from_utf8_lossy(body));
     let message = parsed.message;
     let code = status.as_u16();
     match code {
-        401 | 403 => Error::Unauthorized { method, path, status: code, message },
-        404 => Error::NotFound { method, path, message },
-        409 => Error::Conflict { method, path, message, fields: parsed.fields },
-        413 => Error::TooLarge { method, path, message },
-        400 | 422 => Error::Validation { method, path, status: code, message, fields: parsed.fields },
-        500..=599 => Error::Server { method, path, status: code, attempts, message },
-        _ => Error::Status { method, path, status: code, message },
+        401 | 403 => Error::Unauthorized {
+            method,
+            path,
+            status: code,
+            message,
+        },
+        404 => Error::NotFound {
+            method,
+            path,
+            message,
+        },
+        409 => Error::Conflict {
+            method,
+            path,
+            message,
+            fields: parsed.fields,
+        },
+        413 => Error::TooLarge {
+            method,
+            path,
+            message,
+        },
+        400 | 422 => Error::Validation {
+            method,
+            path,
+            status: code,
+            message,
+            fields: parsed.fields,
+        },
+        500..=599 => Error::Server {
+            method,
+            path,
+            status: code,
+            attempts,
+            message,
+        },
+        _ => Error::Status {
+            method,
+            path,
+            status: code,
+            message,
+        },
     }
 }
 
 /// Joins ids for an `:in` filter.
 pub(crate) fn join<T: ToString>(items: &[T]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -5,7 +5,9 @@ use serde::de::DeserializeOwned;
 
 use super::{Api, BigCommerceClient, Call};
 use crate::error::Error;
-use crate::model::{NewShipment, Order, OrderProduct, OrderQuery, Shipment, ShippingAddress, StatusUpdate};
+use crate::model::{
+    NewShipment, Order, OrderProduct, OrderQuery, Shipment, ShippingAddress, StatusUpdate,
+};
 
 /// V2 page size (its maximum).
 const V2_LIMIT: usize = 250;
@@ -28,42 +30,68 @@ impl BigCommerceClient {
 
     /// One order.
     pub async fn get_order(&self, order_id: i64) -> Result<Order, Error> {
-        self.fetch(Call::new(Method::GET, Api::V2, format!("/orders/{order_id}"))).await
+        self.fetch(Call::new(
+            Method::GET,
+            Api::V2,
+            format!("/orders/{order_id}"),
+        ))
+        .await
     }
 
     /// The lines of an order.
     pub async fn order_products(&self, order_id: i64) -> Result<Vec<OrderProduct>, Error> {
-        self.v2_pages(&format!("/orders/{order_id}/products"), &[]).await
+        self.v2_pages(&format!("/orders/{order_id}/products"), &[])
+            .await
     }
 
     /// The shipping addresses of an order (with the chosen shipping method).
-    pub async fn order_shipping_addresses(&self, order_id: i64) -> Result<Vec<ShippingAddress>, Error> {
-        self.v2_pages(&format!("/orders/{order_id}/shipping_addresses"), &[]).await
+    pub async fn order_shipping_addresses(
+        &self,
+        order_id: i64,
+    ) -> Result<Vec<ShippingAddress>, Error> {
+        self.v2_pages(&format!("/orders/{order_id}/shipping_addresses"), &[])
+            .await
     }
 
     /// Sets an order's status.
     pub async fn update_order_status(&self, order_id: i64, status_id: i64) -> Result<Order, Error> {
-        let call =
-            Call::new(Method::PUT, Api::V2, format!("/orders/{order_id}")).json(&StatusUpdate { status_id })?;
+        let call = Call::new(Method::PUT, Api::V2, format!("/orders/{order_id}"))
+            .json(&StatusUpdate { status_id })?;
         self.fetch(call).await
     }
 
     /// Creates a (possibly partial) shipment. Not retried: on a timeout, list shipments first.
-    pub async fn create_shipment(&self, order_id: i64, shipment: &NewShipment) -> Result<Shipment, Error> {
-        let call = Call::new(Method::POST, Api::V2, format!("/orders/{order_id}/shipments")).json(shipment)?;
+    pub async fn create_shipment(
+        &self,
+        order_id: i64,
+        shipment: &NewShipment,
+    ) -> Result<Shipment, Error> {
+        let call = Call::new(
+            Method::POST,
+            Api::V2,
+            format!("/orders/{order_id}/shipments"),
+        )
+        .json(shipment)?;
         self.fetch(call).await
     }
 
     /// The shipments of an order.
     pub async fn list_shipments(&self, order_id: i64) -> Result<Vec<Shipment>, Error> {
-        self.v2_pages(&format!("/orders/{order_id}/shipments"), &[]).await
+        self.v2_pages(&format!("/orders/{order_id}/shipments"), &[])
+            .await
     }
 
-    async fn v2_pages<T: DeserializeOwned>(&self, path: &str, params: &[(String, String)]) -> Result<Vec<T>, Error> {
+    async fn v2_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let mut call = Call::new(Method::GET, Api::V2, path).query("page", page).query("limit", V2_LIMIT);
+            let mut call = Call::new(Method::GET, Api::V2, path)
+                .query("page", page)
+                .query("limit", V2_LIMIT);
             for (k, v) in params {
                 call = call.query(k, v);
             }

@@ -15,6 +15,9 @@ pub const REQUESTS_QUOTA: &str = "x-rate-limit-requests-quota";
 /// `X-Retry-After` (seconds).
 pub const RETRY_AFTER: &str = "x-retry-after";
 
+/// Two resets closer than this belong to the same window.
+const SAME_WINDOW_SLACK: Duration = Duration::from_millis(100);
+
 fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -24,6 +27,8 @@ fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
 pub(crate) struct PaceState {
     left: Option<i64>,
     reset_at: Option<Instant>,
+    /// Requests sent and not yet answered: a header's count may not include them yet.
+    in_flight: i64,
 }
 
 impl PaceState {
@@ -35,25 +40,41 @@ impl PaceState {
                 // A new window: unknown until the next response tells.
                 self.left = None;
                 self.reset_at = None;
-                None
             }
-            (Some(left), Some(reset_at)) if left <= reserve => Some(reset_at - now + margin),
-            (Some(left), _) => {
-                self.left = Some(left - 1);
-                None
+            (Some(left), Some(reset_at)) if left <= reserve => {
+                return Some(reset_at - now + margin);
             }
-            _ => None,
+            (Some(left), _) => self.left = Some(left - 1),
+            _ => {}
         }
+        self.in_flight += 1;
+        None
+    }
+
+    /// A request taken with [`acquire`](Self::acquire) got no response (transport error).
+    pub(crate) fn release(&mut self) {
+        self.in_flight = (self.in_flight - 1).max(0);
     }
 
     /// Records the headers of a response.
     pub(crate) fn observe(&mut self, headers: &HeaderMap) {
+        self.release();
         let now = Instant::now();
-        if let Some(left) = header_i64(headers, REQUESTS_LEFT) {
-            self.left = Some(left);
-        }
-        if let Some(reset) = header_i64(headers, TIME_RESET_MS) {
-            self.reset_at = Some(now + Duration::from_millis(reset.max(0).unsigned_abs()));
+        let reset_at = header_i64(headers, TIME_RESET_MS)
+            .map(|r| now + Duration::from_millis(r.max(0).unsigned_abs()));
+        let Some(left) = header_i64(headers, REQUESTS_LEFT) else {
+            return;
+        };
+        // Conservative: the other requests in flight may not be counted in this header yet.
+        let left = left - self.in_flight;
+        // Concurrent answers arrive out of order: within one window the lowest count is the truth.
+        let same_window = matches!((self.reset_at, reset_at), (Some(old), Some(new)) if new < old + SAME_WINDOW_SLACK);
+        self.left = Some(match self.left {
+            Some(known) if same_window => known.min(left),
+            _ => left,
+        });
+        if let Some(reset_at) = reset_at {
+            self.reset_at = Some(reset_at);
         }
     }
 
@@ -66,8 +87,15 @@ impl PaceState {
 
 /// How long a 429 asks us to wait: the longer of the reset and `X-Retry-After`.
 pub(crate) fn throttle_wait(headers: &HeaderMap) -> Duration {
-    let reset_ms = header_i64(headers, TIME_RESET_MS).unwrap_or(0).max(0).unsigned_abs();
-    let retry_ms = header_i64(headers, RETRY_AFTER).unwrap_or(0).max(0).unsigned_abs().saturating_mul(1000);
+    let reset_ms = header_i64(headers, TIME_RESET_MS)
+        .unwrap_or(0)
+        .max(0)
+        .unsigned_abs();
+    let retry_ms = header_i64(headers, RETRY_AFTER)
+        .unwrap_or(0)
+        .max(0)
+        .unsigned_abs()
+        .saturating_mul(1000);
     let ms = reset_ms.max(retry_ms);
     // Neither header: never hammer, wait a second.
     Duration::from_millis(if ms == 0 { 1000 } else { ms })
@@ -81,7 +109,10 @@ mod tests {
     #[test]
     fn throttle_wait_takes_the_longer_of_reset_and_retry_after() {
         let mut h = HeaderMap::new();
-        h.insert("X-Rate-Limit-Time-Reset-Ms", HeaderValue::from_static("1500"));
+        h.insert(
+            "X-Rate-Limit-Time-Reset-Ms",
+            HeaderValue::from_static("1500"),
+        );
         h.insert("x-retry-after", HeaderValue::from_static("3"));
         assert_eq!(throttle_wait(&h), Duration::from_millis(3000));
         h.insert("x-retry-after", HeaderValue::from_static("1"));
@@ -93,7 +124,10 @@ mod tests {
         let mut p = PaceState::default();
         let mut h = HeaderMap::new();
         h.insert("x-rate-limit-requests-left", HeaderValue::from_static("1"));
-        h.insert("x-rate-limit-time-reset-ms", HeaderValue::from_static("10000"));
+        h.insert(
+            "x-rate-limit-time-reset-ms",
+            HeaderValue::from_static("10000"),
+        );
         p.observe(&h);
         assert_eq!(p.acquire(0, Duration::ZERO), None);
         let wait = p.acquire(0, Duration::ZERO);

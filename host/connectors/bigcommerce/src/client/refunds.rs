@@ -22,7 +22,12 @@ impl BigCommerceClient {
                 call = call.query("created:min", min);
             }
             let env: Envelope<Vec<Refund>> = self.fetch(call).await?;
-            let done = env.data.is_empty() || env.meta.pagination.as_ref().is_none_or(|p| p.current_page >= p.total_pages);
+            let done = env.data.is_empty()
+                || env
+                    .meta
+                    .pagination
+                    .as_ref()
+                    .is_none_or(|p| p.current_page >= p.total_pages);
             out.extend(env.data);
             if done {
                 return Ok(out);
@@ -33,15 +38,23 @@ impl BigCommerceClient {
 
     /// One refund.
     pub async fn get_refund(&self, refund_id: i64) -> Result<Refund, Error> {
-        let call = Call::new(Method::GET, Api::V3, format!("/orders/payment_actions/refunds/{refund_id}"));
+        let call = Call::new(
+            Method::GET,
+            Api::V3,
+            format!("/orders/payment_actions/refunds/{refund_id}"),
+        );
         let env: Envelope<Refund> = self.fetch(call).await?;
         Ok(env.data)
     }
 
     /// Creates a refund on an order. Refunds on one order must be sequential; not retried.
     pub async fn create_refund(&self, order_id: i64, refund: &NewRefund) -> Result<Refund, Error> {
-        let call =
-            Call::new(Method::POST, Api::V3, format!("/orders/{order_id}/payment_actions/refunds")).json(refund)?;
+        let call = Call::new(
+            Method::POST,
+            Api::V3,
+            format!("/orders/{order_id}/payment_actions/refunds"),
+        )
+        .json(refund)?;
         let env: Envelope<Refund> = self.fetch(call).await?;
         Ok(env.data)
     }

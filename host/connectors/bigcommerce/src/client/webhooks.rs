@@ -19,9 +19,16 @@ impl BigCommerceClient {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let call = Call::new(Method::GET, Api::V3, "/hooks").query("page", page).query("limit", 250);
+            let call = Call::new(Method::GET, Api::V3, "/hooks")
+                .query("page", page)
+                .query("limit", 250);
             let env: Envelope<Vec<Webhook>> = self.fetch(call).await?;
-            let done = env.data.is_empty() || env.meta.pagination.as_ref().is_none_or(|p| p.current_page >= p.total_pages);
+            let done = env.data.is_empty()
+                || env
+                    .meta
+                    .pagination
+                    .as_ref()
+                    .is_none_or(|p| p.current_page >= p.total_pages);
             out.extend(env.data);
             if done {
                 return Ok(out);

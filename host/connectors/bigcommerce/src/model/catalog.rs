@@ -145,12 +145,20 @@ pub struct VariantOptionValue {
 impl VariantOptionValue {
     /// By option name and label (product create).
     pub fn named(option: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { option_display_name: Some(option.into()), label: Some(label.into()), ..Self::default() }
+        Self {
+            option_display_name: Some(option.into()),
+            label: Some(label.into()),
+            ..Self::default()
+        }
     }
 
     /// By ids (variant create on an existing product).
     pub fn ids(option_id: i64, value_id: i64) -> Self {
-        Self { id: Some(value_id), option_id: Some(option_id), ..Self::default() }
+        Self {
+            id: Some(value_id),
+            option_id: Some(option_id),
+            ..Self::default()
+        }
     }
 }
 
@@ -165,19 +173,39 @@ pub struct Variant {
     #[serde(default)]
     pub sku: String,
     /// Own price; `None` inherits the product price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price: Option<Money>,
     /// Own sale price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sale_price: Option<Money>,
     /// Own retail price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retail_price: Option<Money>,
     /// Own cost price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cost_price: Option<Money>,
     /// Price after sale price and inheritance.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub calculated_price: Option<Money>,
     /// UPC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,13 +236,25 @@ pub struct NewVariant {
     /// SKU (required).
     pub sku: String,
     /// Own price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price: Option<Money>,
     /// Own sale price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sale_price: Option<Money>,
     /// Own retail price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retail_price: Option<Money>,
     /// UPC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,13 +286,25 @@ pub struct NewProduct {
     #[serde(with = "money::as_number")]
     pub price: Money,
     /// Sale price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sale_price: Option<Money>,
     /// Retail price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retail_price: Option<Money>,
     /// Cost price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cost_price: Option<Money>,
     /// Stock tracking mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -301,16 +353,32 @@ pub struct ProductUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
     /// New price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price: Option<Money>,
     /// New sale price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sale_price: Option<Money>,
     /// New retail price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retail_price: Option<Money>,
     /// New cost price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cost_price: Option<Money>,
     /// New visibility.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,16 +415,32 @@ pub struct VariantUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// New price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price: Option<Money>,
     /// New sale price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sale_price: Option<Money>,
     /// New retail price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retail_price: Option<Money>,
     /// New cost price.
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cost_price: Option<Money>,
     /// New purchasable flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]

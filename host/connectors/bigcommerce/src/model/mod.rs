@@ -68,7 +68,10 @@ pub struct BatchReport<T> {
 
 impl<T> Default for BatchReport<T> {
     fn default() -> Self {
-        Self { succeeded: Vec::new(), failed: Vec::new() }
+        Self {
+            succeeded: Vec::new(),
+            failed: Vec::new(),
+        }
     }
 }
 

@@ -38,7 +38,10 @@ impl Money {
     /// Parses a decimal string such as `"25.6300"` or `"-3.5"`. Digits past the cent are rounded
     /// half away from zero, since V2 tax-inclusive prices carry four decimals.
     pub fn parse_decimal(input: &str) -> Result<Self, MoneyError> {
-        let err = |reason| MoneyError { input: input.to_owned(), reason };
+        let err = |reason| MoneyError {
+            input: input.to_owned(),
+            reason,
+        };
         let s = input.trim();
         let (negative, digits) = match s.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -51,7 +54,11 @@ impl Money {
         if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err("not a decimal number"));
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| err("too large"))? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| err("too large"))?
+        };
         let fb = frac.as_bytes();
         let digit = |i: usize| fb.get(i).map_or(0, |b| i64::from(b - b'0'));
         let mut cents = whole
@@ -68,7 +75,10 @@ impl Money {
     pub fn from_f64(value: f64) -> Result<Self, MoneyError> {
         let cents = (value * 100.0).round();
         if !cents.is_finite() || cents.abs() > 9.0e15 {
-            return Err(MoneyError { input: value.to_string(), reason: "not a finite amount" });
+            return Err(MoneyError {
+                input: value.to_string(),
+                reason: "not a finite amount",
+            });
         }
         // In range and rounded above, so the cast is exact.
         Ok(Money(cents as i64))
@@ -125,7 +135,9 @@ impl<'de> Deserialize<'de> for Money {
                 Money::from_f64(v).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Money, E> {
-                v.checked_mul(100).map(Money).ok_or_else(|| E::custom("amount too large"))
+                v.checked_mul(100)
+                    .map(Money)
+                    .ok_or_else(|| E::custom("amount too large"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
                 i64::try_from(v)
@@ -194,14 +206,19 @@ mod tests {
             let e = Money::parse_decimal(bad).err();
             assert!(e.is_some(), "{bad:?} should fail");
         }
-        let e = serde_json::from_str::<Money>("\"ten\"").err().map(|e| e.to_string());
+        let e = serde_json::from_str::<Money>("\"ten\"")
+            .err()
+            .map(|e| e.to_string());
         assert!(e.unwrap_or_default().contains("invalid money amount `ten`"));
         assert!(serde_json::from_str::<Money>("true").is_err());
     }
 
     #[test]
     fn json_numbers_parse_to_cents() {
-        assert_eq!(serde_json::from_str::<Money>("25.63").ok(), Some(Money(2563)));
+        assert_eq!(
+            serde_json::from_str::<Money>("25.63").ok(),
+            Some(Money(2563))
+        );
         assert_eq!(serde_json::from_str::<Money>("40").ok(), Some(Money(4000)));
     }
 }

@@ -120,7 +120,11 @@ pub struct Order {
 impl Order {
     /// `date_modified` parsed (RFC 2822).
     pub fn modified_at(&self) -> Option<time::OffsetDateTime> {
-        time::OffsetDateTime::parse(&self.date_modified, &time::format_description::well_known::Rfc2822).ok()
+        time::OffsetDateTime::parse(
+            &self.date_modified,
+            &time::format_description::well_known::Rfc2822,
+        )
+        .ok()
     }
 }
 

@@ -35,7 +35,11 @@ pub struct RefundItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Amount asked for (amount lines).
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub requested_amount: Option<Money>,
     /// Reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,7 +112,11 @@ pub struct NewRefundItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Amount (SHIPPING, HANDLING, ORDER, FEE, TAX).
-    #[serde(default, with = "money::opt_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "money::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Money>,
     /// Reason (at most 1,000 chars).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,12 +126,24 @@ pub struct NewRefundItem {
 impl NewRefundItem {
     /// Refund `quantity` units of an order line.
     pub fn product(order_product_id: i64, quantity: i64) -> Self {
-        Self { item_type: RefundItemType::Product, item_id: order_product_id, quantity: Some(quantity), amount: None, reason: None }
+        Self {
+            item_type: RefundItemType::Product,
+            item_id: order_product_id,
+            quantity: Some(quantity),
+            amount: None,
+            reason: None,
+        }
     }
 
     /// Refund part of the shipping of an address.
     pub fn shipping(order_address_id: i64, amount: Money) -> Self {
-        Self { item_type: RefundItemType::Shipping, item_id: order_address_id, quantity: None, amount: Some(amount), reason: None }
+        Self {
+            item_type: RefundItemType::Shipping,
+            item_id: order_address_id,
+            quantity: None,
+            amount: Some(amount),
+            reason: None,
+        }
     }
 }
 

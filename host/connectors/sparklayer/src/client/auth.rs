@@ -12,6 +12,8 @@ use crate::error::Error;
 use crate::model::{TokenRequest, TokenResponse};
 
 const TOKEN_PATH: &str = "/api/auth/token";
+/// Longest token lifetime we believe (Sparklayer issues 3600 s tokens).
+const MAX_TOKEN_LIFETIME_SECS: u64 = 86_400;
 
 #[derive(Default)]
 pub(crate) struct TokenCache {
@@ -97,9 +99,9 @@ async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
                 attempts,
                 source,
             })?;
-            let parsed: TokenResponse =
-                super::transport::decode(&bytes, "POST", TOKEN_PATH)?;
-            let lifetime = Duration::from_secs(parsed.expires_in);
+            let parsed: TokenResponse = super::transport::decode(&bytes, "POST", TOKEN_PATH)?;
+            // Clamped: the value comes from the network and feeds Instant arithmetic.
+            let lifetime = Duration::from_secs(parsed.expires_in.min(MAX_TOKEN_LIFETIME_SECS));
             // Refresh early, but never so early that a short-lived token is useless.
             let margin = Duration::from_secs(config.token_refresh_margin_secs).min(lifetime / 2);
             return Ok(Cached {
@@ -109,14 +111,17 @@ async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
         }
         let retry_after = parse_retry_after(response.headers());
         let problem = read_problem(response, status).await;
-        let transient = status >= 500 || status == 429;
+        let max_wait = Duration::from_secs(config.max_retry_after_secs);
+        let transient =
+            status >= 500 || (status == 429 && retry_after.is_none_or(|ra| ra <= max_wait));
         if status == 429 {
             stats.bump(Counter::RateLimited);
         }
         match backoff.next().filter(|_| transient) {
             Some(delay) => {
                 stats.bump(Counter::Retry);
-                tokio::time::sleep(retry_after.map_or(delay, |ra| ra + delay)).await;
+                let wait = retry_after.map_or(delay, |ra| ra.min(max_wait).saturating_add(delay));
+                tokio::time::sleep(wait).await;
             }
             None if transient => {
                 return Err(Error::Api {

@@ -33,12 +33,14 @@ impl SparklayerClient {
         let Some(customer) = self.get_customer(id).await? else {
             return Ok(None);
         };
-        customer.payment_on_account().map_err(|message| Error::Decode {
-            method: "GET".into(),
-            path: customer_path(id),
-            at: "metafields.payment_on_account".into(),
-            message,
-        })
+        customer
+            .payment_on_account()
+            .map_err(|message| Error::Decode {
+                method: "GET".into(),
+                path: customer_path(id),
+                at: "metafields.payment_on_account".into(),
+                message,
+            })
     }
 
     /// Writes the customer's `sparklayer.payment_on_account` terms (credit limit, balance, net

@@ -44,7 +44,7 @@ impl SparklayerClient {
             .user_agent(USER_AGENT)
             .timeout(config.timeout())
             .build()
-            .map_err(|e| Error::Encode(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(Error::HttpClient)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

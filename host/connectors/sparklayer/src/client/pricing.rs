@@ -67,8 +67,7 @@ impl SparklayerClient {
 
     /// The same across several lists (`PATCH /api/v1/batch-update-pricing`).
     pub async fn batch_update_pricing(&self, items: &[BatchSkuPricing]) -> Result<(), Error> {
-        let call =
-            Call::new(Method::PATCH, "/api/v1/batch-update-pricing".into()).json(&items)?;
+        let call = Call::new(Method::PATCH, "/api/v1/batch-update-pricing".into()).json(&items)?;
         self.send_unit(&call).await
     }
 }

@@ -26,6 +26,7 @@ pub struct PurchaseQuery {
     pub offset: u32,
 }
 
+/// `GET /api/v1/purchases` answer; the `data` envelope is assumed (as on `GET /api/v2/price-lists`).
 #[derive(Deserialize)]
 struct PurchaseList {
     data: Vec<Purchase>,
@@ -49,7 +50,8 @@ impl SparklayerClient {
 
     /// Every purchase changed at or after `since` (all when `None`), paging with the configured
     /// limit until a short page. Save the largest `updated_at` seen as the next cursor only after
-    /// the purchases are applied.
+    /// the purchases are applied. A purchase edited while we page may move past our offset and be
+    /// missed on this pass; its new `updated_at` is after the cursor, so the next poll gets it.
     pub async fn poll_purchases(
         &self,
         since: Option<OffsetDateTime>,

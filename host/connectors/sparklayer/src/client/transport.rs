@@ -144,7 +144,8 @@ impl SparklayerClient {
             match backoff.next().filter(|_| retryable) {
                 Some(delay) => {
                     // Retry-After is a floor; the backoff delay on top keeps clients apart.
-                    let wait = retry_after.map_or(delay, |ra| ra + delay);
+                    let wait = retry_after
+                        .map_or(delay, |ra| ra.min(max_retry_after).saturating_add(delay));
                     tracing::debug!(path = %call.path, status, ?wait, "sparklayer call retried");
                     stats.bump(Counter::Retry);
                     tokio::time::sleep(wait).await;
@@ -226,7 +227,10 @@ impl SparklayerClient {
         let mut request = self
             .inner
             .http
-            .request(call.method.clone(), format!("{}{}", config.base_url, call.path))
+            .request(
+                call.method.clone(),
+                format!("{}{}", config.base_url, call.path),
+            )
             .bearer_auth(token)
             .header("Site-Id", &config.site_id);
         if !call.query.is_empty() {
@@ -242,7 +246,11 @@ impl SparklayerClient {
 }
 
 /// Decodes a JSON body, naming the JSON path of the first bad value.
-pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, path: &str) -> Result<T, Error> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    bytes: &[u8],
+    method: &str,
+    path: &str,
+) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
         method: method.to_owned(),
@@ -263,7 +271,7 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The problem body of an error answer; one is made up when the body is empty or not a problem.
-pub(crate) async fn read_problem(response: Response, status: u16) -> Problem {
+pub(crate) async fn read_problem(response: Response, status: u16) -> Box<Problem> {
     let reason = response
         .status()
         .canonical_reason()
@@ -273,17 +281,71 @@ pub(crate) async fn read_problem(response: Response, status: u16) -> Problem {
     match serde_json::from_slice::<Problem>(&bytes) {
         Ok(mut problem) if !problem.title.is_empty() || !problem.errors.is_empty() => {
             problem.status.get_or_insert(status);
-            problem
+            Box::new(problem)
         }
         _ => {
             let text = String::from_utf8_lossy(&bytes);
             let snippet: String = text.trim().chars().take(300).collect();
-            Problem {
+            Box::new(Problem {
                 title: reason,
                 status: Some(status),
                 detail: (!snippet.is_empty()).then_some(snippet),
                 ..Problem::default()
-            }
+            })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(retry_after: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(RETRY_AFTER, retry_after.parse().expect("header value"));
+        map
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(
+            parse_retry_after(&headers("7")),
+            Some(Duration::from_secs(7))
+        );
+        let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
+        let wait = parse_retry_after(&headers(&in_a_minute)).expect("date parses");
+        assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60));
+        assert_eq!(parse_retry_after(&headers("soon")), None);
+        assert_eq!(parse_retry_after(&HeaderMap::new()), None);
+    }
+
+    fn response(status: u16, body: &'static str) -> Response {
+        let http = axum::http::Response::builder()
+            .status(status)
+            .body(body)
+            .expect("response builds");
+        Response::from(http)
+    }
+
+    #[tokio::test]
+    async fn empty_error_body_becomes_a_problem_with_the_status() {
+        let problem = read_problem(response(502, ""), 502).await;
+        assert_eq!(problem.title, "Bad Gateway");
+        assert_eq!(problem.status, Some(502));
+        assert_eq!(problem.detail, None);
+    }
+
+    #[tokio::test]
+    async fn problem_body_is_parsed_with_its_property_errors() {
+        let body = r#"{"title":"Validation Failed","status":422,"errors":[{"code":"invalid","message":"bad","property":"sku"}]}"#;
+        let problem = read_problem(response(422, body), 422).await;
+        assert_eq!(problem.properties(), vec!["sku"]);
+        assert_eq!(problem.to_string(), "Validation Failed; sku: bad [invalid]");
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(segment("SO 12/3"), "SO%2012%2F3");
+        assert_eq!(segment("trade-gbp_1.x~"), "trade-gbp_1.x~");
     }
 }

@@ -61,11 +61,7 @@ pub struct PaymentOnAccount {
     #[serde(rename = "balance", with = "money::cents")]
     pub balance_cents: i64,
     /// Net terms in days (7-90), shown to the buyer under Financials.
-    #[serde(
-        rename = "net_terms",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "net_terms", default, skip_serializing_if = "Option::is_none")]
     pub net_terms_days: Option<u16>,
     /// Keys we do not model (a currency, for instance), kept on write-back.
     #[serde(flatten)]

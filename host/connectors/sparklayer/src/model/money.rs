@@ -40,7 +40,9 @@ pub fn parse_cents(text: &str) -> Result<i64, MoneyError> {
     } else {
         whole.parse().map_err(|_| out_of_range())?
     };
-    let cents: i64 = format!("{cents_part:0<2}").parse().map_err(|_| out_of_range())?;
+    let cents: i64 = format!("{cents_part:0<2}")
+        .parse()
+        .map_err(|_| out_of_range())?;
     let value = whole
         .checked_mul(100)
         .and_then(|v| v.checked_add(cents))

@@ -42,9 +42,14 @@ impl LookupBy {
 
     /// Parses a path segment.
     pub fn parse(segment: &str) -> Option<Self> {
-        [Self::Sparklayer, Self::Platform, Self::Internal, Self::Visible]
-            .into_iter()
-            .find(|l| l.as_str() == segment)
+        [
+            Self::Sparklayer,
+            Self::Platform,
+            Self::Internal,
+            Self::Visible,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == segment)
     }
 }
 

@@ -1,0 +1,512 @@
+//! Catalog V3 routes: products (list, create, batch update), options, variants.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::state::{Store, id_list, query_map, rfc3339};
+use super::{SandboxHandle, json_response, paginate, parse_body, v3_error};
+use crate::model::{
+    NewProduct, NewVariant, OptionType, OptionValue, Product, ProductOption, ProductUpdate,
+    Variant, VariantOptionValue,
+};
+
+const PRODUCT_BATCH_MAX: usize = 10;
+/// Most SKUs one product may have.
+pub(crate) const VARIANTS_PER_PRODUCT: usize = 600;
+
+/// An option being created from inline variants: name, id and (label, value id) pairs.
+struct OptionPlan {
+    name: String,
+    id: i64,
+    values: Vec<(String, i64)>,
+}
+
+pub(crate) fn routes() -> Router<SandboxHandle> {
+    Router::new().route(
+        "/stores/{store_hash}/v3/catalog/products",
+        get(list).post(create).put(batch_update),
+    )
+}
+
+type Q = Query<Vec<(String, String)>>;
+
+pub(crate) fn not_found(what: &str) -> Response {
+    v3_error(
+        StatusCode::NOT_FOUND,
+        &format!("{what} not found"),
+        json!({}),
+    )
+}
+
+pub(crate) fn invalid(title: &str, errors: Value) -> Response {
+    v3_error(StatusCode::UNPROCESSABLE_ENTITY, title, errors)
+}
+
+async fn list(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
+    let q = query_map(&q);
+    let includes: Vec<&str> = q
+        .get("include")
+        .map(|s| s.split(',').collect())
+        .unwrap_or_default();
+    let (with_variants, with_options) = (
+        includes.contains(&"variants"),
+        includes.contains(&"options"),
+    );
+    let mut s = h.store();
+    s.settle_stock();
+    let sku = q.get("sku").map(|s| s.to_lowercase());
+    let skus: Vec<String> = q
+        .get("sku:in")
+        .map(|s| s.split(',').map(|x| x.trim().to_lowercase()).collect())
+        .unwrap_or_default();
+    let ids = id_list(q.get("id:in"));
+    let min = q
+        .get("date_modified:min")
+        .and_then(|d| super::state::parse_date(d));
+    let matches_sku = |p: &Product, s: &Store, wanted: &[String]| {
+        wanted.contains(&p.sku.to_lowercase())
+            || s.variants
+                .values()
+                .any(|v| v.product_id == p.id && wanted.contains(&v.sku.to_lowercase()))
+    };
+    let found: Vec<i64> = s
+        .products
+        .values()
+        .filter(|p| {
+            sku.as_ref()
+                .is_none_or(|w| matches_sku(p, &s, std::slice::from_ref(w)))
+        })
+        .filter(|p| skus.is_empty() || matches_sku(p, &s, &skus))
+        .filter(|p| ids.is_empty() || ids.contains(&p.id))
+        .filter(|p| {
+            min.is_none_or(|m| {
+                p.date_modified
+                    .as_deref()
+                    .and_then(super::state::parse_date)
+                    .is_none_or(|d| d >= m)
+            })
+        })
+        .map(|p| p.id)
+        .collect();
+    let cap = if with_options { 10 } else { 250 };
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(50)
+        .clamp(1, cap);
+    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let (slice, meta) = paginate(&found, page, limit);
+    let data: Vec<Product> = slice
+        .iter()
+        .filter_map(|id| s.full_product(*id, with_variants, with_options))
+        .collect();
+    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+}
+
+async fn create(State(h): State<SandboxHandle>, body: Bytes) -> Response {
+    let body = match parse_body(&body, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut s = h.store();
+    match create_product(&mut s, &body) {
+        Ok(id) => {
+            let product = s.full_product(id, true, true);
+            json_response(StatusCode::OK, json!({"data": product, "meta": {}}))
+        }
+        Err(r) => r,
+    }
+}
+
+/// Validates and stores a product with its inline variants (creating their options).
+pub(crate) fn create_product(s: &mut Store, body: &Value) -> Result<i64, Response> {
+    let mut missing = BTreeMap::new();
+    for field in ["name", "type", "weight", "price"] {
+        if body.get(field).is_none_or(Value::is_null) {
+            missing.insert(field.to_owned(), format!("{field} is a required field"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(invalid(
+            "The request payload is missing required fields.",
+            json!(missing),
+        ));
+    }
+    let new: NewProduct = serde_json::from_value(body.clone()).map_err(|e| {
+        invalid(
+            "The request payload is not valid.",
+            json!({"body": e.to_string()}),
+        )
+    })?;
+    if new.name.trim().is_empty() || new.name.chars().count() > 250 {
+        return Err(invalid(
+            "The product is not valid.",
+            json!({"name": "name must be 1 to 250 characters"}),
+        ));
+    }
+    if new.price.cents() < 0 || new.weight < 0.0 {
+        return Err(invalid(
+            "The product is not valid.",
+            json!({"price": "price and weight must not be negative"}),
+        ));
+    }
+    if new.variants.len() > VARIANTS_PER_PRODUCT {
+        return Err(invalid(
+            "Too many variants.",
+            json!({"variants": "a product has at most 600 SKUs"}),
+        ));
+    }
+    let mut skus: Vec<String> = new
+        .sku
+        .iter()
+        .chain(new.variants.iter().map(|v| &v.sku))
+        .cloned()
+        .collect();
+    for sku in &skus {
+        if let Some(owner) = s.sku_owner(sku, None, None) {
+            return Err(duplicate_sku(sku, &owner));
+        }
+    }
+    skus.sort_by_key(|k| k.to_lowercase());
+    if skus
+        .windows(2)
+        .any(|w| w[0].eq_ignore_ascii_case(&w[1]) && !w[0].is_empty())
+    {
+        return Err(duplicate_sku(
+            "(in request)",
+            "another variant of this product",
+        ));
+    }
+    for v in &new.variants {
+        if v.sku.is_empty()
+            || v.option_values
+                .iter()
+                .any(|o| o.option_display_name.is_none() || o.label.is_none())
+        {
+            return Err(invalid(
+                "A variant is not valid.",
+                json!({"variants": "each variant needs sku and option_values with option_display_name and label"}),
+            ));
+        }
+    }
+    let id = s.id();
+    let now = rfc3339(OffsetDateTime::now_utc());
+    // Options in first-seen order, each with its values.
+    let mut options: Vec<OptionPlan> = Vec::new();
+    for ov in new.variants.iter().flat_map(|v| &v.option_values) {
+        let (name, label) = (
+            ov.option_display_name.clone().unwrap_or_default(),
+            ov.label.clone().unwrap_or_default(),
+        );
+        let idx = match options.iter().position(|o| o.name == name) {
+            Some(i) => i,
+            None => {
+                let oid = s.id();
+                options.push(OptionPlan {
+                    name,
+                    id: oid,
+                    values: Vec::new(),
+                });
+                options.len() - 1
+            }
+        };
+        if !options[idx].values.iter().any(|v| v.0 == label) {
+            let vid = s.id();
+            options[idx].values.push((label, vid));
+        }
+    }
+    for (
+        sort,
+        OptionPlan {
+            name,
+            id: oid,
+            values,
+        },
+    ) in options.iter().enumerate()
+    {
+        let option_type = if name.to_lowercase().starts_with("colo") {
+            OptionType::Swatch
+        } else {
+            OptionType::Rectangles
+        };
+        let option_values = values
+            .iter()
+            .enumerate()
+            .map(|(i, (label, vid))| OptionValue {
+                id: Some(*vid),
+                label: label.clone(),
+                sort_order: i as i64,
+                is_default: false,
+                value_data: None,
+            })
+            .collect();
+        let opt = ProductOption {
+            id: *oid,
+            product_id: id,
+            display_name: name.clone(),
+            option_type,
+            sort_order: sort as i64,
+            option_values,
+        };
+        s.options.insert(*oid, opt);
+    }
+    let product = Product {
+        id,
+        name: new.name.clone(),
+        product_type: new.product_type,
+        sku: new.sku.clone().unwrap_or_default(),
+        weight: new.weight,
+        price: new.price,
+        sale_price: new.sale_price.unwrap_or_default(),
+        retail_price: new.retail_price.unwrap_or_default(),
+        cost_price: new.cost_price.unwrap_or_default(),
+        inventory_tracking: new.inventory_tracking.unwrap_or_default(),
+        inventory_level: 0,
+        is_visible: new.is_visible.unwrap_or(true),
+        availability: new.availability.unwrap_or_default(),
+        upc: new.upc.clone().unwrap_or_default(),
+        gtin: new.gtin.clone().unwrap_or_default(),
+        mpn: new.mpn.clone().unwrap_or_default(),
+        categories: new.categories.clone(),
+        brand_id: new.brand_id.unwrap_or(0),
+        custom_fields: new
+            .custom_fields
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                c.id = Some(s.id());
+                c
+            })
+            .collect(),
+        date_created: Some(now.clone()),
+        date_modified: Some(now),
+        variants: Vec::new(),
+        options: Vec::new(),
+    };
+    s.products.insert(id, product);
+    if new.variants.is_empty() {
+        // Like BigCommerce, a simple product has one base variant carrying its SKU.
+        let base = NewVariant {
+            sku: new.sku.clone().unwrap_or_default(),
+            ..NewVariant::default()
+        };
+        insert_variant(s, id, &base, Vec::new());
+    }
+    for v in &new.variants {
+        let ovs = v
+            .option_values
+            .iter()
+            .filter_map(|ov| {
+                let name = ov.option_display_name.as_deref()?;
+                let label = ov.label.as_deref()?;
+                let plan = options.iter().find(|o| o.name == name)?;
+                let (oid, values) = (&plan.id, &plan.values);
+                let (_, vid) = values.iter().find(|x| x.0 == label)?;
+                Some(VariantOptionValue {
+                    id: Some(*vid),
+                    option_id: Some(*oid),
+                    option_display_name: Some(name.to_owned()),
+                    label: Some(label.to_owned()),
+                })
+            })
+            .collect();
+        insert_variant(s, id, v, ovs);
+    }
+    Ok(id)
+}
+
+pub(crate) fn insert_variant(
+    s: &mut Store,
+    product_id: i64,
+    v: &NewVariant,
+    option_values: Vec<VariantOptionValue>,
+) -> i64 {
+    let id = s.id();
+    let variant = Variant {
+        id,
+        product_id,
+        sku: v.sku.clone(),
+        price: v.price,
+        sale_price: v.sale_price,
+        retail_price: v.retail_price,
+        cost_price: None,
+        calculated_price: None,
+        upc: v.upc.clone(),
+        gtin: v.gtin.clone(),
+        mpn: None,
+        purchasing_disabled: v.purchasing_disabled.unwrap_or(false),
+        inventory_level: None,
+        option_values,
+    };
+    s.variants.insert(id, variant);
+    s.stock.insert((id, 1), 0);
+    id
+}
+
+pub(crate) fn duplicate_sku(sku: &str, owner: &str) -> Response {
+    v3_error(
+        StatusCode::CONFLICT,
+        &format!("The SKU \"{sku}\" is already in use by {owner}."),
+        json!({"sku": format!("SKU {sku} is not unique")}),
+    )
+}
+
+async fn batch_update(State(h): State<SandboxHandle>, body: Bytes) -> Response {
+    let body = match parse_body(&body, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Some(items) = body.as_array() else {
+        return invalid(
+            "The request payload must be an array of products.",
+            json!({}),
+        );
+    };
+    if items.len() > PRODUCT_BATCH_MAX {
+        return v3_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The array is too large: at most 10 products per request.",
+            json!({}),
+        );
+    }
+    let mut s = h.store();
+    let mut applied = Vec::new();
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    let mut conflicts = 0;
+    for (i, item) in items.iter().enumerate() {
+        let update: ProductUpdate = match serde_json::from_value(item.clone()) {
+            Ok(u) => u,
+            Err(e) => {
+                let key = item
+                    .get("id")
+                    .and_then(Value::as_i64)
+                    .map_or(format!("[{i}]"), |id| id.to_string());
+                failed.insert(key, format!("invalid product: {e}"));
+                continue;
+            }
+        };
+        match apply_product_update(&mut s, &update) {
+            Ok(()) => applied.push(update.id),
+            Err((conflict, why)) => {
+                conflicts += usize::from(conflict);
+                failed.insert(update.id.to_string(), why);
+            }
+        }
+    }
+    let data: Vec<Product> = applied
+        .iter()
+        .filter_map(|id| s.full_product(*id, false, false))
+        .collect();
+    if failed.is_empty() {
+        return json_response(StatusCode::OK, json!({"data": data, "meta": {}}));
+    }
+    let status = if conflicts == failed.len() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    if applied.is_empty() {
+        return v3_error(
+            status,
+            "No product in the batch could be updated.",
+            json!(failed),
+        );
+    }
+    json_response(
+        StatusCode::MULTI_STATUS,
+        json!({"data": data, "errors": {
+            "status": status.as_u16(), "title": "Some products could not be updated.",
+            "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes", "errors": failed
+        }, "meta": {}}),
+    )
+}
+
+/// Applies one product update; `Err((is_conflict, reason))`.
+fn apply_product_update(s: &mut Store, u: &ProductUpdate) -> Result<(), (bool, String)> {
+    if !s.products.contains_key(&u.id) {
+        return Err((false, format!("product {} not found", u.id)));
+    }
+    if let Some(sku) = &u.sku
+        && let Some(owner) = s.sku_owner(sku, Some(u.id), None)
+    {
+        return Err((true, format!("SKU {sku} is already in use by {owner}")));
+    }
+    if u.name
+        .as_ref()
+        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 250)
+    {
+        return Err((false, "name must be 1 to 250 characters".into()));
+    }
+    if [u.price, u.sale_price, u.retail_price, u.cost_price]
+        .iter()
+        .flatten()
+        .any(|m| m.cents() < 0)
+    {
+        return Err((false, "prices must not be negative".into()));
+    }
+    let new_ids: Vec<i64> = u.custom_fields.iter().flatten().map(|_| s.id()).collect();
+    let Some(p) = s.products.get_mut(&u.id) else {
+        return Err((false, "product vanished".into()));
+    };
+    if let Some(v) = &u.name {
+        p.name = v.clone()
+    }
+    if let Some(v) = &u.sku {
+        p.sku = v.clone()
+    }
+    if let Some(v) = u.weight {
+        p.weight = v
+    }
+    if let Some(v) = u.price {
+        p.price = v
+    }
+    if let Some(v) = u.sale_price {
+        p.sale_price = v
+    }
+    if let Some(v) = u.retail_price {
+        p.retail_price = v
+    }
+    if let Some(v) = u.cost_price {
+        p.cost_price = v
+    }
+    if let Some(v) = u.is_visible {
+        p.is_visible = v
+    }
+    if let Some(v) = u.availability {
+        p.availability = v
+    }
+    if let Some(v) = u.inventory_tracking {
+        p.inventory_tracking = v
+    }
+    if let Some(v) = &u.upc {
+        p.upc = v.clone()
+    }
+    if let Some(v) = &u.gtin {
+        p.gtin = v.clone()
+    }
+    if let Some(v) = &u.mpn {
+        p.mpn = v.clone()
+    }
+    if let Some(v) = &u.categories {
+        p.categories = v.clone()
+    }
+    for (field, new_id) in u.custom_fields.iter().flatten().zip(new_ids) {
+        match p.custom_fields.iter_mut().find(|c| c.name == field.name) {
+            Some(c) => c.value = field.value.clone(),
+            None => p.custom_fields.push(crate::model::CustomField {
+                id: Some(new_id),
+                ..field.clone()
+            }),
+        }
+    }
+    p.date_modified = Some(rfc3339(OffsetDateTime::now_utc()));
+    Ok(())
+}

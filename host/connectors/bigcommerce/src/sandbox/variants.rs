@@ -1,0 +1,269 @@
+//! Catalog V3 routes for options and variants: create an option, create a variant,
+//! batch-update variants (at most 50; all-or-nothing since the spec declares no 207).
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{post, put};
+use serde_json::json;
+
+use super::catalog::{VARIANTS_PER_PRODUCT, duplicate_sku, insert_variant, invalid, not_found};
+use super::{SandboxHandle, json_response, parse_body, v3_error};
+use crate::model::{
+    NewOption, NewVariant, OptionValue, ProductOption, VariantOptionValue, VariantUpdate,
+};
+
+const VARIANT_BATCH_MAX: usize = 50;
+
+pub(crate) fn routes() -> Router<SandboxHandle> {
+    Router::new()
+        .route(
+            "/stores/{store_hash}/v3/catalog/products/{product_id}/options",
+            post(create_option),
+        )
+        .route(
+            "/stores/{store_hash}/v3/catalog/products/{product_id}/variants",
+            post(create_variant),
+        )
+        .route(
+            "/stores/{store_hash}/v3/catalog/variants",
+            put(batch_update_variants),
+        )
+}
+
+async fn create_option(
+    State(h): State<SandboxHandle>,
+    Path((_, product_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match parse_body(&body, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut s = h.store();
+    let Some(product_id) = product_id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| s.products.contains_key(id))
+    else {
+        return not_found("product");
+    };
+    let new: NewOption = match serde_json::from_value(body) {
+        Ok(o) => o,
+        Err(e) => return invalid("The option is not valid.", json!({"body": e.to_string()})),
+    };
+    if new.display_name.trim().is_empty()
+        || new.option_values.is_empty()
+        || new.option_values.len() > 250
+    {
+        return invalid(
+            "The option is not valid.",
+            json!({"option_values": "display_name and 1 to 250 values are required"}),
+        );
+    }
+    if s.options.values().any(|o| {
+        o.product_id == product_id && o.display_name.eq_ignore_ascii_case(&new.display_name)
+    }) {
+        return v3_error(
+            StatusCode::CONFLICT,
+            "An option with this name already exists on the product.",
+            json!({"display_name": "duplicate"}),
+        );
+    }
+    let id = s.id();
+    let option_values = new
+        .option_values
+        .iter()
+        .map(|v| OptionValue {
+            id: Some(s.id()),
+            ..v.clone()
+        })
+        .collect();
+    let option = ProductOption {
+        id,
+        product_id,
+        display_name: new.display_name,
+        option_type: new.option_type,
+        sort_order: new.sort_order.unwrap_or(0),
+        option_values,
+    };
+    s.options.insert(id, option.clone());
+    json_response(StatusCode::OK, json!({"data": option, "meta": {}}))
+}
+
+async fn create_variant(
+    State(h): State<SandboxHandle>,
+    Path((_, product_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match parse_body(&body, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut s = h.store();
+    let Some(product_id) = product_id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| s.products.contains_key(id))
+    else {
+        return not_found("product");
+    };
+    let new: NewVariant = match serde_json::from_value(body) {
+        Ok(v) => v,
+        Err(e) => return invalid("The variant is not valid.", json!({"body": e.to_string()})),
+    };
+    if new.sku.is_empty() || new.option_values.is_empty() {
+        return invalid(
+            "The variant is not valid.",
+            json!({"sku": "sku and option_values are required"}),
+        );
+    }
+    if let Some(owner) = s.sku_owner(&new.sku, None, None) {
+        return duplicate_sku(&new.sku, &owner);
+    }
+    if s.variants
+        .values()
+        .filter(|v| v.product_id == product_id)
+        .count()
+        >= VARIANTS_PER_PRODUCT
+    {
+        return invalid(
+            "Too many variants.",
+            json!({"variants": "a product has at most 600 SKUs"}),
+        );
+    }
+    let mut resolved = Vec::new();
+    for ov in &new.option_values {
+        let found = s
+            .options
+            .values()
+            .filter(|o| o.product_id == product_id)
+            .find_map(|o| {
+                let by_id = ov.option_id == Some(o.id);
+                let by_name = ov.option_display_name.as_deref() == Some(o.display_name.as_str());
+                if !(by_id || by_name) {
+                    return None;
+                }
+                let value = o.option_values.iter().find(|v| {
+                    v.id.is_some()
+                        && (v.id == ov.id || ov.label.as_deref() == Some(v.label.as_str()))
+                })?;
+                Some(VariantOptionValue {
+                    id: value.id,
+                    option_id: Some(o.id),
+                    option_display_name: Some(o.display_name.clone()),
+                    label: Some(value.label.clone()),
+                })
+            });
+        match found {
+            Some(v) => resolved.push(v),
+            None => {
+                return invalid(
+                    "The variant is not valid.",
+                    json!({"option_values": "unknown option or value"}),
+                );
+            }
+        }
+    }
+    let id = insert_variant(&mut s, product_id, &new, resolved);
+    let shown = s.variants.get(&id).map(|v| s.shown_variant(v));
+    json_response(StatusCode::OK, json!({"data": shown, "meta": {}}))
+}
+
+async fn batch_update_variants(State(h): State<SandboxHandle>, body: Bytes) -> Response {
+    let body = match parse_body(&body, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Some(items) = body.as_array() else {
+        return invalid(
+            "The request payload must be an array of variants.",
+            json!({}),
+        );
+    };
+    if items.len() > VARIANT_BATCH_MAX {
+        return v3_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The array is too large: at most 50 variants per request.",
+            json!({}),
+        );
+    }
+    let mut s = h.store();
+    let mut updates = Vec::new();
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        match serde_json::from_value::<VariantUpdate>(item.clone()) {
+            Ok(u) if !s.variants.contains_key(&u.id) => {
+                failed.insert(u.id.to_string(), format!("variant {} not found", u.id));
+            }
+            Ok(u) => {
+                let product = s.variants.get(&u.id).map(|v| v.product_id);
+                let dup = u.sku.as_deref().and_then(|sku| {
+                    s.sku_owner(sku, None, Some(u.id))
+                        .filter(|_| product.is_some())
+                });
+                if let Some(owner) = dup {
+                    failed.insert(
+                        u.id.to_string(),
+                        format!("SKU is already in use by {owner}"),
+                    );
+                } else if [u.price, u.sale_price, u.retail_price, u.cost_price]
+                    .iter()
+                    .flatten()
+                    .any(|m| m.cents() < 0)
+                {
+                    failed.insert(u.id.to_string(), "prices must not be negative".into());
+                } else {
+                    updates.push(u);
+                }
+            }
+            Err(e) => {
+                failed.insert(format!("[{i}]"), format!("invalid variant: {e}"));
+            }
+        }
+    }
+    // Variant batches are all-or-nothing: the spec declares no 207 here.
+    if !failed.is_empty() {
+        return invalid("The variants could not be updated.", json!(failed));
+    }
+    let mut data = Vec::new();
+    for u in &updates {
+        if let Some(v) = s.variants.get_mut(&u.id) {
+            if let Some(x) = &u.sku {
+                v.sku = x.clone()
+            }
+            if u.price.is_some() {
+                v.price = u.price
+            }
+            if u.sale_price.is_some() {
+                v.sale_price = u.sale_price
+            }
+            if u.retail_price.is_some() {
+                v.retail_price = u.retail_price
+            }
+            if u.cost_price.is_some() {
+                v.cost_price = u.cost_price
+            }
+            if let Some(x) = u.purchasing_disabled {
+                v.purchasing_disabled = x
+            }
+            if u.upc.is_some() {
+                v.upc = u.upc.clone()
+            }
+            if u.gtin.is_some() {
+                v.gtin = u.gtin.clone()
+            }
+            if u.mpn.is_some() {
+                v.mpn = u.mpn.clone()
+            }
+        }
+        if let Some(v) = s.variants.get(&u.id) {
+            data.push(s.shown_variant(v));
+        }
+    }
+    json_response(StatusCode::OK, json!({"data": data, "meta": {}}))
+}

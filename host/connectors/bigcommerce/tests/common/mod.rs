@@ -1,0 +1,101 @@
+//! Shared helpers of the sandbox-backed tests.
+#![allow(dead_code)]
+
+pub mod receiver;
+pub mod spec;
+
+use selvedge_bigcommerce::model::{BillingAddress, FormField, Money};
+use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxHandle, SandboxOrder, SeedProduct};
+use selvedge_bigcommerce::{BigCommerceClient, BigCommerceConfig, Sandbox, SandboxConfig};
+use selvedge_connector_kit::RetryPolicy;
+
+/// Sandbox config for tests: generous quota, fast webhook retries.
+pub fn sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        quota: 10_000,
+        window_ms: 30_000,
+        webhook_time_scale: 0.001,
+        webhook_timeout_ms: 500,
+        ..SandboxConfig::default()
+    }
+}
+
+/// Starts a sandbox and a client with fast retries.
+pub async fn start() -> (Sandbox, BigCommerceClient) {
+    start_with(sandbox_config()).await
+}
+
+pub async fn start_with(config: SandboxConfig) -> (Sandbox, BigCommerceClient) {
+    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    let client = client_for(&sandbox, |_| {});
+    (sandbox, client)
+}
+
+pub fn client_for(
+    sandbox: &Sandbox,
+    tweak: impl FnOnce(&mut BigCommerceConfig),
+) -> BigCommerceClient {
+    let mut cfg = sandbox.client_config();
+    cfg.retry = RetryPolicy::fast();
+    cfg.timeout_ms = 2_000;
+    tweak(&mut cfg);
+    BigCommerceClient::new(cfg).expect("client builds")
+}
+
+/// One small style: TST-{colour}-{size}.
+pub fn small_style(style: &str) -> SeedProduct {
+    SeedProduct {
+        name: format!("Test style {style}"),
+        style: style.to_owned(),
+        price: Money(2500),
+        sizes: vec!["S".into(), "M".into(), "L".into()],
+        colours: vec!["Navy".into(), "Black".into()],
+        stock: 10,
+        custom_fields: vec![("season".into(), "SS26".into())],
+    }
+}
+
+pub fn address() -> BillingAddress {
+    BillingAddress {
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        street_1: "1 Loom Street".into(),
+        city: "Manchester".into(),
+        state: "Greater Manchester".into(),
+        zip: "M1 1AA".into(),
+        country: "United Kingdom".into(),
+        country_iso2: "GB".into(),
+        email: "ada@example.com".into(),
+        ..BillingAddress::default()
+    }
+}
+
+/// A checkout of `lines` (sku, qty) with UPS Ground shipping at 7.50.
+pub fn checkout(lines: &[(&str, i64)]) -> SandboxOrder {
+    SandboxOrder {
+        customer_id: 42,
+        shipping_address: address(),
+        shipping_method: "UPS Ground".into(),
+        shipping_cost: Money(750),
+        products: lines
+            .iter()
+            .map(|(sku, q)| OrderLineInput {
+                sku: (*sku).into(),
+                quantity: *q,
+                price: None,
+            })
+            .collect(),
+        customer_message: "Please gift wrap".into(),
+        form_fields: vec![FormField {
+            name: "PO number".into(),
+            value: "PO-1234".into(),
+        }],
+        ..SandboxOrder::default()
+    }
+}
+
+/// Seeds one style and places one order for it; returns the order id.
+pub fn seeded_order(h: &SandboxHandle, style: &str, lines: &[(&str, i64)]) -> i64 {
+    h.seed(&[small_style(style)]).expect("seed");
+    h.create_order(&checkout(lines)).expect("order")
+}

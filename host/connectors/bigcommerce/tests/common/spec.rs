@@ -1,0 +1,435 @@
+//! OpenAPI conformance checker: finds the operation of a recorded exchange in BigCommerce's
+//! OpenAPI 3.0 documents and validates query names, request body and response body with a
+//! JSON-schema validator (after resolving `$ref`s and translating `nullable`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jsonschema::Draft;
+use selvedge_bigcommerce::sandbox::Exchange;
+use serde_json::{Map, Value};
+
+/// Where the specs are: `SELVEDGE_BIGCOMMERCE_SPECS`, else `<workspace>/../shared/specs/bigcommerce`.
+pub fn specs_dir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("SELVEDGE_BIGCOMMERCE_SPECS") {
+        let p = PathBuf::from(dir);
+        if p.is_dir() {
+            return Some(p);
+        }
+    }
+    // CARGO_MANIFEST_DIR = <workspace>/host/connectors/bigcommerce
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/specs/bigcommerce");
+    p.is_dir().then_some(p)
+}
+
+/// Loads the specs or says plainly that they are missing (the caller then skips).
+pub fn load_or_skip() -> Option<Specs> {
+    match specs_dir() {
+        Some(dir) => Some(
+            Specs::load(&dir)
+                .unwrap_or_else(|e| panic!("cannot load specs in {}: {e}", dir.display())),
+        ),
+        None => {
+            eprintln!(
+                "SKIPPED: BigCommerce OpenAPI specs are missing (set SELVEDGE_BIGCOMMERCE_SPECS or provide \
+                 <workspace>/../shared/specs/bigcommerce); conformance checks did not run"
+            );
+            None
+        }
+    }
+}
+
+struct Doc {
+    name: String,
+    api: &'static str,
+    root: Value,
+}
+
+/// The loaded OpenAPI documents and webhook callback schemas.
+pub struct Specs {
+    docs: Vec<Doc>,
+    callbacks: BTreeMap<String, Value>,
+}
+
+/// The spec operation an exchange maps to.
+pub struct Operation<'a> {
+    pub doc: &'a str,
+    pub template: String,
+    op: &'a Value,
+    path_item: &'a Value,
+    root: &'a Value,
+}
+
+fn yaml_to_json(v: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64().map_or(Value::Null, Value::from)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => format!("{other:?}"),
+                };
+                out.insert(key, yaml_to_json(v));
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+fn read_yaml(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let y: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(yaml_to_json(y))
+}
+
+fn pointer<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    root.pointer(reference.strip_prefix('#')?)
+}
+
+/// Inlines local `$ref`s (a cycle becomes `{}`, i.e. anything) and maps OpenAPI 3.0 onto
+/// JSON Schema draft 4: `nullable` adds `null`; empty `required` lists are dropped.
+fn to_json_schema(root: &Value, node: &Value, stack: &mut Vec<String>) -> Value {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                if stack.contains(r) || stack.len() > 40 {
+                    return Value::Object(Map::new());
+                }
+                let Some(target) = pointer(root, r) else {
+                    return Value::Object(Map::new());
+                };
+                stack.push(r.clone());
+                let out = to_json_schema(root, target, stack);
+                stack.pop();
+                return out;
+            }
+            let mut out = Map::new();
+            for (k, v) in map {
+                match k.as_str() {
+                    "example" | "examples" | "x-examples" | "discriminator" | "xml"
+                    | "externalDocs" => {}
+                    "required" if v.as_array().is_some_and(Vec::is_empty) => {}
+                    // Property names are data, not schemas: keep them, convert their schemas.
+                    "properties" | "patternProperties" => {
+                        let props = v
+                            .as_object()
+                            .map(|m| {
+                                m.iter()
+                                    .map(|(n, s)| (n.clone(), to_json_schema(root, s, stack)))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        out.insert(k.clone(), Value::Object(props));
+                    }
+                    _ => {
+                        out.insert(k.clone(), to_json_schema(root, v, stack));
+                    }
+                }
+            }
+            if out.remove("nullable") == Some(Value::Bool(true)) {
+                match out.get("type").cloned() {
+                    Some(Value::String(t)) => {
+                        out.insert(
+                            "type".into(),
+                            Value::Array(vec![Value::String(t), Value::String("null".into())]),
+                        );
+                        if let Some(Value::Array(e)) = out.get_mut("enum") {
+                            e.push(Value::Null);
+                        }
+                    }
+                    _ => {
+                        return serde_json::json!({"anyOf": [Value::Object(out), {"type": "null"}]});
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| to_json_schema(root, i, stack))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn validate(schema: &Value, instance: &Value) -> Vec<String> {
+    let validator = match jsonschema::options()
+        .with_draft(Draft::Draft4)
+        .build(schema)
+    {
+        Ok(v) => v,
+        Err(e) => return vec![format!("schema does not compile: {e}")],
+    };
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at `{}`", e, e.instance_path()))
+        .take(10)
+        .collect()
+}
+
+impl Specs {
+    /// Loads every OpenAPI document and webhook callback in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let mut docs = Vec::new();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let api = if name.starts_with("orders.v2") {
+                "v2"
+            } else {
+                "v3"
+            };
+            docs.push(Doc {
+                name,
+                api,
+                root: read_yaml(path)?,
+            });
+        }
+        let mut callbacks = BTreeMap::new();
+        if let Ok(rd) = std::fs::read_dir(dir.join("webhook-callbacks")) {
+            for path in rd.flatten().map(|e| e.path()) {
+                let stem = path
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if stem.starts_with('_') {
+                    continue;
+                }
+                callbacks.insert(stem, read_yaml(&path)?);
+            }
+        }
+        if docs.is_empty() {
+            return Err("no *.yml OpenAPI documents".into());
+        }
+        Ok(Self { docs, callbacks })
+    }
+
+    /// The operation for `method` on `path` (below `/vN`), most literal template first.
+    pub fn operation(&self, api: &str, method: &str, path: &str) -> Option<Operation<'_>> {
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut best: Option<(usize, Operation<'_>)> = None;
+        for doc in self.docs.iter().filter(|d| d.api == api) {
+            let Some(paths) = doc.root.get("paths").and_then(Value::as_object) else {
+                continue;
+            };
+            for (template, item) in paths {
+                let tsegs: Vec<&str> = template.trim_matches('/').split('/').collect();
+                if tsegs.len() != segs.len() {
+                    continue;
+                }
+                let fits = tsegs
+                    .iter()
+                    .zip(&segs)
+                    .all(|(t, s)| t.starts_with('{') || t == s);
+                let Some(op) = item.get(method.to_lowercase()) else {
+                    continue;
+                };
+                if !fits {
+                    continue;
+                }
+                let literals = tsegs.iter().filter(|t| !t.starts_with('{')).count();
+                if best.as_ref().is_none_or(|(n, _)| literals > *n) {
+                    let found = Operation {
+                        doc: &doc.name,
+                        template: template.clone(),
+                        op,
+                        path_item: item,
+                        root: &doc.root,
+                    };
+                    best = Some((literals, found));
+                }
+            }
+        }
+        best.map(|(_, op)| op)
+    }
+
+    /// Every way `ex` departs from the spec (empty when it conforms).
+    pub fn check_exchange(&self, ex: &Exchange) -> Vec<String> {
+        let Some(op) = self.operation(&ex.api, &ex.method, &ex.path) else {
+            return vec![format!(
+                "{} /{}{}: no such operation in the specs",
+                ex.method, ex.api, ex.path
+            )];
+        };
+        let at = format!(
+            "{} /{}{} ({} {}) -> {}",
+            ex.method, ex.api, ex.path, op.doc, op.template, ex.status
+        );
+        let mut problems = Vec::new();
+        // Query parameters: declared names, and integer/boolean values that parse.
+        let mut declared: BTreeMap<String, Value> = BTreeMap::new();
+        for list in [op.path_item.get("parameters"), op.op.get("parameters")]
+            .into_iter()
+            .flatten()
+        {
+            for p in list.as_array().into_iter().flatten() {
+                let p = to_json_schema(op.root, p, &mut Vec::new());
+                if p.get("in").and_then(Value::as_str) == Some("query") {
+                    if let Some(name) = p.get("name").and_then(Value::as_str) {
+                        declared.insert(
+                            name.to_owned(),
+                            p.get("schema").cloned().unwrap_or(Value::Null),
+                        );
+                    }
+                }
+            }
+        }
+        for (k, v) in &ex.query {
+            match declared.get(k) {
+                None => problems.push(format!("{at}: query parameter `{k}` is not declared")),
+                Some(schema) => {
+                    let (ty, items) = (
+                        schema.get("type").and_then(Value::as_str),
+                        schema.pointer("/items/type").and_then(Value::as_str),
+                    );
+                    // `:in` filters are comma-separated lists even where the schema says `integer`.
+                    let list = ty == Some("array") || k.ends_with(":in");
+                    let values: Vec<&str> = if list {
+                        v.split(',').collect()
+                    } else {
+                        vec![v.as_str()]
+                    };
+                    let want = if ty == Some("array") { items } else { ty };
+                    for val in values {
+                        let ok = match want {
+                            Some("integer") => val.parse::<i64>().is_ok(),
+                            Some("number") => val.parse::<f64>().is_ok(),
+                            Some("boolean") => val == "true" || val == "false",
+                            _ => true,
+                        };
+                        if !ok {
+                            problems.push(format!(
+                                "{at}: query `{k}` value `{val}` is not a {}",
+                                want.unwrap_or("?")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // Request body.
+        let request_schema = op
+            .op
+            .get("requestBody")
+            .map(|rb| to_json_schema(op.root, rb, &mut Vec::new()))
+            .and_then(|rb| rb.pointer("/content/application~1json/schema").cloned());
+        match (&ex.request_body, request_schema) {
+            (Some(body), Some(schema)) => {
+                problems.extend(
+                    validate(&schema, body)
+                        .into_iter()
+                        .map(|e| format!("{at}: request body: {e}")),
+                );
+            }
+            (Some(_), None) => problems.push(format!(
+                "{at}: request has a body but the operation declares none"
+            )),
+            _ => {}
+        }
+        // Response body for the status answered.
+        let responses = op.op.get("responses");
+        let Some(resp) =
+            responses.and_then(|r| r.get(ex.status.to_string()).or_else(|| r.get("default")))
+        else {
+            problems.push(format!("{at}: status {} is not declared", ex.status));
+            return problems;
+        };
+        let resp = to_json_schema(op.root, resp, &mut Vec::new());
+        let content = resp.get("content").and_then(Value::as_object);
+        let ct = ex
+            .content_type
+            .as_deref()
+            .map(|c| c.split(';').next().unwrap_or(c).trim().to_owned());
+        match (content.filter(|c| !c.is_empty()), &ex.response_body) {
+            (Some(content), Some(body)) => {
+                let media = ct.as_ref().and_then(|c| content.get(c));
+                match media
+                    .or_else(|| content.values().next())
+                    .and_then(|m| m.get("schema"))
+                {
+                    Some(schema) => problems.extend(
+                        validate(schema, body)
+                            .into_iter()
+                            .map(|e| format!("{at}: response body: {e}")),
+                    ),
+                    None => {}
+                }
+                if let Some(ct) = ct.filter(|c| !content.contains_key(c)) {
+                    problems.push(format!(
+                        "{at}: content type `{ct}` not declared ({:?})",
+                        content.keys().collect::<Vec<_>>()
+                    ));
+                }
+            }
+            (None, Some(body)) => problems.push(format!(
+                "{at}: a body is returned but none is declared: {body}"
+            )),
+            (Some(_), None) if ex.status != 204 => {
+                problems.push(format!("{at}: declared body missing"))
+            }
+            _ => {}
+        }
+        problems
+    }
+
+    /// Checks a webhook payload against `webhook-callbacks/<scope>.yml`. Every documented
+    /// top-level field is treated as required (BigCommerce always sends them).
+    /// `None` when the scope has no callback document.
+    pub fn check_webhook(&self, payload: &Value) -> Option<Vec<String>> {
+        let scope = payload.get("scope").and_then(Value::as_str)?;
+        let doc = self.callbacks.get(&scope.replace('/', "_"))?;
+        let mut schema = to_json_schema(
+            doc,
+            doc.pointer(&format!(
+                "/properties/{}",
+                scope.replace('~', "~0").replace('/', "~1")
+            ))?,
+            &mut Vec::new(),
+        );
+        let names: Vec<Value> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().map(Value::String).collect())
+            .unwrap_or_default();
+        if let Some(obj) = schema.as_object_mut() {
+            obj.insert("required".into(), Value::Array(names));
+        }
+        Some(
+            validate(&schema, payload)
+                .into_iter()
+                .map(|e| format!("webhook {scope}: {e}"))
+                .collect(),
+        )
+    }
+}

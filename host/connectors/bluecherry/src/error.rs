@@ -1,0 +1,91 @@
+//! Errors of the Blue Cherry connector.
+//!
+//! The variants are the decisions a flow has to make: fix the data (`Rejected`), record the
+//! existing document (`Duplicate`), retry later (`Transient`), or look up before retrying
+//! (`Ambiguous`). HTTP details stay inside the client.
+
+use std::path::PathBuf;
+
+/// What went wrong talking to the ERP gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum BlueCherryError {
+    /// The ERP validated the request and refused it; retrying the same data will fail again.
+    #[error("rejected by Blue Cherry ({code}{}): {message}", field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
+    Rejected {
+        /// ERP error code, e.g. `validation_failed`.
+        code: String,
+        /// The ERP's own message.
+        message: String,
+        /// The field at fault, when the ERP names one.
+        field: Option<String>,
+    },
+    /// A document with this external reference already exists: the create had already happened.
+    #[error("Blue Cherry already has {existing_number} for external reference {external_ref}")]
+    Duplicate {
+        /// Our reference.
+        external_ref: String,
+        /// The ERP number of the existing document.
+        existing_number: String,
+    },
+    /// Nothing was committed (5xx, connection refused, read timed out); safe to retry.
+    #[error("Blue Cherry unavailable: {0}")]
+    Transient(String),
+    /// A create was sent and no answer came back: it may or may not be committed. Look the
+    /// document up by `external_ref` before retrying; never re-POST blindly.
+    #[error("outcome unknown for external reference {external_ref}: {reason}")]
+    Ambiguous {
+        /// Our reference, to look the document up by.
+        external_ref: String,
+        /// What happened on the wire.
+        reason: String,
+    },
+    /// The resource does not exist (e.g. an expired ATS snapshot or an unknown order number).
+    #[error("not found in Blue Cherry: {0}")]
+    NotFound(String),
+    /// The API key was refused.
+    #[error("Blue Cherry refused the API key")]
+    Unauthorized,
+    /// The gateway answered with something this contract does not describe.
+    #[error("unexpected answer from Blue Cherry: {0}")]
+    Protocol(String),
+    /// The connector is misconfigured.
+    #[error("Blue Cherry connector configuration: {0}")]
+    Config(String),
+}
+
+impl BlueCherryError {
+    /// True when the same call may simply be retried.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, BlueCherryError::Transient(_))
+    }
+}
+
+/// One bad cell or row in a dropped CSV file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file} line {line} column `{column}`: {problem}")]
+pub struct CsvRowError {
+    /// File name (without folder).
+    pub file: String,
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    /// Column name as in the header.
+    pub column: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// What went wrong with the CSV drop folder itself (not with a file's content).
+#[derive(Debug, thiserror::Error)]
+pub enum CsvDropError {
+    /// The folder or a file in it could not be read, moved or written.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What we were doing.
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,88 @@
+//! Fault modes of the sandbox, armed through `PUT /sandbox/faults`.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::{Shared, lock};
+use crate::model::{ErrorBody, ErrorDetail};
+
+/// Armed faults. Counters go down as requests consume them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// Delay every `/v1` response by this many milliseconds.
+    pub delay_ms: u64,
+    /// The next N `/v1` requests fail with `fail_status` and do nothing.
+    pub fail_next: u32,
+    /// Status of those failures (5xx).
+    pub fail_status: u16,
+    /// The next N creates (orders, memos) are committed, then the answer hangs.
+    pub hang_next_creates: u32,
+    /// How long a hung answer hangs, in milliseconds (longer than the client's timeout).
+    pub hang_ms: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            delay_ms: 0,
+            fail_next: 0,
+            fail_status: 503,
+            hang_next_creates: 0,
+            hang_ms: 30_000,
+        }
+    }
+}
+
+/// Middleware on `/v1`: applies the delay and the 5xx burst before the handler runs.
+pub async fn apply(State(shared): State<Shared>, req: Request, next: Next) -> Response {
+    let (delay, fail) = {
+        let mut s = lock(&shared);
+        let f = &mut s.faults;
+        let fail = if f.fail_next > 0 {
+            f.fail_next -= 1;
+            Some(f.fail_status)
+        } else {
+            None
+        };
+        (f.delay_ms, fail)
+    };
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if let Some(status) = fail {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: "unavailable".to_string(),
+                message: "gateway temporarily unavailable (sandbox fault)".to_string(),
+                field: None,
+                existing_number: None,
+            },
+        };
+        return (status, axum::Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
+/// Called by create handlers after committing: hangs if a commit-then-timeout is armed.
+pub async fn hang_after_commit(shared: &Shared) {
+    let hang = {
+        let mut s = lock(shared);
+        let f = &mut s.faults;
+        if f.hang_next_creates > 0 {
+            f.hang_next_creates -= 1;
+            Some(f.hang_ms)
+        } else {
+            None
+        }
+    };
+    if let Some(ms) = hang {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}

@@ -1,0 +1,173 @@
+//! Per-call store state: the locked-down WASI context, the memory limiter and the host imports.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::v0_1_0::selvedge::rules::{host, types};
+use crate::calls::TraceLine;
+use crate::context::ClientContext;
+
+/// Guest stderr kept per call (panic messages land here).
+const STDERR_CAPACITY: usize = 16 << 10;
+
+/// A clock frozen at the epoch: plugins get no real time, so a decision depends on its input only.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// Tracks linear memory growth against the call's limit and remembers the peak.
+pub(crate) struct MemoryLimiter {
+    pub max_bytes: usize,
+    pub peak_bytes: usize,
+    pub hit_limit: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.hit_limit = true;
+            return Ok(false);
+        }
+        self.peak_bytes = self.peak_bytes.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// Everything one call's store holds.
+pub(crate) struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub limiter: MemoryLimiter,
+    pub stderr: MemoryOutputPipe,
+    context: Arc<ClientContext>,
+    plugin_label: Arc<str>,
+    pub trace: Vec<TraceLine>,
+    trace_bytes: usize,
+    max_trace_bytes: usize,
+    pub trace_dropped: usize,
+}
+
+impl CallState {
+    pub fn new(
+        context: Arc<ClientContext>,
+        plugin_label: Arc<str>,
+        max_memory_bytes: usize,
+        max_trace_bytes: usize,
+    ) -> Self {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        // No env, args, preopened dirs or network; frozen clocks.
+        let wasi = wasmtime_wasi::WasiCtxBuilder::new()
+            .stderr(stderr.clone())
+            .wall_clock(FrozenClock)
+            .monotonic_clock(FrozenClock)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter {
+                max_bytes: max_memory_bytes,
+                peak_bytes: 0,
+                hit_limit: false,
+            },
+            stderr,
+            context,
+            plugin_label,
+            trace: Vec::new(),
+            trace_bytes: 0,
+            max_trace_bytes,
+            trace_dropped: 0,
+        }
+    }
+
+    /// Guest stderr as text (lossy), trimmed.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_string()
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for CallState {}
+
+impl host::Host for CallState {
+    fn log(&mut self, level: host::LogLevel, message: String, fields: Vec<(String, String)>) {
+        let size = message.len() + fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        let client = self.context.client.as_str();
+        let plugin = &*self.plugin_label;
+        match level {
+            host::LogLevel::Debug => tracing::debug!(client, plugin, ?fields, "{message}"),
+            host::LogLevel::Info => tracing::info!(client, plugin, ?fields, "{message}"),
+            host::LogLevel::Warn => tracing::warn!(client, plugin, ?fields, "{message}"),
+            host::LogLevel::Error => tracing::error!(client, plugin, ?fields, "{message}"),
+        }
+        if self.trace_bytes + size > self.max_trace_bytes {
+            self.trace_dropped += 1;
+            return;
+        }
+        self.trace_bytes += size;
+        self.trace.push(TraceLine {
+            level: format!("{level:?}").to_lowercase(),
+            message,
+            fields,
+        });
+    }
+
+    fn config_value(&mut self, key: String) -> Option<String> {
+        self.context.rules.get(&key).cloned()
+    }
+
+    fn mapping_table(&mut self, table: String) -> Vec<(String, String)> {
+        self.context
+            .mappings
+            .get(&table)
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,61 @@
+//! Command line: `selvedge <command>`. Human output by default, `--json` for scripts.
+
+mod plugin;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::CliError;
+
+/// Selvedge: keeps CGS Blue Cherry and your storefronts (BigCommerce, Sparklayer) in step.
+#[derive(Debug, Parser)]
+#[command(name = "selvedge", version, about, long_about = None)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info,selvedge=debug`.
+    #[arg(long, global = true, env = "SELVEDGE_LOG", default_value = "warn")]
+    pub log: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Client rule plugins: test, scaffold.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
+}
+
+impl Cli {
+    pub fn init_logging(&self) {
+        let filter = tracing_subscriber::EnvFilter::try_new(&self.log)
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        let _ = match self.log_format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        };
+    }
+
+    /// Runs the command; returns the process exit code.
+    pub fn run(self) -> Result<u8, CliError> {
+        match self.command {
+            Command::Plugin(cmd) => plugin::run(cmd),
+        }
+    }
+}
+
+/// A multi-threaded tokio runtime for commands that need one.
+pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::runtime(format!("cannot start the async runtime: {e}")))
+}

@@ -1,0 +1,167 @@
+//! `selvedge plugin test|new`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use selvedge_runtime::fixtures::{self, CaseResult};
+use selvedge_runtime::{ClientContext, PluginLimits, Runtime, RuntimeOptions};
+
+use crate::exit::{self, CliError};
+
+mod scaffold;
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Run fixture cases (input JSON -> expected JSON) against a plugin under the production
+    /// limits; exits 1 if any case fails.
+    Test(TestArgs),
+    /// Scaffold a new client plugin crate with a passing fixture.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The plugin component (`.wasm`).
+    pub plugin: PathBuf,
+    /// Folder of fixture cases (`*.json`, optional `context.toml`).
+    pub fixtures: PathBuf,
+    /// Print results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Write each case's actual output as its expected output (review the diff before committing).
+    #[arg(long, env = "BLESS", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    pub bless: bool,
+    /// CPU time limit per call, ms (default: production default).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// Memory limit per call, MiB.
+    #[arg(long)]
+    pub max_memory_mib: Option<usize>,
+    /// Fuel limit per call (0 = none).
+    #[arg(long)]
+    pub fuel: Option<u64>,
+    /// Output limit per call, KiB.
+    #[arg(long)]
+    pub max_output_kib: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Plugin name, e.g. `acme-apparel` (letters, digits, dashes).
+    pub name: String,
+    /// Folder to create the crate in.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Path of the `selvedge-plugin-sdk` crate (defaults to the SDK this binary was built with).
+    #[arg(long)]
+    pub sdk: Option<PathBuf>,
+}
+
+pub fn run(cmd: PluginCommand) -> Result<u8, CliError> {
+    match cmd {
+        PluginCommand::Test(args) => test(args),
+        PluginCommand::New(args) => scaffold::new_plugin(&args.name, &args.dir, args.sdk.as_deref()),
+    }
+}
+
+fn limits(args: &TestArgs) -> PluginLimits {
+    let mut limits = PluginLimits::default();
+    if let Some(v) = args.timeout_ms {
+        limits.timeout_ms = v;
+    }
+    if let Some(v) = args.max_memory_mib {
+        limits.max_memory_bytes = v << 20;
+    }
+    if let Some(v) = args.fuel {
+        limits.fuel = v;
+    }
+    if let Some(v) = args.max_output_kib {
+        limits.max_output_bytes = v << 10;
+    }
+    limits
+}
+
+fn test(args: TestArgs) -> Result<u8, CliError> {
+    let runtime = Runtime::new(RuntimeOptions::default()).map_err(CliError::runtime)?;
+    let plugin = runtime
+        .load_file("plugin-test", &args.plugin, None)
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    let context = Arc::new(ClientContext::new("plugin-test"));
+    let limits = limits(&args);
+    let results = fixtures::run_dir(&plugin, &context, &limits, &args.fixtures)
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    if args.bless {
+        bless(&args.fixtures, &results)?;
+    }
+    let failed = results.iter().filter(|r| !r.passed).count();
+    if args.json {
+        let doc = serde_json::json!({
+            "plugin": args.plugin.display().to_string(),
+            "version": plugin.version,
+            "passed": results.len() - failed,
+            "failed": failed,
+            "cases": results,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print_human(&plugin.name, plugin.short_version(), &results);
+    }
+    Ok(if failed == 0 || args.bless { exit::OK } else { exit::CHECK_FAILED })
+}
+
+fn print_human(name: &str, version: &str, results: &[CaseResult]) {
+    println!("plugin {name} ({version})");
+    for r in results {
+        let status = if r.passed { "PASS" } else { "FAIL" };
+        let measures = r
+            .report
+            .as_ref()
+            .map(|rep| {
+                let fuel = rep.fuel.map(|f| format!("fuel {f}")).unwrap_or_else(|| "fuel -".into());
+                format!(
+                    "{fuel}, peak memory {:.1} MiB, {:.2} ms",
+                    rep.peak_memory_bytes as f64 / 1048576.0,
+                    rep.duration.as_secs_f64() * 1e3
+                )
+            })
+            .unwrap_or_default();
+        println!("{status} {:<40} {measures}", r.name);
+        if !r.passed {
+            if let Some(err) = &r.error {
+                println!("  error: {err}");
+            }
+            if let Some(diff) = &r.diff {
+                for line in diff.lines() {
+                    println!("  {line}");
+                }
+            }
+        }
+        if let Some(rep) = &r.report {
+            for t in &rep.trace {
+                println!("  trace [{}] {} {:?}", t.level, t.message, t.fields);
+            }
+        }
+    }
+    let failed = results.iter().filter(|r| !r.passed).count();
+    println!("fixtures: {} passed, {} failed", results.len() - failed, failed);
+}
+
+/// Rewrites each case file with its actual output as `expected`.
+fn bless(dir: &Path, results: &[CaseResult]) -> Result<(), CliError> {
+    for r in results {
+        let path = dir.join(format!("{}.json", r.name));
+        let text = std::fs::read_to_string(&path).map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))?;
+        let mut case: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+        let actual = match (&r.error, &r.actual) {
+            (_, Some(v)) => v.clone(),
+            (Some(err), None) => serde_json::json!({ "error": err }),
+            (None, None) => continue,
+        };
+        case["expected"] = actual;
+        let pretty = serde_json::to_string_pretty(&case).unwrap_or_default();
+        std::fs::write(&path, pretty + "\n").map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
+}

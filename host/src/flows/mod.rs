@@ -1,0 +1,146 @@
+//! The sync flows. Every flow has the same shape:
+//!
+//! - a settings struct (`<Flow>Settings`, serde, `deny_unknown_fields`) read from the client's
+//!   config section of the same name;
+//! - `pub async fn run(ctx: &ClientServices, settings: &<Flow>Settings) -> Result<FlowReport, FlowError>`
+//!   (event-driven flows add their own entry points, e.g. the webhook intake);
+//! - exceptions raised through [`ClientServices::raise`] with the owner team from config;
+//! - plugin decisions recorded in the decision audit with the plugin version that made them.
+
+pub mod exceptions;
+
+use std::sync::Arc;
+
+use selvedge_bigcommerce::BigCommerceClient;
+use selvedge_bluecherry::ErpGateway;
+use selvedge_runtime::{ClientPlugin, PluginError};
+use selvedge_sparklayer::SparklayerClient;
+use selvedge_store::{Measurements, Store, StoreError};
+
+pub use exceptions::{ExceptionKind, Owners};
+
+/// Which flow a run or an exception belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowKind {
+    Catalog,
+    Inventory,
+    Orders,
+    Fulfilment,
+    Refunds,
+    B2b,
+    Reconciliation,
+}
+
+impl FlowKind {
+    pub const ALL: [FlowKind; 7] = [
+        FlowKind::Catalog,
+        FlowKind::Inventory,
+        FlowKind::Orders,
+        FlowKind::Fulfilment,
+        FlowKind::Refunds,
+        FlowKind::B2b,
+        FlowKind::Reconciliation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Catalog => "catalog",
+            FlowKind::Inventory => "inventory",
+            FlowKind::Orders => "orders",
+            FlowKind::Fulfilment => "fulfilment",
+            FlowKind::Refunds => "refunds",
+            FlowKind::B2b => "b2b",
+            FlowKind::Reconciliation => "reconciliation",
+        }
+    }
+}
+
+impl std::fmt::Display for FlowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The storefront a client sells through.
+#[derive(Clone)]
+pub enum StorefrontClient {
+    BigCommerce(Arc<BigCommerceClient>),
+    Sparklayer(Arc<SparklayerClient>),
+}
+
+impl StorefrontClient {
+    /// `bigcommerce` or `sparklayer`: the storefront key used in the store.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StorefrontClient::BigCommerce(_) => "bigcommerce",
+            StorefrontClient::Sparklayer(_) => "sparklayer",
+        }
+    }
+}
+
+/// Everything a flow needs for one client. Cheap to clone.
+#[derive(Clone)]
+pub struct ClientServices {
+    pub client: String,
+    pub store: Arc<dyn Store>,
+    pub erp: Arc<dyn ErpGateway>,
+    pub storefront: StorefrontClient,
+    pub plugin: Arc<ClientPlugin>,
+    pub owners: Arc<Owners>,
+}
+
+impl ClientServices {
+    /// Raises (or re-sees) an exception with the owner team configured for its kind.
+    pub async fn raise(
+        &self,
+        kind: ExceptionKind,
+        subject: &str,
+        summary: impl Into<String>,
+        details: serde_json::Value,
+    ) -> Result<(), FlowError> {
+        let summary = summary.into();
+        tracing::warn!(client = %self.client, kind = kind.as_str(), subject, %summary, "exception raised");
+        self.store
+            .raise_exception(
+                selvedge_store::NewException {
+                    client: self.client.clone(),
+                    kind: kind.as_str().to_string(),
+                    owner: self.owners.owner(kind).to_string(),
+                    subject: subject.to_string(),
+                    summary,
+                    details,
+                },
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// What a flow run did, stored with the sync run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowReport {
+    pub measurements: Measurements,
+    /// One line for humans, e.g. `pushed 1,204 of 20,000 SKU-locations in 2 calls`.
+    pub summary: String,
+}
+
+/// Why a flow run failed as a whole (individual records go to the exception queue instead).
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("Blue Cherry: {0}")]
+    Erp(#[from] selvedge_bluecherry::BlueCherryError),
+    #[error("BigCommerce: {0}")]
+    BigCommerce(#[from] selvedge_bigcommerce::Error),
+    #[error("Sparklayer: {0}")]
+    Sparklayer(#[from] selvedge_sparklayer::Error),
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("{flow} does not apply to a {storefront} client")]
+    NotApplicable { flow: FlowKind, storefront: &'static str },
+    #[error("{0}")]
+    Invalid(String),
+}

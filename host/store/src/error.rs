@@ -1,0 +1,85 @@
+use std::path::PathBuf;
+
+/// Everything a store operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or refused a statement.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+
+    /// Applying the schema migrations failed.
+    #[error("schema migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+
+    /// The directory for the database file could not be created.
+    #[error("cannot create directory {path}: {source}")]
+    CreateDir {
+        /// Directory that could not be created.
+        path: PathBuf,
+        /// Underlying I/O error.
+        source: std::io::Error,
+    },
+
+    /// A value read back from the database cannot be decoded.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+
+    /// A JSON value could not be encoded for storage.
+    #[error("cannot encode JSON: {0}")]
+    Json(#[from] serde_json::Error),
+
+    /// The record an operation refers to does not exist.
+    #[error("{entity} not found: {key}")]
+    NotFound {
+        /// Kind of record (`job`, `order`, ...).
+        entity: &'static str,
+        /// Its key, for the message.
+        key: String,
+    },
+
+    /// The job was claimed again (its lease expired and another worker took it) since this
+    /// lease was issued: the current holder finishes it.
+    #[error(
+        "job {job_id}: lease of attempt {attempt} was lost (job is now {state} at attempt {current_attempt})"
+    )]
+    LeaseLost {
+        /// The job.
+        job_id: i64,
+        /// Attempt the caller's lease was issued for.
+        attempt: u32,
+        /// Attempt number now stored.
+        current_attempt: u32,
+        /// State now stored.
+        state: String,
+    },
+
+    /// A ledger record already carries a different ERP document number.
+    #[error("{entity} {key} is already recorded as ERP document {existing}; refusing {attempted}")]
+    ConflictingErpNumber {
+        /// `order` or `refund`.
+        entity: &'static str,
+        /// The order or refund key.
+        key: String,
+        /// Number already recorded.
+        existing: String,
+        /// Number the caller tried to record.
+        attempted: String,
+    },
+
+    /// A ledger transition that the state machine does not allow.
+    #[error("{entity} {key}: cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// `order` or `refund`.
+        entity: &'static str,
+        /// The order or refund key.
+        key: String,
+        /// Current state.
+        from: String,
+        /// Requested state.
+        to: String,
+    },
+
+    /// An argument is out of the range the store accepts.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}

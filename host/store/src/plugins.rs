@@ -1,0 +1,68 @@
+//! Plugin version history: which build of a client plugin was active when, and why.
+
+use time::OffsetDateTime;
+
+use crate::StoreFuture;
+
+/// One activation period of a plugin version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginVersionRecord {
+    /// Store-assigned id.
+    pub id: i64,
+    /// Client.
+    pub client: String,
+    /// Plugin id.
+    pub plugin: String,
+    /// Hash of the plugin build.
+    pub version_hash: String,
+    /// Human label (e.g. a version string or file name).
+    pub label: String,
+    /// When it became active.
+    pub activated_at: OffsetDateTime,
+    /// Why it was activated (e.g. `startup`, `hot reload`).
+    pub reason: String,
+    /// When it stopped being active; `None` while active.
+    pub deactivated_at: Option<OffsetDateTime>,
+    /// Why it stopped.
+    pub deactivation_reason: Option<String>,
+}
+
+/// Plugin version history.
+pub trait PluginVersions: Send + Sync {
+    /// Makes a version the active one for (client, plugin), closing the previous period in
+    /// the same transaction. Activating the version that is already active is a no-op and
+    /// returns the current period.
+    fn activate_plugin_version<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+        version_hash: &'a str,
+        label: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, PluginVersionRecord>;
+
+    /// Closes the active period (plugin removed or failed to load). Returns it, if any.
+    fn deactivate_plugin<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Option<PluginVersionRecord>>;
+
+    /// The active version, if any.
+    fn active_plugin_version<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+    ) -> StoreFuture<'a, Option<PluginVersionRecord>>;
+
+    /// History of a client's plugins (one plugin or all), newest first.
+    fn plugin_history<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: Option<&'a str>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<PluginVersionRecord>>;
+}

@@ -1,0 +1,178 @@
+//! SKU bindings on SQLite.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use time::OffsetDateTime;
+
+use super::SqliteStore;
+use crate::timestamp::{from_ms, to_ms};
+use crate::{Bindings, SkuBinding, StoreError, StoreFuture};
+
+macro_rules! binding_cols {
+    () => {
+        "client, storefront, erp_sku, product_id, variant_id, storefront_sku, content_hash, \
+         updated_at"
+    };
+}
+
+fn binding_from_row(row: &SqliteRow) -> Result<SkuBinding, StoreError> {
+    Ok(SkuBinding {
+        client: row.try_get("client")?,
+        storefront: row.try_get("storefront")?,
+        erp_sku: row.try_get("erp_sku")?,
+        product_id: row.try_get("product_id")?,
+        variant_id: row.try_get("variant_id")?,
+        storefront_sku: row.try_get("storefront_sku")?,
+        content_hash: row.try_get("content_hash")?,
+        updated_at: from_ms(row.try_get("updated_at")?)?,
+    })
+}
+
+impl Bindings for SqliteStore {
+    fn upsert_bindings<'a>(
+        &'a self,
+        bindings: &'a [SkuBinding],
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            for b in bindings {
+                // SET expressions read the old row, so the hash check sees the old ids.
+                sqlx::query(
+                    "INSERT INTO sku_bindings (client, storefront, erp_sku, product_id, \
+                     variant_id, storefront_sku, content_hash, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7) \
+                     ON CONFLICT (client, storefront, erp_sku) DO UPDATE SET \
+                     content_hash = CASE WHEN product_id = excluded.product_id \
+                       AND variant_id IS excluded.variant_id THEN content_hash ELSE NULL END, \
+                     product_id = excluded.product_id, variant_id = excluded.variant_id, \
+                     storefront_sku = excluded.storefront_sku, updated_at = excluded.updated_at",
+                )
+                .bind(&b.client)
+                .bind(&b.storefront)
+                .bind(&b.erp_sku)
+                .bind(&b.product_id)
+                .bind(&b.variant_id)
+                .bind(&b.storefront_sku)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn binding_by_erp_sku<'a>(
+        &'a self,
+        client: &'a str,
+        storefront: &'a str,
+        erp_sku: &'a str,
+    ) -> StoreFuture<'a, Option<SkuBinding>> {
+        Box::pin(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                binding_cols!(),
+                " FROM sku_bindings WHERE client = ? AND storefront = ? AND erp_sku = ?"
+            ))
+            .bind(client)
+            .bind(storefront)
+            .bind(erp_sku)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(binding_from_row).transpose()
+        })
+    }
+
+    fn binding_by_storefront_sku<'a>(
+        &'a self,
+        client: &'a str,
+        storefront: &'a str,
+        storefront_sku: &'a str,
+    ) -> StoreFuture<'a, Option<SkuBinding>> {
+        Box::pin(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                binding_cols!(),
+                " FROM sku_bindings WHERE client = ? AND storefront = ? AND storefront_sku = ? \
+                 ORDER BY erp_sku LIMIT 1"
+            ))
+            .bind(client)
+            .bind(storefront)
+            .bind(storefront_sku)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(binding_from_row).transpose()
+        })
+    }
+
+    fn list_bindings<'a>(
+        &'a self,
+        client: &'a str,
+        storefront: &'a str,
+    ) -> StoreFuture<'a, Vec<SkuBinding>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                binding_cols!(),
+                " FROM sku_bindings WHERE client = ? AND storefront = ? ORDER BY erp_sku"
+            ))
+            .bind(client)
+            .bind(storefront)
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(binding_from_row).collect()
+        })
+    }
+
+    fn set_content_hashes<'a>(
+        &'a self,
+        client: &'a str,
+        storefront: &'a str,
+        hashes: &'a [(String, String)],
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut updated = 0;
+            let mut tx = self.write_tx().await?;
+            for (erp_sku, hash) in hashes {
+                updated += sqlx::query(
+                    "UPDATE sku_bindings SET content_hash = ?, updated_at = ? \
+                     WHERE client = ? AND storefront = ? AND erp_sku = ?",
+                )
+                .bind(hash)
+                .bind(at)
+                .bind(client)
+                .bind(storefront)
+                .bind(erp_sku)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(updated)
+        })
+    }
+
+    fn content_hashes<'a>(
+        &'a self,
+        client: &'a str,
+        storefront: &'a str,
+    ) -> StoreFuture<'a, HashMap<String, String>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT erp_sku, content_hash FROM sku_bindings \
+                 WHERE client = ? AND storefront = ? AND content_hash IS NOT NULL",
+            )
+            .bind(client)
+            .bind(storefront)
+            .fetch_all(self.reader())
+            .await?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! Decision audit on SQLite (append-only).
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{SqliteStore, json_text, parse_json};
+use crate::timestamp::{from_ms, to_ms};
+use crate::{Decision, DecisionAudit, DecisionRecord, StoreError, StoreFuture};
+
+fn decision_from_row(row: &SqliteRow) -> Result<DecisionRecord, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    Ok(DecisionRecord {
+        id,
+        decision: Decision {
+            client: row.try_get("client")?,
+            flow: row.try_get("flow")?,
+            subject: row.try_get("subject")?,
+            plugin_id: row.try_get("plugin_id")?,
+            plugin_version: row.try_get("plugin_version")?,
+            reason: parse_json(row.try_get("reason")?, &format!("decision {id} reason"))?,
+            value: parse_json(row.try_get("value")?, &format!("decision {id} value"))?,
+            created_at: from_ms(row.try_get("created_at")?)?,
+        },
+    })
+}
+
+impl DecisionAudit for SqliteStore {
+    fn record_decisions<'a>(&'a self, decisions: &'a [Decision]) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut tx = self.write_tx().await?;
+            for d in decisions {
+                // One cached prepared statement per row: cheap inside a single transaction.
+                sqlx::query(
+                    "INSERT INTO decisions (client, flow, subject, plugin_id, plugin_version, \
+                     reason, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&d.client)
+                .bind(&d.flow)
+                .bind(&d.subject)
+                .bind(&d.plugin_id)
+                .bind(&d.plugin_version)
+                .bind(json_text(&d.reason)?)
+                .bind(json_text(&d.value)?)
+                .bind(to_ms(d.created_at))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn latest_decisions<'a>(
+        &'a self,
+        client: &'a str,
+        flow: Option<&'a str>,
+        subject: &'a str,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<DecisionRecord>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT id, client, flow, subject, plugin_id, plugin_version, reason, value, \
+                 created_at FROM decisions \
+                 WHERE client = ?1 AND subject = ?2 AND (?3 IS NULL OR flow = ?3) \
+                 ORDER BY id DESC LIMIT ?4",
+            )
+            .bind(client)
+            .bind(subject)
+            .bind(flow)
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(decision_from_row).collect()
+        })
+    }
+}

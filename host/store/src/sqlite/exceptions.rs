@@ -1,0 +1,299 @@
+//! Exception queue on SQLite. A partial unique index keeps one unresolved row per
+//! (client, kind, subject); raising again bumps that row inside the same transaction.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, SqliteExecutor, Transaction};
+use time::OffsetDateTime;
+
+use super::{SqliteStore, count_u32, json_text, parse_json};
+use crate::timestamp::{from_ms, to_ms};
+use crate::{
+    ExceptionCount, ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState,
+    Exceptions, NewException, Page, Raised, StoreError, StoreFuture,
+};
+
+/// Actor recorded for entries the host itself writes.
+const HOST_ACTOR: &str = "selvedge";
+
+macro_rules! exception_cols {
+    () => {
+        "id, client, kind, owner, subject, summary, details, state, occurrences, created_at, \
+         updated_at, last_seen"
+    };
+}
+
+fn exception_from_row(row: &SqliteRow) -> Result<ExceptionRecord, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    Ok(ExceptionRecord {
+        id,
+        client: row.try_get("client")?,
+        kind: row.try_get("kind")?,
+        owner: row.try_get("owner")?,
+        subject: row.try_get("subject")?,
+        summary: row.try_get("summary")?,
+        details: parse_json(row.try_get("details")?, &format!("exception {id} details"))?,
+        state: ExceptionState::parse(row.try_get("state")?)?,
+        occurrences: count_u32(
+            row.try_get("occurrences")?,
+            &format!("exception {id} occurrences"),
+        )?,
+        created_at: from_ms(row.try_get("created_at")?)?,
+        updated_at: from_ms(row.try_get("updated_at")?)?,
+        last_seen: from_ms(row.try_get("last_seen")?)?,
+    })
+}
+
+async fn load<'e>(
+    executor: impl SqliteExecutor<'e>,
+    id: i64,
+) -> Result<ExceptionRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        exception_cols!(),
+        " FROM exceptions WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        entity: "exception",
+        key: id.to_string(),
+    })?;
+    exception_from_row(&row)
+}
+
+async fn add_history(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO exception_history (exception_id, at, actor, action, note) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Exceptions for SqliteStore {
+    fn raise_exception<'a>(
+        &'a self,
+        e: NewException,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Raised> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let details = json_text(&e.details)?;
+            let mut tx = self.write_tx().await?;
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM exceptions WHERE client = ? AND kind = ? AND subject = ? \
+                 AND state <> 'resolved'",
+            )
+            .bind(&e.client)
+            .bind(&e.kind)
+            .bind(&e.subject)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (id, created) = match existing {
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE exceptions SET owner = ?, summary = ?, details = ?, \
+                         state = 'open', occurrences = occurrences + 1, last_seen = ?, \
+                         updated_at = ? WHERE id = ?",
+                    )
+                    .bind(&e.owner)
+                    .bind(&e.summary)
+                    .bind(&details)
+                    .bind(at)
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    add_history(
+                        &mut tx,
+                        id,
+                        at,
+                        HOST_ACTOR,
+                        "raised_again",
+                        Some(&e.summary),
+                    )
+                    .await?;
+                    (id, false)
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO exceptions (client, kind, owner, subject, summary, details, \
+                         state, occurrences, created_at, updated_at, last_seen) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', 1, ?7, ?7, ?7) RETURNING id",
+                    )
+                    .bind(&e.client)
+                    .bind(&e.kind)
+                    .bind(&e.owner)
+                    .bind(&e.subject)
+                    .bind(&e.summary)
+                    .bind(&details)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    add_history(&mut tx, id, at, HOST_ACTOR, "raised", Some(&e.summary)).await?;
+                    (id, true)
+                }
+            };
+            let exception = load(&mut *tx, id).await?;
+            tx.commit().await?;
+            Ok(Raised { exception, created })
+        })
+    }
+
+    fn list_exceptions<'a>(
+        &'a self,
+        filter: &'a ExceptionFilter,
+        page: Page,
+    ) -> StoreFuture<'a, Vec<ExceptionRecord>> {
+        Box::pin(async move {
+            // NULL parameters disable their filter, so one static statement covers every combination.
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                exception_cols!(),
+                " FROM exceptions WHERE (?1 IS NULL OR client = ?1) AND (?2 IS NULL OR state = ?2) \
+                 AND (?3 IS NULL OR owner = ?3) AND (?4 IS NULL OR kind = ?4) \
+                 ORDER BY last_seen DESC, id DESC LIMIT ?5 OFFSET ?6"
+            ))
+            .bind(&filter.client)
+            .bind(filter.state.map(ExceptionState::as_str))
+            .bind(&filter.owner)
+            .bind(&filter.kind)
+            .bind(i64::from(page.limit))
+            .bind(i64::from(page.offset))
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(exception_from_row).collect()
+        })
+    }
+
+    fn exception<'a>(
+        &'a self,
+        id: i64,
+    ) -> StoreFuture<'a, Option<(ExceptionRecord, Vec<ExceptionHistoryEntry>)>> {
+        Box::pin(async move {
+            // One read transaction: the record and its history come from the same snapshot.
+            let mut tx = self.reader().begin().await?;
+            let record = match load(&mut *tx, id).await {
+                Ok(record) => record,
+                Err(StoreError::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT at, actor, action, note FROM exception_history \
+                 WHERE exception_id = ? ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let history = rows
+                .into_iter()
+                .map(|(at, actor, action, note)| {
+                    Ok(ExceptionHistoryEntry {
+                        at: from_ms(at)?,
+                        actor,
+                        action,
+                        note,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(Some((record, history)))
+        })
+    }
+
+    fn mark_exception_retrying<'a>(
+        &'a self,
+        id: i64,
+        actor: &'a str,
+        note: Option<&'a str>,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, ExceptionRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let current = load(&mut *tx, id).await?;
+            if current.state == ExceptionState::Resolved {
+                return Err(StoreError::InvalidTransition {
+                    entity: "exception",
+                    key: id.to_string(),
+                    from: current.state.to_string(),
+                    to: ExceptionState::Retrying.to_string(),
+                });
+            }
+            sqlx::query("UPDATE exceptions SET state = 'retrying', updated_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            add_history(&mut tx, id, at, actor, "retrying", note).await?;
+            let record = load(&mut *tx, id).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn resolve_exception<'a>(
+        &'a self,
+        id: i64,
+        actor: &'a str,
+        note: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, ExceptionRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let current = load(&mut *tx, id).await?;
+            if current.state == ExceptionState::Resolved {
+                return Ok(current);
+            }
+            sqlx::query("UPDATE exceptions SET state = 'resolved', updated_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            add_history(&mut tx, id, at, actor, "resolved", Some(note)).await?;
+            let record = load(&mut *tx, id).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn exception_counts<'a>(
+        &'a self,
+        client: Option<&'a str>,
+        state: ExceptionState,
+    ) -> StoreFuture<'a, Vec<ExceptionCount>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT owner, kind, COUNT(*) FROM exceptions \
+                 WHERE (?1 IS NULL OR client = ?1) AND state = ?2 \
+                 GROUP BY owner, kind ORDER BY owner, kind",
+            )
+            .bind(client)
+            .bind(state.as_str())
+            .fetch_all(self.reader())
+            .await?;
+            rows.into_iter()
+                .map(|(owner, kind, n)| {
+                    let count = u64::try_from(n)
+                        .map_err(|_| StoreError::Corrupt(format!("exception count {n}")))?;
+                    Ok(ExceptionCount { owner, kind, count })
+                })
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! SQLite backend: one database file in WAL mode.
+//!
+//! All writes go through a pool of exactly one connection, so writers queue in-process
+//! instead of contending for the file lock; reads use a separate read-only pool, which WAL
+//! lets run alongside the writer. Write transactions start with `BEGIN IMMEDIATE` so a
+//! second process on the same file waits on `busy_timeout` rather than failing with
+//! SQLITE_BUSY on a lock upgrade.
+//!
+//! Porting to PostgreSQL: the schema keeps to what both support (partial unique indexes,
+//! `ON CONFLICT`, `RETURNING`, BIGINT millisecond timestamps, JSON as text or JSONB). The
+//! one statement that changes shape is the claim: `SELECT ... FOR UPDATE SKIP LOCKED` in a
+//! CTE instead of relying on a single writer.
+
+mod catalog;
+mod cursors;
+mod decisions;
+mod exceptions;
+mod jobs;
+mod orders;
+mod plugins;
+mod refunds;
+mod runs;
+mod stock;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::StoreError;
+
+/// Versioned schema migrations, embedded from `host/store/migrations/` at build time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a connection waits for a lock held by another process before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a task waits for the (single) writer connection.
+const WRITER_WAIT: Duration = Duration::from_secs(120);
+/// Read connections: WAL readers never block the writer.
+const READERS: u32 = 4;
+/// Rows per multi-row INSERT in bulk writes; well under SQLite's 32766 bound parameters.
+pub(crate) const BATCH_ROWS: usize = 500;
+
+/// The SQLite implementation of [`crate::Store`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed, along with its parent directory) the database at `path`
+    /// and applies pending migrations. Re-opening an up-to-date file changes nothing.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let base = SqliteConnectOptions::new()
+            .filename(&path)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed job or ledger row survives power loss, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(WRITER_WAIT)
+            // The one writer connection lives as long as the store.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(base.clone().create_if_missing(true))
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        tracing::info!(path = %path.display(), "state store opened");
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .acquire_timeout(WRITER_WAIT)
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self {
+            writer,
+            reader,
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes both pools, waiting for in-flight statements; checkpoints the WAL.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    /// Starts a write transaction on the single writer connection.
+    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The writer pool, for single-statement writes (each is its own transaction).
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// The read-only pool.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+}
+
+/// Encodes a JSON value for a TEXT column.
+pub(crate) fn json_text(value: &serde_json::Value) -> Result<String, StoreError> {
+    Ok(serde_json::to_string(value)?)
+}
+
+/// Decodes a TEXT column holding JSON.
+pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Reads a non-negative counter column.
+pub(crate) fn count_u32(value: i64, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} = {value}")))
+}

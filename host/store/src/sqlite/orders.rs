@@ -1,0 +1,296 @@
+//! Order ledger on SQLite. Every state change and its history row commit together.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use time::OffsetDateTime;
+
+use super::{SqliteStore, count_u32};
+use crate::timestamp::{from_ms, to_ms};
+use crate::{
+    ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, Page, StoreError, StoreFuture,
+    Transition,
+};
+
+macro_rules! order_cols {
+    () => {
+        "client, storefront, storefront_order_id, state, erp_order_no, attempts, last_error, \
+         payload_hash, erp_value_minor, erp_qty, created_at, updated_at"
+    };
+}
+macro_rules! order_key_where {
+    () => {
+        " WHERE client = ? AND storefront = ? AND storefront_order_id = ?"
+    };
+}
+
+fn order_from_row(row: &SqliteRow) -> Result<OrderRecord, StoreError> {
+    let key = OrderKey {
+        client: row.try_get("client")?,
+        storefront: row.try_get("storefront")?,
+        storefront_order_id: row.try_get("storefront_order_id")?,
+    };
+    let value: Option<i64> = row.try_get("erp_value_minor")?;
+    let qty: Option<i64> = row.try_get("erp_qty")?;
+    Ok(OrderRecord {
+        state: OrderState::parse(row.try_get("state")?)?,
+        erp_order_no: row.try_get("erp_order_no")?,
+        attempts: count_u32(row.try_get("attempts")?, &format!("order {key} attempts"))?,
+        last_error: row.try_get("last_error")?,
+        payload_hash: row.try_get("payload_hash")?,
+        erp_snapshot: value
+            .zip(qty)
+            .map(|(value_minor, qty)| ErpSnapshot { value_minor, qty }),
+        created_at: from_ms(row.try_get("created_at")?)?,
+        updated_at: from_ms(row.try_get("updated_at")?)?,
+        key,
+    })
+}
+
+async fn load(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &OrderKey,
+) -> Result<OrderRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        order_cols!(),
+        " FROM orders",
+        order_key_where!()
+    ))
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        entity: "order",
+        key: key.to_string(),
+    })?;
+    order_from_row(&row)
+}
+
+async fn add_history(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &OrderKey,
+    from: Option<OrderState>,
+    to: OrderState,
+    note: Option<&str>,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO order_history (client, storefront, storefront_order_id, from_state, \
+         to_state, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .bind(from.map(OrderState::as_str))
+    .bind(to.as_str())
+    .bind(note)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl OrderLedger for SqliteStore {
+    fn record_order_received<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        payload_hash: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO orders (client, storefront, storefront_order_id, state, payload_hash, \
+                 created_at, updated_at) VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?5) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&key.client)
+            .bind(&key.storefront)
+            .bind(&key.storefront_order_id)
+            .bind(payload_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                add_history(&mut tx, key, None, OrderState::Received, None, at).await?;
+            }
+            let record = load(&mut tx, key).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn transition_order<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        to: OrderState,
+        note: Option<&'a str>,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let current = load(&mut tx, key).await?;
+            if !current.state.can_go_to(to) {
+                return Err(StoreError::InvalidTransition {
+                    entity: "order",
+                    key: key.to_string(),
+                    from: current.state.to_string(),
+                    to: to.to_string(),
+                });
+            }
+            sqlx::query(concat!(
+                "UPDATE orders SET state = ?, attempts = attempts + ?, \
+                 last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?",
+                order_key_where!()
+            ))
+            .bind(to.as_str())
+            .bind(i64::from(to == OrderState::Injecting))
+            .bind(to == OrderState::Exception)
+            .bind(note)
+            .bind(at)
+            .bind(&key.client)
+            .bind(&key.storefront)
+            .bind(&key.storefront_order_id)
+            .execute(&mut *tx)
+            .await?;
+            add_history(&mut tx, key, Some(current.state), to, note, at).await?;
+            let record = load(&mut tx, key).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn record_injected<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        erp_order_no: &'a str,
+        snapshot: ErpSnapshot,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let current = load(&mut tx, key).await?;
+            match current.erp_order_no.as_deref() {
+                Some(existing) if existing != erp_order_no => {
+                    return Err(StoreError::ConflictingErpNumber {
+                        entity: "order",
+                        key: key.to_string(),
+                        existing: existing.to_owned(),
+                        attempted: erp_order_no.to_owned(),
+                    });
+                }
+                Some(_) if current.state == OrderState::Injected => return Ok(current),
+                _ => {}
+            }
+            if current.state == OrderState::Cancelled {
+                return Err(StoreError::InvalidTransition {
+                    entity: "order",
+                    key: key.to_string(),
+                    from: current.state.to_string(),
+                    to: OrderState::Injected.to_string(),
+                });
+            }
+            sqlx::query(concat!(
+                "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
+                 erp_qty = ?, updated_at = ?",
+                order_key_where!()
+            ))
+            .bind(erp_order_no)
+            .bind(snapshot.value_minor)
+            .bind(snapshot.qty)
+            .bind(at)
+            .bind(&key.client)
+            .bind(&key.storefront)
+            .bind(&key.storefront_order_id)
+            .execute(&mut *tx)
+            .await?;
+            let note = format!("ERP order {erp_order_no}");
+            add_history(
+                &mut tx,
+                key,
+                Some(current.state),
+                OrderState::Injected,
+                Some(&note),
+                at,
+            )
+            .await?;
+            let record = load(&mut tx, key).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn order<'a>(&'a self, key: &'a OrderKey) -> StoreFuture<'a, Option<OrderRecord>> {
+        Box::pin(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                order_cols!(),
+                " FROM orders",
+                order_key_where!()
+            ))
+            .bind(&key.client)
+            .bind(&key.storefront)
+            .bind(&key.storefront_order_id)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(order_from_row).transpose()
+        })
+    }
+
+    fn order_history<'a>(
+        &'a self,
+        key: &'a OrderKey,
+    ) -> StoreFuture<'a, Vec<Transition<OrderState>>> {
+        Box::pin(async move {
+            let rows: Vec<(Option<String>, String, Option<String>, i64)> = sqlx::query_as(concat!(
+                "SELECT from_state, to_state, note, at FROM order_history",
+                order_key_where!(),
+                " ORDER BY id"
+            ))
+            .bind(&key.client)
+            .bind(&key.storefront)
+            .bind(&key.storefront_order_id)
+            .fetch_all(self.reader())
+            .await?;
+            rows.into_iter()
+                .map(|(from, to, note, at)| {
+                    Ok(Transition {
+                        from: from.as_deref().map(OrderState::parse).transpose()?,
+                        to: OrderState::parse(&to)?,
+                        note,
+                        at: from_ms(at)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn orders_in_state<'a>(
+        &'a self,
+        client: &'a str,
+        state: OrderState,
+        page: Page,
+    ) -> StoreFuture<'a, Vec<OrderRecord>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                order_cols!(),
+                " FROM orders WHERE client = ? AND state = ? \
+                 ORDER BY updated_at, storefront, storefront_order_id LIMIT ? OFFSET ?"
+            ))
+            .bind(client)
+            .bind(state.as_str())
+            .bind(i64::from(page.limit))
+            .bind(i64::from(page.offset))
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(order_from_row).collect()
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! Plugin version history on SQLite.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use time::OffsetDateTime;
+
+use super::SqliteStore;
+use crate::timestamp::{from_ms, from_ms_opt, to_ms};
+use crate::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
+
+macro_rules! plugin_cols {
+    () => {
+        "id, client, plugin, version_hash, label, activated_at, reason, deactivated_at, \
+         deactivation_reason"
+    };
+}
+
+fn plugin_from_row(row: &SqliteRow) -> Result<PluginVersionRecord, StoreError> {
+    Ok(PluginVersionRecord {
+        id: row.try_get("id")?,
+        client: row.try_get("client")?,
+        plugin: row.try_get("plugin")?,
+        version_hash: row.try_get("version_hash")?,
+        label: row.try_get("label")?,
+        activated_at: from_ms(row.try_get("activated_at")?)?,
+        reason: row.try_get("reason")?,
+        deactivated_at: from_ms_opt(row.try_get("deactivated_at")?)?,
+        deactivation_reason: row.try_get("deactivation_reason")?,
+    })
+}
+
+async fn active(
+    tx: &mut Transaction<'static, Sqlite>,
+    client: &str,
+    plugin: &str,
+) -> Result<Option<PluginVersionRecord>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        plugin_cols!(),
+        " FROM plugin_versions WHERE client = ? AND plugin = ? AND deactivated_at IS NULL"
+    ))
+    .bind(client)
+    .bind(plugin)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(plugin_from_row).transpose()
+}
+
+async fn close_active(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: i64,
+    reason: &str,
+    at: i64,
+) -> Result<PluginVersionRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "UPDATE plugin_versions SET deactivated_at = ?, deactivation_reason = ? WHERE id = ? \
+         RETURNING ",
+        plugin_cols!()
+    ))
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    plugin_from_row(&row)
+}
+
+impl PluginVersions for SqliteStore {
+    fn activate_plugin_version<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+        version_hash: &'a str,
+        label: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, PluginVersionRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            if let Some(current) = active(&mut tx, client, plugin).await? {
+                if current.version_hash == version_hash {
+                    return Ok(current);
+                }
+                let why = format!("replaced: {reason}");
+                close_active(&mut tx, current.id, &why, at).await?;
+            }
+            let row = sqlx::query(concat!(
+                "INSERT INTO plugin_versions (client, plugin, version_hash, label, activated_at, \
+                 reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING ",
+                plugin_cols!()
+            ))
+            .bind(client)
+            .bind(plugin)
+            .bind(version_hash)
+            .bind(label)
+            .bind(at)
+            .bind(reason)
+            .fetch_one(&mut *tx)
+            .await?;
+            let record = plugin_from_row(&row)?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn deactivate_plugin<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Option<PluginVersionRecord>> {
+        Box::pin(async move {
+            let mut tx = self.write_tx().await?;
+            let Some(current) = active(&mut tx, client, plugin).await? else {
+                return Ok(None);
+            };
+            let closed = close_active(&mut tx, current.id, reason, to_ms(at)).await?;
+            tx.commit().await?;
+            Ok(Some(closed))
+        })
+    }
+
+    fn active_plugin_version<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+    ) -> StoreFuture<'a, Option<PluginVersionRecord>> {
+        Box::pin(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                plugin_cols!(),
+                " FROM plugin_versions WHERE client = ? AND plugin = ? AND deactivated_at IS NULL"
+            ))
+            .bind(client)
+            .bind(plugin)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(plugin_from_row).transpose()
+        })
+    }
+
+    fn plugin_history<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: Option<&'a str>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<PluginVersionRecord>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                plugin_cols!(),
+                " FROM plugin_versions WHERE client = ?1 AND (?2 IS NULL OR plugin = ?2) \
+                 ORDER BY id DESC LIMIT ?3"
+            ))
+            .bind(client)
+            .bind(plugin)
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(plugin_from_row).collect()
+        })
+    }
+}

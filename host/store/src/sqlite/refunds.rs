@@ -1,0 +1,263 @@
+//! Credit-memo ledger on SQLite; mirrors the order ledger.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use time::OffsetDateTime;
+
+use super::{SqliteStore, count_u32};
+use crate::refunds::NewRefund;
+use crate::timestamp::{from_ms, to_ms};
+use crate::{RefundLedger, RefundRecord, RefundState, StoreError, StoreFuture, Transition};
+
+macro_rules! refund_cols {
+    () => {
+        "client, refund_id, storefront, storefront_order_id, state, memo_no, attempts, \
+         last_error, payload_hash, created_at, updated_at"
+    };
+}
+
+fn refund_from_row(row: &SqliteRow) -> Result<RefundRecord, StoreError> {
+    let refund_id: String = row.try_get("refund_id")?;
+    Ok(RefundRecord {
+        client: row.try_get("client")?,
+        storefront: row.try_get("storefront")?,
+        storefront_order_id: row.try_get("storefront_order_id")?,
+        state: RefundState::parse(row.try_get("state")?)?,
+        memo_no: row.try_get("memo_no")?,
+        attempts: count_u32(
+            row.try_get("attempts")?,
+            &format!("refund {refund_id} attempts"),
+        )?,
+        last_error: row.try_get("last_error")?,
+        payload_hash: row.try_get("payload_hash")?,
+        created_at: from_ms(row.try_get("created_at")?)?,
+        updated_at: from_ms(row.try_get("updated_at")?)?,
+        refund_id,
+    })
+}
+
+async fn load(
+    tx: &mut Transaction<'static, Sqlite>,
+    client: &str,
+    refund_id: &str,
+) -> Result<RefundRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        refund_cols!(),
+        " FROM refunds WHERE client = ? AND refund_id = ?"
+    ))
+    .bind(client)
+    .bind(refund_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        entity: "refund",
+        key: format!("{client}/{refund_id}"),
+    })?;
+    refund_from_row(&row)
+}
+
+async fn add_history(
+    tx: &mut Transaction<'static, Sqlite>,
+    client: &str,
+    refund_id: &str,
+    from: Option<RefundState>,
+    to: RefundState,
+    note: Option<&str>,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO refund_history (client, refund_id, from_state, to_state, note, at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(client)
+    .bind(refund_id)
+    .bind(from.map(RefundState::as_str))
+    .bind(to.as_str())
+    .bind(note)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl RefundLedger for SqliteStore {
+    fn record_refund_received<'a>(
+        &'a self,
+        refund: &'a NewRefund,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, RefundRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO refunds (client, refund_id, storefront, storefront_order_id, state, \
+                 payload_hash, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, 'received', ?5, ?6, ?6) ON CONFLICT DO NOTHING",
+            )
+            .bind(&refund.client)
+            .bind(&refund.refund_id)
+            .bind(&refund.storefront)
+            .bind(&refund.storefront_order_id)
+            .bind(&refund.payload_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                let (client, id) = (&refund.client, &refund.refund_id);
+                add_history(&mut tx, client, id, None, RefundState::Received, None, at).await?;
+            }
+            let record = load(&mut tx, &refund.client, &refund.refund_id).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn transition_refund<'a>(
+        &'a self,
+        client: &'a str,
+        refund_id: &'a str,
+        to: RefundState,
+        note: Option<&'a str>,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, RefundRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let current = load(&mut tx, client, refund_id).await?;
+            if !current.state.can_go_to(to) {
+                return Err(StoreError::InvalidTransition {
+                    entity: "refund",
+                    key: format!("{client}/{refund_id}"),
+                    from: current.state.to_string(),
+                    to: to.to_string(),
+                });
+            }
+            sqlx::query(
+                "UPDATE refunds SET state = ?, attempts = attempts + ?, \
+                 last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ? \
+                 WHERE client = ? AND refund_id = ?",
+            )
+            .bind(to.as_str())
+            .bind(i64::from(to == RefundState::Posting))
+            .bind(to == RefundState::Exception)
+            .bind(note)
+            .bind(at)
+            .bind(client)
+            .bind(refund_id)
+            .execute(&mut *tx)
+            .await?;
+            add_history(
+                &mut tx,
+                client,
+                refund_id,
+                Some(current.state),
+                to,
+                note,
+                at,
+            )
+            .await?;
+            let record = load(&mut tx, client, refund_id).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn record_memo_posted<'a>(
+        &'a self,
+        client: &'a str,
+        refund_id: &'a str,
+        memo_no: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, RefundRecord> {
+        Box::pin(async move {
+            let at = to_ms(at);
+            let mut tx = self.write_tx().await?;
+            let current = load(&mut tx, client, refund_id).await?;
+            match current.memo_no.as_deref() {
+                Some(existing) if existing != memo_no => {
+                    return Err(StoreError::ConflictingErpNumber {
+                        entity: "refund",
+                        key: format!("{client}/{refund_id}"),
+                        existing: existing.to_owned(),
+                        attempted: memo_no.to_owned(),
+                    });
+                }
+                Some(_) if current.state == RefundState::Posted => return Ok(current),
+                _ => {}
+            }
+            sqlx::query(
+                "UPDATE refunds SET state = 'posted', memo_no = ?, updated_at = ? \
+                 WHERE client = ? AND refund_id = ?",
+            )
+            .bind(memo_no)
+            .bind(at)
+            .bind(client)
+            .bind(refund_id)
+            .execute(&mut *tx)
+            .await?;
+            let note = format!("ERP credit memo {memo_no}");
+            let posted = RefundState::Posted;
+            add_history(
+                &mut tx,
+                client,
+                refund_id,
+                Some(current.state),
+                posted,
+                Some(&note),
+                at,
+            )
+            .await?;
+            let record = load(&mut tx, client, refund_id).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn refund<'a>(
+        &'a self,
+        client: &'a str,
+        refund_id: &'a str,
+    ) -> StoreFuture<'a, Option<RefundRecord>> {
+        Box::pin(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                refund_cols!(),
+                " FROM refunds WHERE client = ? AND refund_id = ?"
+            ))
+            .bind(client)
+            .bind(refund_id)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(refund_from_row).transpose()
+        })
+    }
+
+    fn refund_history<'a>(
+        &'a self,
+        client: &'a str,
+        refund_id: &'a str,
+    ) -> StoreFuture<'a, Vec<Transition<RefundState>>> {
+        Box::pin(async move {
+            let rows: Vec<(Option<String>, String, Option<String>, i64)> = sqlx::query_as(
+                "SELECT from_state, to_state, note, at FROM refund_history \
+                 WHERE client = ? AND refund_id = ? ORDER BY id",
+            )
+            .bind(client)
+            .bind(refund_id)
+            .fetch_all(self.reader())
+            .await?;
+            rows.into_iter()
+                .map(|(from, to, note, at)| {
+                    Ok(Transition {
+                        from: from.as_deref().map(RefundState::parse).transpose()?,
+                        to: RefundState::parse(&to)?,
+                        note,
+                        at: from_ms(at)?,
+                    })
+                })
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,431 @@
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use selvedge_store::{FailAction, JobQueue, JobState, NewJob, SqliteStore, StoreError};
+use serde_json::json;
+
+use crate::{at, fresh_store};
+
+const LEASE: Duration = Duration::from_secs(60);
+
+fn order_job(key: &str) -> NewJob {
+    NewJob {
+        client: "acme".into(),
+        kind: "order.inject".into(),
+        idempotency_key: key.into(),
+        payload: json!({ "order": key }),
+        run_at: at(0),
+        max_attempts: 5,
+    }
+}
+
+async fn claim_one(store: &SqliteStore, now: i64) -> Option<selvedge_store::Job> {
+    let mut jobs = store
+        .claim(&["order.inject"], 1, LEASE, at(now))
+        .await
+        .expect("claim");
+    assert!(jobs.len() <= 1);
+    jobs.pop()
+}
+
+#[tokio::test]
+async fn duplicate_enqueue_returns_the_existing_job() {
+    let (_dir, store) = fresh_store().await;
+    let first = store
+        .enqueue(order_job("bc-100"), at(0))
+        .await
+        .expect("enqueue");
+    assert!(first.created);
+
+    let mut again = order_job("bc-100");
+    again.payload = json!({ "order": "bc-100", "redelivered": true });
+    let second = store.enqueue(again, at(5)).await.expect("enqueue again");
+    assert!(!second.created, "duplicate webhook is dropped");
+    assert_eq!(second.job, first.job, "the first job is returned unchanged");
+    assert_eq!(
+        store
+            .queue_depth("acme", "order.inject")
+            .await
+            .expect("depth"),
+        1
+    );
+
+    // Same key for another client or kind is a different job.
+    let mut other_client = order_job("bc-100");
+    other_client.client = "globex".into();
+    assert!(
+        store
+            .enqueue(other_client, at(0))
+            .await
+            .expect("enqueue")
+            .created
+    );
+}
+
+#[tokio::test]
+async fn attempts_are_counted_at_claim_time_even_if_the_worker_dies() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .enqueue(order_job("bc-1"), at(0))
+        .await
+        .expect("enqueue");
+
+    let claimed = claim_one(&store, 0).await.expect("claimable");
+    assert_eq!(claimed.state, JobState::Running);
+    assert_eq!(
+        claimed.attempts, 1,
+        "counted when claimed, not when finished"
+    );
+    assert_eq!(claimed.lease_until, Some(at(60)));
+
+    // The worker dies; the lease expires; the next claim is attempt 2.
+    store.rescue_expired_leases(at(61)).await.expect("rescue");
+    let again = claim_one(&store, 62).await.expect("claimable again");
+    assert_eq!(again.id, claimed.id);
+    assert_eq!(again.attempts, 2);
+}
+
+#[tokio::test]
+async fn expired_lease_is_rescued_back_to_the_queue() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .enqueue(order_job("bc-1"), at(0))
+        .await
+        .expect("enqueue");
+    let job = claim_one(&store, 0).await.expect("claimable");
+    assert!(
+        claim_one(&store, 1).await.is_none(),
+        "running job is not claimable"
+    );
+
+    assert!(
+        store
+            .rescue_expired_leases(at(30))
+            .await
+            .expect("rescue")
+            .is_empty(),
+        "a live lease is left alone"
+    );
+    let rescued = store.rescue_expired_leases(at(61)).await.expect("rescue");
+    assert_eq!(rescued.len(), 1);
+    assert_eq!(rescued[0].id, job.id);
+    assert_eq!(rescued[0].state, JobState::Queued);
+    assert_eq!(rescued[0].lease_until, None);
+    assert!(
+        claim_one(&store, 61).await.is_some(),
+        "rescued job is claimable"
+    );
+}
+
+#[tokio::test]
+async fn completion_that_raced_a_rescue_is_never_undone_or_doubled() {
+    let (_dir, store) = fresh_store().await;
+
+    // Completion commits first: the rescue must not resurrect the job.
+    store.enqueue(order_job("a"), at(0)).await.expect("enqueue");
+    let a = claim_one(&store, 0).await.expect("claim a");
+    store
+        .complete(a.lease(), json!({"erp": "A1"}), at(70))
+        .await
+        .expect("complete a");
+    assert!(
+        store
+            .rescue_expired_leases(at(70))
+            .await
+            .expect("rescue")
+            .is_empty()
+    );
+    assert_eq!(
+        store.job(a.id).await.expect("get").expect("exists").state,
+        JobState::Done
+    );
+
+    // Rescue commits first, nobody re-claimed: the late completion is accepted once.
+    store.enqueue(order_job("b"), at(0)).await.expect("enqueue");
+    let b = claim_one(&store, 0).await.expect("claim b");
+    store.rescue_expired_leases(at(61)).await.expect("rescue");
+    let done = store
+        .complete(b.lease(), json!({"erp": "B1"}), at(62))
+        .await
+        .expect("complete b");
+    assert_eq!(done.state, JobState::Done);
+    assert!(
+        claim_one(&store, 63).await.is_none(),
+        "completed job is not run again"
+    );
+    let repeat = store
+        .complete(b.lease(), json!({"erp": "B1"}), at(64))
+        .await
+        .expect("repeat");
+    assert_eq!(
+        repeat.result,
+        Some(json!({"erp": "B1"})),
+        "repeat is a no-op"
+    );
+
+    // Rescue, then another worker claims: the stale lease loses, the new holder wins.
+    store.enqueue(order_job("c"), at(0)).await.expect("enqueue");
+    let stale = claim_one(&store, 100).await.expect("claim c");
+    store.rescue_expired_leases(at(161)).await.expect("rescue");
+    let fresh = claim_one(&store, 162).await.expect("re-claim c");
+    assert_eq!(fresh.attempts, stale.attempts + 1);
+    let err = store
+        .complete(stale.lease(), json!({}), at(163))
+        .await
+        .expect_err("stale lease must lose");
+    assert!(
+        matches!(
+            err,
+            StoreError::LeaseLost {
+                attempt: 1,
+                current_attempt: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = store
+        .fail(stale.lease(), "late", FailAction::GiveUp, at(163))
+        .await
+        .expect_err("stale lease cannot fail the job either");
+    assert!(matches!(err, StoreError::LeaseLost { .. }));
+    store
+        .complete(fresh.lease(), json!({"erp": "C1"}), at(164))
+        .await
+        .expect("complete c");
+}
+
+#[tokio::test]
+async fn give_up_sends_the_job_to_dead_letter_and_out_of_the_queue() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .enqueue(order_job("bc-9"), at(0))
+        .await
+        .expect("enqueue");
+    let job = claim_one(&store, 0).await.expect("claim");
+
+    let retried = store
+        .fail(
+            job.lease(),
+            "ERP timeout",
+            FailAction::RetryAt(at(30)),
+            at(1),
+        )
+        .await
+        .expect("fail with retry");
+    assert_eq!(retried.state, JobState::Queued);
+    assert!(claim_one(&store, 29).await.is_none(), "not before retry_at");
+    let job = claim_one(&store, 30).await.expect("claimable at retry_at");
+    assert_eq!(job.attempts, 2);
+
+    let dead = store
+        .fail(job.lease(), "invalid SKU", FailAction::GiveUp, at(31))
+        .await
+        .expect("give up");
+    assert_eq!(dead.state, JobState::Dead);
+    assert_eq!(dead.last_error.as_deref(), Some("invalid SKU"));
+    assert!(
+        claim_one(&store, 10_000).await.is_none(),
+        "dead jobs are never claimed"
+    );
+    assert_eq!(
+        store
+            .queue_depth("acme", "order.inject")
+            .await
+            .expect("depth"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn job_whose_worker_keeps_crashing_goes_dead_after_max_attempts() {
+    let (_dir, store) = fresh_store().await;
+    let mut poison = order_job("poison");
+    poison.max_attempts = 2;
+    store.enqueue(poison, at(0)).await.expect("enqueue");
+    claim_one(&store, 0).await.expect("attempt 1");
+    let rescued = store.rescue_expired_leases(at(61)).await.expect("rescue");
+    assert_eq!(rescued[0].state, JobState::Queued);
+    claim_one(&store, 61).await.expect("attempt 2");
+    let rescued = store.rescue_expired_leases(at(122)).await.expect("rescue");
+    assert_eq!(rescued[0].state, JobState::Dead);
+    assert_eq!(rescued[0].attempts, 2);
+}
+
+#[tokio::test]
+async fn claim_takes_only_due_jobs_of_the_requested_kinds() {
+    let (_dir, store) = fresh_store().await;
+    let mut later = order_job("later");
+    later.run_at = at(100);
+    store.enqueue(later, at(0)).await.expect("enqueue");
+    let mut refund = order_job("r1");
+    refund.kind = "refund.post".into();
+    store.enqueue(refund, at(0)).await.expect("enqueue");
+
+    assert!(claim_one(&store, 0).await.is_none());
+    assert!(
+        store
+            .claim(&[], 10, LEASE, at(1000))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    let refunds = store
+        .claim(&["refund.post"], 10, LEASE, at(0))
+        .await
+        .expect("claim");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].kind, "refund.post");
+    assert_eq!(
+        claim_one(&store, 100).await.expect("due").idempotency_key,
+        "later"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claimers_never_get_the_same_job() {
+    let (_dir, store) = fresh_store().await;
+    let store = Arc::new(store);
+    const JOBS: usize = 300;
+    for i in 0..JOBS {
+        store
+            .enqueue(order_job(&format!("k{i}")), at(0))
+            .await
+            .expect("enqueue");
+    }
+    let mut workers = Vec::new();
+    for _ in 0..8 {
+        let store = Arc::clone(&store);
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let jobs = store
+                    .claim(&["order.inject"], 3, LEASE, at(1))
+                    .await
+                    .expect("claim");
+                if jobs.is_empty() {
+                    break mine;
+                }
+                for job in jobs {
+                    store
+                        .complete(job.lease(), json!(null), at(2))
+                        .await
+                        .expect("complete");
+                    mine.push(job.id);
+                }
+            }
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    for worker in workers {
+        for id in worker.await.expect("worker") {
+            total += 1;
+            assert!(seen.insert(id), "job {id} handed to two claimers");
+        }
+    }
+    assert_eq!(total, JOBS);
+    assert_eq!(
+        store
+            .queue_depth("acme", "order.inject")
+            .await
+            .expect("depth"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn purge_forgets_only_finished_jobs_older_than_the_cutoff() {
+    let (_dir, store) = fresh_store().await;
+    for key in ["old-done", "new-done", "waiting"] {
+        store.enqueue(order_job(key), at(0)).await.expect("enqueue");
+    }
+    let old = claim_one(&store, 0).await.expect("claim");
+    store
+        .complete(old.lease(), json!(null), at(10))
+        .await
+        .expect("complete");
+    let new = claim_one(&store, 0).await.expect("claim");
+    store
+        .complete(new.lease(), json!(null), at(100))
+        .await
+        .expect("complete");
+
+    assert_eq!(store.purge_finished_jobs(at(50)).await.expect("purge"), 1);
+    assert!(store.job(old.id).await.expect("get").is_none());
+    assert!(store.job(new.id).await.expect("get").is_some());
+    assert!(
+        store
+            .job_by_key("acme", "order.inject", "waiting")
+            .await
+            .expect("get")
+            .is_some()
+    );
+    // The key is forgotten: the same delivery now creates a new job.
+    assert!(
+        store
+            .enqueue(order_job("old-done"), at(60))
+            .await
+            .expect("enqueue")
+            .created
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_file_write_concurrently_without_busy_errors() {
+    // Two handles on one file behave like two processes: the file lock is contended,
+    // and busy_timeout plus BEGIN IMMEDIATE must keep SQLITE_BUSY from reaching callers.
+    let (dir, first) = fresh_store().await;
+    let second = SqliteStore::open(dir.path().join("state.db"))
+        .await
+        .expect("second open");
+    let mut tasks = Vec::new();
+    for (n, store) in [first, second].into_iter().enumerate() {
+        let store = Arc::new(store);
+        for t in 0..3 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                for i in 0..40 {
+                    let key = format!("s{n}-t{t}-{i}");
+                    store
+                        .enqueue(order_job(&key), at(0))
+                        .await
+                        .expect("enqueue");
+                    for job in store
+                        .claim(&["order.inject"], 2, LEASE, at(1))
+                        .await
+                        .expect("claim")
+                    {
+                        store
+                            .complete(job.lease(), json!(null), at(2))
+                            .await
+                            .expect("complete");
+                    }
+                }
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let store = SqliteStore::open(dir.path().join("state.db"))
+        .await
+        .expect("open");
+    let rest = store
+        .claim(&["order.inject"], 1000, LEASE, at(3))
+        .await
+        .expect("claim");
+    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+        .fetch_one(
+            &mut <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+                "sqlite://{}",
+                dir.path().join("state.db").display()
+            ))
+            .await
+            .expect("raw connect"),
+        )
+        .await
+        .expect("count");
+    assert_eq!(done as usize + rest.len(), 240);
+}

@@ -1,0 +1,160 @@
+use selvedge_store::refunds::NewRefund;
+use selvedge_store::{
+    ErpSnapshot, OrderKey, OrderLedger, OrderState, Page, RefundLedger, RefundState, StoreError,
+};
+
+use crate::{at, fresh_store};
+
+const SNAP: ErpSnapshot = ErpSnapshot {
+    value_minor: 12_345,
+    qty: 3,
+};
+
+#[tokio::test]
+async fn order_ledger_refuses_a_second_different_erp_number() {
+    let (_dir, store) = fresh_store().await;
+    let key = OrderKey::new("acme", "bigcommerce", "100");
+    store
+        .record_order_received(&key, "h1", at(0))
+        .await
+        .expect("received");
+    store
+        .transition_order(&key, OrderState::Injecting, None, at(1))
+        .await
+        .expect("injecting");
+    let injected = store
+        .record_injected(&key, "SO-1", SNAP, at(2))
+        .await
+        .expect("injected");
+    assert_eq!(injected.state, OrderState::Injected);
+    assert_eq!(injected.erp_snapshot, Some(SNAP));
+
+    let again = store
+        .record_injected(&key, "SO-1", SNAP, at(3))
+        .await
+        .expect("idempotent");
+    assert_eq!(again, injected, "same number is a no-op");
+
+    let err = store
+        .record_injected(&key, "SO-2", SNAP, at(4))
+        .await
+        .expect_err("a different ERP number must be refused");
+    let message = err.to_string();
+    assert!(matches!(err, StoreError::ConflictingErpNumber { .. }));
+    assert!(
+        message.contains("SO-1") && message.contains("SO-2"),
+        "{message}"
+    );
+    let stored = store.order(&key).await.expect("get").expect("exists");
+    assert_eq!(stored.erp_order_no.as_deref(), Some("SO-1"));
+}
+
+#[tokio::test]
+async fn order_transitions_are_recorded_and_attempts_count_injections() {
+    let (_dir, store) = fresh_store().await;
+    let key = OrderKey::new("acme", "bigcommerce", "200");
+    store
+        .record_order_received(&key, "h1", at(0))
+        .await
+        .expect("received");
+    let dup = store
+        .record_order_received(&key, "h2", at(1))
+        .await
+        .expect("redelivery");
+    assert_eq!(dup.payload_hash, "h1", "re-delivery keeps the first record");
+
+    for (to, note) in [
+        (OrderState::Validating, None),
+        (OrderState::Injecting, None),
+        (OrderState::Exception, Some("ERP timeout")),
+        (OrderState::Injecting, None),
+    ] {
+        store
+            .transition_order(&key, to, note, at(2))
+            .await
+            .expect("transition");
+    }
+    let record = store.order(&key).await.expect("get").expect("exists");
+    assert_eq!(record.attempts, 2);
+    assert_eq!(record.last_error.as_deref(), Some("ERP timeout"));
+
+    let history = store.order_history(&key).await.expect("history");
+    let states: Vec<_> = history.iter().map(|t| t.to).collect();
+    use OrderState::*;
+    assert_eq!(
+        states,
+        [Received, Validating, Injecting, Exception, Injecting]
+    );
+    assert_eq!(history[0].from, None);
+    assert_eq!(history[3].note.as_deref(), Some("ERP timeout"));
+
+    let injecting = store
+        .orders_in_state("acme", Injecting, Page::default())
+        .await
+        .expect("list");
+    assert_eq!(injecting.len(), 1);
+
+    store
+        .transition_order(&key, Cancelled, None, at(3))
+        .await
+        .expect("cancel");
+    let err = store
+        .transition_order(&key, Validating, None, at(4))
+        .await
+        .expect_err("cancelled is final");
+    assert!(matches!(err, StoreError::InvalidTransition { .. }));
+    assert!(
+        store
+            .record_injected(&key, "SO-9", SNAP, at(5))
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn refund_ledger_is_idempotent_and_refuses_a_different_memo_number() {
+    let (_dir, store) = fresh_store().await;
+    let refund = NewRefund {
+        client: "acme".into(),
+        refund_id: "rf-1".into(),
+        storefront: "bigcommerce".into(),
+        storefront_order_id: Some("100".into()),
+        payload_hash: "h".into(),
+    };
+    store
+        .record_refund_received(&refund, at(0))
+        .await
+        .expect("received");
+    store
+        .record_refund_received(&refund, at(1))
+        .await
+        .expect("received again");
+    store
+        .transition_refund("acme", "rf-1", RefundState::Posting, None, at(2))
+        .await
+        .expect("posting");
+    let posted = store
+        .record_memo_posted("acme", "rf-1", "CM-1", at(3))
+        .await
+        .expect("posted");
+    assert_eq!(posted.state, RefundState::Posted);
+    assert_eq!(posted.attempts, 1);
+    assert_eq!(
+        store
+            .record_memo_posted("acme", "rf-1", "CM-1", at(4))
+            .await
+            .expect("repeat"),
+        posted
+    );
+    let err = store
+        .record_memo_posted("acme", "rf-1", "CM-2", at(5))
+        .await
+        .expect_err("different memo number");
+    assert!(err.to_string().contains("CM-1") && err.to_string().contains("CM-2"));
+    let history = store.refund_history("acme", "rf-1").await.expect("history");
+    assert_eq!(
+        history.len(),
+        3,
+        "received, posting, posted: the repeat adds nothing"
+    );
+}

@@ -1,0 +1,201 @@
+use std::sync::Arc;
+
+use selvedge_store::{
+    Cursors, Decision, DecisionAudit, Measurements, PluginVersions, RunStatus, Store, SyncRuns,
+};
+use serde_json::json;
+
+use crate::{at, fresh_store};
+
+#[tokio::test]
+async fn store_is_usable_as_a_trait_object_and_cursors_are_per_client() {
+    let (_dir, store) = fresh_store().await;
+    let store: Arc<dyn Store> = Arc::new(store);
+    store
+        .set_cursor("acme", "bc.orders", "10", at(0))
+        .await
+        .expect("set");
+    store
+        .set_cursor("acme", "bc.orders", "20", at(1))
+        .await
+        .expect("set");
+    assert_eq!(
+        store
+            .cursor("acme", "bc.orders")
+            .await
+            .expect("get")
+            .as_deref(),
+        Some("20")
+    );
+    assert_eq!(
+        store.cursor("globex", "bc.orders").await.expect("get"),
+        None
+    );
+    // A flow that needs one capability takes just that trait.
+    let cursors: Arc<dyn Cursors> = store;
+    assert!(
+        cursors
+            .cursor("acme", "other")
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn latest_decision_for_a_subject_comes_first() {
+    let (_dir, store) = fresh_store().await;
+    let decision = |flow: &str, value: i64, t: i64| Decision {
+        client: "acme".into(),
+        flow: flow.into(),
+        subject: "TEE-S".into(),
+        plugin_id: "stock-rules".into(),
+        plugin_version: "sha256:ab".into(),
+        reason: json!({ "rule": "safety_stock" }),
+        value: json!(value),
+        created_at: at(t),
+    };
+    store
+        .record_decisions(&[
+            decision("inventory", 5, 0),
+            decision("catalog", 1, 1),
+            decision("inventory", 3, 2),
+        ])
+        .await
+        .expect("record");
+    let latest = store
+        .latest_decisions("acme", Some("inventory"), "TEE-S", 1)
+        .await
+        .expect("query");
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].decision.value, json!(3));
+    let any_flow = store
+        .latest_decisions("acme", None, "TEE-S", 10)
+        .await
+        .expect("query");
+    assert_eq!(any_flow.len(), 3);
+}
+
+#[tokio::test]
+async fn last_successful_run_skips_failures_and_keeps_measurements() {
+    let (_dir, store) = fresh_store().await;
+    let ok = store
+        .start_run("acme", "inventory", at(0))
+        .await
+        .expect("start");
+    let measured = Measurements {
+        records: Some(1200),
+        changed: Some(40),
+        api_calls: Some(3),
+        erp_cycle_id: Some("c-77".into()),
+        erp_cycle_end: Some(at(0)),
+        storefront_updated_at: Some(at(95)),
+        ..Default::default()
+    };
+    store
+        .finish_run(ok, RunStatus::Succeeded, &measured, None, at(100))
+        .await
+        .expect("finish");
+    let failed = store
+        .start_run("acme", "inventory", at(200))
+        .await
+        .expect("start");
+    store
+        .finish_run(
+            failed,
+            RunStatus::Failed,
+            &Measurements::default(),
+            Some("ERP down"),
+            at(201),
+        )
+        .await
+        .expect("finish");
+    assert!(
+        store
+            .finish_run(failed, RunStatus::Succeeded, &measured, None, at(202))
+            .await
+            .is_err()
+    );
+
+    let last = store
+        .last_successful_run("acme", "inventory")
+        .await
+        .expect("query")
+        .expect("a run");
+    assert_eq!(last.id, ok);
+    assert_eq!(last.measurements, measured);
+    assert_eq!(
+        last.measurements.cycle_latency(),
+        Some(time::Duration::seconds(95))
+    );
+    let recent = store
+        .recent_runs("acme", "inventory", 10)
+        .await
+        .expect("recent");
+    assert_eq!(
+        recent.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [RunStatus::Failed, RunStatus::Succeeded]
+    );
+}
+
+#[tokio::test]
+async fn activating_a_plugin_version_closes_the_previous_one() {
+    let (_dir, store) = fresh_store().await;
+    let v1 = store
+        .activate_plugin_version("acme", "stock-rules", "h1", "1.0", "startup", at(0))
+        .await
+        .expect("activate");
+    let same = store
+        .activate_plugin_version("acme", "stock-rules", "h1", "1.0", "reload", at(1))
+        .await
+        .expect("same version");
+    assert_eq!(same, v1, "re-activating the active version is a no-op");
+    store
+        .activate_plugin_version("acme", "stock-rules", "h2", "1.1", "hot reload", at(2))
+        .await
+        .expect("activate");
+    let history = store
+        .plugin_history("acme", Some("stock-rules"), 10)
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].version_hash, "h2");
+    assert_eq!(history[1].deactivated_at, Some(at(2)));
+    let active = store
+        .active_plugin_version("acme", "stock-rules")
+        .await
+        .expect("active");
+    assert_eq!(active.map(|v| v.version_hash).as_deref(), Some("h2"));
+    store
+        .deactivate_plugin("acme", "stock-rules", "removed", at(3))
+        .await
+        .expect("deactivate");
+    assert!(
+        store
+            .active_plugin_version("acme", "stock-rules")
+            .await
+            .expect("active")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn runs_left_running_by_a_stopped_host_are_closed_as_failed() {
+    let (_dir, store) = fresh_store().await;
+    let stale = store
+        .start_run("acme", "catalog", at(0))
+        .await
+        .expect("start");
+    let closed = store
+        .fail_unfinished_runs("host restarted", at(50))
+        .await
+        .expect("close");
+    assert_eq!(closed, 1);
+    let run = &store
+        .recent_runs("acme", "catalog", 1)
+        .await
+        .expect("recent")[0];
+    assert_eq!((run.id, run.status), (stale, RunStatus::Failed));
+    assert_eq!(run.error.as_deref(), Some("host restarted"));
+    assert_eq!(run.finished_at, Some(at(50)));
+}

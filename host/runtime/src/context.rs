@@ -15,6 +15,7 @@ pub struct ClientContext {
     #[serde(deserialize_with = "scalars")]
     pub rules: BTreeMap<String, String>,
     /// Mapping tables, e.g. `shipping_warehouse = { express = "NJ01" }`.
+    #[serde(deserialize_with = "tables")]
     pub mappings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -67,18 +68,31 @@ enum Scalar {
     Bool(bool),
 }
 
+impl Scalar {
+    fn into_text(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
 fn scalars<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let raw = BTreeMap::<String, Scalar>::deserialize(d)?;
+    Ok(raw.into_iter().map(|(k, v)| (k, v.into_text())).collect())
+}
+
+fn tables<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error> {
+    let raw = BTreeMap::<String, BTreeMap<String, Scalar>>::deserialize(d)?;
     Ok(raw
         .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Scalar::Text(s) => s,
-                Scalar::Integer(i) => i.to_string(),
-                Scalar::Float(f) => f.to_string(),
-                Scalar::Bool(b) => b.to_string(),
-            };
-            (k, text)
+        .map(|(table, entries)| {
+            let entries = entries.into_iter().map(|(k, v)| (k, v.into_text())).collect();
+            (table, entries)
         })
         .collect())
 }

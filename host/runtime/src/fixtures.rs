@@ -334,3 +334,24 @@ pub fn diff(expected: &Value, actual: &Value) -> String {
         .header("expected", "actual")
         .to_string()
 }
+
+/// Rewrites each case file in `dir` with its actual output (or error) as `expected`, for
+/// review in the diff (`BLESS=1`).
+pub fn bless(dir: &Path, results: &[CaseResult]) -> Result<usize, FixtureError> {
+    let mut written = 0;
+    for r in results {
+        let path = dir.join(format!("{}.json", r.name));
+        let actual = match (&r.actual, &r.error) {
+            (Some(value), _) => value.clone(),
+            (None, Some(err)) => serde_json::json!({ "error": err }),
+            (None, None) => continue,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        let mut case: Value = serde_json::from_str(&text).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        case["expected"] = actual;
+        let pretty = serde_json::to_string_pretty(&case).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        std::fs::write(&path, pretty + "\n").map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        written += 1;
+    }
+    Ok(written)
+}

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 use crate::bindings::WORLD;
@@ -231,7 +231,7 @@ impl PluginVersion {
 
     /// Runs `call` on a fresh instance under `limits`, then sizes and validates the output.
     /// Synchronous: async callers run it on a blocking thread (see the registry).
-    pub fn call<R>(
+    pub(crate) fn call<R>(
         &self,
         context: &Arc<ClientContext>,
         limits: &PluginLimits,

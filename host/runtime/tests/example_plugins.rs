@@ -17,6 +17,10 @@ fn assert_fixtures_pass(plugin: &str, path: PathBuf) {
     let version = load(&rt, "example", &path);
     let results = fixtures::run_dir(&version, &context("example"), &PluginLimits::default(), &fixtures_dir(plugin))
         .expect("fixtures load");
+    if std::env::var_os("BLESS").is_some() {
+        fixtures::bless(&fixtures_dir(plugin), &results).expect("bless");
+        return;
+    }
     assert!(results.len() >= 3, "{plugin} ships several cases");
     for r in &results {
         assert!(r.passed, "{plugin} case {} failed: {:?} {:?}", r.name, r.error, r.diff);

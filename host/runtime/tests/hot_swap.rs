@@ -155,7 +155,11 @@ fn compiled_components_are_cached_by_content_hash_and_engine() {
     let a = first.compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows).expect("a");
     let b = second.compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows).expect("b");
     assert_eq!(a.output, b.output);
-    // A corrupt cache entry is ignored and replaced, never trusted.
-    std::fs::write(entries[0].path(), b"garbage").expect("corrupt");
+    // A corrupt cache entry is ignored and replaced, never trusted. (Corrupt it by replacing
+    // the file, as the cache itself writes: rewriting a mapped file in place is undefined.)
+    drop((first, second));
+    let garbage = cache.path().join("garbage.tmp");
+    std::fs::write(&garbage, b"garbage").expect("corrupt");
+    std::fs::rename(&garbage, entries[0].path()).expect("replace");
     rt.load_file("brand", &b2c(), None).expect("recompiles");
 }

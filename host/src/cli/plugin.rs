@@ -1,6 +1,6 @@
 //! `selvedge plugin test|new`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
@@ -92,7 +92,7 @@ fn test(args: TestArgs) -> Result<u8, CliError> {
     let results = fixtures::run_dir(&plugin, &context, &limits, &args.fixtures)
         .map_err(|e| CliError::bad_input(e.to_string()))?;
     if args.bless {
-        bless(&args.fixtures, &results)?;
+        fixtures::bless(&args.fixtures, &results).map_err(|e| CliError::runtime(e.to_string()))?;
     }
     let failed = results.iter().filter(|r| !r.passed).count();
     if args.json {
@@ -145,23 +145,4 @@ fn print_human(name: &str, version: &str, results: &[CaseResult]) {
     }
     let failed = results.iter().filter(|r| !r.passed).count();
     println!("fixtures: {} passed, {} failed", results.len() - failed, failed);
-}
-
-/// Rewrites each case file with its actual output as `expected`.
-fn bless(dir: &Path, results: &[CaseResult]) -> Result<(), CliError> {
-    for r in results {
-        let path = dir.join(format!("{}.json", r.name));
-        let text = std::fs::read_to_string(&path).map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))?;
-        let mut case: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
-        let actual = match (&r.error, &r.actual) {
-            (_, Some(v)) => v.clone(),
-            (Some(err), None) => serde_json::json!({ "error": err }),
-            (None, None) => continue,
-        };
-        case["expected"] = actual;
-        let pretty = serde_json::to_string_pretty(&case).unwrap_or_default();
-        std::fs::write(&path, pretty + "\n").map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))?;
-    }
-    Ok(())
 }

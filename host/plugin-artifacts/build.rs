@@ -10,7 +10,7 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = manifest_dir.join("../..");
     let plugins = root.join("plugins");
-    for watched in ["sdk", "b2c-apparel", "b2b-wholesale", "test-guests", "Cargo.toml", "Cargo.lock"] {
+    for watched in ["sdk", "b2c-apparel", "b2b-wholesale", "test-guests", "Cargo.toml", "Cargo.lock", ".cargo"] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
@@ -23,6 +23,8 @@ fn main() {
         .arg(plugins.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir)
+        // Run inside plugins/ so its .cargo/config.toml (guest rustflags) applies.
+        .current_dir(&plugins)
         // The outer build's settings are not the guests' (clippy wrapper, host target dir).
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .env_remove("CARGO_TARGET_DIR")

@@ -23,16 +23,19 @@ impl Rules for Wholesaler {
         let mut percent = Vec::with_capacity(context.categories.len());
         for category in &context.categories {
             let p = match by_category.get(category) {
-                Some(v) => v
-                    .parse::<u32>()
-                    .map_err(|_| format!("category_buffer_percent.{category} = {v:?} is not a whole number"))?,
+                Some(v) => v.parse::<u32>().map_err(|_| {
+                    format!("category_buffer_percent.{category} = {v:?} is not a whole number")
+                })?,
                 None => default_percent,
             };
             percent.push(Buffer::Percent(p));
         }
         let buckets = Buckets::physical();
         ats::compute(&rows, |row| {
-            let buffer = percent.get(usize::from(row.category)).copied().unwrap_or(Buffer::Percent(default_percent));
+            let buffer = percent
+                .get(usize::from(row.category))
+                .copied()
+                .unwrap_or(Buffer::Percent(default_percent));
             buckets.available(row).with_sku_buffer_or(row, buffer)
         })
     }
@@ -48,11 +51,20 @@ impl Rules for Wholesaler {
                 let lines: Vec<MemoLine> = r
                     .lines
                     .iter()
-                    .map(|l| MemoLine { sku: l.sku.clone(), quantity: l.quantity, amount: l.amount, restock: true })
+                    .map(|l| MemoLine {
+                        sku: l.sku.clone(),
+                        quantity: l.quantity,
+                        amount: l.amount,
+                        restock: true,
+                    })
                     .collect();
                 let restock = lines
                     .iter()
-                    .map(|l| Restock { sku: l.sku.clone(), warehouse: r.warehouse.clone(), quantity: l.quantity })
+                    .map(|l| Restock {
+                        sku: l.sku.clone(),
+                        warehouse: r.warehouse.clone(),
+                        quantity: l.quantity,
+                    })
                     .collect();
                 RefundDecision {
                     memo: Some(CreditMemo {
@@ -69,7 +81,10 @@ impl Rules for Wholesaler {
                     }),
                     restock,
                     issues: vec![],
-                    reasons: vec![reason("restock", "wholesale returns always go back to stock")],
+                    reasons: vec![reason(
+                        "restock",
+                        "wholesale returns always go back to stock",
+                    )],
                 }
             })
             .collect()

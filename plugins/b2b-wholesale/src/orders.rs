@@ -30,17 +30,27 @@ fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
                     "location",
                     format!("location_warehouse entry {value:?} must be WAREHOUSE/DIVISION"),
                 ));
-                return OrderDecision { sales_order: None, issues, reasons };
+                return OrderDecision {
+                    sales_order: None,
+                    issues,
+                    reasons,
+                };
             };
             if mapped {
-                reasons.push(reason("warehouse-by-location", format!("{location} -> {wh}/{div}")));
+                reasons.push(reason(
+                    "warehouse-by-location",
+                    format!("{location} -> {wh}/{div}"),
+                ));
             } else {
                 issues.push(review(
                     "unknown-location",
                     "location",
                     format!("location {location:?} is not mapped: default warehouse {wh} / division {div} used"),
                 ));
-                reasons.push(reason("default-warehouse", format!("{location:?} unmapped -> {wh}/{div}")));
+                reasons.push(reason(
+                    "default-warehouse",
+                    format!("{location:?} unmapped -> {wh}/{div}"),
+                ));
             }
             (wh.to_string(), div.to_string())
         }
@@ -72,25 +82,44 @@ fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
             None => issues.push(error(
                 "no-terms",
                 "terms",
-                format!("customer {} has no payment terms in the ERP", order.customer_id),
-            )),
-            Some(t) if t.balance.saturating_add(order.total) > t.credit_limit => issues.push(error(
-                "credit-limit-exceeded",
-                "total",
                 format!(
-                    "balance {} + order {} exceeds credit limit {} for {}",
-                    t.balance, order.total, t.credit_limit, t.customer
+                    "customer {} has no payment terms in the ERP",
+                    order.customer_id
                 ),
             )),
-            Some(t) => reasons.push(reason("terms", format!("{} on account, {} days", t.terms_code, t.net_days))),
+            Some(t) if t.balance.saturating_add(order.total) > t.credit_limit => {
+                issues.push(error(
+                    "credit-limit-exceeded",
+                    "total",
+                    format!(
+                        "balance {} + order {} exceeds credit limit {} for {}",
+                        t.balance, order.total, t.credit_limit, t.customer
+                    ),
+                ))
+            }
+            Some(t) => reasons.push(reason(
+                "terms",
+                format!("{} on account, {} days", t.terms_code, t.net_days),
+            )),
         }
     }
-    let customer = order.erp_customer.clone().or_else(|| order.terms.as_ref().map(|t| t.customer.clone()));
+    let customer = order
+        .erp_customer
+        .clone()
+        .or_else(|| order.terms.as_ref().map(|t| t.customer.clone()));
     if customer.is_none() {
-        issues.push(error("no-erp-customer", "customer-id", "the buyer has no ERP customer account"));
+        issues.push(error(
+            "no-erp-customer",
+            "customer-id",
+            "the buyer has no ERP customer account",
+        ));
     }
     if issues.iter().any(|i| i.severity == Severity::Error) {
-        return OrderDecision { sales_order: None, issues, reasons };
+        return OrderDecision {
+            sales_order: None,
+            issues,
+            reasons,
+        };
     }
     let review_flag = issues.iter().any(|i| i.severity == Severity::Review);
     OrderDecision {
@@ -103,14 +132,22 @@ fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
             authorised: on_account || order.payment == PaymentKind::Card,
             po_number: po.clone(),
             other_reference: po,
-            ship_via: if order.shipping_method.is_empty() { "LTL".into() } else { order.shipping_method.clone() },
+            ship_via: if order.shipping_method.is_empty() {
+                "LTL".into()
+            } else {
+                order.shipping_method.clone()
+            },
             tax: order.tax,
             freight: order.shipping,
             ship_to: order.ship_to,
             lines: order
                 .lines
                 .into_iter()
-                .map(|l| SalesOrderLine { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price })
+                .map(|l| SalesOrderLine {
+                    sku: l.sku,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                })
                 .collect(),
             review: review_flag,
         }),

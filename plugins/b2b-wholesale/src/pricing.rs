@@ -13,14 +13,20 @@ pub fn map(prices: Vec<ErpPrice>) -> PricingDecision {
             issues.push(warning(
                 "unmapped-price-level",
                 &format!("prices[{i}].level"),
-                format!("price level {} has no price list: {} skipped", price.level, price.sku),
+                format!(
+                    "price level {} has no price list: {} skipped",
+                    price.level, price.sku
+                ),
             ));
             continue;
         };
         let mut tiers: Vec<PriceTier> = price
             .breaks
             .iter()
-            .map(|b| PriceTier { quantity: b.min_quantity.max(1), price: b.price })
+            .map(|b| PriceTier {
+                quantity: b.min_quantity.max(1),
+                price: b.price,
+            })
             .collect();
         tiers.sort_by_key(|t| t.quantity);
         tiers.dedup_by_key(|t| t.quantity);
@@ -28,7 +34,10 @@ pub fn map(prices: Vec<ErpPrice>) -> PricingDecision {
             issues.push(error(
                 "non-positive-price",
                 &format!("prices[{i}].breaks"),
-                format!("{} level {} has a price of zero or less", price.sku, price.level),
+                format!(
+                    "{} level {} has a price of zero or less",
+                    price.sku, price.level
+                ),
             ));
             continue;
         }
@@ -38,11 +47,17 @@ pub fn map(prices: Vec<ErpPrice>) -> PricingDecision {
             currency: price.currency.clone(),
             entries: vec![],
         });
-        list.entries.push(PriceEntry { sku: price.sku, tiers });
+        list.entries.push(PriceEntry {
+            sku: price.sku,
+            tiers,
+        });
     }
     PricingDecision {
         lists: lists.into_values().collect(),
         issues,
-        reasons: vec![reason("price-levels", "ERP levels mapped through price_level_list")],
+        reasons: vec![reason(
+            "price-levels",
+            "ERP levels mapped through price_level_list",
+        )],
     }
 }

@@ -24,11 +24,23 @@ impl Rules for ApparelBrand {
         let physical = Buckets::physical();
         let with_work_orders = physical.with_work_orders(true);
         ats::compute(&rows, |row| {
-            let buckets = if Some(row.season) == preorder { with_work_orders } else { physical };
+            let buckets = if Some(row.season) == preorder {
+                with_work_orders
+            } else {
+                physical
+            };
             let fast = row.weekly_sales >= fast_mover_units;
-            let buffer = if fast { fast_mover_buffer } else { Buffer::None };
+            let buffer = if fast {
+                fast_mover_buffer
+            } else {
+                Buffer::None
+            };
             let decision = buckets.available(row).with_sku_buffer_or(row, buffer);
-            if fast { decision.mark(ats_reason::FAST_MOVER) } else { decision }
+            if fast {
+                decision.mark(ats_reason::FAST_MOVER)
+            } else {
+                decision
+            }
         })
     }
 
@@ -68,7 +80,11 @@ fn map_refund(refund: Refund) -> RefundDecision {
     let restock = lines
         .iter()
         .filter(|l| l.restock && l.quantity > 0)
-        .map(|l| Restock { sku: l.sku.clone(), warehouse: refund.warehouse.clone(), quantity: l.quantity })
+        .map(|l| Restock {
+            sku: l.sku.clone(),
+            warehouse: refund.warehouse.clone(),
+            quantity: l.quantity,
+        })
         .collect();
     let memo = issues.is_empty().then(|| CreditMemo {
         external_ref: format!("BC-RF-{}", refund.refund_id),
@@ -86,7 +102,14 @@ fn map_refund(refund: Refund) -> RefundDecision {
         memo,
         restock: if issues.is_empty() { restock } else { vec![] },
         issues,
-        reasons: vec![reason("restock", if damaged { "damaged: no restock" } else { "returned to stock" })],
+        reasons: vec![reason(
+            "restock",
+            if damaged {
+                "damaged: no restock"
+            } else {
+                "returned to stock"
+            },
+        )],
     }
 }
 

@@ -24,29 +24,45 @@ fn map_one(
     let mut reasons = vec![];
     let warehouse = match warehouses.get_or_default(&order.shipping_method) {
         Some((wh, true)) => {
-            reasons.push(reason("warehouse-by-shipping-method", format!("{} -> {wh}", order.shipping_method)));
+            reasons.push(reason(
+                "warehouse-by-shipping-method",
+                format!("{} -> {wh}", order.shipping_method),
+            ));
             wh.to_string()
         }
         Some((wh, false)) => {
             issues.push(review(
                 "unknown-shipping-method",
                 "shipping-method",
-                format!("shipping method {:?} has no warehouse: default {wh} used", order.shipping_method),
+                format!(
+                    "shipping method {:?} has no warehouse: default {wh} used",
+                    order.shipping_method
+                ),
             ));
-            reasons.push(reason("default-warehouse", format!("{} unmapped -> {wh}", order.shipping_method)));
+            reasons.push(reason(
+                "default-warehouse",
+                format!("{} unmapped -> {wh}", order.shipping_method),
+            ));
             wh.to_string()
         }
         None => {
             issues.push(error(
                 "no-warehouse",
                 "shipping-method",
-                format!("shipping method {:?} has no warehouse and no default (`*`) is set", order.shipping_method),
+                format!(
+                    "shipping method {:?} has no warehouse and no default (`*`) is set",
+                    order.shipping_method
+                ),
             ));
             String::new()
         }
     };
     if issues.iter().any(|i| i.severity == Severity::Error) {
-        return OrderDecision { sales_order: None, issues, reasons };
+        return OrderDecision {
+            sales_order: None,
+            issues,
+            reasons,
+        };
     }
     let review_flag = issues.iter().any(|i| i.severity == Severity::Review);
     let sales_order = SalesOrder {
@@ -58,18 +74,29 @@ fn map_one(
         authorised: order.payment == PaymentKind::Card,
         po_number: None,
         other_reference: Some(format!("BC#{}", order.order_id)),
-        ship_via: ship_via.get(&order.shipping_method).unwrap_or("GROUND").to_string(),
+        ship_via: ship_via
+            .get(&order.shipping_method)
+            .unwrap_or("GROUND")
+            .to_string(),
         tax: order.tax,
         freight: order.shipping,
         ship_to: order.ship_to,
         lines: order
             .lines
             .into_iter()
-            .map(|l| SalesOrderLine { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price })
+            .map(|l| SalesOrderLine {
+                sku: l.sku,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+            })
             .collect(),
         review: review_flag,
     };
-    OrderDecision { sales_order: Some(sales_order), issues, reasons }
+    OrderDecision {
+        sales_order: Some(sales_order),
+        issues,
+        reasons,
+    }
 }
 
 fn validate(order: &StorefrontOrder) -> Vec<Issue> {
@@ -79,14 +106,26 @@ fn validate(order: &StorefrontOrder) -> Vec<Issue> {
     }
     for (i, line) in order.lines.iter().enumerate() {
         if line.sku.trim().is_empty() {
-            issues.push(error("missing-sku", &format!("lines[{i}].sku"), "a line has no SKU"));
+            issues.push(error(
+                "missing-sku",
+                &format!("lines[{i}].sku"),
+                "a line has no SKU",
+            ));
         }
         if line.quantity == 0 {
-            issues.push(error("zero-quantity", &format!("lines[{i}].quantity"), "a line has quantity 0"));
+            issues.push(error(
+                "zero-quantity",
+                &format!("lines[{i}].quantity"),
+                "a line has quantity 0",
+            ));
         }
     }
     if order.ship_to.country.trim().is_empty() {
-        issues.push(error("missing-country", "ship-to.country", "the shipping address has no country"));
+        issues.push(error(
+            "missing-country",
+            "ship-to.country",
+            "the shipping address has no country",
+        ));
     }
     issues
 }

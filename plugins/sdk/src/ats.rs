@@ -216,34 +216,46 @@ pub fn compute(
     if let Some((name, len)) = columns.iter().find(|(_, len)| *len != n) {
         return Err(format!("column `{name}` has {len} rows, `on-hand` has {n}"));
     }
-    let mut ats = Vec::with_capacity(n);
-    let mut buffer = Vec::with_capacity(n);
-    let mut reasons = Vec::with_capacity(n);
-    for index in 0..n {
+    // Re-slice every column to exactly `n` so the compiler drops the per-row bounds checks.
+    let (location, category, season) =
+        (&rows.location[..n], &rows.category[..n], &rows.season[..n]);
+    let (on_hand, picked, open_orders) = (
+        &rows.on_hand[..n],
+        &rows.picked[..n],
+        &rows.open_orders[..n],
+    );
+    let (ship_to_wip, open_work_orders) = (&rows.ship_to_wip[..n], &rows.open_work_orders[..n]);
+    let (in_transit, weekly_sales, sku_buffer) = (
+        &rows.in_transit[..n],
+        &rows.weekly_sales[..n],
+        &rows.sku_buffer[..n],
+    );
+    // Write into pre-sized columns (no per-row capacity checks).
+    let mut ats = vec![0i32; n];
+    let mut buffer = vec![0i32; n];
+    let mut reasons = vec![0u16; n];
+    for (index, ((out_ats, out_buffer), out_reason)) in
+        ats.iter_mut().zip(buffer.iter_mut()).zip(reasons.iter_mut()).enumerate()
+    {
         let row = RowView {
             index,
-            location: rows.location[index],
-            category: rows.category[index],
-            season: rows.season[index],
-            on_hand: rows.on_hand[index],
-            picked: rows.picked[index],
-            open_orders: rows.open_orders[index],
-            ship_to_wip: rows.ship_to_wip[index],
-            open_work_orders: rows.open_work_orders[index],
-            in_transit: rows.in_transit[index],
-            weekly_sales: rows.weekly_sales[index],
-            sku_buffer: rows.sku_buffer[index],
+            location: location[index],
+            category: category[index],
+            season: season[index],
+            on_hand: on_hand[index],
+            picked: picked[index],
+            open_orders: open_orders[index],
+            ship_to_wip: ship_to_wip[index],
+            open_work_orders: open_work_orders[index],
+            in_transit: in_transit[index],
+            weekly_sales: weekly_sales[index],
+            sku_buffer: sku_buffer[index],
         };
         let d = decide(&row);
         let net = d.available.saturating_sub(d.buffer);
-        if net < 0 {
-            ats.push(0);
-            reasons.push(d.reason | reason::CLAMPED);
-        } else {
-            ats.push(net);
-            reasons.push(d.reason);
-        }
-        buffer.push(d.buffer);
+        *out_ats = net.max(0);
+        *out_reason = if net < 0 { d.reason | reason::CLAMPED } else { d.reason };
+        *out_buffer = d.buffer;
     }
     Ok(AtsRows {
         ats,

@@ -48,8 +48,7 @@ pub mod prelude {
     pub use crate::Rules;
     pub use crate::ats::{self, Buckets, Buffer, Decision, RowView, reason as ats_reason};
     pub use crate::catalog::{
-        Availability, CatalogDecision, ErpStyle, OptionKind, Product, ProductOption,
-        ProductVariant,
+        Availability, CatalogDecision, ErpStyle, OptionKind, Product, ProductOption, ProductVariant,
     };
     pub use crate::config;
     pub use crate::decisions::{error, reason, review, warning};
@@ -79,7 +78,11 @@ pub trait Rules {
             .iter()
             .map(|_| OrderDecision {
                 sales_order: None,
-                issues: vec![error("no-order-rules", "", "this plugin has no order rules")],
+                issues: vec![error(
+                    "no-order-rules",
+                    "",
+                    "this plugin has no order rules",
+                )],
                 reasons: vec![],
             })
             .collect()
@@ -91,7 +94,11 @@ pub trait Rules {
             .iter()
             .map(|_| CatalogDecision {
                 product: None,
-                issues: vec![error("no-catalog-rules", "", "this plugin has no catalog rules")],
+                issues: vec![error(
+                    "no-catalog-rules",
+                    "",
+                    "this plugin has no catalog rules",
+                )],
                 reasons: vec![],
             })
             .collect()
@@ -104,7 +111,11 @@ pub trait Rules {
             .map(|_| RefundDecision {
                 memo: None,
                 restock: vec![],
-                issues: vec![error("no-return-rules", "", "this plugin has no return rules")],
+                issues: vec![error(
+                    "no-return-rules",
+                    "",
+                    "this plugin has no return rules",
+                )],
                 reasons: vec![],
             })
             .collect()
@@ -115,7 +126,10 @@ pub trait Rules {
         PricingDecision {
             lists: vec![],
             issues: vec![],
-            reasons: vec![reason("no-pricing-rules", "this plugin publishes no price lists")],
+            reasons: vec![reason(
+                "no-pricing-rules",
+                "this plugin publishes no price lists",
+            )],
         }
     }
 }

@@ -6,14 +6,22 @@ struct Malformed;
 impl Rules for Malformed {
     fn compute_ats(_c: StockContext, rows: StockRows) -> Result<AtsRows, String> {
         let n = rows.on_hand.len().saturating_sub(1);
-        Ok(AtsRows { ats: vec![1; n], buffer: vec![0; n], reason: vec![0; n] })
+        Ok(AtsRows {
+            ats: vec![1; n],
+            buffer: vec![0; n],
+            reason: vec![0; n],
+        })
     }
 
     fn map_orders(mut orders: Vec<StorefrontOrder>) -> Vec<OrderDecision> {
         orders.pop();
         orders
             .iter()
-            .map(|_| OrderDecision { sales_order: None, issues: vec![], reasons: vec![] })
+            .map(|_| OrderDecision {
+                sales_order: None,
+                issues: vec![],
+                reasons: vec![],
+            })
             .collect()
     }
 }

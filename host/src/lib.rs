@@ -2,6 +2,18 @@
 //!
 //! The binary `selvedge` is a thin CLI over this library.
 
+pub mod alerts;
+pub mod app;
 pub mod cli;
+pub mod config;
+pub mod dashboard;
 pub mod exit;
 pub mod flows;
+pub mod handover;
+pub mod http;
+pub mod metrics;
+pub mod runner;
+pub mod sandbox;
+pub mod serve;
+pub mod shutdown;
+pub mod scheduler;

@@ -29,9 +29,9 @@ pub fn newest_wasm(dir: &Path) -> Option<PathBuf> {
     entries
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
-        .filter_map(|e| {
+        .map(|e| {
             let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
-            Some((modified, e.path()))
+            (modified, e.path())
         })
         .max()
         .map(|(_, p)| p)

@@ -1,6 +1,14 @@
 //! Command line: `selvedge <command>`. Human output by default, `--json` for scripts.
 
+pub mod admin_client;
+mod demo;
+mod exceptions;
+mod explain;
+mod handover;
 mod plugin;
+mod run;
+mod sandbox;
+mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -31,13 +39,33 @@ pub enum Command {
     /// Client rule plugins: test, scaffold.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Run every flow for every client in a config folder until Ctrl-C / SIGTERM.
+    Run(run::RunArgs),
+    /// Check a config folder without starting anything (exit 2 with the file, key and fix).
+    Check(run::CheckArgs),
+    /// Start the Blue Cherry, BigCommerce and Sparklayer sandboxes with seeded apparel data.
+    Sandbox(sandbox::SandboxArgs),
+    /// Sandboxes + the host with the example clients + generated activity, in one process.
+    Demo(demo::DemoArgs),
+    /// The exception queue: list, show, retry, resolve.
+    #[command(subcommand)]
+    Exceptions(exceptions::ExceptionsCommand),
+    /// Sync health of every client of a running host (admin API).
+    Status(status::StatusArgs),
+    /// Why a SKU's stock or an order's routing is what it is (decision trace, admin API).
+    #[command(subcommand)]
+    Explain(explain::ExplainCommand),
+    /// Write the handover document (markdown) from the config and plugins.
+    Handover(handover::HandoverArgs),
 }
 
 impl Cli {
     pub fn init_logging(&self) {
         let filter = tracing_subscriber::EnvFilter::try_new(&self.log)
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-        let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
         let _ = match self.log_format {
             LogFormat::Text => builder.try_init(),
             LogFormat::Json => builder.json().try_init(),
@@ -48,6 +76,14 @@ impl Cli {
     pub fn run(self) -> Result<u8, CliError> {
         match self.command {
             Command::Plugin(cmd) => plugin::run(cmd),
+            Command::Run(args) => run::run(args),
+            Command::Check(args) => run::check(args),
+            Command::Sandbox(args) => sandbox::run(args),
+            Command::Demo(args) => demo::run(args),
+            Command::Exceptions(cmd) => exceptions::run(cmd),
+            Command::Status(args) => status::run(args),
+            Command::Explain(cmd) => explain::run(cmd),
+            Command::Handover(args) => handover::run(args),
         }
     }
 }

@@ -9,6 +9,7 @@ use selvedge_runtime::{ClientContext, PluginLimits, Runtime, RuntimeOptions};
 
 use crate::exit::{self, CliError};
 
+mod remote;
 mod scaffold;
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +19,12 @@ pub enum PluginCommand {
     Test(TestArgs),
     /// Scaffold a new client plugin crate with a passing fixture.
     New(NewArgs),
+    /// A running host's plugins: active version, rollback candidates, history (admin API).
+    List(remote::ListArgs),
+    /// Swap a client's plugin on a running host (checked against its fixtures first).
+    Swap(remote::SwapArgs),
+    /// Roll a client's plugin back to the previous version on a running host.
+    Rollback(remote::RollbackArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,7 +68,12 @@ pub struct NewArgs {
 pub fn run(cmd: PluginCommand) -> Result<u8, CliError> {
     match cmd {
         PluginCommand::Test(args) => test(args),
-        PluginCommand::New(args) => scaffold::new_plugin(&args.name, &args.dir, args.sdk.as_deref()),
+        PluginCommand::New(args) => {
+            scaffold::new_plugin(&args.name, &args.dir, args.sdk.as_deref())
+        }
+        PluginCommand::List(args) => remote::list(args),
+        PluginCommand::Swap(args) => remote::swap(args),
+        PluginCommand::Rollback(args) => remote::rollback(args),
     }
 }
 
@@ -107,7 +119,11 @@ fn test(args: TestArgs) -> Result<u8, CliError> {
     } else {
         print_human(&plugin.name, plugin.short_version(), &results);
     }
-    Ok(if failed == 0 || args.bless { exit::OK } else { exit::CHECK_FAILED })
+    Ok(if failed == 0 || args.bless {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
 }
 
 fn print_human(name: &str, version: &str, results: &[CaseResult]) {
@@ -118,7 +134,10 @@ fn print_human(name: &str, version: &str, results: &[CaseResult]) {
             .report
             .as_ref()
             .map(|rep| {
-                let fuel = rep.fuel.map(|f| format!("fuel {f}")).unwrap_or_else(|| "fuel -".into());
+                let fuel = rep
+                    .fuel
+                    .map(|f| format!("fuel {f}"))
+                    .unwrap_or_else(|| "fuel -".into());
                 format!(
                     "{fuel}, peak memory {:.1} MiB, {:.2} ms",
                     rep.peak_memory_bytes as f64 / 1048576.0,
@@ -144,5 +163,9 @@ fn print_human(name: &str, version: &str, results: &[CaseResult]) {
         }
     }
     let failed = results.iter().filter(|r| !r.passed).count();
-    println!("fixtures: {} passed, {} failed", results.len() - failed, failed);
+    println!(
+        "fixtures: {} passed, {} failed",
+        results.len() - failed,
+        failed
+    );
 }

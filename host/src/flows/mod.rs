@@ -7,7 +7,14 @@
 //! - exceptions raised through [`ClientServices::raise`] with the owner team from config;
 //! - plugin decisions recorded in the decision audit with the plugin version that made them.
 
+pub mod b2b;
+pub mod catalog;
 pub mod exceptions;
+pub mod fulfilment;
+pub mod inventory;
+pub mod orders;
+pub mod reconcile;
+pub mod refunds;
 
 use std::sync::Arc;
 

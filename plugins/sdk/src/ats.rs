@@ -234,8 +234,11 @@ pub fn compute(
     let mut ats = vec![0i32; n];
     let mut buffer = vec![0i32; n];
     let mut reasons = vec![0u16; n];
-    for (index, ((out_ats, out_buffer), out_reason)) in
-        ats.iter_mut().zip(buffer.iter_mut()).zip(reasons.iter_mut()).enumerate()
+    for (index, ((out_ats, out_buffer), out_reason)) in ats
+        .iter_mut()
+        .zip(buffer.iter_mut())
+        .zip(reasons.iter_mut())
+        .enumerate()
     {
         let row = RowView {
             index,
@@ -254,7 +257,11 @@ pub fn compute(
         let d = decide(&row);
         let net = d.available.saturating_sub(d.buffer);
         *out_ats = net.max(0);
-        *out_reason = if net < 0 { d.reason | reason::CLAMPED } else { d.reason };
+        *out_reason = if net < 0 {
+            d.reason | reason::CLAMPED
+        } else {
+            d.reason
+        };
         *out_buffer = d.buffer;
     }
     Ok(AtsRows {

@@ -1,10 +1,24 @@
 //! Typed, strict configuration of the BigCommerce connector.
+//!
+//! ```toml
+//! store_hash = "abc123"
+//! access_token = "..."
+//! # base_url = "https://api.bigcommerce.com"   (the default)
+//! timeout_ms = 30000
+//! [retry]
+//! max_retries = 4
+//! base_delay_ms = 200
+//! max_delay_ms = 10000
+//! [rate_limit]
+//! reserve = 10                 # leave 10 requests per window to other apps
+//! max_throttled_attempts = 8
+//! ```
 
 use selvedge_connector_kit::RetryPolicy;
 use serde::Deserialize;
 
 /// How the connector reaches one BigCommerce store.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BigCommerceConfig {
     /// API host without the `/stores/...` part, e.g. `https://api.bigcommerce.com`
@@ -49,6 +63,20 @@ impl Default for RateLimitConfig {
             reset_margin_ms: 25,
             max_wait_ms: 120_000,
         }
+    }
+}
+
+impl std::fmt::Debug for BigCommerceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token never reaches logs.
+        f.debug_struct("BigCommerceConfig")
+            .field("base_url", &self.base_url)
+            .field("store_hash", &self.store_hash)
+            .field("access_token", &"<redacted>")
+            .field("timeout_ms", &self.timeout_ms)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .finish()
     }
 }
 
@@ -115,5 +143,54 @@ impl BigCommerceConfig {
             self.base_url.trim_end_matches('/'),
             self.store_hash
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+store_hash = "abc123"
+access_token = "tok"
+timeout_ms = 15000
+[retry]
+max_retries = 3
+base_delay_ms = 100
+max_delay_ms = 5000
+[rate_limit]
+reserve = 10
+max_throttled_attempts = 8
+"#;
+
+    #[test]
+    fn example_config_parses_with_defaults_filled_in() {
+        let cfg: BigCommerceConfig = toml::from_str(EXAMPLE).expect("example parses");
+        assert_eq!(cfg.base_url, "https://api.bigcommerce.com");
+        assert_eq!(cfg.rate_limit.reserve, 10);
+        assert_eq!(cfg.rate_limit.reset_margin_ms, 25);
+        assert_eq!(cfg.retry.max_retries, 3);
+        assert_eq!(cfg.validate(), Ok(()));
+        assert_eq!(
+            cfg.v3_root(),
+            "https://api.bigcommerce.com/stores/abc123/v3"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_and_bad_values_are_named() {
+        let typo = EXAMPLE.replace("timeout_ms", "timeout");
+        let err = toml::from_str::<BigCommerceConfig>(&typo)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("unknown field `timeout`"), "{err}");
+        let mut cfg = BigCommerceConfig::new("ftp://x", "h", "t");
+        assert!(cfg.validate().is_err_and(|e| e.contains("base_url")));
+        cfg.base_url = "http://127.0.0.1:1".into();
+        cfg.access_token = " ".into();
+        assert!(cfg.validate().is_err_and(|e| e.contains("access_token")));
+        cfg.access_token = "secret-token".into();
+        assert!(!format!("{cfg:?}").contains("secret-token"));
     }
 }

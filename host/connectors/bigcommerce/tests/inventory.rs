@@ -132,7 +132,7 @@ async fn adjustment_becomes_visible_only_after_the_configured_lag() {
     let (sandbox, client) = common::start().await;
     let h = sandbox.handle();
     h.seed(&[common::small_style("LAG")]).expect("seed");
-    h.set_inventory_lag(300);
+    h.set_inventory_lag(600);
     let sku = "LAG-NAVY-M".to_owned();
     client
         .set_inventory_absolute(
@@ -155,7 +155,7 @@ async fn adjustment_becomes_visible_only_after_the_configured_lag() {
         before[0].locations[0].available_to_sell, 10,
         "old value right after the write"
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(650)).await;
     let after = client.inventory_items(&q).await.expect("read");
     assert_eq!(after[0].locations[0].available_to_sell, 99);
     // The catalog shows the default location only.

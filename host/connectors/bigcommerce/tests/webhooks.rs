@@ -92,6 +92,23 @@ async fn hook_is_deactivated_after_the_last_scheduled_retry_fails() {
         .expect("order");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(rx.received().len(), 12);
+    // Reactivated, it receives again.
+    let update = WebhookUpdate {
+        is_active: Some(true),
+        ..WebhookUpdate::default()
+    };
+    assert!(
+        client
+            .update_webhook(hooks[0].id, &update)
+            .await
+            .expect("reactivate")
+            .is_active
+    );
+    sandbox
+        .handle()
+        .create_order(&common::checkout(&[("DA-NAVY-S", 1)]))
+        .expect("order");
+    assert_eq!(rx.wait_for(13).await.len(), 13);
 }
 
 #[tokio::test]
@@ -227,4 +244,36 @@ async fn webhook_with_a_bad_scope_or_destination_is_refused() {
         headers: None,
     };
     assert!(client.create_webhook(&bad).await.is_err());
+}
+
+#[tokio::test]
+async fn stock_changes_fire_sku_inventory_updated_once_visible() {
+    let (sandbox, client) = common::start().await;
+    let h = sandbox.handle();
+    h.seed(&[common::small_style("SK")]).expect("seed");
+    h.set_inventory_lag(500);
+    let rx = Receiver::start(&[]).await;
+    register(&client, "store/sku/inventory/updated", &rx.url()).await;
+    let adjust = AbsoluteAdjustment {
+        location_id: 1,
+        item: ItemRef::Sku("SK-NAVY-M".into()),
+        quantity: 33,
+    };
+    client
+        .set_inventory_absolute(None, &[adjust])
+        .await
+        .expect("adjust");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(rx.received().is_empty(), "not before the change is visible");
+    let got = rx.wait_for(1).await;
+    let inv = &got[0].body["data"]["inventory"];
+    assert_eq!(
+        (inv["method"].as_str(), inv["value"].as_i64()),
+        (Some("absolute"), Some(33))
+    );
+    h.create_order(&common::checkout(&[("SK-NAVY-M", 2)]))
+        .expect("order");
+    let got = rx.wait_for(2).await;
+    assert_eq!(got[1].body["data"]["inventory"]["value"], -2);
+    assert_eq!(got[1].body["data"]["inventory"]["method"], "relative");
 }

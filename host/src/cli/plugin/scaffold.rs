@@ -13,7 +13,9 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 pub fn new_plugin(name: &str, dir: &Path, sdk: Option<&Path>) -> Result<u8, CliError> {
@@ -24,28 +26,42 @@ pub fn new_plugin(name: &str, dir: &Path, sdk: Option<&Path>) -> Result<u8, CliE
     }
     let root = dir.join(name);
     if root.exists() {
-        return Err(CliError::bad_input(format!("{} already exists: pick another name or folder", root.display())));
+        return Err(CliError::bad_input(format!(
+            "{} already exists: pick another name or folder",
+            root.display()
+        )));
     }
     let sdk = sdk.map(Path::to_path_buf).unwrap_or_else(default_sdk);
     let sdk = sdk.canonicalize().map_err(|e| {
-        CliError::bad_input(format!("SDK not found at {} ({e}): pass --sdk <path to plugins/sdk>", sdk.display()))
+        CliError::bad_input(format!(
+            "SDK not found at {} ({e}): pass --sdk <path to plugins/sdk>",
+            sdk.display()
+        ))
     })?;
     let files = [
         ("Cargo.toml", cargo_toml(name, &sdk)),
         ("src/lib.rs", LIB_RS.to_string()),
         ("fixtures/context.toml", CONTEXT_TOML.to_string()),
-        ("fixtures/ats-physical-with-buffer.json", FIXTURE.to_string()),
+        (
+            "fixtures/ats-physical-with-buffer.json",
+            FIXTURE.to_string(),
+        ),
         ("README.md", readme(name)),
     ];
     for (rel, text) in files {
         let path = root.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| CliError::runtime(format!("{}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| CliError::runtime(format!("{}: {e}", parent.display())))?;
         }
-        std::fs::write(&path, text).map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))?;
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))?;
     }
     println!("created plugin {name} in {}", root.display());
-    println!("build: (cd {} && cargo build --release --target wasm32-wasip2)", root.display());
+    println!(
+        "build: (cd {} && cargo build --release --target wasm32-wasip2)",
+        root.display()
+    );
     println!(
         "test:  selvedge plugin test {}/target/wasm32-wasip2/release/{}.wasm {}/fixtures",
         root.display(),

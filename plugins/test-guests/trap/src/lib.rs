@@ -9,7 +9,8 @@ impl Rules for Trap {
     }
 
     fn map_orders(orders: Vec<StorefrontOrder>) -> Vec<OrderDecision> {
-        let divisor = std::hint::black_box(orders.len() as u32 * 0);
+        // A divisor the compiler cannot see is zero: a real divide-by-zero trap.
+        let divisor = std::hint::black_box(orders.len() as u32).saturating_sub(orders.len() as u32);
         let _ = std::hint::black_box(100 / divisor);
         unreachable!("divide by zero traps first")
     }

@@ -42,28 +42,34 @@ struct MultiStatusErrors {
 impl BigCommerceClient {
     /// Lists every product matching `query`, following pages.
     pub async fn list_products(&self, query: &ProductQuery) -> Result<Vec<Product>, Error> {
-        // Big `:in` lists are split so URLs stay short; each chunk is paged on its own.
-        let mut out = Vec::new();
-        if query.skus.len() > FILTER_CHUNK || query.ids.len() > FILTER_CHUNK {
-            for skus in query.skus.chunks(FILTER_CHUNK) {
+        // Big `:in` lists are split so URLs stay short; every (skus, ids) chunk pair is paged
+        // on its own (the filters combine with AND) and products found twice are kept once.
+        let sku_chunks: Vec<&[String]> = if query.skus.is_empty() {
+            vec![&[]]
+        } else {
+            query.skus.chunks(FILTER_CHUNK).collect()
+        };
+        let id_chunks: Vec<&[i64]> = if query.ids.is_empty() {
+            vec![&[]]
+        } else {
+            query.ids.chunks(FILTER_CHUNK).collect()
+        };
+        let mut out: Vec<Product> = Vec::new();
+        for skus in &sku_chunks {
+            for ids in &id_chunks {
                 let q = ProductQuery {
                     skus: skus.to_vec(),
-                    ids: Vec::new(),
-                    ..query.clone()
-                };
-                out.extend(self.list_products_paged(&q).await?);
-            }
-            for ids in query.ids.chunks(FILTER_CHUNK) {
-                let q = ProductQuery {
                     ids: ids.to_vec(),
-                    skus: Vec::new(),
                     ..query.clone()
                 };
-                out.extend(self.list_products_paged(&q).await?);
+                for p in self.list_products_paged(&q).await? {
+                    if !out.iter().any(|seen| seen.id == p.id) {
+                        out.push(p);
+                    }
+                }
             }
-            return Ok(out);
         }
-        self.list_products_paged(query).await
+        Ok(out)
     }
 
     async fn list_products_paged(&self, query: &ProductQuery) -> Result<Vec<Product>, Error> {
@@ -197,10 +203,22 @@ impl BigCommerceClient {
             {
                 let status = e.status().unwrap_or(400);
                 let reason = e.to_string();
-                report.failed.extend(ids.iter().map(|&id| ItemFailure {
-                    id,
-                    status,
-                    reason: reason.clone(),
+                // Whole batch refused: use the per-id reason when the error names the item.
+                let fields = match &e {
+                    Error::Conflict { fields, .. } | Error::Validation { fields, .. } => {
+                        Some(fields)
+                    }
+                    _ => None,
+                };
+                report.failed.extend(ids.iter().map(|&id| {
+                    ItemFailure {
+                        id,
+                        status,
+                        reason: fields
+                            .and_then(|f| f.get(&id.to_string()))
+                            .cloned()
+                            .unwrap_or_else(|| reason.clone()),
+                    }
                 }));
                 return Ok(());
             }

@@ -134,3 +134,24 @@ mod tests {
         assert!(wait.is_some_and(|w| w > Duration::from_millis(9000)));
     }
 }
+
+#[cfg(test)]
+mod in_flight_tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn requests_still_in_flight_are_subtracted_from_the_reported_left() {
+        let mut p = PaceState::default();
+        // Four requests go out before any answer is known.
+        for _ in 0..4 {
+            assert_eq!(p.acquire(0, Duration::ZERO), None);
+        }
+        let mut h = HeaderMap::new();
+        h.insert(REQUESTS_LEFT, HeaderValue::from_static("3"));
+        h.insert(TIME_RESET_MS, HeaderValue::from_static("10000"));
+        p.observe(&h);
+        // 3 left minus the 3 others still in flight: nothing to spend until the reset.
+        assert!(p.acquire(0, Duration::ZERO).is_some());
+    }
+}

@@ -4,12 +4,19 @@ use reqwest::Method;
 
 use super::{Api, BigCommerceClient, Call};
 use crate::error::Error;
-use crate::model::{Envelope, NewWebhook, Webhook};
+use crate::model::{Envelope, NewWebhook, Webhook, WebhookUpdate};
 
 impl BigCommerceClient {
     /// Registers a webhook.
     pub async fn create_webhook(&self, hook: &NewWebhook) -> Result<Webhook, Error> {
         let call = Call::new(Method::POST, Api::V3, "/hooks").json(hook)?;
+        let env: Envelope<Webhook> = self.fetch(call).await?;
+        Ok(env.data)
+    }
+
+    /// Updates a webhook, e.g. to reactivate one BigCommerce deactivated.
+    pub async fn update_webhook(&self, id: i64, update: &WebhookUpdate) -> Result<Webhook, Error> {
+        let call = Call::new(Method::PUT, Api::V3, format!("/hooks/{id}")).json(update)?;
         let env: Envelope<Webhook> = self.fetch(call).await?;
         Ok(env.data)
     }

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod inventory;
 pub mod money;
+pub mod options;
 pub mod orders;
 pub mod refunds;
 pub mod webhooks;
@@ -13,6 +14,7 @@ pub mod webhooks;
 pub use catalog::*;
 pub use inventory::*;
 pub use money::{Money, MoneyError};
+pub use options::*;
 pub use orders::*;
 pub use refunds::*;
 pub use webhooks::*;

@@ -47,6 +47,23 @@ pub struct NewWebhook {
     pub headers: Option<BTreeMap<String, String>>,
 }
 
+/// Changes to a webhook (`PUT /hooks/{id}`): only set fields change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WebhookUpdate {
+    /// New scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// New destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// Reactivate (BigCommerce deactivates a hook after ~48 h of failed deliveries) or pause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// New delivery headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<BTreeMap<String, String>>,
+}
+
 /// A delivery: a light event; fetch the resource by `data.id`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WebhookPayload {

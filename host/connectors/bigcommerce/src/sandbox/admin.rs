@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::inventory::sku_inventory_event;
 use super::state::{Fault, OrderRec, rfc2822};
 use super::{SandboxHandle, json_response, seed};
 use crate::model::{
@@ -144,9 +145,16 @@ pub(crate) fn create_order(h: &SandboxHandle, input: &SandboxOrder) -> Result<i6
                 product_options,
             });
         }
+        let mut events = Vec::new();
         for line in &lines {
             let level = s.stock.entry((line.variant_id, 1)).or_insert(0);
             *level = (*level - line.quantity).max(0);
+            events.extend(sku_inventory_event(
+                &s,
+                line.variant_id,
+                "relative",
+                -line.quantity,
+            ));
         }
         let subtotal: i64 = lines.iter().map(|l| l.total_inc_tax.cents()).sum();
         let items: i64 = lines.iter().map(|l| l.quantity).sum();
@@ -218,12 +226,16 @@ pub(crate) fn create_order(h: &SandboxHandle, input: &SandboxOrder) -> Result<i6
                 shipments: Vec::new(),
             },
         );
-        order_id
+        (order_id, events)
     };
+    let (order_id, events) = order_id;
     h.emit(
         "store/order/created",
         json!({"type": "order", "id": order_id}),
     );
+    for event in events {
+        h.emit("store/sku/inventory/updated", event);
+    }
     Ok(order_id)
 }
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, put};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -19,10 +19,12 @@ use super::state::{Delivery, query_map};
 use super::{
     SandboxHandle, WEBHOOK_RETRY_SCHEDULE_S, json_response, paginate, parse_body, v3_error,
 };
-use crate::model::{NewWebhook, Webhook, WebhookPayload};
+use crate::model::{NewWebhook, Webhook, WebhookPayload, WebhookUpdate};
 
 pub(crate) fn routes() -> Router<SandboxHandle> {
-    Router::new().route("/stores/{store_hash}/v3/hooks", get(list).post(create))
+    Router::new()
+        .route("/stores/{store_hash}/v3/hooks", get(list).post(create))
+        .route("/stores/{store_hash}/v3/hooks/{webhook_id}", put(update))
 }
 
 async fn create(State(h): State<SandboxHandle>, body: Bytes) -> Response {
@@ -69,6 +71,46 @@ async fn create(State(h): State<SandboxHandle>, body: Bytes) -> Response {
         updated_at: now,
     };
     s.hooks.insert(id, hook.clone());
+    json_response(StatusCode::OK, json!({"data": hook, "meta": {}}))
+}
+
+async fn update(
+    State(h): State<SandboxHandle>,
+    Path((_, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match parse_body(&body, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let update: WebhookUpdate = match serde_json::from_value(body) {
+        Ok(u) => u,
+        Err(e) => {
+            return v3_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The webhook is not valid.",
+                json!({"body": e.to_string()}),
+            );
+        }
+    };
+    let mut s = h.store();
+    let Some(hook) = id.parse::<i64>().ok().and_then(|id| s.hooks.get_mut(&id)) else {
+        return v3_error(StatusCode::NOT_FOUND, "Webhook not found", json!({}));
+    };
+    if let Some(v) = update.scope {
+        hook.scope = v;
+    }
+    if let Some(v) = update.destination {
+        hook.destination = v;
+    }
+    if let Some(v) = update.is_active {
+        hook.is_active = v;
+    }
+    if update.headers.is_some() {
+        hook.headers = update.headers;
+    }
+    hook.updated_at = OffsetDateTime::now_utc().unix_timestamp();
+    let hook = hook.clone();
     json_response(StatusCode::OK, json!({"data": hook, "meta": {}}))
 }
 

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, put};
 use serde_json::{Value, json};
 
-use super::state::{PendingStock, id_list, query_map};
+use super::state::{PendingStock, Store, id_list, query_map};
 use super::{SandboxHandle, json_response, paginate, parse_body, problem};
 use crate::model::{
     AdjustmentRequest, InventoryItem, ItemIdentity, ItemRef, Location, LocationSettings,
@@ -101,7 +101,12 @@ async fn absolute(State(h): State<SandboxHandle>, body: Bytes) -> Response {
             }
         }
     }
-    let visible_at = Instant::now() + Duration::from_millis(s.inventory_lag_ms);
+    let lag = Duration::from_millis(s.inventory_lag_ms);
+    let visible_at = Instant::now() + lag;
+    let events: Vec<Value> = resolved
+        .iter()
+        .filter_map(|(v, _, q)| sku_inventory_event(&s, *v, "absolute", *q))
+        .collect();
     for (variant_id, location_id, quantity) in resolved {
         s.pending.push(PendingStock {
             visible_at,
@@ -112,7 +117,34 @@ async fn absolute(State(h): State<SandboxHandle>, body: Bytes) -> Response {
     }
     s.settle_stock();
     let tx = format!("{:08x}-sbx", s.id());
+    drop(s);
+    // `store/sku/inventory/updated` fires when the change becomes visible.
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(async move {
+            tokio::time::sleep(lag).await;
+            for event in events {
+                h.emit("store/sku/inventory/updated", event);
+            }
+        });
+    }
     json_response(StatusCode::OK, json!({"transaction_id": tx}))
+}
+
+/// Payload data of `store/sku/inventory/updated`; none for a simple product's base variant
+/// (BigCommerce fires it only for variants).
+pub(crate) fn sku_inventory_event(
+    s: &Store,
+    variant_id: i64,
+    method: &str,
+    value: i64,
+) -> Option<Value> {
+    let v = s
+        .variants
+        .get(&variant_id)
+        .filter(|v| !v.option_values.is_empty())?;
+    Some(json!({"type": "sku", "id": v.id, "inventory": {
+        "product_id": v.product_id, "method": method, "value": value, "variant_id": v.id
+    }}))
 }
 
 async fn items(State(h): State<SandboxHandle>, Query(q): Q) -> Response {

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod batch;
 mod catalog;
 mod gate;
 mod hooks;
@@ -17,6 +18,7 @@ mod seed;
 pub mod state;
 mod variants;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -188,8 +190,13 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts a sandbox on an ephemeral loopback port.
     pub async fn start(config: SandboxConfig) -> Result<Self, BindError> {
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts a sandbox on `addr` (a fixed port for demos).
+    pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> Result<Self, BindError> {
         let handle = SandboxHandle::new(config);
-        let server = SandboxServer::start_local(router(handle.clone())).await?;
+        let server = SandboxServer::start(router(handle.clone()), addr).await?;
         Ok(Self { server, handle })
     }
 
@@ -303,4 +310,28 @@ pub(crate) fn paginate<T: Clone>(items: &[T], page: usize, limit: usize) -> (Vec
         "links": {"current": format!("?page={page}&limit={limit}")}
     }});
     (slice, meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_a_standard_plan_store() {
+        let c = SandboxConfig::default();
+        assert_eq!((c.quota, c.window_ms), (150, 30_000));
+        assert_eq!(
+            WEBHOOK_RETRY_SCHEDULE_S.iter().sum::<u64>(),
+            173_040,
+            "about 48 h of retries"
+        );
+    }
+
+    #[test]
+    fn pages_carry_standard_pagination_meta() {
+        let (slice, meta) = paginate(&[1, 2, 3, 4, 5], 2, 2);
+        assert_eq!(slice, vec![3, 4]);
+        assert_eq!(meta["pagination"]["total_pages"], 3);
+        assert_eq!(meta["pagination"]["current_page"], 2);
+    }
 }

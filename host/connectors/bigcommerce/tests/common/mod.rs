@@ -20,15 +20,42 @@ pub fn sandbox_config() -> SandboxConfig {
     }
 }
 
+/// A test's sandbox: when the test ends (without panicking), every exchange it recorded is
+/// checked against the OpenAPI specs, so each behaviour test is a conformance test too.
+/// A test that sends a deliberately invalid request clears the log after it.
+pub struct Checked(Sandbox);
+
+impl std::ops::Deref for Checked {
+    type Target = Sandbox;
+    fn deref(&self) -> &Sandbox {
+        &self.0
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            spec::assert_conforms(&self.0.handle().exchanges());
+        }
+    }
+}
+
+/// Checks what was recorded so far, then forgets it: call it before a request that breaks
+/// the spec on purpose, and clear the log after that request.
+pub fn checkpoint(sandbox: &Sandbox) {
+    spec::assert_conforms(&sandbox.handle().exchanges());
+    sandbox.handle().clear_log();
+}
+
 /// Starts a sandbox and a client with fast retries.
-pub async fn start() -> (Sandbox, BigCommerceClient) {
+pub async fn start() -> (Checked, BigCommerceClient) {
     start_with(sandbox_config()).await
 }
 
-pub async fn start_with(config: SandboxConfig) -> (Sandbox, BigCommerceClient) {
+pub async fn start_with(config: SandboxConfig) -> (Checked, BigCommerceClient) {
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let client = client_for(&sandbox, |_| {});
-    (sandbox, client)
+    (Checked(sandbox), client)
 }
 
 pub fn client_for(

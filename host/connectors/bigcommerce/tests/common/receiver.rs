@@ -31,7 +31,11 @@ impl Receiver {
     /// Answers the scripted statuses first, then 200.
     pub async fn start(script: &[u16]) -> Self {
         let inner = Inner::default();
-        inner.script.lock().unwrap().extend(script.iter().copied());
+        inner
+            .script
+            .lock()
+            .expect("receiver lock")
+            .extend(script.iter().copied());
         let router = Router::new()
             .route("/hook", post(receive))
             .with_state(inner.clone());
@@ -46,10 +50,11 @@ impl Receiver {
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.inner.received.lock().unwrap().clone()
+        self.inner.received.lock().expect("receiver lock").clone()
     }
 
-    /// Waits until `n` deliveries arrived (or 5 s passed).
+    /// Waits until `n` deliveries arrived (or 5 s passed); every payload whose scope has a
+    /// callback document in the specs is checked against it.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..500 {
             if self.received().len() >= n {
@@ -57,7 +62,14 @@ impl Receiver {
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        self.received()
+        let got = self.received();
+        if let Some(specs) = super::spec::shared_specs() {
+            for r in &got {
+                let problems = specs.check_webhook(&r.body).unwrap_or_default();
+                assert!(problems.is_empty(), "{problems:?}");
+            }
+        }
+        got
     }
 }
 
@@ -70,9 +82,14 @@ async fn receive(
     inner
         .received
         .lock()
-        .unwrap()
+        .expect("receiver lock")
         .push(Received { headers, body });
-    let status = inner.script.lock().unwrap().pop_front().unwrap_or(200);
+    let status = inner
+        .script
+        .lock()
+        .expect("receiver lock")
+        .pop_front()
+        .unwrap_or(200);
     // 999 scripts a destination too slow to answer within the sandbox's timeout.
     if status == 999 {
         tokio::time::sleep(std::time::Duration::from_millis(800)).await;

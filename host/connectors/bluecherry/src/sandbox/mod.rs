@@ -89,8 +89,17 @@ impl Drop for AbortOnDrop {
 }
 
 impl Sandbox {
-    /// Seeds the data, completes cycle 1 (so there is a snapshot) and serves on loopback.
+    /// Seeds the data, completes cycle 1 (so there is a snapshot) and serves on an
+    /// ephemeral loopback port.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, BindError> {
+        Self::start_on(config, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Like [`Sandbox::start`], on `addr` (`selvedge sandbox` uses fixed ports).
+    pub async fn start_on(
+        config: SandboxConfig,
+        addr: std::net::SocketAddr,
+    ) -> Result<Sandbox, BindError> {
         let period = config.cycle_period_ms.map(Duration::from_millis);
         let mut state = seed::seeded_state(config.seed, config.styles);
         state.api_key = config.api_key.clone();
@@ -105,7 +114,7 @@ impl Sandbox {
         }
         cycles::run_cycle(&mut state, OffsetDateTime::now_utc(), period);
         let shared: Shared = Arc::new(Mutex::new(state));
-        let server = SandboxServer::start_local(routes::router(shared.clone())).await?;
+        let server = SandboxServer::start(routes::router(shared.clone()), addr).await?;
         let ticker = period.map(|p| AbortOnDrop(tokio::spawn(cycles::ticker(shared.clone(), p))));
         Ok(Sandbox {
             server,

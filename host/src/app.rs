@@ -1,0 +1,253 @@
+//! Builds the running host from a config: the store, the plugin engine and one
+//! [`ClientServices`] per client (ERP client, storefront client, plugin slot, owners).
+//!
+//! Order matters: every secret is resolved and every connector client built before anything
+//! is opened or compiled, so a bad config fails in milliseconds with exit code 2.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use selvedge_bigcommerce::BigCommerceClient;
+use selvedge_bluecherry::{BlueCherryClient, ErpGateway};
+use selvedge_runtime::watch::WatchedFolder;
+use selvedge_runtime::{PluginRegistry, Runtime, RuntimeOptions};
+use selvedge_sparklayer::SparklayerClient;
+use selvedge_store::{SqliteStore, Store, SyncRuns};
+use time::OffsetDateTime;
+
+use crate::config::{ClientConfig, Config, ConfigError, Secrets, StorefrontConfig, bluecherry_key};
+use crate::exit::CliError;
+use crate::flows::{ClientServices, StorefrontClient};
+
+/// Why the host could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The config (or a secret it names) is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The state store could not be opened.
+    #[error("state store: {0}")]
+    Store(#[from] selvedge_store::StoreError),
+    /// The plugin engine could not start.
+    #[error("plugin engine: {0}")]
+    Engine(String),
+    /// A client's plugin could not be loaded or failed its fixtures.
+    #[error(
+        "{file}: plugin of client {client} cannot be installed: {reason}\n  fix: run `selvedge plugin test <plugin.wasm> <fixtures>` and correct the plugin or its [plugin] section"
+    )]
+    Plugin {
+        /// Client file.
+        file: String,
+        /// Client id.
+        client: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl From<AppError> for CliError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Config(_) | AppError::Plugin { .. } => CliError::bad_input(err.to_string()),
+            AppError::Store(_) | AppError::Engine(_) => CliError::runtime(err.to_string()),
+        }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(err: ConfigError) -> Self {
+        CliError::bad_input(err.to_string())
+    }
+}
+
+/// One client, ready to run.
+#[derive(Clone)]
+pub struct ClientApp {
+    /// What the flows get.
+    pub services: ClientServices,
+    /// The client's config.
+    pub config: ClientConfig,
+    /// Secret BigCommerce webhooks carry (BigCommerce clients only).
+    pub webhook_secret: Option<String>,
+}
+
+/// The running host's parts.
+pub struct App {
+    /// The whole config.
+    pub config: Config,
+    /// The SQLite store (kept concrete to close it cleanly).
+    pub sqlite: SqliteStore,
+    /// The same store as the flows see it.
+    pub store: Arc<dyn Store>,
+    /// Every client's plugin slot.
+    pub registry: Arc<PluginRegistry>,
+    /// Every client, in config order.
+    pub clients: Vec<ClientApp>,
+}
+
+/// Connector clients of one client, built before anything is opened.
+struct Connections {
+    erp: Arc<dyn ErpGateway>,
+    storefront: StorefrontClient,
+    webhook_secret: Option<String>,
+}
+
+fn connect(client: &ClientConfig, secrets: &Secrets) -> Result<Connections, ConfigError> {
+    let file = &client.file;
+    let key = bluecherry_key(&client.bluecherry, secrets, file)?;
+    let erp = BlueCherryClient::new(&client.bluecherry, key).map_err(|e| {
+        ConfigError::invalid(
+            file,
+            "bluecherry",
+            e.to_string(),
+            "correct the [bluecherry] section",
+        )
+    })?;
+    let (storefront, webhook_secret) = match &client.storefront {
+        StorefrontConfig::BigCommerce(section) => {
+            let config = section.resolve(secrets, file)?;
+            let secret = secrets.get(
+                &client.orders.webhook_secret_env,
+                file,
+                "orders.webhook_secret_env",
+            )?;
+            let bc = BigCommerceClient::new(config).map_err(|e| {
+                ConfigError::invalid(
+                    file,
+                    "bigcommerce",
+                    e.to_string(),
+                    "correct the [bigcommerce] section",
+                )
+            })?;
+            (StorefrontClient::BigCommerce(Arc::new(bc)), Some(secret))
+        }
+        StorefrontConfig::Sparklayer(section) => {
+            let config = section.resolve(secrets, file)?;
+            let sl = SparklayerClient::new(config).map_err(|e| {
+                ConfigError::invalid(
+                    file,
+                    "sparklayer",
+                    e.to_string(),
+                    "correct the [sparklayer] section",
+                )
+            })?;
+            (StorefrontClient::Sparklayer(Arc::new(sl)), None)
+        }
+    };
+    Ok(Connections {
+        erp: Arc::new(erp),
+        storefront,
+        webhook_secret,
+    })
+}
+
+impl App {
+    /// Builds everything the config describes and installs each client's plugin (which
+    /// must pass its fixtures). Runs marked `running` by a previous process are closed.
+    pub async fn build(config: Config, secrets: &Secrets) -> Result<App, AppError> {
+        let connections = config
+            .clients
+            .iter()
+            .map(|c| connect(c, secrets))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sqlite = SqliteStore::open(Config::state_file(&config.host)).await?;
+        let closed = sqlite
+            .fail_unfinished_runs(
+                "the host stopped before the run finished",
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+        if closed > 0 {
+            tracing::warn!(
+                closed,
+                "closed runs left unfinished by the previous process"
+            );
+        }
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let engine = &config.host.plugins;
+        let runtime = Runtime::new(RuntimeOptions {
+            fuel_metering: engine.fuel_metering,
+            max_concurrent_calls: engine.max_concurrent_calls,
+            max_memory_bytes: engine.max_memory_mib << 20,
+            cache_dir: Some(
+                engine
+                    .cache_dir
+                    .clone()
+                    .unwrap_or_else(|| config.host.data_dir.join("plugin-cache")),
+            ),
+            ..RuntimeOptions::default()
+        })
+        .map_err(AppError::Engine)?;
+        let registry = PluginRegistry::new(runtime);
+        let mut clients = Vec::new();
+        for (client, conn) in config.clients.iter().zip(connections) {
+            let slot = registry.add_client(
+                &client.id,
+                client.context.clone(),
+                client.plugin.limits,
+                client.plugin.fixtures.clone(),
+            );
+            let report = slot
+                .install_file(&client.plugin.path, Some("config".into()))
+                .await
+                .map_err(|e| AppError::Plugin {
+                    file: client.file.display().to_string(),
+                    client: client.id.clone(),
+                    reason: e.to_string(),
+                })?;
+            store
+                .activate_plugin_version(
+                    &client.id,
+                    &report.plugin,
+                    &report.to,
+                    "config",
+                    "startup",
+                    OffsetDateTime::now_utc(),
+                )
+                .await?;
+            tracing::info!(client = %client.id, plugin = %report.plugin, fixtures = report.fixtures_passed, "plugin installed");
+            clients.push(ClientApp {
+                services: ClientServices {
+                    client: client.id.clone(),
+                    store: store.clone(),
+                    erp: conn.erp,
+                    storefront: conn.storefront,
+                    plugin: slot,
+                    owners: Arc::new(client.owners.clone()),
+                },
+                config: client.clone(),
+                webhook_secret: conn.webhook_secret,
+            });
+        }
+        Ok(App {
+            config,
+            sqlite,
+            store,
+            registry,
+            clients,
+        })
+    }
+
+    /// Starts the hot-swap loader for every client with a `plugin.watch` folder.
+    pub fn spawn_plugin_watch(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let folders: Vec<WatchedFolder> = self
+            .clients
+            .iter()
+            .filter_map(|c| {
+                c.config.plugin.watch.clone().map(|dir| WatchedFolder {
+                    client: c.config.id.clone(),
+                    dir,
+                })
+            })
+            .collect();
+        if folders.is_empty() {
+            return None;
+        }
+        let interval = Duration::from_millis(self.config.host.plugins.watch_interval_ms);
+        Some(selvedge_runtime::watch::spawn(
+            self.registry.clone(),
+            folders,
+            interval,
+        ))
+    }
+}

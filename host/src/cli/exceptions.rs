@@ -1,0 +1,369 @@
+//! `selvedge exceptions list|show|retry|resolve --config <dir>`: the exception queue, read and
+//! written straight in the store (the host may be running; SQLite WAL lets both work).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use selvedge_store::{
+    ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState, Exceptions, JobQueue,
+    JobState, NewJob, Page, SqliteStore,
+};
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::exit::{self, CliError};
+
+/// `selvedge exceptions <command>`.
+#[derive(Debug, Subcommand)]
+pub enum ExceptionsCommand {
+    /// Exceptions, most recently seen first (open and retrying unless --state says otherwise).
+    List(ListArgs),
+    /// One exception with its details and history.
+    Show(OneArgs),
+    /// Ask for another try: marks it `retrying` and, when it came from a job that gave up
+    /// (an order or refund), queues that job's work again.
+    Retry(ActArgs),
+    /// Close it with a note.
+    Resolve(ResolveArgs),
+}
+
+/// Options every exceptions command takes.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Config folder (only `selvedge.toml` is read, for the data folder).
+    #[arg(long, env = "SELVEDGE_CONFIG")]
+    pub config: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `exceptions list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Only this client.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only this state: open, retrying, resolved, or all.
+    #[arg(long, default_value = "unresolved")]
+    pub state: String,
+    /// Only this owner team.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only this kind (e.g. order_invalid).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+/// `exceptions show`.
+#[derive(Debug, Args)]
+pub struct OneArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Exception id.
+    pub id: i64,
+}
+
+/// `exceptions retry`.
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Exception id.
+    pub id: i64,
+    /// Why (kept in the history).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Who (default: $USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+/// `exceptions resolve`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Exception id.
+    pub id: i64,
+    /// What was done (required: the history says why it was closed).
+    #[arg(long)]
+    pub note: String,
+    /// Who (default: $USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+/// Runs one exceptions command against the store of `--config`.
+pub fn run(cmd: ExceptionsCommand) -> Result<u8, CliError> {
+    let rt = super::tokio_runtime()?;
+    rt.block_on(async move {
+        match cmd {
+            ExceptionsCommand::List(a) => list(a).await,
+            ExceptionsCommand::Show(a) => show(a).await,
+            ExceptionsCommand::Retry(a) => retry(a).await,
+            ExceptionsCommand::Resolve(a) => resolve(a).await,
+        }
+    })
+}
+
+async fn open_store(common: &Common) -> Result<SqliteStore, CliError> {
+    let host = Config::load_host_only(&common.config)?;
+    let file = Config::state_file(&host);
+    if !file.is_file() {
+        return Err(CliError::bad_input(format!(
+            "{}: no state file yet\n  fix: run `selvedge run --config {}` first, or check --config",
+            file.display(),
+            common.config.display()
+        )));
+    }
+    SqliteStore::open(&file)
+        .await
+        .map_err(|e| CliError::runtime(format!("{}: {e}", file.display())))
+}
+
+fn actor(given: Option<String>) -> String {
+    given
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "cli".into())
+}
+
+fn store_err(e: selvedge_store::StoreError) -> CliError {
+    CliError::runtime(e.to_string())
+}
+
+async fn list(a: ListArgs) -> Result<u8, CliError> {
+    let store = open_store(&a.common).await?;
+    let states: Vec<Option<ExceptionState>> = match a.state.as_str() {
+        "unresolved" => vec![Some(ExceptionState::Open), Some(ExceptionState::Retrying)],
+        "all" => vec![None],
+        other => vec![Some(ExceptionState::parse(other).map_err(|_| {
+            CliError::bad_input(format!(
+                "--state `{other}`: use open, retrying, resolved, unresolved or all"
+            ))
+        })?)],
+    };
+    let mut rows = Vec::new();
+    for state in states {
+        let filter = ExceptionFilter {
+            client: a.client.clone(),
+            state,
+            owner: a.owner.clone(),
+            kind: a.kind.clone(),
+        };
+        rows.extend(
+            store
+                .list_exceptions(
+                    &filter,
+                    Page {
+                        limit: a.limit,
+                        offset: 0,
+                    },
+                )
+                .await
+                .map_err(store_err)?,
+        );
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.last_seen));
+    rows.truncate(usize::try_from(a.limit).unwrap_or(usize::MAX));
+    if a.common.json {
+        println!("{}", Value::Array(rows.iter().map(record_json).collect()));
+    } else if rows.is_empty() {
+        println!("no exceptions");
+    } else {
+        println!(
+            "{:>5}  {:<9} {:<10} {:<16} {:<16} {:<20} SUMMARY",
+            "ID", "STATE", "OWNER", "CLIENT", "KIND", "SUBJECT"
+        );
+        for r in &rows {
+            println!(
+                "{:>5}  {:<9} {:<10} {:<16} {:<16} {:<20} {}{}",
+                r.id,
+                r.state,
+                r.owner,
+                r.client,
+                r.kind,
+                r.subject,
+                r.summary,
+                if r.occurrences > 1 {
+                    format!(" (x{})", r.occurrences)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    store.close().await;
+    Ok(exit::OK)
+}
+
+async fn fetch(
+    store: &SqliteStore,
+    id: i64,
+) -> Result<(ExceptionRecord, Vec<ExceptionHistoryEntry>), CliError> {
+    store
+        .exception(id)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| {
+            CliError::bad_input(format!(
+                "no exception {id}\n  fix: `selvedge exceptions list` shows the ids"
+            ))
+        })
+}
+
+async fn show(a: OneArgs) -> Result<u8, CliError> {
+    let store = open_store(&a.common).await?;
+    let (record, history) = fetch(&store, a.id).await?;
+    print_one(&record, &history, a.common.json);
+    store.close().await;
+    Ok(exit::OK)
+}
+
+async fn retry(a: ActArgs) -> Result<u8, CliError> {
+    let store = open_store(&a.common).await?;
+    let (record, history) = fetch(&store, a.id).await?;
+    if record.state == ExceptionState::Resolved {
+        return Err(CliError::bad_input(format!(
+            "exception {} is resolved; nothing to retry",
+            a.id
+        )));
+    }
+    let who = actor(a.actor);
+    let requeued = requeue(&store, &record, history.len()).await?;
+    let note = match (a.note, requeued) {
+        (Some(n), Some(job)) => Some(format!("{n} (queued again as job {job})")),
+        (None, Some(job)) => Some(format!("queued again as job {job}")),
+        (note, None) => note,
+    };
+    store
+        .mark_exception_retrying(a.id, &who, note.as_deref(), now())
+        .await
+        .map_err(store_err)?;
+    let (record, history) = fetch(&store, a.id).await?;
+    print_one(&record, &history, a.common.json);
+    store.close().await;
+    Ok(exit::OK)
+}
+
+/// Queues the work of the job an exception came from (`details.job`), if that job gave up.
+/// The new job gets a fresh idempotency key; the flows stay exactly-once through their
+/// ledgers (an order already in the ERP is found by its external reference, not re-created).
+async fn requeue(
+    store: &SqliteStore,
+    record: &ExceptionRecord,
+    retry_no: usize,
+) -> Result<Option<i64>, CliError> {
+    let Some(job_id) = record.details.get("job").and_then(Value::as_i64) else {
+        return Ok(None);
+    };
+    let Some(job) = store.job(job_id).await.map_err(store_err)? else {
+        return Ok(None);
+    };
+    if job.state != JobState::Dead {
+        // Still queued or running: it will be tried anyway.
+        return Ok(None);
+    }
+    let enqueued = store
+        .enqueue(
+            NewJob {
+                client: job.client.clone(),
+                kind: job.kind.clone(),
+                idempotency_key: format!("{}#retry-{}-{retry_no}", job.idempotency_key, record.id),
+                payload: job.payload.clone(),
+                run_at: now(),
+                max_attempts: job.max_attempts,
+            },
+            now(),
+        )
+        .await
+        .map_err(store_err)?;
+    Ok(Some(enqueued.job.id))
+}
+
+async fn resolve(a: ResolveArgs) -> Result<u8, CliError> {
+    if a.note.trim().is_empty() {
+        return Err(CliError::bad_input("--note is empty: say what was done"));
+    }
+    let store = open_store(&a.common).await?;
+    fetch(&store, a.id).await?;
+    let who = actor(a.actor);
+    store
+        .resolve_exception(a.id, &who, &a.note, now())
+        .await
+        .map_err(store_err)?;
+    let (record, history) = fetch(&store, a.id).await?;
+    print_one(&record, &history, a.common.json);
+    store.close().await;
+    Ok(exit::OK)
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn record_json(r: &ExceptionRecord) -> Value {
+    json!({
+        "id": r.id, "client": r.client, "kind": r.kind, "owner": r.owner, "subject": r.subject,
+        "summary": r.summary, "details": r.details, "state": r.state.as_str(),
+        "occurrences": r.occurrences, "created_at": rfc3339(r.created_at),
+        "updated_at": rfc3339(r.updated_at), "last_seen": rfc3339(r.last_seen),
+    })
+}
+
+fn print_one(r: &ExceptionRecord, history: &[ExceptionHistoryEntry], as_json: bool) {
+    let entries: Vec<Value> = history
+        .iter()
+        .map(|h| json!({"at": rfc3339(h.at), "actor": h.actor, "action": h.action, "note": h.note}))
+        .collect();
+    if as_json {
+        let mut doc = record_json(r);
+        doc["history"] = Value::Array(entries);
+        println!("{doc}");
+        return;
+    }
+    println!("exception {}  [{}]  owner {}", r.id, r.state, r.owner);
+    println!("  client   {}", r.client);
+    println!("  kind     {}", r.kind);
+    println!("  subject  {}", r.subject);
+    println!("  reason   {}", r.summary);
+    println!(
+        "  seen     {} time(s), first {}, last {}",
+        r.occurrences,
+        rfc3339(r.created_at),
+        rfc3339(r.last_seen)
+    );
+    if r.details != Value::Null && r.details != json!({}) {
+        let pretty = serde_json::to_string_pretty(&r.details).unwrap_or_default();
+        println!("  details");
+        for line in pretty.lines() {
+            println!("    {line}");
+        }
+    }
+    println!("  history");
+    for h in history {
+        let note = h
+            .note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        println!(
+            "    {}  {:<12} by {}{}",
+            rfc3339(h.at),
+            h.action,
+            h.actor,
+            note
+        );
+    }
+}

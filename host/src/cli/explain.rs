@@ -1,0 +1,131 @@
+//! `selvedge explain sku|order`: the decision trace behind a SKU's stock or an order's routing.
+
+use clap::{Args, Subcommand};
+
+use super::admin_client::{AdminApi, Remote, print_json};
+use crate::exit::{self, CliError};
+use crate::http::model::{ClientSummary, WhyReport};
+
+/// What to explain.
+#[derive(Debug, Subcommand)]
+pub enum ExplainCommand {
+    /// Why a SKU's storefront stock is what it is (buckets, buffers, plugin version).
+    Sku(ExplainArgs),
+    /// Why an order went to its warehouse and division, and where it is now.
+    Order(ExplainArgs),
+}
+
+/// Arguments of `selvedge explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The SKU or storefront order id.
+    pub subject: String,
+    /// Client (default: the only client of the host).
+    #[arg(long)]
+    pub client: Option<String>,
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+/// Runs `selvedge explain`.
+pub fn run(cmd: ExplainCommand) -> Result<u8, CliError> {
+    let (kind, args) = match cmd {
+        ExplainCommand::Sku(a) => ("sku", a),
+        ExplainCommand::Order(a) => ("order", a),
+    };
+    let api = AdminApi::connect(&args.remote)?;
+    let rt = super::tokio_runtime()?;
+    rt.block_on(async {
+        let client = match args.client.clone() {
+            Some(c) => c,
+            None => {
+                let clients: Vec<ClientSummary> = api.get("/api/clients").await?;
+                match clients.as_slice() {
+                    [one] => one.id.clone(),
+                    _ => {
+                        let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+                        return Err(CliError::bad_input(format!(
+                            "several clients ({}): pass --client",
+                            ids.join(", ")
+                        )));
+                    }
+                }
+            }
+        };
+        let path = format!(
+            "/api/clients/{}/why/{kind}/{}",
+            encode(&client),
+            encode(&args.subject)
+        );
+        let why: WhyReport = api.get(&path).await?;
+        if args.remote.json {
+            print_json(&why);
+        } else {
+            print_human(&why);
+        }
+        Ok(exit::OK)
+    })
+}
+
+fn print_human(w: &WhyReport) {
+    println!("{} {} of {}", w.subject_kind, w.subject, w.client);
+    if let Some(o) = &w.order {
+        println!(
+            "  state {}{}, {} attempt(s){}",
+            o.state,
+            o.erp_order_no
+                .as_deref()
+                .map(|n| format!(" as ERP order {n}"))
+                .unwrap_or_default(),
+            o.attempts,
+            o.last_error
+                .as_deref()
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default()
+        );
+        for t in &o.history {
+            println!(
+                "    {}  {} -> {}{}",
+                t.at,
+                t.from.as_deref().unwrap_or("-"),
+                t.to,
+                t.note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if w.decisions.is_empty() {
+        println!("  no plugin decision recorded");
+    }
+    for d in &w.decisions {
+        println!(
+            "  {}  {} decided by {} {}",
+            d.at,
+            d.flow,
+            d.plugin_id,
+            d.plugin_version.get(..12).unwrap_or(&d.plugin_version)
+        );
+        println!("    why:   {}", d.reason);
+        println!("    value: {}", d.value);
+    }
+    for e in &w.exceptions {
+        println!(
+            "  exception {} [{}] {}: {}",
+            e.id, e.state, e.kind, e.summary
+        );
+    }
+}
+
+/// Percent-encodes a path segment.
+pub(crate) fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! `selvedge run --config <dir>` and `selvedge check --config <dir>`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::app::App;
+use crate::config::{Config, Secrets};
+use crate::exit::{self, CliError};
+use crate::serve::{Listeners, ServeOptions, serve};
+
+/// `selvedge run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Config folder: `selvedge.toml` and `clients/*.toml`.
+    #[arg(long, env = "SELVEDGE_CONFIG")]
+    pub config: PathBuf,
+    /// Stop by itself after this many seconds (default: run until Ctrl-C / SIGTERM).
+    #[arg(long)]
+    pub duration: Option<u64>,
+}
+
+/// `selvedge check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Config folder: `selvedge.toml` and `clients/*.toml`.
+    #[arg(long, env = "SELVEDGE_CONFIG")]
+    pub config: PathBuf,
+    /// Also require every secret's environment variable to be set.
+    #[arg(long)]
+    pub secrets: bool,
+}
+
+/// Loads the config (exit 2 on any problem), builds the host and serves until stopped.
+pub fn run(args: RunArgs) -> Result<u8, CliError> {
+    // Config errors surface before the async runtime, the store or any plugin starts.
+    let config = Config::load(&args.config)?;
+    let rt = super::tokio_runtime()?;
+    rt.block_on(async move {
+        // First: a signal during start-up must stop us cleanly, not kill us.
+        let stop = crate::shutdown::StopSignals::install();
+        let listeners = Listeners::bind(&config.host).await?;
+        eprintln!(
+            "selvedge: {} client(s) from {}; webhooks on {}, admin on {}",
+            config.clients.len(),
+            args.config.display(),
+            config.host.webhook_listen,
+            config.host.admin_listen
+        );
+        let app = App::build(config, &Secrets::from_env()).await?;
+        serve(
+            app,
+            listeners,
+            ServeOptions {
+                duration: args.duration.map(Duration::from_secs),
+                on_start: None,
+                stop,
+            },
+        )
+        .await
+    })?;
+    Ok(exit::OK)
+}
+
+/// Validates a config folder and prints one line per client.
+pub fn check(args: CheckArgs) -> Result<u8, CliError> {
+    let config = Config::load(&args.config)?;
+    if args.secrets {
+        let secrets = Secrets::from_env();
+        for client in &config.clients {
+            crate::config::bluecherry_key(&client.bluecherry, &secrets, &client.file)?;
+            match &client.storefront {
+                crate::config::StorefrontConfig::BigCommerce(bc) => {
+                    bc.resolve(&secrets, &client.file)?;
+                    secrets.get(
+                        &client.orders.webhook_secret_env,
+                        &client.file,
+                        "orders.webhook_secret_env",
+                    )?;
+                }
+                crate::config::StorefrontConfig::Sparklayer(sl) => {
+                    sl.resolve(&secrets, &client.file)?;
+                }
+            }
+        }
+    }
+    for client in &config.clients {
+        let flows: Vec<String> = client
+            .compiled_schedules
+            .iter()
+            .map(|s| s.flow.to_string())
+            .collect();
+        println!(
+            "ok {:<20} {} ({}), flows: {}",
+            client.id,
+            client.file.display(),
+            client.time_zone_name,
+            flows.join(", ")
+        );
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,347 @@
+// Selvedge dashboard: plain JS over the admin API. Data is only ever inserted as text
+// (never as HTML), so nothing a storefront or ERP sends can run in this page.
+"use strict";
+(function () {
+  const TOKEN_KEY = "selvedge.adminToken";
+  const $ = (id) => document.getElementById(id);
+  const state = { clients: [], client: null, owners: new Set() };
+
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (k === "class") node.className = v;
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined) continue;
+      node.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+    }
+    return node;
+  }
+
+  function toast(text, bad) {
+    const t = $("toast");
+    t.textContent = text;
+    t.className = bad ? "show bad" : "show";
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => (t.className = ""), 3500);
+  }
+
+  class Unauthorized extends Error {}
+
+  async function api(path, options) {
+    const token = sessionStorage.getItem(TOKEN_KEY) || "";
+    const opts = Object.assign({ headers: {} }, options || {});
+    opts.headers = Object.assign({ Authorization: "Bearer " + token }, opts.headers);
+    if (opts.json !== undefined) {
+      opts.body = JSON.stringify(opts.json);
+      opts.headers["Content-Type"] = "application/json";
+      delete opts.json;
+    }
+    const res = await fetch(path, opts);
+    if (res.status === 401) throw new Unauthorized("unauthorized");
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || res.status + " " + res.statusText);
+    return body;
+  }
+
+  function hashParams() {
+    return new URLSearchParams(location.hash.replace(/^#/, ""));
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return "never";
+    const d = new Date(iso);
+    return isNaN(d) ? iso : d.toLocaleString();
+  }
+
+  function ago(iso) {
+    if (!iso) return "never";
+    const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+    if (s < 90) return s + "s ago";
+    if (s < 5400) return Math.round(s / 60) + " min ago";
+    return Math.round(s / 3600) + " h ago";
+  }
+
+  function secs(v) {
+    if (typeof v !== "number") return "–";
+    return v < 120 ? v.toFixed(1) + " s" : (v / 60).toFixed(1) + " min";
+  }
+
+  function showLogin(message) {
+    $("main").hidden = true;
+    $("login").hidden = false;
+    $("logout").hidden = true;
+    $("login-error").textContent = message || "";
+    $("token-input").focus();
+  }
+
+  async function start() {
+    if (!sessionStorage.getItem(TOKEN_KEY)) return showLogin();
+    try {
+      state.clients = await api("/api/clients");
+    } catch (e) {
+      if (e instanceof Unauthorized) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        return showLogin("That token was refused.");
+      }
+      return showLogin("Cannot reach the host: " + e.message);
+    }
+    $("login").hidden = true;
+    $("main").hidden = false;
+    $("logout").hidden = false;
+    const nav = $("clients");
+    nav.textContent = "";
+    for (const c of state.clients) {
+      nav.appendChild(h("button", { type: "button", "data-client": c.id, onclick: () => selectClient(c.id) }, c.id));
+    }
+    const p = hashParams();
+    const wanted = p.get("client");
+    if (p.get("owner")) $("exc-owner").dataset.wanted = p.get("owner");
+    if (p.get("kind")) $("exc-kind").value = p.get("kind");
+    const first = state.clients.find((c) => c.id === wanted) || state.clients[0];
+    if (first) await selectClient(first.id, p.get("view"));
+  }
+
+  async function selectClient(id, view) {
+    state.client = id;
+    for (const b of document.querySelectorAll("nav button")) b.classList.toggle("active", b.dataset.client === id);
+    const p = hashParams();
+    p.set("client", id);
+    history.replaceState(null, "", "#" + p.toString());
+    await refresh();
+    if (view && $(view)) $(view).scrollIntoView();
+  }
+
+  async function refresh() {
+    const id = state.client;
+    if (!id) return;
+    try {
+      const [summary, series, groups, drift, plugin] = await Promise.all([
+        api(`/api/clients/${encodeURIComponent(id)}/health`),
+        api(`/api/clients/${encodeURIComponent(id)}/series?limit=60`),
+        api(`/api/exceptions/summary?client=${encodeURIComponent(id)}`),
+        api(`/api/clients/${encodeURIComponent(id)}/drift`),
+        api(`/api/clients/${encodeURIComponent(id)}/plugin`),
+      ]);
+      renderHealth(summary);
+      renderCharts(series);
+      renderGroups(groups);
+      renderDrift(drift);
+      renderPlugin(plugin);
+      await loadExceptions();
+      $("status-line").textContent = `${id} (${summary.storefront}) · updated ${new Date().toLocaleTimeString()}`;
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      toast(e.message, true);
+    }
+  }
+
+  function card(label, value, tone) {
+    return h("div", { class: "card " + (tone || "") }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
+  }
+
+  function renderHealth(s) {
+    const hl = s.health;
+    const inv = hl.last_inventory;
+    const rate = hl.injection_success_rate;
+    const cards = $("cards");
+    cards.textContent = "";
+    cards.append(
+      card("Last inventory cycle", inv ? ago(inv.finished_at || inv.started_at) : "never", inv && inv.status === "failed" ? "bad" : ""),
+      card("Cycle latency", secs(hl.cycle_latency_secs), hl.cycle_latency_secs > 900 ? "warn" : ""),
+      card("Inventory updates / h", hl.inventory_updates_last_hour),
+      card("API calls / 429s", `${hl.api_calls} / ${hl.throttled}`, hl.throttled > 0 ? "warn" : ""),
+      card("Order queue", hl.order_queue_depth, hl.order_queue_depth > 50 ? "warn" : ""),
+      card("Injection success", typeof rate === "number" ? (rate * 100).toFixed(1) + " %" : "–", typeof rate === "number" && rate < 0.95 ? "bad" : "ok"),
+      card("Unresolved exceptions", s.unresolved_exceptions, s.unresolved_exceptions > 0 ? "bad" : "ok"),
+      card("Plugin", s.plugin_version || "none"),
+    );
+    const body = $("flows").tBodies[0];
+    body.textContent = "";
+    for (const f of hl.flows) {
+      const r = f.last_run;
+      body.appendChild(h("tr", {},
+        h("td", {}, f.flow),
+        h("td", {}, r ? fmtTime(r.started_at) : "never"),
+        h("td", { class: r ? "status-" + r.status : "" }, r ? r.status : "–"),
+        h("td", {}, ago(f.last_success_at)),
+        h("td", { class: r && r.error ? "error" : "muted" }, r ? r.error || runSummary(r) : ""),
+      ));
+    }
+  }
+
+  function runSummary(r) {
+    const parts = [];
+    if (typeof r.records === "number") parts.push(`${r.records} read`);
+    if (typeof r.changed === "number") parts.push(`${r.changed} changed`);
+    if (typeof r.api_calls === "number") parts.push(`${r.api_calls} calls`);
+    return parts.join(", ");
+  }
+
+  function renderCharts(series) {
+    window.SelvedgeCharts.line($("lag-chart"),
+      series.inventory_lag.map((p) => ({ at: p.at, y: p.latency_secs, bad: p.status === "failed" })),
+      "No inventory cycle yet.");
+    window.SelvedgeCharts.bars($("injection-chart"),
+      series.injection.map((p) => ({ at: p.at, y: typeof p.success_rate === "number" ? p.success_rate * 100 : null, label: `${p.injected}/${p.attempted}` })),
+      "No order injected or failed yet.");
+  }
+
+  function renderGroups(groups) {
+    const box = $("owner-groups");
+    box.textContent = "";
+    const owners = $("exc-owner");
+    for (const g of groups) state.owners.add(g.owner);
+    const current = owners.value || owners.dataset.wanted || "";
+    owners.textContent = "";
+    owners.appendChild(h("option", { value: "" }, "any"));
+    for (const o of [...state.owners].sort()) owners.appendChild(h("option", { value: o, selected: o === current }, o));
+    if (!groups.length) box.appendChild(h("p", { class: "muted" }, "No unresolved exceptions."));
+    for (const g of groups) {
+      const pick = () => { $("exc-owner").value = g.owner; $("exc-kind").value = ""; loadExceptions().catch((e) => toast(e.message, true)); };
+      box.appendChild(h("div", { class: "card bad clickable", "data-owner": g.owner, title: "show " + g.owner + "'s exceptions", onclick: pick },
+        h("div", { class: "label" }, "owner: " + g.owner),
+        h("div", { class: "value" }, g.total),
+        h("div", { class: "label" }, g.kinds.map((k) => `${k.kind}: ${k.open + k.retrying}`).join(" · ")),
+      ));
+    }
+  }
+
+  async function loadExceptions() {
+    const q = new URLSearchParams({ client: state.client, state: $("exc-state").value });
+    if ($("exc-owner").value) q.set("owner", $("exc-owner").value);
+    if ($("exc-kind").value.trim()) q.set("kind", $("exc-kind").value.trim());
+    const rows = await api("/api/exceptions?" + q.toString());
+    const body = $("exc-table").tBodies[0];
+    body.textContent = "";
+    if (!rows.length) body.appendChild(h("tr", {}, h("td", { colspan: 9, class: "muted" }, "Nothing here.")));
+    for (const e of rows) {
+      const note = h("input", { class: "note", placeholder: "note", "aria-label": "note for " + e.id });
+      const done = e.state === "resolved";
+      body.appendChild(h("tr", { "data-exception-id": e.id },
+        h("td", {}, h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); showDetail(e.id); } }, "#" + e.id)),
+        h("td", { class: "state state-" + e.state }, e.state),
+        h("td", {}, e.owner), h("td", {}, e.kind), h("td", {}, e.subject), h("td", {}, e.summary),
+        h("td", {}, `${e.occurrences}× · ${ago(e.last_seen)}`),
+        h("td", {}, done ? "" : note),
+        h("td", {}, done ? "" : [
+          h("button", { type: "button", class: "retry", onclick: () => act(e.id, "retry", note.value) }, "Retry"), " ",
+          h("button", { type: "button", class: "resolve primary", onclick: () => act(e.id, "resolve", note.value) }, "Resolve"),
+        ]),
+      ));
+    }
+  }
+
+  async function act(id, action, note) {
+    if (action === "resolve" && !note.trim()) return toast("Write a note saying what was done, then resolve.", true);
+    try {
+      await api(`/api/exceptions/${id}/${action}`, { method: "POST", json: { note: note.trim() || null, actor: "dashboard" } });
+      toast(`Exception #${id}: ${action === "retry" ? "retry requested" : "resolved"}`);
+      await refresh();
+      await showDetail(id);
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      toast(e.message, true);
+    }
+  }
+
+  async function showDetail(id) {
+    const d = await api(`/api/exceptions/${id}`);
+    const box = $("exc-detail");
+    box.textContent = "";
+    box.append(
+      h("h3", {}, `#${d.exception.id} ${d.exception.kind} · ${d.exception.subject} · `, h("span", { class: "state-" + d.exception.state, id: "detail-state" }, d.exception.state)),
+      h("table", {}, h("tbody", {}, d.history.map((x) => h("tr", {}, h("td", {}, fmtTime(x.at)), h("td", {}, x.action), h("td", {}, x.actor), h("td", {}, x.note || ""))))),
+      h("pre", {}, JSON.stringify(d.exception.details, null, 2)),
+    );
+    for (const tr of document.querySelectorAll("#exc-table tr")) tr.classList.toggle("selected", tr.dataset.exceptionId === String(id));
+  }
+
+  function renderDrift(d) {
+    const box = $("drift-body");
+    box.textContent = "";
+    const r = d.last_run;
+    box.append(
+      h("div", { class: "cards" },
+        card("Last reconciliation", r ? ago(r.finished_at || r.started_at) : "never", r && r.status === "failed" ? "bad" : ""),
+        card("Orders drifted", d.order_drift ?? "–", d.order_drift > 0 ? "bad" : ""),
+        card("SKU-locations drifted", d.stock_drift ?? "–", d.stock_drift > 0 ? "bad" : ""),
+        card("SKUs on one side only", d.sku_missing ?? "–", d.sku_missing > 0 ? "warn" : ""),
+      ),
+      d.exceptions.length
+        ? h("table", {}, h("thead", {}, h("tr", {}, ["Id", "Kind", "Subject", "Summary"].map((t) => h("th", {}, t)))),
+            h("tbody", {}, d.exceptions.map((e) => h("tr", {}, h("td", {}, "#" + e.id), h("td", {}, e.kind), h("td", {}, e.subject), h("td", {}, e.summary)))))
+        : h("p", { class: "muted" }, "No unresolved drift or SKU exceptions."),
+    );
+  }
+
+  function renderPlugin(p) {
+    const box = $("plugin-body");
+    box.textContent = "";
+    box.append(
+      h("p", {}, p.plugin ? `Active: ${p.plugin} ${p.version.slice(0, 12)}${p.label ? " (" + p.label + ")" : ""}` : "No plugin active."),
+      h("p", { class: "muted" }, p.previous.length ? "Ready for rollback: " + p.previous.map((v) => v.slice(0, 12)).join(", ") : "Nothing to roll back to."),
+      h("table", {}, h("thead", {}, h("tr", {}, ["Version", "Label", "Activated", "Why", "Until"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, p.history.map((v) => h("tr", {}, h("td", {}, v.version.slice(0, 12)), h("td", {}, v.label), h("td", {}, fmtTime(v.activated_at)), h("td", {}, v.reason), h("td", {}, v.deactivated_at ? fmtTime(v.deactivated_at) : "active"))))),
+    );
+    $("rollback").disabled = !p.previous.length;
+  }
+
+  async function pluginAction(path, json) {
+    const msg = $("plugin-msg");
+    msg.textContent = "working…";
+    try {
+      const r = await api(`/api/clients/${encodeURIComponent(state.client)}/plugin/${path}`, { method: "POST", json });
+      msg.textContent = `${r.plugin}: ${r.from ? r.from.slice(0, 12) : "-"} → ${r.to.slice(0, 12)} (${r.fixtures_passed} fixtures passed, ${r.duration_ms.toFixed(0)} ms)`;
+      await refresh();
+    } catch (e) {
+      msg.textContent = e.message;
+      msg.className = "error";
+    }
+  }
+
+  async function explain(ev) {
+    ev.preventDefault();
+    const subject = $("why-subject").value.trim();
+    const box = $("why-body");
+    box.textContent = "";
+    if (!subject) return;
+    try {
+      const w = await api(`/api/clients/${encodeURIComponent(state.client)}/why/${$("why-kind").value}/${encodeURIComponent(subject)}`);
+      if (w.order) {
+        box.appendChild(h("p", {}, `Order state: ${w.order.state}${w.order.erp_order_no ? " as ERP order " + w.order.erp_order_no : ""}, ${w.order.attempts} attempt(s)${w.order.last_error ? " · last error: " + w.order.last_error : ""}`));
+      }
+      for (const d of w.decisions) {
+        box.appendChild(h("div", { class: "card" },
+          h("div", { class: "label" }, `${fmtTime(d.at)} · ${d.flow} · plugin ${d.plugin_id} ${d.plugin_version.slice(0, 12)}`),
+          h("pre", {}, "why: " + JSON.stringify(d.reason, null, 2) + "\nvalue: " + JSON.stringify(d.value, null, 2))));
+      }
+      for (const e of w.exceptions) box.appendChild(h("p", { class: "error" }, `exception #${e.id} (${e.state}): ${e.summary}`));
+      if (!w.decisions.length && !w.order) box.appendChild(h("p", { class: "muted" }, "No decision recorded."));
+    } catch (e) {
+      box.appendChild(h("p", { class: "error" }, e.message));
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("login-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, $("token-input").value.trim());
+      $("token-input").value = "";
+      start();
+    });
+    $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showLogin(); });
+    $("exc-state").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
+    $("exc-owner").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
+    $("exc-kind").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
+    $("swap-form").addEventListener("submit", (ev) => { ev.preventDefault(); pluginAction("swap", { path: $("swap-path").value.trim() }); });
+    $("rollback").addEventListener("click", () => pluginAction("rollback"));
+    $("why-form").addEventListener("submit", explain);
+    // Refresh while the tab is visible; actions refresh at once.
+    setInterval(() => { if (!document.hidden && state.client && !$("main").hidden) refresh(); }, 15000);
+    start();
+  });
+})();

@@ -1,0 +1,202 @@
+//! Catalog: Blue Cherry styles (changed since the cursor) -> the storefront.
+//!
+//! - **BigCommerce** ([`bigcommerce`]): the client plugin maps each style to a product with
+//!   options and variants (`map-styles`). New styles become products (one create each, variants
+//!   inline); changed ones are batch-updated (products in tens, variants in fifties). Only what
+//!   changed is written: a content hash per product and per variant is kept in the bindings.
+//!   A style the plugin refuses, a grid value the product lacks, or a SKU BigCommerce refuses
+//!   becomes a `sku_unmapped` exception, never a broken SKU.
+//! - **Sparklayer** ([`sparklayer`]): Sparklayer sells the underlying platform's products and
+//!   holds no catalog of its own; what it needs from the ERP master is *which SKUs exist*, so
+//!   the B2B price lists and the stock feed carry exactly those. The flow binds every SKU whose
+//!   grid is sound (colour, size and dimension listed on its style), raises `sku_unmapped` for
+//!   the others, and publishes those errors to Sparklayer's sync log so buyers' admins see them.
+//!
+//! The cursor `catalog.styles_changed_since` advances only after every style read was applied
+//! or sent to the exception queue. A style refused for a rule reason is read again when it
+//! changes in the ERP, or on a run with `full_resync` (after fixing the client's rules).
+
+mod bigcommerce;
+mod bigcommerce_batch;
+mod bigcommerce_variants;
+mod sparklayer;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use selvedge_bluecherry::model::Style;
+use selvedge_runtime::rules::catalog::{ErpColour, ErpSize, ErpSku, ErpStyle};
+
+use super::{ClientServices, FlowError, FlowReport, StorefrontClient};
+
+/// Cursor: `updated_at` of the newest style applied (RFC 3339).
+pub const CURSOR: &str = "catalog.styles_changed_since";
+
+/// `[catalog]` in a client's config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogSettings {
+    /// Weight given to new BigCommerce products (the API requires one), in the store's unit.
+    pub default_weight: f64,
+    /// Whether new BigCommerce products are visible as soon as they are created.
+    pub visible: bool,
+    /// Read every style, not only those changed since the cursor (after a rules change).
+    pub full_resync: bool,
+    /// Styles per plugin call (bounds the plugin's memory and output per call).
+    pub styles_per_call: usize,
+    /// Wholesale price level carried in `erp-sku.wholesale` for the plugin.
+    pub wholesale_level: String,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            default_weight: 1.0,
+            visible: true,
+            full_resync: false,
+            styles_per_call: 200,
+            wholesale_level: "A".into(),
+        }
+    }
+}
+
+/// What a catalog run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CatalogOutcome {
+    /// Styles read from the ERP.
+    pub styles_read: u64,
+    /// Products created.
+    pub products_created: u64,
+    /// Products updated (changed content).
+    pub products_updated: u64,
+    /// Variants created on existing products.
+    pub variants_created: u64,
+    /// Variants updated (changed content).
+    pub variants_updated: u64,
+    /// SKUs bound without a storefront write (Sparklayer).
+    pub skus_bound: u64,
+    /// Styles whose content had not changed.
+    pub styles_unchanged: u64,
+    /// Styles refused (plugin issues, storefront refusals): in the exception queue.
+    pub styles_rejected: u64,
+    /// SKUs refused on their own (new grid value, storefront refusal): in the exception queue.
+    pub skus_rejected: u64,
+}
+
+/// Runs one catalog sync for a client.
+pub async fn run(
+    ctx: &ClientServices,
+    settings: &CatalogSettings,
+) -> Result<FlowReport, FlowError> {
+    let since = if settings.full_resync {
+        None
+    } else {
+        ctx.store
+            .cursor(&ctx.client, CURSOR)
+            .await?
+            .and_then(|c| OffsetDateTime::parse(&c, &Rfc3339).ok())
+            // The gateway's filter is exclusive; one second back makes the window inclusive
+            // (a style stamped in the same instant as the cursor is not lost) and the content
+            // hashes absorb the overlap.
+            .map(|t| t - time::Duration::SECOND)
+    };
+    let styles = ctx.erp.list_styles(since).await?;
+    let newest = styles.iter().map(|s| s.updated_at).max();
+    let mut outcome = match &ctx.storefront {
+        StorefrontClient::BigCommerce(bc) => bigcommerce::sync(ctx, bc, settings, &styles).await?,
+        StorefrontClient::Sparklayer(sl) => sparklayer::sync(ctx, sl, &styles).await?,
+    };
+    outcome.styles_read = styles.len() as u64;
+    if let Some(newest) = newest
+        && let Ok(text) = newest.format(&Rfc3339)
+    {
+        ctx.store
+            .set_cursor(&ctx.client, CURSOR, &text, OffsetDateTime::now_utc())
+            .await?;
+    }
+    let written = outcome.products_created
+        + outcome.products_updated
+        + outcome.variants_created
+        + outcome.variants_updated;
+    let mut report = FlowReport {
+        summary: format!(
+            "{} styles read: {} products created, {} updated, {} variants created, {} updated, \
+             {} unchanged, {} styles and {} SKUs refused",
+            outcome.styles_read,
+            outcome.products_created,
+            outcome.products_updated,
+            outcome.variants_created,
+            outcome.variants_updated,
+            outcome.styles_unchanged,
+            outcome.styles_rejected,
+            outcome.skus_rejected
+        ),
+        ..FlowReport::default()
+    };
+    report.measurements.records = Some(outcome.styles_read);
+    report.measurements.changed = Some(written + outcome.skus_bound);
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&outcome) {
+        report.measurements.extra = map;
+    }
+    Ok(report)
+}
+
+/// A Blue Cherry style in the plugin's shape.
+pub(crate) fn erp_style(s: &Style, wholesale_level: &str) -> ErpStyle {
+    let wholesale = s
+        .prices
+        .wholesale
+        .get(wholesale_level)
+        .or_else(|| s.prices.wholesale.values().next())
+        .map_or(0, |c| c.0);
+    ErpStyle {
+        style: s.style.clone(),
+        name: s.name.clone(),
+        season: s.season.clone(),
+        size_scale: s.size_scale.clone(),
+        category: s.categories.clone(),
+        gender: s.gender.clone(),
+        fabric: s.fabric.clone(),
+        colours: s
+            .colours
+            .iter()
+            .map(|c| ErpColour {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                nrf: c.nrf_colour.clone(),
+            })
+            .collect(),
+        sizes: s
+            .sizes
+            .iter()
+            .map(|z| ErpSize {
+                code: z.code.clone(),
+                nrf: z.nrf_size.clone(),
+            })
+            .collect(),
+        dimensions: s.dimensions.clone(),
+        skus: s
+            .skus
+            .iter()
+            .map(|k| ErpSku {
+                sku: k.sku.clone(),
+                colour: k.colour.clone(),
+                size: k.size.clone(),
+                dimension: k.dimension.clone(),
+                upc: k.upc.clone(),
+                retail: s.prices.retail.0,
+                wholesale,
+            })
+            .collect(),
+        attributes: Vec::new(),
+    }
+}
+
+/// Hex SHA-256 of a value's JSON: the content hash kept in the bindings.
+pub(crate) fn content_hash<T: Serialize>(value: &T) -> String {
+    // Serializing plain data structs cannot fail; an empty input would only force a rewrite.
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    hex::encode(Sha256::digest(&bytes))
+}

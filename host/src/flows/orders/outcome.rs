@@ -1,0 +1,216 @@
+//! How an order job ends: injected and flagged, sent to the exception queue (invalid or
+//! stuck), or scheduled for a retry with backoff and jitter. Also the decision audit record.
+
+use selvedge_runtime::rules::orders::OrderDecision;
+use selvedge_runtime::rules::types::Severity;
+use selvedge_store::{Decision, FailAction, Job, OrderKey, OrderRecord, OrderState, StoreError};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::inject::{Injected, Injector};
+use crate::flows::{ExceptionKind, FlowError};
+
+impl Injector {
+    pub(super) async fn flag_reviews(
+        &self,
+        key: &OrderKey,
+        number: &str,
+        decision: &OrderDecision,
+    ) -> Result<(), FlowError> {
+        for issue in decision
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Review)
+        {
+            // Both mean "no warehouse for this order: the default was used".
+            let kind = if issue.code.contains("location") || issue.code.contains("shipping-method")
+            {
+                ExceptionKind::UnknownLocation
+            } else {
+                tracing::info!(order = %key, code = %issue.code, "order injected with a review note");
+                continue;
+            };
+            let details =
+                json!({ "erp_order_no": number, "code": issue.code, "field": issue.field });
+            self.ctx
+                .raise(
+                    kind,
+                    &key.storefront_order_id,
+                    issue.message.clone(),
+                    details,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn supersede(
+        &self,
+        old: &OrderRecord,
+        new_key: &OrderKey,
+        number: &str,
+    ) -> Result<(), FlowError> {
+        let now = OffsetDateTime::now_utc();
+        let note = format!("superseded by {} ({number})", new_key.storefront_order_id);
+        if old.state.can_go_to(OrderState::Cancelled) {
+            self.ctx
+                .store
+                .transition_order(&old.key, OrderState::Cancelled, Some(&note), now)
+                .await?;
+        }
+        if let Some(old_no) = &old.erp_order_no {
+            let summary = format!(
+                "edited in Sparklayer: {number} now holds the order; cancel {old_no} in Blue Cherry"
+            );
+            let details = json!({ "superseded": old_no, "replacement": number });
+            self.ctx
+                .raise(
+                    ExceptionKind::DriftOrder,
+                    &old.key.storefront_order_id,
+                    summary,
+                    details,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn invalid(
+        &self,
+        job: &Job,
+        key: &OrderKey,
+        reason: &str,
+        details: serde_json::Value,
+    ) -> Result<(), FlowError> {
+        self.to_exception(key, reason).await?;
+        let details = json!({ "reason": reason, "job": job.id, "details": details });
+        self.ctx
+            .raise(
+                ExceptionKind::OrderInvalid,
+                &key.storefront_order_id,
+                reason,
+                details,
+            )
+            .await?;
+        self.give_up(job, reason).await;
+        Ok(())
+    }
+
+    /// Retries with backoff, or after the last attempt sends the order to `order_stuck`.
+    pub(super) async fn retry(
+        &self,
+        job: &Job,
+        key: Option<&OrderKey>,
+        error: &str,
+    ) -> Result<Injected, FlowError> {
+        if job.attempts >= self.settings.max_attempts {
+            if let Some(key) = key {
+                self.to_exception(key, error).await?;
+            }
+            self.stuck(job, error).await?;
+            self.give_up(job, error).await;
+            return Ok(Injected::Exception);
+        }
+        let at = OffsetDateTime::now_utc() + self.settings.retry_delay(job.attempts);
+        match self
+            .ctx
+            .store
+            .fail(
+                job.lease(),
+                error,
+                FailAction::RetryAt(at),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+        {
+            Ok(_) | Err(StoreError::LeaseLost { .. }) => Ok(Injected::Retry),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(super) async fn stuck(&self, job: &Job, error: &str) -> Result<(), FlowError> {
+        let subject = job
+            .payload
+            .get("order_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&job.idempotency_key)
+            .to_string();
+        let summary = format!("gave up after {} attempts: {error}", job.attempts);
+        let details = json!({ "job": job.id, "attempts": job.attempts, "last_error": error });
+        self.ctx
+            .raise(ExceptionKind::OrderStuck, &subject, summary, details)
+            .await
+    }
+
+    pub(super) async fn to_exception(&self, key: &OrderKey, note: &str) -> Result<(), FlowError> {
+        let now = OffsetDateTime::now_utc();
+        // The ledger may not know an order that could not even be read: create it first.
+        let rec = match self.ctx.store.order(key).await? {
+            Some(rec) => rec,
+            None => self.ctx.store.record_order_received(key, "", now).await?,
+        };
+        if rec.state.can_go_to(OrderState::Exception) {
+            self.ctx
+                .store
+                .transition_order(key, OrderState::Exception, Some(note), now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn give_up(&self, job: &Job, reason: &str) {
+        let now = OffsetDateTime::now_utc();
+        if let Err(e) = self
+            .ctx
+            .store
+            .fail(job.lease(), reason, FailAction::GiveUp, now)
+            .await
+        {
+            tracing::warn!(job = job.id, error = %e, "could not give up job");
+        }
+    }
+
+    pub(super) async fn finish(&self, job: &Job, result: serde_json::Value) {
+        let now = OffsetDateTime::now_utc();
+        // A lost lease means another worker owns the job now; the ledger keeps it single.
+        if let Err(e) = self.ctx.store.complete(job.lease(), result, now).await {
+            tracing::warn!(job = job.id, error = %e, "could not complete job");
+        }
+    }
+}
+
+pub(super) fn issues_json(d: &OrderDecision) -> serde_json::Value {
+    d.issues
+        .iter()
+        .map(|i| {
+            json!({ "severity": format!("{:?}", i.severity).to_lowercase(), "code": i.code,
+                    "field": i.field, "message": i.message })
+        })
+        .collect()
+}
+
+pub(super) fn decision_record(
+    client: &str,
+    report: &selvedge_runtime::CallReport,
+    key: &OrderKey,
+    d: &OrderDecision,
+) -> Decision {
+    let value = d.sales_order.as_ref().map_or(json!(null), |so| {
+        json!({ "external_ref": so.external_ref, "warehouse": so.warehouse, "division": so.division,
+                "customer": so.customer, "terms": so.terms_code, "authorised": so.authorised,
+                "po_number": so.po_number, "tax": so.tax, "review": so.review })
+    });
+    Decision {
+        client: client.to_string(),
+        flow: "orders".into(),
+        subject: key.storefront_order_id.clone(),
+        plugin_id: report.plugin.clone(),
+        plugin_version: report.version.clone(),
+        reason: json!({
+            "reasons": d.reasons.iter().map(|r| json!({ "code": r.code, "detail": r.detail })).collect::<Vec<_>>(),
+            "issues": issues_json(d),
+        }),
+        value,
+        created_at: OffsetDateTime::now_utc(),
+    }
+}

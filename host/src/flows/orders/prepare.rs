@@ -1,0 +1,281 @@
+//! Stage one of an order job: which ledger record it is, and the full storefront order.
+//!
+//! A Sparklayer purchase edited after it reached the ERP becomes a *revision*: ledger key
+//! `{id}~r2`, `~r3`, ... (the content hash decides which). The gateway contract has no way to
+//! change or cancel a sales order, so a revision is injected as a new sales order whose
+//! external reference carries the same suffix; the superseded one is cancelled in our ledger
+//! and flagged (`drift_order`) for finance to cancel inside Blue Cherry.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use selvedge_bluecherry::model::Customer;
+use selvedge_runtime::rules::orders::StorefrontOrder;
+use selvedge_sparklayer::model::LookupBy;
+use selvedge_store::{Job, OrderKey, OrderRecord, OrderState};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::convert;
+use super::intake::purchase_content_hash;
+use crate::flows::{ClientServices, FlowError, StorefrontClient};
+
+/// What an order job carries (written by the intake).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderJobPayload {
+    /// `bigcommerce` or `sparklayer`.
+    pub storefront: String,
+    /// Storefront order id (Sparklayer: the purchase UUID).
+    pub order_id: String,
+    /// Sparklayer: hash of the purchase content when it was polled.
+    #[serde(default)]
+    pub content_hash: Option<String>,
+}
+
+/// An order ready for the plugin.
+pub struct Prepared {
+    /// The ledger record this job works on.
+    pub key: OrderKey,
+    /// Revision suffix for the external reference (`""`, `~r2`, ...).
+    pub suffix: String,
+    /// The superseded record, when this is a revision of an injected order.
+    pub supersedes: Option<OrderRecord>,
+    /// Plugin input.
+    pub order: StorefrontOrder,
+    /// Time spent in storefront calls.
+    pub fetch: std::time::Duration,
+    /// Time this stage took for this order (set by the caller).
+    pub prepared_in: std::time::Duration,
+}
+
+/// Why a job cannot be prepared.
+pub enum PrepareOutcome {
+    /// Ready for the plugin.
+    Ready(Box<Prepared>),
+    /// Nothing to do (already injected, or cancelled): the job is complete.
+    AlreadyDone(OrderRecord),
+    /// The order cannot be read or converted: an exception, never retried.
+    Invalid { key: OrderKey, reason: String },
+    /// Failed for now; retry later.
+    Transient(String),
+}
+
+impl From<FlowError> for PrepareOutcome {
+    fn from(e: FlowError) -> Self {
+        PrepareOutcome::Transient(e.to_string())
+    }
+}
+
+/// Reads the job, finds its ledger record and fetches the order.
+pub async fn prepare(ctx: &ClientServices, job: &Job, customers: &ErpCustomers) -> PrepareOutcome {
+    let payload: OrderJobPayload = match serde_json::from_value(job.payload.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            let key = OrderKey::new(&ctx.client, ctx.storefront.name(), &job.idempotency_key);
+            return PrepareOutcome::Invalid {
+                key,
+                reason: format!("job payload unreadable: {e}"),
+            };
+        }
+    };
+    match (&ctx.storefront, payload.storefront.as_str()) {
+        (StorefrontClient::BigCommerce(_), "bigcommerce") => bigcommerce(ctx, &payload).await,
+        (StorefrontClient::Sparklayer(_), "sparklayer") => {
+            sparklayer(ctx, &payload, customers).await
+        }
+        (_, other) => PrepareOutcome::Invalid {
+            key: OrderKey::new(&ctx.client, other, &payload.order_id),
+            reason: format!("a {other} order for a {} client", ctx.storefront.name()),
+        },
+    }
+}
+
+async fn bigcommerce(ctx: &ClientServices, payload: &OrderJobPayload) -> PrepareOutcome {
+    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
+        return PrepareOutcome::Transient("storefront changed".into());
+    };
+    let key = OrderKey::new(&ctx.client, "bigcommerce", &payload.order_id);
+    match ctx.store.order(&key).await {
+        Ok(Some(rec)) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
+            return PrepareOutcome::AlreadyDone(rec);
+        }
+        Ok(_) => {}
+        Err(e) => return PrepareOutcome::Transient(e.to_string()),
+    }
+    let Ok(id) = payload.order_id.parse::<i64>() else {
+        return PrepareOutcome::Invalid {
+            key,
+            reason: format!("`{}` is not a BigCommerce order id", payload.order_id),
+        };
+    };
+    let started = std::time::Instant::now();
+    let fetched = tokio::try_join!(
+        bc.get_order(id),
+        bc.order_products(id),
+        bc.order_shipping_addresses(id)
+    );
+    let fetch = started.elapsed();
+    let (order, products, addresses) = match fetched {
+        Ok(f) => f,
+        Err(e) if e.is_transient() => return PrepareOutcome::Transient(e.to_string()),
+        Err(e) => {
+            return PrepareOutcome::Invalid {
+                key,
+                reason: format!("cannot read the order from BigCommerce: {e}"),
+            };
+        }
+    };
+    let order = match convert::bigcommerce_order(&order, &products, &addresses) {
+        Ok(o) => o,
+        Err(e) => {
+            return PrepareOutcome::Invalid {
+                key,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let hash = hex::encode(Sha256::digest(format!("{order:?}").as_bytes()));
+    if let Err(e) = ctx
+        .store
+        .record_order_received(&key, &hash, time::OffsetDateTime::now_utc())
+        .await
+    {
+        return PrepareOutcome::Transient(e.to_string());
+    }
+    PrepareOutcome::Ready(Box::new(Prepared {
+        key,
+        suffix: String::new(),
+        supersedes: None,
+        order,
+        fetch,
+        prepared_in: std::time::Duration::ZERO,
+    }))
+}
+
+async fn sparklayer(
+    ctx: &ClientServices,
+    payload: &OrderJobPayload,
+    customers: &ErpCustomers,
+) -> PrepareOutcome {
+    let StorefrontClient::Sparklayer(sl) = &ctx.storefront else {
+        return PrepareOutcome::Transient("storefront changed".into());
+    };
+    let base = OrderKey::new(&ctx.client, "sparklayer", &payload.order_id);
+    let started = std::time::Instant::now();
+    let purchase = match sl
+        .get_purchase(LookupBy::Sparklayer, &payload.order_id)
+        .await
+    {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return PrepareOutcome::Invalid {
+                key: base,
+                reason: "the purchase no longer exists in Sparklayer".into(),
+            };
+        }
+        Err(e) if e.is_transient() => return PrepareOutcome::Transient(e.to_string()),
+        Err(e) => {
+            return PrepareOutcome::Invalid {
+                key: base,
+                reason: format!("cannot read the purchase: {e}"),
+            };
+        }
+    };
+    // The purchase as it is now: a later edit than the polled one is simply handled here
+    // (its own job will then find it done).
+    let hash = purchase_content_hash(&purchase);
+    let customers = match customers.get(ctx).await {
+        Ok(c) => c,
+        Err(e) => return PrepareOutcome::Transient(e.to_string()),
+    };
+    let fetch = started.elapsed();
+    let erp_customer = purchase
+        .customer
+        .as_ref()
+        .and_then(|c| c.external_id.as_ref())
+        .and_then(|code| customers.get(code));
+    let order = match convert::sparklayer_order(&purchase, erp_customer) {
+        Ok(o) => o,
+        Err(e) => {
+            return PrepareOutcome::Invalid {
+                key: base,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let (key, suffix, supersedes) = match revision(ctx, &base, &hash).await {
+        Ok(r) => r,
+        Err(e) => return PrepareOutcome::Transient(e.to_string()),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    match ctx.store.record_order_received(&key, &hash, now).await {
+        Ok(rec) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
+            PrepareOutcome::AlreadyDone(rec)
+        }
+        Ok(_) => PrepareOutcome::Ready(Box::new(Prepared {
+            key,
+            suffix,
+            supersedes,
+            order,
+            fetch,
+            prepared_in: std::time::Duration::ZERO,
+        })),
+        Err(e) => PrepareOutcome::Transient(e.to_string()),
+    }
+}
+
+/// The ledger record for this content: the first one with the same hash, or the next free
+/// revision after the last record (which it supersedes).
+async fn revision(
+    ctx: &ClientServices,
+    base: &OrderKey,
+    hash: &str,
+) -> Result<(OrderKey, String, Option<OrderRecord>), FlowError> {
+    let mut previous: Option<OrderRecord> = None;
+    for n in 1u32.. {
+        let (key, suffix) = if n == 1 {
+            (base.clone(), String::new())
+        } else {
+            let suffix = format!("~r{n}");
+            let id = format!("{}{suffix}", base.storefront_order_id);
+            (OrderKey::new(&base.client, &base.storefront, &id), suffix)
+        };
+        match ctx.store.order(&key).await? {
+            Some(rec) if rec.payload_hash == hash => return Ok((key, suffix, previous)),
+            Some(rec) => previous = Some(rec),
+            None => return Ok((key, suffix, previous)),
+        }
+    }
+    Err(FlowError::Invalid("too many revisions".into()))
+}
+
+/// ERP customers by number.
+type CustomerMap = Arc<HashMap<String, Customer>>;
+
+/// The ERP customer master (terms, credit), read once a minute at most.
+#[derive(Default)]
+pub struct ErpCustomers {
+    cache: tokio::sync::Mutex<Option<(std::time::Instant, CustomerMap)>>,
+}
+
+impl ErpCustomers {
+    /// The customers by number, refreshed when older than a minute.
+    pub async fn get(&self, ctx: &ClientServices) -> Result<CustomerMap, FlowError> {
+        let mut cache = self.cache.lock().await;
+        if let Some((at, map)) = cache.as_ref()
+            && at.elapsed() < std::time::Duration::from_secs(60)
+        {
+            return Ok(map.clone());
+        }
+        let map: HashMap<String, Customer> = ctx
+            .erp
+            .list_customers()
+            .await?
+            .into_iter()
+            .map(|c| (c.customer.clone(), c))
+            .collect();
+        let map = Arc::new(map);
+        *cache = Some((std::time::Instant::now(), map.clone()));
+        Ok(map)
+    }
+}

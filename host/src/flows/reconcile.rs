@@ -1,0 +1,265 @@
+//! Reconciliation: the daily report of what no longer matches between Blue Cherry and the
+//! storefront. Every finding becomes an exception with the owner team from config, and the
+//! whole report is returned typed and serializable for the CLI and the dashboard.
+//!
+//! - **Order drift** (`drift_order`, finance by default): for every order the ledger shows as
+//!   injected, the ERP order as it is now (`get_sales_order`: edits made inside Blue Cherry do
+//!   not flow back) against what the storefront order became at injection (the ledger's ERP
+//!   snapshot; the storefront order itself when there is no snapshot) and the storefront
+//!   order's quantities as they are now.
+//! - **Stock drift** (`drift_stock`, e-commerce): storefront stock per SKU and location
+//!   against what was last computed and accepted (the last-pushed store), beyond a tolerance.
+//!   Run it after an inventory run: between cycles the storefront sells stock down on its own.
+//!   Sparklayer has no stock read API, so stock drift is checked on BigCommerce only.
+//! - **SKU exceptions** (`sku_missing`, e-commerce): SKUs of the ERP style master that the
+//!   storefront does not carry, and storefront SKUs the ERP does not know. Sparklayer has no
+//!   catalog of its own: its side is the set of SKUs bound by the catalog flow.
+
+mod checks;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{ClientServices, ExceptionKind, FlowError, FlowReport};
+
+/// `[reconciliation]` in a client's config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReconcileSettings {
+    /// Compare injected orders with the ERP.
+    pub orders: bool,
+    /// Compare storefront stock with the last pushed values.
+    pub stock: bool,
+    /// Look for SKUs on one side only.
+    pub skus: bool,
+    /// Most injected orders checked per run (newest changes first are not guaranteed: the
+    /// ledger is read oldest change first).
+    pub max_orders: u32,
+    /// Units of stock difference tolerated before a SKU-location counts as drifted.
+    pub stock_tolerance: i64,
+    /// Order value difference tolerated, in cents (rounding of tax-inclusive prices).
+    pub value_tolerance_cents: i64,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        Self {
+            orders: true,
+            stock: true,
+            skus: true,
+            max_orders: 10_000,
+            stock_tolerance: 0,
+            value_tolerance_cents: 0,
+        }
+    }
+}
+
+/// Which side a SKU is missing from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingFrom {
+    /// In the ERP style master, not on the storefront.
+    Storefront,
+    /// On the storefront, unknown to the ERP.
+    Erp,
+}
+
+/// An injected order whose ERP value or quantities no longer match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDrift {
+    /// Storefront order id.
+    pub storefront_order_id: String,
+    /// ERP sales order number.
+    pub erp_order_no: String,
+    /// Value expected (at injection), in cents, excluding tax.
+    pub expected_value_cents: i64,
+    /// Value the ERP holds now, in cents, excluding tax.
+    pub erp_value_cents: i64,
+    /// Units expected (at injection).
+    pub expected_qty: i64,
+    /// Units the ERP holds now.
+    pub erp_qty: i64,
+    /// Units on the storefront order now, when it could be read.
+    pub storefront_qty: Option<i64>,
+    /// Owner team of the exception.
+    pub owner: String,
+}
+
+/// A SKU-location whose storefront stock differs from what was last pushed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockDrift {
+    /// Storefront SKU.
+    pub sku: String,
+    /// Storefront location (BigCommerce location id).
+    pub location: String,
+    /// Last computed and accepted value.
+    pub expected: i64,
+    /// What the storefront shows; `None` when it has no stock record there.
+    pub storefront: Option<i64>,
+    /// Owner team of the exception.
+    pub owner: String,
+}
+
+/// A SKU on one side only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuMissing {
+    /// The SKU.
+    pub sku: String,
+    /// The side it is missing from.
+    pub missing_from: MissingFrom,
+    /// Owner team of the exception.
+    pub owner: String,
+}
+
+/// The reconciliation report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconciliationReport {
+    /// Client.
+    pub client: String,
+    /// Storefront (`bigcommerce`, `sparklayer`).
+    pub storefront: String,
+    /// When it was produced.
+    #[serde(with = "time::serde::rfc3339")]
+    pub generated_at: OffsetDateTime,
+    /// Injected orders compared.
+    pub orders_checked: u64,
+    /// Orders that drifted.
+    pub order_drift: Vec<OrderDrift>,
+    /// SKU-locations compared.
+    pub stock_checked: u64,
+    /// SKU-locations that drifted.
+    pub stock_drift: Vec<StockDrift>,
+    /// SKUs compared (union of both sides).
+    pub skus_checked: u64,
+    /// SKUs on one side only.
+    pub sku_missing: Vec<SkuMissing>,
+    /// Checks that could not run, and why (e.g. no stock read on Sparklayer).
+    pub notes: Vec<String>,
+}
+
+impl ReconciliationReport {
+    /// Number of findings (each is an exception).
+    pub fn findings(&self) -> usize {
+        self.order_drift.len() + self.stock_drift.len() + self.sku_missing.len()
+    }
+}
+
+/// Runs the checks, raises one exception per finding and returns the report.
+pub async fn report(
+    ctx: &ClientServices,
+    settings: &ReconcileSettings,
+) -> Result<ReconciliationReport, FlowError> {
+    let mut report = ReconciliationReport {
+        client: ctx.client.clone(),
+        storefront: ctx.storefront.name().into(),
+        generated_at: OffsetDateTime::now_utc(),
+        orders_checked: 0,
+        order_drift: Vec::new(),
+        stock_checked: 0,
+        stock_drift: Vec::new(),
+        skus_checked: 0,
+        sku_missing: Vec::new(),
+        notes: Vec::new(),
+    };
+    if settings.orders {
+        checks::orders(ctx, settings, &mut report).await?;
+    }
+    let storefront = if settings.stock || settings.skus {
+        Some(checks::storefront_view(ctx, &mut report).await?)
+    } else {
+        None
+    };
+    if let Some(view) = &storefront {
+        if settings.stock {
+            checks::stock(ctx, settings, view, &mut report).await?;
+        }
+        if settings.skus {
+            checks::skus(ctx, view, &mut report).await?;
+        }
+    }
+    raise_all(ctx, &report).await?;
+    Ok(report)
+}
+
+/// The flow entry point: [`report`] with its counts as measurements.
+pub async fn run(
+    ctx: &ClientServices,
+    settings: &ReconcileSettings,
+) -> Result<FlowReport, FlowError> {
+    let r = report(ctx, settings).await?;
+    let mut out = FlowReport {
+        summary: format!(
+            "{} orders drifted of {}, {} SKU-locations drifted of {}, {} SKUs on one side only",
+            r.order_drift.len(),
+            r.orders_checked,
+            r.stock_drift.len(),
+            r.stock_checked,
+            r.sku_missing.len()
+        ),
+        ..FlowReport::default()
+    };
+    let m = &mut out.measurements;
+    m.records = Some(r.orders_checked + r.stock_checked + r.skus_checked);
+    m.changed = Some(r.findings() as u64);
+    m.extra
+        .insert("order_drift".into(), r.order_drift.len().into());
+    m.extra
+        .insert("stock_drift".into(), r.stock_drift.len().into());
+    m.extra
+        .insert("sku_missing".into(), r.sku_missing.len().into());
+    Ok(out)
+}
+
+async fn raise_all(ctx: &ClientServices, r: &ReconciliationReport) -> Result<(), FlowError> {
+    for d in &r.order_drift {
+        let summary = format!(
+            "order {} (ERP {}): ERP holds {} units / {} cents, expected {} units / {} cents",
+            d.storefront_order_id,
+            d.erp_order_no,
+            d.erp_qty,
+            d.erp_value_cents,
+            d.expected_qty,
+            d.expected_value_cents
+        );
+        let details = serde_json::to_value(d).unwrap_or_default();
+        ctx.raise(
+            ExceptionKind::DriftOrder,
+            &d.storefront_order_id,
+            summary,
+            details,
+        )
+        .await?;
+    }
+    for d in &r.stock_drift {
+        let shown = d
+            .storefront
+            .map_or_else(|| "no stock record".to_string(), |q| q.to_string());
+        let summary = format!(
+            "{} at location {}: storefront shows {shown}, expected {}",
+            d.sku, d.location, d.expected
+        );
+        let details = serde_json::to_value(d).unwrap_or_default();
+        ctx.raise(
+            ExceptionKind::DriftStock,
+            &format!("{}@{}", d.sku, d.location),
+            summary,
+            details,
+        )
+        .await?;
+    }
+    for m in &r.sku_missing {
+        let summary = match m.missing_from {
+            MissingFrom::Storefront => {
+                format!("{} is in Blue Cherry but not on {}", m.sku, r.storefront)
+            }
+            MissingFrom::Erp => format!(
+                "{} is on {} but unknown to Blue Cherry",
+                m.sku, r.storefront
+            ),
+        };
+        let details = serde_json::to_value(m).unwrap_or_default();
+        ctx.raise(ExceptionKind::SkuMissing, &m.sku, summary, details)
+            .await?;
+    }
+    Ok(())
+}

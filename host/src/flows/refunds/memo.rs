@@ -1,0 +1,138 @@
+//! The credit-memo side of a refund: plugin input from the storefront refund, the ERP
+//! request from the plugin's memo, the create that never duplicates, and the audit record.
+
+use selvedge_bigcommerce::model::{OrderProduct, Refund as BcRefund, RefundItemType};
+use selvedge_bluecherry::BlueCherryError;
+use selvedge_bluecherry::model::{
+    Cents, CreditMemo, CreditMemoLineRequest, CreditMemoRequest, SalesOrder,
+};
+use selvedge_runtime::rules::returns::{self, Refund, RefundDecision, RefundLine};
+use selvedge_runtime::rules::types::Storefront;
+use selvedge_store::Decision;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::flows::ClientServices;
+
+/// The plugin's input: refunded lines by SKU (amounts in cents, excluding tax), shipping,
+/// tax, and the original ERP order's customer, warehouse and division.
+pub fn refund_input(
+    refund: &BcRefund,
+    products: &[OrderProduct],
+    order_id: &str,
+    erp_no: Option<String>,
+    sales_order: Option<&SalesOrder>,
+) -> Refund {
+    let mut lines = Vec::new();
+    let mut shipping = 0;
+    for item in &refund.items {
+        match item.item_type {
+            RefundItemType::Product => {
+                let Some(p) = products.iter().find(|p| p.id == item.item_id) else {
+                    continue;
+                };
+                let qty = item.quantity.unwrap_or(0);
+                lines.push(RefundLine {
+                    line_id: p.id.to_string(),
+                    sku: p.sku.clone(),
+                    quantity: u32::try_from(qty).unwrap_or(0),
+                    amount: p.price_ex_tax.cents().saturating_mul(qty),
+                    reason: item.reason.clone().unwrap_or_else(|| refund.reason.clone()),
+                });
+            }
+            RefundItemType::Shipping => shipping += item.requested_amount.map_or(0, |m| m.cents()),
+            _ => {}
+        }
+    }
+    Refund {
+        storefront: Storefront::Bigcommerce,
+        refund_id: refund.id.to_string(),
+        order_id: order_id.to_string(),
+        sales_order: erp_no,
+        customer: sales_order.map(|s| s.customer.clone()).unwrap_or_default(),
+        warehouse: sales_order.map(|s| s.warehouse.clone()).unwrap_or_default(),
+        division: sales_order.map(|s| s.division.clone()).unwrap_or_default(),
+        lines,
+        shipping,
+        tax: refund.total_tax.cents(),
+        total: refund.total_amount.cents(),
+        reason: refund.reason.clone(),
+    }
+}
+
+/// The ERP create from the plugin's memo; the unit credit is the line amount over its units.
+pub fn memo_request(memo: &returns::CreditMemo, erp_no: Option<&str>) -> CreditMemoRequest {
+    CreditMemoRequest {
+        external_ref: memo.external_ref.clone(),
+        customer: memo.customer.clone(),
+        original_order: memo
+            .sales_order
+            .clone()
+            .or(erp_no.map(str::to_string))
+            .unwrap_or_default(),
+        reason: Some(memo.reason_code.clone()),
+        tax_amount: Cents(memo.tax),
+        lines: memo
+            .lines
+            .iter()
+            .filter(|l| l.quantity > 0)
+            .map(|l| CreditMemoLineRequest {
+                sku: l.sku.clone(),
+                qty: i64::from(l.quantity),
+                unit_price: Cents(l.amount / i64::from(l.quantity)),
+                restock: l.restock,
+            })
+            .collect(),
+    }
+}
+
+/// Creates the memo unless the ERP has it: `Duplicate` and `Ambiguous` are answered by a
+/// lookup by external reference, never by a second create.
+pub async fn create_once(
+    ctx: &ClientServices,
+    request: &CreditMemoRequest,
+) -> Result<CreditMemo, BlueCherryError> {
+    let missing =
+        |reason: String| BlueCherryError::Transient(format!("memo not found after: {reason}"));
+    match ctx.erp.create_credit_memo(request).await {
+        Ok(m) => Ok(m),
+        Err(BlueCherryError::Duplicate {
+            existing_number, ..
+        }) => ctx
+            .erp
+            .find_credit_memo(&request.external_ref)
+            .await?
+            .ok_or_else(|| missing(existing_number)),
+        Err(BlueCherryError::Ambiguous { reason, .. }) => ctx
+            .erp
+            .find_credit_memo(&request.external_ref)
+            .await?
+            .ok_or_else(|| missing(reason)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The audit record of a refund decision (restock included).
+pub fn decision_record(
+    client: &str,
+    report: &selvedge_runtime::CallReport,
+    refund_id: &str,
+    d: &RefundDecision,
+) -> Decision {
+    Decision {
+        client: client.to_string(),
+        flow: "refunds".into(),
+        subject: refund_id.to_string(),
+        plugin_id: report.plugin.clone(),
+        plugin_version: report.version.clone(),
+        reason: json!({
+            "reasons": d.reasons.iter().map(|r| json!({ "code": r.code, "detail": r.detail })).collect::<Vec<_>>(),
+            "issues": d.issues.iter().map(|i| json!({ "code": i.code, "field": i.field, "message": i.message })).collect::<Vec<_>>(),
+        }),
+        value: json!({
+            "memo": d.memo.as_ref().map(|m| json!({ "external_ref": m.external_ref, "reason_code": m.reason_code, "total": m.total })),
+            "restock": d.restock.iter().map(|r| json!({ "sku": r.sku, "warehouse": r.warehouse, "quantity": r.quantity })).collect::<Vec<_>>(),
+        }),
+        created_at: OffsetDateTime::now_utc(),
+    }
+}

@@ -1,0 +1,395 @@
+//! Refunds: BigCommerce refunds (webhook and poll) -> plugin `map_refunds` -> a credit memo in
+//! Blue Cherry, exactly once; complete only when the memo is posted.
+//!
+//! Exactly once as for orders: the refund ledger is the source of truth, the memo's external
+//! reference is the idempotency key (`Duplicate` = already there), and any attempt after the
+//! first, or an ambiguous create, looks the memo up by external reference before creating.
+//!
+//! Restock: the plugin decides which memo lines go back to stock (`restock: true`). Blue
+//! Cherry turns those lines into an inventory adjustment when it posts the memo: the units
+//! return on hand in the original order's warehouse and show in ATS from that cycle on (the
+//! sandbox does exactly this at its next batch cycle), and the inventory flow pushes them.
+
+use selvedge_bigcommerce::model::RefundQuery;
+use selvedge_bluecherry::BlueCherryError;
+use selvedge_bluecherry::model::MemoStatus;
+use selvedge_runtime::rules::types::Severity;
+use selvedge_store::{FailAction, Job, NewJob, NewRefund, OrderKey, RefundRecord, RefundState};
+use serde::Deserialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+mod memo;
+
+use crate::flows::orders::refund_kind;
+use crate::flows::orders::settings::backoff;
+use crate::flows::{
+    ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient,
+};
+
+/// Cursor of the refund poll (`created:min`, inclusive).
+pub const REFUNDS_CURSOR: &str = "bigcommerce.refunds.created_min";
+
+/// `[refunds]` in a client's config.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RefundsSettings {
+    /// ERP write attempts before the refund goes to the exception queue (`refund_failed`).
+    pub max_attempts: u32,
+    /// First retry delay after a transient failure, in milliseconds (doubles per attempt).
+    pub retry_base_ms: u64,
+    /// Longest retry delay, in milliseconds.
+    pub retry_max_ms: u64,
+    /// How often an open (not yet posted) memo is checked again, in milliseconds.
+    pub memo_check_ms: u64,
+    /// Lease of a claimed refund job, in milliseconds.
+    pub lease_ms: u64,
+}
+
+impl Default for RefundsSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            retry_base_ms: 2_000,
+            retry_max_ms: 600_000,
+            memo_check_ms: 60_000,
+            lease_ms: 60_000,
+        }
+    }
+}
+
+/// What a refund job carries.
+#[derive(Debug, Deserialize)]
+struct RefundJob {
+    refund_id: i64,
+    order_id: i64,
+}
+
+/// Polls refunds created since the cursor, then works every claimable refund job.
+pub async fn run(
+    ctx: &ClientServices,
+    settings: &RefundsSettings,
+) -> Result<FlowReport, FlowError> {
+    let queued = poll(ctx, settings).await?;
+    let (mut posted, mut waiting, mut failed) = (0u64, 0u64, 0u64);
+    loop {
+        let now = OffsetDateTime::now_utc();
+        let lease = std::time::Duration::from_millis(settings.lease_ms.max(1));
+        let jobs = ctx
+            .store
+            .claim(&[refund_kind(&ctx.client).as_str()], 16, lease, now)
+            .await?;
+        if jobs.is_empty() {
+            break;
+        }
+        for job in jobs {
+            match process(ctx, settings, &job).await {
+                Ok(Step::Posted) => posted += 1,
+                Ok(Step::Waiting) => waiting += 1,
+                Ok(Step::Failed) => failed += 1,
+                Err(e) => {
+                    retry(ctx, settings, &job, None, &e.to_string()).await?;
+                    waiting += 1;
+                }
+            }
+        }
+    }
+    let mut report = FlowReport {
+        summary: format!(
+            "{queued} refunds queued, {posted} memos posted, {waiting} waiting, {failed} failed"
+        ),
+        ..FlowReport::default()
+    };
+    report.measurements.changed = Some(posted);
+    Ok(report)
+}
+
+/// Queues refunds created since the cursor (the same job key as the webhook's, so a refund
+/// seen both ways is one job). The cursor is saved after the jobs are committed.
+pub async fn poll(ctx: &ClientServices, settings: &RefundsSettings) -> Result<u64, FlowError> {
+    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
+        return Err(FlowError::NotApplicable {
+            flow: FlowKind::Refunds,
+            storefront: ctx.storefront.name(),
+        });
+    };
+    let since = ctx.store.cursor(&ctx.client, REFUNDS_CURSOR).await?;
+    let refunds = bc
+        .list_refunds(&RefundQuery {
+            order_ids: vec![],
+            created_min: since.clone(),
+        })
+        .await?;
+    let now = OffsetDateTime::now_utc();
+    let mut queued = 0;
+    let mut cursor = since.clone();
+    for r in &refunds {
+        let enqueued = ctx
+            .store
+            .enqueue(
+                NewJob {
+                    client: ctx.client.clone(),
+                    kind: refund_kind(&ctx.client),
+                    idempotency_key: format!("bigcommerce:{}", r.id),
+                    payload: json!({ "refund_id": r.id, "order_id": r.order_id }),
+                    run_at: now,
+                    max_attempts: settings.max_attempts.saturating_mul(4),
+                },
+                now,
+            )
+            .await?;
+        queued += u64::from(enqueued.created);
+        // ISO 8601 in one format compares as text.
+        if cursor.as_deref().is_none_or(|c| r.created.as_str() > c) {
+            cursor = Some(r.created.clone());
+        }
+    }
+    if let Some(c) = cursor.filter(|c| Some(c) != since.as_ref()) {
+        ctx.store
+            .set_cursor(&ctx.client, REFUNDS_CURSOR, &c, now)
+            .await?;
+    }
+    Ok(queued)
+}
+
+enum Step {
+    Posted,
+    Waiting,
+    Failed,
+}
+
+async fn process(
+    ctx: &ClientServices,
+    settings: &RefundsSettings,
+    job: &Job,
+) -> Result<Step, FlowError> {
+    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
+        return Err(FlowError::NotApplicable {
+            flow: FlowKind::Refunds,
+            storefront: ctx.storefront.name(),
+        });
+    };
+    let payload: RefundJob = serde_json::from_value(job.payload.clone())
+        .map_err(|e| FlowError::Invalid(format!("refund job payload: {e}")))?;
+    let refund_id = payload.refund_id.to_string();
+    let now = OffsetDateTime::now_utc();
+    let rec = ctx
+        .store
+        .record_refund_received(
+            &NewRefund {
+                client: ctx.client.clone(),
+                refund_id: refund_id.clone(),
+                storefront: "bigcommerce".into(),
+                storefront_order_id: Some(payload.order_id.to_string()),
+                payload_hash: job.idempotency_key.clone(),
+            },
+            now,
+        )
+        .await?;
+    if rec.state == RefundState::Posted {
+        complete(ctx, job, &rec.memo_no).await;
+        return Ok(Step::Posted);
+    }
+    let (refund, products) = tokio::try_join!(
+        bc.get_refund(payload.refund_id),
+        bc.order_products(payload.order_id)
+    )?;
+    let order_key = OrderKey::new(&ctx.client, "bigcommerce", &payload.order_id.to_string());
+    let erp_no = ctx
+        .store
+        .order(&order_key)
+        .await?
+        .and_then(|o| o.erp_order_no);
+    let sales_order = match &erp_no {
+        Some(no) => Some(ctx.erp.get_sales_order(no).await?),
+        None => None,
+    };
+    let input = memo::refund_input(
+        &refund,
+        &products,
+        &payload.order_id.to_string(),
+        erp_no.clone(),
+        sales_order.as_ref(),
+    );
+    let called = ctx.plugin.map_refunds(vec![input]).await?;
+    let Some(decision) = called.output.into_iter().next() else {
+        return Err(FlowError::Invalid(
+            "the plugin answered no refund decision".into(),
+        ));
+    };
+    ctx.store
+        .record_decisions(&[memo::decision_record(
+            &ctx.client,
+            &called.report,
+            &refund_id,
+            &decision,
+        )])
+        .await?;
+    let errors: Vec<String> = decision
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| format!("{}: {}", i.field, i.message))
+        .collect();
+    let memo = match (&decision.memo, errors.is_empty(), &erp_no) {
+        (Some(m), true, Some(_)) => m,
+        _ => {
+            let reason = if errors.is_empty() {
+                "no credit memo decided".to_string()
+            } else {
+                errors.join("; ")
+            };
+            fail_refund(ctx, job, &rec, &reason).await?;
+            return Ok(Step::Failed);
+        }
+    };
+    let request = memo::memo_request(memo, erp_no.as_deref());
+    let found = match rec.attempts {
+        0 => None,
+        _ => ctx.erp.find_credit_memo(&request.external_ref).await?,
+    };
+    let memo = match found {
+        Some(m) => m,
+        None => {
+            let rec = ctx
+                .store
+                .transition_refund(
+                    &ctx.client,
+                    &refund_id,
+                    RefundState::Posting,
+                    None,
+                    OffsetDateTime::now_utc(),
+                )
+                .await?;
+            match memo::create_once(ctx, &request).await {
+                Ok(m) => m,
+                Err(e @ BlueCherryError::Rejected { .. }) => {
+                    fail_refund(ctx, job, &rec, &e.to_string()).await?;
+                    return Ok(Step::Failed);
+                }
+                Err(e) => {
+                    retry(ctx, settings, job, Some(&rec), &e.to_string()).await?;
+                    return Ok(Step::Waiting);
+                }
+            }
+        }
+    };
+    if memo.status == MemoStatus::Posted {
+        ctx.store
+            .record_memo_posted(
+                &ctx.client,
+                &refund_id,
+                &memo.memo_number,
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+        complete(ctx, job, &Some(memo.memo_number)).await;
+        return Ok(Step::Posted);
+    }
+    // Entered, not posted yet: check again later; this is not a failed attempt.
+    let at = OffsetDateTime::now_utc() + std::time::Duration::from_millis(settings.memo_check_ms);
+    let note = format!(
+        "memo {} open, waiting for the ERP to post it",
+        memo.memo_number
+    );
+    ctx.store
+        .fail(
+            job.lease(),
+            &note,
+            FailAction::RetryAt(at),
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    Ok(Step::Waiting)
+}
+
+async fn retry(
+    ctx: &ClientServices,
+    settings: &RefundsSettings,
+    job: &Job,
+    rec: Option<&RefundRecord>,
+    error: &str,
+) -> Result<(), FlowError> {
+    let attempts = rec.map_or(job.attempts, |r| r.attempts);
+    if rec.is_none() && attempts >= settings.max_attempts {
+        // Failed before any ERP write (storefront or plugin): give up the same way.
+        let subject = job
+            .payload
+            .get("refund_id")
+            .map_or_else(|| job.idempotency_key.clone(), |v| v.to_string());
+        let summary = format!("gave up after {attempts} attempts: {error}");
+        if let Some(rec) = ctx.store.refund(&ctx.client, &subject).await? {
+            return fail_refund(ctx, job, &rec, &summary).await;
+        }
+        let details = json!({ "refund_id": subject, "job": job.id, "last_error": error });
+        ctx.raise(ExceptionKind::RefundFailed, &subject, summary, details)
+            .await?;
+        let now = OffsetDateTime::now_utc();
+        ctx.store
+            .fail(job.lease(), error, FailAction::GiveUp, now)
+            .await?;
+        return Ok(());
+    }
+    if let Some(rec) = rec.filter(|_| attempts >= settings.max_attempts) {
+        return fail_refund(
+            ctx,
+            job,
+            rec,
+            &format!("gave up after {attempts} attempts: {error}"),
+        )
+        .await;
+    }
+    let at = OffsetDateTime::now_utc()
+        + backoff(
+            settings.retry_base_ms,
+            settings.retry_max_ms,
+            attempts.max(1),
+        );
+    ctx.store
+        .fail(
+            job.lease(),
+            error,
+            FailAction::RetryAt(at),
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn fail_refund(
+    ctx: &ClientServices,
+    job: &Job,
+    rec: &RefundRecord,
+    reason: &str,
+) -> Result<(), FlowError> {
+    let now = OffsetDateTime::now_utc();
+    if rec.state.can_go_to(RefundState::Exception) {
+        ctx.store
+            .transition_refund(
+                &ctx.client,
+                &rec.refund_id,
+                RefundState::Exception,
+                Some(reason),
+                now,
+            )
+            .await?;
+    }
+    let details = json!({ "refund_id": rec.refund_id, "order_id": rec.storefront_order_id, "reason": reason });
+    ctx.raise(ExceptionKind::RefundFailed, &rec.refund_id, reason, details)
+        .await?;
+    ctx.store
+        .fail(job.lease(), reason, FailAction::GiveUp, now)
+        .await?;
+    Ok(())
+}
+
+async fn complete(ctx: &ClientServices, job: &Job, memo_no: &Option<String>) {
+    let now = OffsetDateTime::now_utc();
+    if let Err(e) = ctx
+        .store
+        .complete(job.lease(), json!({ "memo_no": memo_no }), now)
+        .await
+    {
+        tracing::warn!(job = job.id, error = %e, "could not complete refund job");
+    }
+}

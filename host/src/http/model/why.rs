@@ -1,0 +1,73 @@
+//! Decision traces.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::ExceptionView;
+
+/// Why a SKU or an order is as it is.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WhyReport {
+    /// Client.
+    pub client: String,
+    /// `sku` or `order`.
+    pub subject_kind: String,
+    /// The SKU or storefront order id.
+    pub subject: String,
+    /// Plugin decisions about it, newest first.
+    pub decisions: Vec<DecisionView>,
+    /// The order's ledger record (orders only).
+    pub order: Option<OrderView>,
+    /// Exceptions about it, any state.
+    pub exceptions: Vec<ExceptionView>,
+}
+
+/// A plugin decision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionView {
+    /// Id.
+    pub id: i64,
+    /// Flow that asked.
+    pub flow: String,
+    /// Plugin id.
+    pub plugin_id: String,
+    /// Plugin build that decided.
+    pub plugin_version: String,
+    /// Why, as the plugin explained it (buckets read, buffer applied, warehouse chosen).
+    #[schema(value_type = Object)]
+    pub reason: Value,
+    /// The value decided (pushed stock, mapped order).
+    #[schema(value_type = Object)]
+    pub value: Value,
+    /// When.
+    pub at: String,
+}
+
+/// An order in the ledger.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderView {
+    /// State.
+    pub state: String,
+    /// ERP order number once injected.
+    pub erp_order_no: Option<String>,
+    /// Injection attempts.
+    pub attempts: u32,
+    /// Last error.
+    pub last_error: Option<String>,
+    /// State changes, oldest first.
+    pub history: Vec<TransitionView>,
+}
+
+/// A state change of an order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TransitionView {
+    /// From.
+    pub from: Option<String>,
+    /// To.
+    pub to: String,
+    /// Why.
+    pub note: Option<String>,
+    /// When.
+    pub at: String,
+}

@@ -1,0 +1,262 @@
+//! The exception queue: grouped counts, list, one with history, retry, resolve.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use selvedge_store::{
+    ExceptionFilter, ExceptionRecord, ExceptionState, JobState, NewJob, Page, Store,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use utoipa::IntoParams;
+
+use super::tags;
+use crate::http::model::{
+    ActionRequest, ExceptionDetail, ExceptionView, HistoryView, KindCount, OwnerGroup, RetryOutcome,
+};
+use crate::http::{AdminState, ApiError};
+
+/// Filters of the exception list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only this client.
+    pub client: Option<String>,
+    /// `open`, `retrying`, `resolved`, `unresolved` (default) or `all`.
+    pub state: Option<String>,
+    /// Only this owner team.
+    pub owner: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// At most this many (default 200).
+    pub limit: Option<u32>,
+}
+
+/// Filter of the grouped counts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct SummaryQuery {
+    /// Only this client.
+    pub client: Option<String>,
+}
+
+/// Exceptions, most recently seen first.
+#[utoipa::path(get, path = "/api/exceptions", tag = tags::EXCEPTIONS, params(ListQuery),
+    responses((status = 200, body = [ExceptionView]), (status = 400, description = "bad state")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AdminState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<ExceptionView>>, ApiError> {
+    let states: Vec<Option<ExceptionState>> = match q.state.as_deref().unwrap_or("unresolved") {
+        "unresolved" => vec![Some(ExceptionState::Open), Some(ExceptionState::Retrying)],
+        "all" => vec![None],
+        other => vec![Some(ExceptionState::parse(other).map_err(|_| {
+            ApiError::bad_request(format!(
+                "state `{other}`: use open, retrying, resolved, unresolved or all"
+            ))
+        })?)],
+    };
+    let limit = q.limit.unwrap_or(200).min(5_000);
+    let mut rows: Vec<ExceptionRecord> = Vec::new();
+    for s in states {
+        let filter = ExceptionFilter {
+            client: q.client.clone(),
+            state: s,
+            owner: q.owner.clone(),
+            kind: q.kind.clone(),
+        };
+        rows.extend(
+            state
+                .store
+                .list_exceptions(&filter, Page { limit, offset: 0 })
+                .await?,
+        );
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.last_seen));
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(Json(rows.iter().map(ExceptionView::from).collect()))
+}
+
+/// Unresolved exceptions grouped by owner team and kind.
+#[utoipa::path(get, path = "/api/exceptions/summary", tag = tags::EXCEPTIONS, params(SummaryQuery),
+    responses((status = 200, body = [OwnerGroup])), security(("bearer" = [])))]
+pub async fn summary(
+    State(state): State<AdminState>,
+    Query(q): Query<SummaryQuery>,
+) -> Result<Json<Vec<OwnerGroup>>, ApiError> {
+    let client = q.client.as_deref();
+    let mut groups: BTreeMap<String, BTreeMap<String, (u64, u64)>> = BTreeMap::new();
+    for c in state
+        .store
+        .exception_counts(client, ExceptionState::Open)
+        .await?
+    {
+        groups
+            .entry(c.owner)
+            .or_default()
+            .entry(c.kind)
+            .or_default()
+            .0 += c.count;
+    }
+    for c in state
+        .store
+        .exception_counts(client, ExceptionState::Retrying)
+        .await?
+    {
+        groups
+            .entry(c.owner)
+            .or_default()
+            .entry(c.kind)
+            .or_default()
+            .1 += c.count;
+    }
+    let out = groups
+        .into_iter()
+        .map(|(owner, kinds)| OwnerGroup {
+            owner,
+            total: kinds.values().map(|(o, r)| o + r).sum(),
+            kinds: kinds
+                .into_iter()
+                .map(|(kind, (open, retrying))| KindCount {
+                    kind,
+                    open,
+                    retrying,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+/// One exception with its history.
+#[utoipa::path(get, path = "/api/exceptions/{id}", tag = tags::EXCEPTIONS,
+    params(("id" = i64, Path, description = "exception id")),
+    responses((status = 200, body = ExceptionDetail), (status = 404, description = "no such exception")),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AdminState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ExceptionDetail>, ApiError> {
+    Ok(Json(detail(state.store.as_ref(), id).await?))
+}
+
+/// Ask for another try: marks it `retrying` and, when it came from a job that gave up (an
+/// order or a refund), queues that job's work again.
+#[utoipa::path(post, path = "/api/exceptions/{id}/retry", tag = tags::EXCEPTIONS,
+    params(("id" = i64, Path, description = "exception id")), request_body = ActionRequest,
+    responses((status = 200, body = RetryOutcome), (status = 404), (status = 409, description = "already resolved")),
+    security(("bearer" = [])))]
+pub async fn retry(
+    State(state): State<AdminState>,
+    Path(id): Path<i64>,
+    body: Option<Json<ActionRequest>>,
+) -> Result<Json<RetryOutcome>, ApiError> {
+    let req = body.map(|Json(b)| b).unwrap_or_default();
+    let store = state.store.as_ref();
+    let (record, history) = store
+        .exception(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no exception {id}")))?;
+    if record.state == ExceptionState::Resolved {
+        return Err(ApiError::conflict(format!(
+            "exception {id} is resolved; nothing to retry"
+        )));
+    }
+    let requeued = requeue(store, &record, history.len()).await?;
+    let note = match (req.note.filter(|n| !n.trim().is_empty()), requeued) {
+        (Some(n), Some(job)) => Some(format!("{n} (queued again as job {job})")),
+        (None, Some(job)) => Some(format!("queued again as job {job}")),
+        (note, None) => note,
+    };
+    let who = actor(req.actor);
+    store
+        .mark_exception_retrying(id, &who, note.as_deref(), OffsetDateTime::now_utc())
+        .await?;
+    metrics::counter!("selvedge_admin_actions_total", "action" => "retry").increment(1);
+    tracing::info!(exception = id, actor = %who, "exception marked for retry");
+    Ok(Json(RetryOutcome {
+        requeued_job: requeued,
+        detail: detail(store, id).await?,
+    }))
+}
+
+/// Close it with a note saying what was done.
+#[utoipa::path(post, path = "/api/exceptions/{id}/resolve", tag = tags::EXCEPTIONS,
+    params(("id" = i64, Path, description = "exception id")), request_body = ActionRequest,
+    responses((status = 200, body = ExceptionDetail), (status = 400, description = "no note"), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn resolve(
+    State(state): State<AdminState>,
+    Path(id): Path<i64>,
+    body: Option<Json<ActionRequest>>,
+) -> Result<Json<ExceptionDetail>, ApiError> {
+    let req = body.map(|Json(b)| b).unwrap_or_default();
+    let note = req
+        .note
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("a note is required: say what was done"))?;
+    let store = state.store.as_ref();
+    if store.exception(id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no exception {id}")));
+    }
+    let who = actor(req.actor);
+    store
+        .resolve_exception(id, &who, &note, OffsetDateTime::now_utc())
+        .await?;
+    metrics::counter!("selvedge_admin_actions_total", "action" => "resolve").increment(1);
+    tracing::info!(exception = id, actor = %who, "exception resolved");
+    Ok(Json(detail(store, id).await?))
+}
+
+fn actor(given: Option<String>) -> String {
+    given
+        .map(|a| a.trim().chars().take(64).collect::<String>())
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "dashboard".into())
+}
+
+async fn detail(store: &dyn Store, id: i64) -> Result<ExceptionDetail, ApiError> {
+    let (record, history) = store
+        .exception(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no exception {id}")))?;
+    Ok(ExceptionDetail {
+        exception: ExceptionView::from(&record),
+        history: history.iter().map(HistoryView::from).collect(),
+    })
+}
+
+/// Queues the work of the job an exception came from (`details.job`) if that job gave up,
+/// as `selvedge exceptions retry` does. The new job has a fresh idempotency key; the flows
+/// stay exactly-once through their ledgers.
+async fn requeue(
+    store: &dyn Store,
+    record: &ExceptionRecord,
+    retry_no: usize,
+) -> Result<Option<i64>, ApiError> {
+    let Some(job_id) = record.details.get("job").and_then(Value::as_i64) else {
+        return Ok(None);
+    };
+    let Some(job) = store.job(job_id).await? else {
+        return Ok(None);
+    };
+    if job.state != JobState::Dead {
+        return Ok(None);
+    }
+    let now = OffsetDateTime::now_utc();
+    let enqueued = store
+        .enqueue(
+            NewJob {
+                client: job.client.clone(),
+                kind: job.kind.clone(),
+                idempotency_key: format!("{}#retry-{}-{retry_no}", job.idempotency_key, record.id),
+                payload: job.payload.clone(),
+                run_at: now,
+                max_attempts: job.max_attempts,
+            },
+            now,
+        )
+        .await?;
+    Ok(Some(enqueued.job.id))
+}

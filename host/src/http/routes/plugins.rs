@@ -1,0 +1,190 @@
+//! A client's plugin: versions with history, swap (upload or path on the host), rollback.
+//! Every change is also written to the durable version history in the store.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use selvedge_runtime::registry::{SwapError, SwapReport};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use utoipa::IntoParams;
+
+use super::tags;
+use crate::http::model::{PluginEvent, PluginPeriod, PluginView, SwapRequest, SwapResult, rfc3339};
+use crate::http::{AdminState, ApiError};
+
+/// Query of an upload swap.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// Plugin id for an uploaded file (default: the active plugin's).
+    pub name: Option<String>,
+    /// Label kept in the history.
+    pub label: Option<String>,
+}
+
+/// Active version, rollback candidates and history.
+#[utoipa::path(get, path = "/api/clients/{client}/plugin", tag = tags::PLUGINS,
+    params(("client" = String, Path, description = "client id")),
+    responses((status = 200, body = PluginView), (status = 404)), security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AdminState>,
+    Path(client): Path<String>,
+) -> Result<Json<PluginView>, ApiError> {
+    let c = state.client(&client)?;
+    let current = c.plugin.current();
+    let history = state.store.plugin_history(&c.id, None, 100).await?;
+    Ok(Json(PluginView {
+        client: c.id.clone(),
+        plugin: current.as_ref().map(|v| v.name.clone()),
+        version: current.as_ref().map(|v| v.version.clone()),
+        label: current.as_ref().and_then(|v| v.label.clone()),
+        previous: c.plugin.previous_versions(),
+        history: history
+            .into_iter()
+            .map(|h| PluginPeriod {
+                plugin: h.plugin,
+                version: h.version_hash,
+                label: h.label,
+                activated_at: rfc3339(h.activated_at),
+                reason: h.reason,
+                deactivated_at: h.deactivated_at.map(rfc3339),
+                deactivation_reason: h.deactivation_reason,
+            })
+            .collect(),
+        events: c
+            .plugin
+            .history()
+            .into_iter()
+            .map(|e| PluginEvent {
+                plugin: e.plugin,
+                version: e.version,
+                event: e.event,
+                at_unix_ms: e.at_unix_ms,
+                detail: e.detail,
+            })
+            .collect(),
+    }))
+}
+
+/// Swaps in a new plugin version after it compiles and passes the client's fixtures; the
+/// current version keeps serving if it does not (422).
+#[utoipa::path(post, path = "/api/clients/{client}/plugin/swap", tag = tags::PLUGINS,
+    params(("client" = String, Path, description = "client id"), UploadQuery),
+    request_body(content = SwapRequest, description = "JSON `{path}`, or the `.wasm` bytes as application/wasm"),
+    responses((status = 200, body = SwapResult), (status = 400), (status = 422, description = "candidate refused")),
+    security(("bearer" = [])))]
+pub async fn swap(
+    State(state): State<AdminState>,
+    Path(client): Path<String>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<SwapResult>, ApiError> {
+    let c = state.client(&client)?;
+    let replaced = c.plugin.current().map(|v| v.name.clone());
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let report = if is_json {
+        let req: SwapRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("body is not a swap request: {e}")))?;
+        let path = req.path.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
+            ApiError::bad_request("`path` is required (or upload the .wasm as application/wasm)")
+        })?;
+        let label = req.label.or_else(|| Some(format!("api: {path}")));
+        c.plugin
+            .install_file(std::path::Path::new(&path), label)
+            .await
+    } else {
+        if body.is_empty() {
+            return Err(ApiError::bad_request(
+                "empty upload: send the .wasm bytes, or JSON {\"path\": ...}",
+            ));
+        }
+        let name = q
+            .name
+            .or_else(|| c.plugin.current().map(|v| v.name.clone()))
+            .unwrap_or_else(|| "plugin".into());
+        let label = q.label.or_else(|| Some("api: upload".into()));
+        c.plugin.install_bytes(&name, body.to_vec(), label).await
+    };
+    let report = report.map_err(swap_error)?;
+    record(&state, &report, replaced, "swap (admin API)").await?;
+    metrics::counter!("selvedge_admin_actions_total", "action" => "plugin_swap").increment(1);
+    Ok(Json(result(report)))
+}
+
+/// Switches back to the previous version (still compiled: instant).
+#[utoipa::path(post, path = "/api/clients/{client}/plugin/rollback", tag = tags::PLUGINS,
+    params(("client" = String, Path, description = "client id")),
+    responses((status = 200, body = SwapResult), (status = 409, description = "nothing to roll back to")),
+    security(("bearer" = [])))]
+pub async fn rollback(
+    State(state): State<AdminState>,
+    Path(client): Path<String>,
+) -> Result<Json<SwapResult>, ApiError> {
+    let c = state.client(&client)?;
+    let replaced = c.plugin.current().map(|v| v.name.clone());
+    let report = c.plugin.rollback().map_err(swap_error)?;
+    record(&state, &report, replaced, "rollback (admin API)").await?;
+    metrics::counter!("selvedge_admin_actions_total", "action" => "plugin_rollback").increment(1);
+    Ok(Json(result(report)))
+}
+
+/// Writes the change to the durable history. When the plugin id changed (another plugin
+/// replaced it), the old plugin's period is closed too, so exactly one period is open.
+async fn record(
+    state: &AdminState,
+    report: &SwapReport,
+    replaced: Option<String>,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let now = OffsetDateTime::now_utc();
+    if let Some(old) = replaced.filter(|old| *old != report.plugin) {
+        let why = format!("replaced by {}", report.plugin);
+        state
+            .store
+            .deactivate_plugin(&report.client, &old, &why, now)
+            .await?;
+    }
+    let label = state
+        .client(&report.client)?
+        .plugin
+        .current()
+        .and_then(|v| v.label.clone())
+        .unwrap_or_default();
+    state
+        .store
+        .activate_plugin_version(
+            &report.client,
+            &report.plugin,
+            &report.to,
+            &label,
+            reason,
+            now,
+        )
+        .await?;
+    tracing::info!(client = %report.client, plugin = %report.plugin, to = %report.to, reason, "plugin version changed");
+    Ok(())
+}
+
+fn swap_error(err: SwapError) -> ApiError {
+    match err {
+        SwapError::UnknownClient(c) => ApiError::not_found(format!("no client `{c}`")),
+        SwapError::NoPrevious(_) | SwapError::NoPlugin(_) => ApiError::conflict(err.to_string()),
+        other => ApiError::unprocessable(other.to_string()),
+    }
+}
+
+fn result(r: SwapReport) -> SwapResult {
+    SwapResult {
+        client: r.client,
+        plugin: r.plugin,
+        from: r.from,
+        to: r.to,
+        fixtures_passed: r.fixtures_passed,
+        duration_ms: r.duration_ms,
+    }
+}

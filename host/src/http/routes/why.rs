@@ -1,0 +1,123 @@
+//! "Why": the decision trace of a SKU or an order (buckets read, plugin version, buffer
+//! applied, value pushed; warehouse and division chosen and why), plus its ledger state and
+//! its exceptions.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use selvedge_store::{DecisionRecord, ExceptionFilter, OrderKey, Page};
+
+use super::tags;
+use crate::http::model::{
+    DecisionView, ExceptionView, OrderView, TransitionView, WhyReport, rfc3339,
+};
+use crate::http::{AdminClient, AdminState, ApiError};
+
+/// Decisions read per subject.
+const DECISIONS: u32 = 50;
+
+/// Why a SKU's storefront stock (or listing) is what it is.
+#[utoipa::path(get, path = "/api/clients/{client}/why/sku/{sku}", tag = tags::WHY,
+    params(("client" = String, Path, description = "client id"), ("sku" = String, Path, description = "ERP SKU")),
+    responses((status = 200, body = WhyReport), (status = 404)), security(("bearer" = [])))]
+pub async fn sku(
+    State(state): State<AdminState>,
+    Path((client, sku)): Path<(String, String)>,
+) -> Result<Json<WhyReport>, ApiError> {
+    let c = state.client(&client)?;
+    report(&state, c, "sku", &sku, None).await.map(Json)
+}
+
+/// Why an order went where it went (warehouse, division), and where it is now.
+#[utoipa::path(get, path = "/api/clients/{client}/why/order/{order}", tag = tags::WHY,
+    params(("client" = String, Path, description = "client id"), ("order" = String, Path, description = "storefront order id")),
+    responses((status = 200, body = WhyReport), (status = 404)), security(("bearer" = [])))]
+pub async fn order(
+    State(state): State<AdminState>,
+    Path((client, order)): Path<(String, String)>,
+) -> Result<Json<WhyReport>, ApiError> {
+    let c = state.client(&client)?;
+    let key = OrderKey::new(&c.id, c.storefront, &order);
+    let ledger = match state.store.order(&key).await? {
+        Some(record) => {
+            let history = state.store.order_history(&key).await?;
+            Some(OrderView {
+                state: record.state.as_str().into(),
+                erp_order_no: record.erp_order_no,
+                attempts: record.attempts,
+                last_error: record.last_error,
+                history: history
+                    .into_iter()
+                    .map(|t| TransitionView {
+                        from: t.from.map(|s| s.as_str().to_string()),
+                        to: t.to.as_str().into(),
+                        note: t.note,
+                        at: rfc3339(t.at),
+                    })
+                    .collect(),
+            })
+        }
+        None => None,
+    };
+    report(&state, c, "order", &order, ledger).await.map(Json)
+}
+
+async fn report(
+    state: &AdminState,
+    c: &AdminClient,
+    kind: &str,
+    subject: &str,
+    order: Option<OrderView>,
+) -> Result<WhyReport, ApiError> {
+    let decisions = state
+        .store
+        .latest_decisions(&c.id, None, subject, DECISIONS)
+        .await?;
+    // The store filters exceptions by client; the subject is matched here (a client has few
+    // exceptions per subject, and this keeps the store contract unchanged).
+    let filter = ExceptionFilter {
+        client: Some(c.id.clone()),
+        ..ExceptionFilter::default()
+    };
+    let exceptions = state
+        .store
+        .list_exceptions(
+            &filter,
+            Page {
+                limit: 5_000,
+                offset: 0,
+            },
+        )
+        .await?;
+    let exceptions: Vec<ExceptionView> = exceptions
+        .iter()
+        .filter(|e| e.subject == subject)
+        .map(ExceptionView::from)
+        .collect();
+    if decisions.is_empty() && order.is_none() && exceptions.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "nothing recorded about {kind} `{subject}` for client {}",
+            c.id
+        )));
+    }
+    Ok(WhyReport {
+        client: c.id.clone(),
+        subject_kind: kind.into(),
+        subject: subject.into(),
+        decisions: decisions.iter().map(decision).collect(),
+        order,
+        exceptions,
+    })
+}
+
+fn decision(r: &DecisionRecord) -> DecisionView {
+    let d = &r.decision;
+    DecisionView {
+        id: r.id,
+        flow: d.flow.clone(),
+        plugin_id: d.plugin_id.clone(),
+        plugin_version: d.plugin_version.clone(),
+        reason: d.reason.clone(),
+        value: d.value.clone(),
+        at: rfc3339(d.created_at),
+    }
+}

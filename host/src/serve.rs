@@ -1,0 +1,230 @@
+//! Runs the host: scheduler, webhook and admin listeners, plugin hot-swap, progress output;
+//! stops cleanly on Ctrl-C / SIGTERM or after a set duration.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::exit::CliError;
+use crate::flows::StorefrontClient;
+use crate::flows::orders::{Injector, IntakeClient, register_webhooks};
+use crate::runner::AppFlows;
+use crate::scheduler::{
+    ClientSchedule, ErpCycles, RunEvent, Scheduler, SchedulerHandle, SystemClock,
+};
+
+/// How long runs in flight get to finish at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Listeners bound before the host starts (so a caller can learn their addresses first).
+pub struct Listeners {
+    /// Webhook endpoint.
+    pub webhook: TcpListener,
+    /// Admin endpoint.
+    pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Binds the addresses in the host config; a taken port is a config problem (exit 2).
+    pub async fn bind(app_host: &crate::config::HostConfig) -> Result<Listeners, CliError> {
+        let bind = |addr, key: &'static str| async move {
+            TcpListener::bind(addr).await.map_err(|e| {
+                CliError::bad_input(format!(
+                    "selvedge.toml: `{key}` {addr} cannot be bound: {e}\n  fix: choose a free port or stop what uses it"
+                ))
+            })
+        };
+        Ok(Listeners {
+            webhook: bind(app_host.webhook_listen, "webhook_listen").await?,
+            admin: bind(app_host.admin_listen, "admin_listen").await?,
+        })
+    }
+}
+
+/// Called once the scheduler runs.
+pub type OnStart = Box<dyn FnOnce(&SchedulerHandle) + Send>;
+
+/// What `serve` is told.
+pub struct ServeOptions {
+    /// Stop by itself after this long.
+    pub duration: Option<Duration>,
+    /// Called with the scheduler once it runs (the demo uses it to trigger flows).
+    pub on_start: Option<OnStart>,
+    /// Ctrl-C / SIGTERM listeners, installed by the caller before anything slow starts.
+    pub stop: crate::shutdown::StopSignals,
+}
+
+/// Runs until Ctrl-C, SIGTERM or `duration`.
+pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Result<(), CliError> {
+    let schedules = app
+        .clients
+        .iter()
+        .map(|c| ClientSchedule {
+            client: c.config.id.clone(),
+            time_zone: c.config.time_zone.clone(),
+            schedules: c.config.compiled_schedules.clone(),
+            erp_poll: Duration::from_secs(c.config.schedules.erp_cycle_poll_secs),
+            cycles: Arc::new(ErpCycles(c.services.erp.clone())),
+        })
+        .collect();
+    let scheduler = Scheduler {
+        store: app.store.clone(),
+        runner: Arc::new(AppFlows::new(&app.clients)),
+        clock: Arc::new(SystemClock),
+    }
+    .start(schedules);
+    let progress = spawn_progress(&scheduler);
+    let watch = app.spawn_plugin_watch();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (intake, workers) = start_order_intake(&app, &stop_rx).await;
+    let webhook_router: Router = intake.route("/healthz", get(|| async { "ok" }));
+    let admin_router: Router = crate::http::admin_router(crate::http::AdminState::from_app(&app));
+    let webhook = spawn_server(listeners.webhook, webhook_router, stop_rx.clone());
+    let alerts = crate::alerts::spawn_for(&app, stop_rx.clone());
+    let admin = spawn_server(listeners.admin, admin_router, stop_rx);
+    tracing::info!(clients = app.clients.len(), "host running");
+    if let Some(hook) = options.on_start {
+        hook(&scheduler);
+    }
+    let mut stop = options.stop;
+    stop.wait(options.duration).await;
+    eprintln!(
+        "stopping: letting runs in flight finish (up to {}s)",
+        SHUTDOWN_GRACE.as_secs()
+    );
+    let _ = stop_tx.send(true);
+    scheduler.shutdown(SHUTDOWN_GRACE).await;
+    for worker in workers {
+        // Workers stop after their current batch; a job cut short is rescued at next start.
+        if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+            tracing::warn!("an order worker did not stop in time");
+        }
+    }
+    if let Some(w) = watch {
+        w.abort();
+    }
+    progress.abort();
+    let _ = webhook.await;
+    let _ = admin.await;
+    if let Some(a) = alerts {
+        let _ = a.await;
+    }
+    app.sqlite.close().await;
+    Ok(())
+}
+
+/// The BigCommerce webhook endpoint for every BigCommerce client, its hooks registered at
+/// `<public_url>/webhooks/bigcommerce/<client>`, and one order-injection worker per client.
+async fn start_order_intake(
+    app: &App,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> (Router, Vec<tokio::task::JoinHandle<()>>) {
+    let mut intake = std::collections::HashMap::new();
+    let mut workers = Vec::new();
+    for c in &app.clients {
+        let (StorefrontClient::BigCommerce(bc), Some(secret)) =
+            (&c.services.storefront, &c.webhook_secret)
+        else {
+            continue;
+        };
+        let id = &c.config.id;
+        intake.insert(
+            id.clone(),
+            IntakeClient::new(app.store.clone(), secret, &c.config.orders),
+        );
+        let destination = format!("{}/webhooks/bigcommerce/{id}", app.config.host.public_url());
+        match register_webhooks(bc, &destination, secret).await {
+            Ok(created) => {
+                tracing::info!(client = %id, %destination, created, "BigCommerce order hooks registered")
+            }
+            // Orders still arrive through the scheduled orders run's sweep; say so loudly.
+            Err(err) => tracing::error!(client = %id, %err, "cannot register BigCommerce hooks"),
+        }
+        let injector = Arc::new(Injector::new(c.services.clone(), c.config.orders.clone()));
+        workers.push(tokio::spawn(injector.work(stop.clone())));
+    }
+    (crate::flows::orders::router(intake), workers)
+}
+
+fn spawn_server(
+    listener: TcpListener,
+    router: Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(err) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%err, "listener stopped with an error");
+        }
+    })
+}
+
+/// A spinner with counts while running; one line per finished run.
+fn spawn_progress(scheduler: &SchedulerHandle) -> tokio::task::JoinHandle<()> {
+    let mut events = scheduler.events();
+    tokio::spawn(async move {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let (mut ok, mut failed, mut running) = (0u64, 0u64, 0i64);
+        loop {
+            let event = match events.recv().await {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            };
+            let line = match &event {
+                RunEvent::Started {
+                    client,
+                    flow,
+                    reason,
+                } => {
+                    running += 1;
+                    format!("{client:<16} {flow:<14} started ({reason})")
+                }
+                RunEvent::Finished {
+                    client,
+                    flow,
+                    outcome,
+                    elapsed,
+                    ..
+                } => {
+                    running -= 1;
+                    match outcome {
+                        Ok(summary) => {
+                            ok += 1;
+                            format!(
+                                "{client:<16} {flow:<14} ok in {:.1}s: {summary}",
+                                elapsed.as_secs_f64()
+                            )
+                        }
+                        Err(err) => {
+                            failed += 1;
+                            format!("{client:<16} {flow:<14} FAILED: {err}")
+                        }
+                    }
+                }
+            };
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
+            bar.set_message(format!("{running} running, {ok} ok, {failed} failed"));
+        }
+        bar.finish_and_clear();
+    })
+}

@@ -1,0 +1,290 @@
+//! The dashboard in headless Chromium against a running host (`selvedge run`) and the
+//! sandboxes: log in, find an exception, resolve it from the page, see the state change,
+//! save a screenshot (`target/dashboard.png`; `BLESS=1` also copies it to `docs/dashboard.png`).
+//!
+//! Needs Debian's `chromium`, `node` and `npm install` in `tests/browser/` (`scripts/test` does
+//! all three). Without them the test fails when `CI=true` and skips with a message otherwise.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use selvedge::sandbox::{SandboxOptions, Sandboxes, credentials};
+use selvedge_store::{Exceptions, NewException, SqliteStore};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "browser-test-token-7c1e";
+const TOKEN_ENV: &str = "SELVEDGE_BROWSER_TEST_ADMIN_TOKEN";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Chromium, node and playwright-core, or why not.
+fn prerequisites() -> Result<PathBuf, String> {
+    let chromium = std::env::var_os("SELVEDGE_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.exists() {
+        return Err(format!(
+            "{} not found (apt-get install -y chromium, or run scripts/test)",
+            chromium.display()
+        ));
+    }
+    let node = std::process::Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        return Err("node not found".into());
+    }
+    if !repo()
+        .join("tests/browser/node_modules/playwright-core")
+        .is_dir()
+    {
+        return Err("playwright-core not installed (cd tests/browser && npm install)".into());
+    }
+    Ok(chromium)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn write_config(dir: &Path, urls: &selvedge::sandbox::SandboxUrls, webhook: u16, admin: u16) {
+    std::fs::create_dir_all(dir.join("clients")).expect("mkdir");
+    let host = format!(
+        "data_dir = \"data\"\nwebhook_listen = \"127.0.0.1:{webhook}\"\nadmin_listen = \"127.0.0.1:{admin}\"\n\
+         teams = [\"finance\", \"operations\", \"ecommerce\"]\n\n[admin]\ntoken_env = \"{TOKEN_ENV}\"\n\n[alerts]\nenabled = false\n"
+    );
+    std::fs::write(dir.join("selvedge.toml"), host).expect("write host");
+    let example = std::fs::read_to_string(repo().join("examples/clients/northwind-apparel.toml"))
+        .expect("example client");
+    let fixtures = repo().join("plugins/b2c-apparel/fixtures");
+    let client = example
+        .replace("http://127.0.0.1:8401", &urls.bluecherry)
+        .replace("http://127.0.0.1:8402", &urls.bigcommerce)
+        .replace(
+            "\"../plugins/b2c-apparel/fixtures\"",
+            &format!("{:?}", fixtures.display().to_string()),
+        );
+    std::fs::write(dir.join("clients/northwind-apparel.toml"), client).expect("write client");
+}
+
+/// Shoppers buy published variants, so the injection chart has orders (best effort: the
+/// page is tested either way).
+async fn place_orders(sandboxes: &Sandboxes) {
+    use selvedge_bigcommerce::model::{BillingAddress, ProductQuery};
+    use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
+    let Ok(bc) =
+        selvedge_bigcommerce::BigCommerceClient::new(sandboxes.bigcommerce.client_config())
+    else {
+        return;
+    };
+    let query = ProductQuery {
+        include_variants: true,
+        ..ProductQuery::default()
+    };
+    let skus: Vec<String> = match bc.list_products(&query).await {
+        Ok(products) => products
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
+            .take(8)
+            .collect(),
+        Err(_) => return,
+    };
+    for (i, sku) in skus.iter().enumerate().take(4) {
+        let order = SandboxOrder {
+            shipping_address: BillingAddress {
+                first_name: "Ada".into(),
+                last_name: "Shopper".into(),
+                street_1: "12 Mercer St".into(),
+                city: "New York".into(),
+                state: "New York".into(),
+                zip: "10013".into(),
+                country: "United States".into(),
+                country_iso2: "US".into(),
+                email: "ada@example.com".into(),
+                ..BillingAddress::default()
+            },
+            shipping_method: if i % 2 == 0 { "Express" } else { "Standard" }.into(),
+            products: vec![OrderLineInput {
+                sku: sku.clone(),
+                quantity: 1,
+                price: None,
+            }],
+            ..SandboxOrder::default()
+        };
+        let _ = sandboxes.bigcommerce.handle().create_order(&order);
+    }
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> Option<Value> {
+    let res = http.get(url).bearer_auth(TOKEN).send().await.ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    res.json().await.ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() {
+    let chromium = match prerequisites() {
+        Ok(c) => c,
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("browser test cannot run in CI: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED dashboard browser test: {why}");
+            return;
+        }
+    };
+    let sandboxes = Sandboxes::start(&SandboxOptions {
+        bluecherry_port: 0,
+        bigcommerce_port: 0,
+        sparklayer_port: 0,
+        cycle_period: Some(Duration::from_secs(3)),
+        styles: 12,
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("sandboxes");
+    let sandboxes = Arc::new(sandboxes);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let admin_port = free_port();
+    write_config(dir.path(), &sandboxes.urls(), free_port(), admin_port);
+
+    let log = dir.path().join("host.log");
+    let log_file = std::fs::File::create(&log).expect("log file");
+    let mut host = tokio::process::Command::new(env!("CARGO_BIN_EXE_selvedge"));
+    host.args(["--log-format", "json", "run", "--config"])
+        .arg(dir.path())
+        .args(["--duration", "240"]);
+    for (name, value) in credentials::ENV {
+        host.env(name, value);
+    }
+    let mut host = host
+        .env(TOKEN_ENV, TOKEN)
+        .env("SELVEDGE_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log_file))
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start selvedge run");
+
+    let base = format!("http://127.0.0.1:{admin_port}");
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    while get(&http, &format!("{base}/api/clients")).await.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the host did not come up"
+        );
+        if let Ok(Some(status)) = host.try_wait() {
+            panic!("selvedge run exited early: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Let a few inventory cycles land so the page has health and a chart to show.
+    let health = format!("{base}/api/clients/northwind-apparel/series");
+    while started.elapsed() < Duration::from_secs(60) {
+        let lag = get(&http, &health)
+            .await
+            .and_then(|s| s["inventory_lag"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        if lag >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    place_orders(&sandboxes).await;
+    let series = format!("{base}/api/clients/northwind-apparel/series");
+    let waiting = Instant::now();
+    while waiting.elapsed() < Duration::from_secs(30) {
+        let done = get(&http, &series)
+            .await
+            .and_then(|s| s["injection"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        if done > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Trigger an exception as a flow does (the host's own store, shared through SQLite WAL).
+    let store = SqliteStore::open(dir.path().join("data/selvedge.sqlite"))
+        .await
+        .expect("store");
+    let raised = store
+        .raise_exception(
+            NewException {
+                client: "northwind-apparel".into(),
+                kind: "drift_stock".into(),
+                owner: "ecommerce".into(),
+                subject: "NW-TEE-BLK-M".into(),
+                summary: "BigCommerce shows 7 at NJ01, Blue Cherry says 4".into(),
+                details: json!({"sku": "NW-TEE-BLK-M", "location": "NJ01", "storefront": 7, "expected": 4}),
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("raise")
+        .exception;
+
+    let shot = repo().join("target/dashboard.png");
+    std::fs::create_dir_all(repo().join("target")).expect("target dir");
+    let out = tokio::process::Command::new("node")
+        .arg(repo().join("tests/browser/dashboard.mjs"))
+        .env("DASHBOARD_URL", format!("{base}/dashboard/"))
+        .env("ADMIN_TOKEN", TOKEN)
+        .env("EXCEPTION_ID", raised.id.to_string())
+        .env("SCREENSHOT", &shot)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "browser script failed:\n{text}");
+
+    let (record, history) = store
+        .exception(raised.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(record.state.as_str(), "resolved");
+    let last = history.last().expect("history");
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("resolved", "dashboard")
+    );
+    assert_eq!(
+        last.note.as_deref(),
+        Some("restocked and re-pushed (browser test)")
+    );
+    assert!(shot.is_file(), "no screenshot at {}", shot.display());
+    if std::env::var("BLESS").is_ok_and(|v| v == "1") {
+        std::fs::copy(&shot, repo().join("docs/dashboard.png")).expect("copy screenshot to docs/");
+    }
+    store.close().await;
+    let _ = host.start_kill();
+    let _ = host.wait().await;
+    // The host logged at info level in JSON while the page used the token: no secret in it.
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        logged.contains("\"level\":\"INFO\""),
+        "expected JSON logs, got:\n{logged}"
+    );
+    for (name, secret) in credentials::ENV.iter().copied().chain([(TOKEN_ENV, TOKEN)]) {
+        assert!(!logged.contains(secret), "the log shows {name}");
+    }
+    if let Ok(s) = Arc::try_unwrap(sandboxes) {
+        s.shutdown().await;
+    }
+}

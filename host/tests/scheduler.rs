@@ -1,0 +1,514 @@
+//! Scheduler behaviour on a manual clock: cron ticks, time zones, ERP-cycle triggers, one run
+//! at a time, catch-up once, failure isolation, and every run recorded with its measurements.
+//! Waits are "until a condition holds" with a generous cap, never timing assertions.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use selvedge::config::{CompiledSchedule, parse_cron};
+use selvedge::flows::{FlowError, FlowKind, FlowReport};
+use selvedge::scheduler::{
+    BoxFuture, ClientSchedule, Cycle, CycleSource, FlowRunner, ManualClock, Scheduler,
+    SchedulerHandle,
+};
+use selvedge_store::{Measurements, RunStatus, SqliteStore, Store, SyncRun};
+
+#[derive(Default)]
+struct Stats {
+    runs: AtomicU64,
+    running: AtomicI32,
+    max_running: AtomicI32,
+}
+
+/// A flow that counts, can be held at a gate, and fails or panics for chosen clients.
+#[derive(Default)]
+struct FakeFlows {
+    stats: Arc<Stats>,
+    gate: Option<Arc<tokio::sync::Semaphore>>,
+    failing: Vec<&'static str>,
+    panicking: Vec<&'static str>,
+}
+
+impl FlowRunner for FakeFlows {
+    fn supports(&self, _client: &str, _flow: FlowKind) -> bool {
+        true
+    }
+
+    fn run(
+        &self,
+        client: &str,
+        _flow: FlowKind,
+    ) -> BoxFuture<'static, Result<FlowReport, FlowError>> {
+        let stats = self.stats.clone();
+        let gate = self.gate.clone();
+        let fail = self.failing.contains(&client);
+        let panic = self.panicking.contains(&client);
+        Box::pin(async move {
+            let now = stats.running.fetch_add(1, Ordering::SeqCst) + 1;
+            stats.max_running.fetch_max(now, Ordering::SeqCst);
+            let n = stats.runs.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Some(gate) = gate
+                && let Ok(permit) = gate.acquire().await
+            {
+                permit.forget();
+            }
+            stats.running.fetch_sub(1, Ordering::SeqCst);
+            assert!(!panic, "plugin host blew up");
+            if fail {
+                return Err(FlowError::Invalid("ERP said no".into()));
+            }
+            Ok(FlowReport {
+                measurements: Measurements {
+                    records: Some(7),
+                    changed: Some(n),
+                    ..Measurements::default()
+                },
+                summary: format!("run {n}"),
+            })
+        })
+    }
+}
+
+/// An ERP whose last completed cycle the test sets; counts polls.
+#[derive(Default)]
+struct FakeCycles {
+    id: AtomicU64,
+    polls: AtomicU64,
+}
+
+impl CycleSource for FakeCycles {
+    fn last_cycle(&self) -> BoxFuture<'_, Result<Option<Cycle>, String>> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        let id = self.id.load(Ordering::SeqCst);
+        Box::pin(async move {
+            Ok((id > 0).then_some(Cycle {
+                id,
+                completed_at: None,
+            }))
+        })
+    }
+}
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+}
+
+async fn rig(start: &str) -> Rig {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("state.sqlite"))
+        .await
+        .expect("store");
+    let start: Timestamp = start.parse().expect("timestamp");
+    Rig {
+        _dir: dir,
+        store: Arc::new(store),
+        clock: Arc::new(ManualClock::new(start)),
+    }
+}
+
+fn cron(flow: FlowKind, pattern: &str) -> CompiledSchedule {
+    CompiledSchedule {
+        flow,
+        cron: Some(parse_cron(pattern).expect("cron")),
+        after_erp_cycle: false,
+        initial_run: true,
+    }
+}
+
+fn client(
+    id: &str,
+    tz: &str,
+    schedules: Vec<CompiledSchedule>,
+    cycles: Arc<FakeCycles>,
+) -> ClientSchedule {
+    ClientSchedule {
+        client: id.into(),
+        time_zone: jiff::tz::TimeZone::get(tz).expect("tz"),
+        schedules,
+        erp_poll: Duration::from_secs(5),
+        cycles,
+    }
+}
+
+fn start(rig: &Rig, flows: FakeFlows, clients: Vec<ClientSchedule>) -> SchedulerHandle {
+    Scheduler {
+        store: rig.store.clone(),
+        runner: Arc::new(flows),
+        clock: rig.clock.clone(),
+    }
+    .start(clients)
+}
+
+async fn finished_runs(store: &Arc<dyn Store>, client: &str, flow: FlowKind) -> Vec<SyncRun> {
+    let runs = store
+        .recent_runs(client, flow.as_str(), 100)
+        .await
+        .expect("runs");
+    runs.into_iter()
+        .filter(|r| r.status != RunStatus::Running)
+        .collect()
+}
+
+/// Waits until `client`'s `flow` has `n` finished runs (panics after 10 s).
+async fn until_runs(
+    store: &Arc<dyn Store>,
+    client: &str,
+    flow: FlowKind,
+    n: usize,
+) -> Vec<SyncRun> {
+    for _ in 0..1000 {
+        let runs = finished_runs(store, client, flow).await;
+        if runs.len() >= n {
+            return runs;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{client}/{flow}: fewer than {n} finished runs after 10 s");
+}
+
+/// Gives stray runs a chance to appear before asserting there are none.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+async fn record_run(
+    store: &Arc<dyn Store>,
+    client: &str,
+    flow: FlowKind,
+    at: &str,
+    cycle: Option<&str>,
+) {
+    let at: time::OffsetDateTime =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .expect("time");
+    let id = store
+        .start_run(client, flow.as_str(), at)
+        .await
+        .expect("start");
+    let m = Measurements {
+        erp_cycle_id: cycle.map(String::from),
+        ..Measurements::default()
+    };
+    store
+        .finish_run(id, RunStatus::Succeeded, &m, None, at)
+        .await
+        .expect("finish");
+}
+
+#[tokio::test]
+async fn cron_ticks_run_the_flow_and_record_each_run_with_its_measurements() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client(
+            "acme",
+            "UTC",
+            vec![cron(FlowKind::Catalog, "*/10 * * * * *")],
+            Default::default(),
+        )],
+    );
+    // Never ran before: the first run happens at start.
+    until_runs(&rig.store, "acme", FlowKind::Catalog, 1).await;
+    rig.clock.advance(Duration::from_secs(10));
+    until_runs(&rig.store, "acme", FlowKind::Catalog, 2).await;
+    rig.clock.advance(Duration::from_secs(10));
+    let runs = until_runs(&rig.store, "acme", FlowKind::Catalog, 3).await;
+    assert_eq!(runs.len(), 3);
+    for run in &runs {
+        assert_eq!(run.status, RunStatus::Succeeded);
+        assert_eq!(run.measurements.records, Some(7));
+        assert!(run.finished_at.is_some());
+    }
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn triggers_during_a_slow_run_are_caught_up_once_not_stacked() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let flows = FakeFlows {
+        gate: Some(gate.clone()),
+        ..FakeFlows::default()
+    };
+    let stats = flows.stats.clone();
+    let sched = start(
+        &rig,
+        flows,
+        vec![client(
+            "acme",
+            "UTC",
+            vec![cron(FlowKind::Inventory, "*/10 * * * * *")],
+            Default::default(),
+        )],
+    );
+    // Run 1 starts and is held; three ticks pass meanwhile.
+    while stats.runs.load(Ordering::SeqCst) < 1 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for _ in 0..3 {
+        rig.clock.advance(Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        sched.trigger("acme", FlowKind::Inventory, "manual"),
+        "a manual request coalesces too"
+    );
+    gate.add_permits(100);
+    until_runs(&rig.store, "acme", FlowKind::Inventory, 2).await;
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Inventory)
+            .await
+            .len(),
+        2,
+        "one run plus one catch-up"
+    );
+    assert_eq!(
+        stats.max_running.load(Ordering::SeqCst),
+        1,
+        "never two runs of one flow at once"
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_failing_or_panicking_client_never_stops_the_others() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let flows = FakeFlows {
+        failing: vec!["bad"],
+        panicking: vec!["panicky"],
+        ..FakeFlows::default()
+    };
+    let every = || vec![cron(FlowKind::Orders, "*/10 * * * * *")];
+    let clients = vec![
+        client("bad", "UTC", every(), Default::default()),
+        client("panicky", "UTC", every(), Default::default()),
+        client("good", "UTC", every(), Default::default()),
+    ];
+    let sched = start(&rig, flows, clients);
+    for n in 1..=3 {
+        for id in ["bad", "panicky", "good"] {
+            until_runs(&rig.store, id, FlowKind::Orders, n).await;
+        }
+        rig.clock.advance(Duration::from_secs(10));
+    }
+    let good = finished_runs(&rig.store, "good", FlowKind::Orders).await;
+    assert!(good.iter().all(|r| r.status == RunStatus::Succeeded));
+    let bad = finished_runs(&rig.store, "bad", FlowKind::Orders).await;
+    assert!(bad.iter().all(|r| {
+        r.status == RunStatus::Failed
+            && r.error
+                .as_deref()
+                .is_some_and(|e| e.contains("ERP said no"))
+    }));
+    let panicky = finished_runs(&rig.store, "panicky", FlowKind::Orders).await;
+    assert!(panicky.iter().all(|r| r.status == RunStatus::Failed
+        && r.error.as_deref().is_some_and(|e| e.contains("panicked"))));
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn each_new_erp_cycle_runs_inventory_exactly_once() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let cycles = Arc::new(FakeCycles::default());
+    let schedule = CompiledSchedule {
+        flow: FlowKind::Inventory,
+        cron: None,
+        after_erp_cycle: true,
+        initial_run: true,
+    };
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client("acme", "UTC", vec![schedule], cycles.clone())],
+    );
+    let poll = |after: u64| {
+        let cycles = cycles.clone();
+        async move {
+            while cycles.polls.load(Ordering::SeqCst) < after {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    poll(1).await;
+    cycles.id.store(1, Ordering::SeqCst);
+    for polls in 2..=4 {
+        rig.clock.advance(Duration::from_secs(5));
+        poll(polls).await;
+    }
+    until_runs(&rig.store, "acme", FlowKind::Inventory, 1).await;
+    cycles.id.store(2, Ordering::SeqCst);
+    rig.clock.advance(Duration::from_secs(5));
+    poll(5).await;
+    until_runs(&rig.store, "acme", FlowKind::Inventory, 2).await;
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Inventory)
+            .await
+            .len(),
+        2,
+        "one run per cycle, not per poll"
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_cycle_consumed_before_a_restart_does_not_run_again() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    record_run(
+        &rig.store,
+        "acme",
+        FlowKind::Inventory,
+        "2026-01-05T09:00:00Z",
+        Some("7"),
+    )
+    .await;
+    let cycles = Arc::new(FakeCycles::default());
+    cycles.id.store(7, Ordering::SeqCst);
+    let schedule = CompiledSchedule {
+        flow: FlowKind::Inventory,
+        cron: None,
+        after_erp_cycle: true,
+        initial_run: true,
+    };
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client("acme", "UTC", vec![schedule], cycles.clone())],
+    );
+    while cycles.polls.load(Ordering::SeqCst) < 1 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Inventory)
+            .await
+            .len(),
+        1,
+        "only the recorded run"
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_run_missed_while_the_host_was_down_is_caught_up_once_at_start() {
+    let rig = rig("2026-01-07T12:00:00Z").await;
+    // Last ran two days ago: the 06:00 runs of the 6th and the 7th were missed.
+    record_run(
+        &rig.store,
+        "acme",
+        FlowKind::Reconciliation,
+        "2026-01-05T06:00:00Z",
+        None,
+    )
+    .await;
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client(
+            "acme",
+            "Europe/London",
+            vec![cron(FlowKind::Reconciliation, "0 6 * * *")],
+            Default::default(),
+        )],
+    );
+    until_runs(&rig.store, "acme", FlowKind::Reconciliation, 2).await;
+    rig.clock.advance(Duration::from_secs(3600));
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Reconciliation)
+            .await
+            .len(),
+        2,
+        "caught up once, not twice"
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn cron_patterns_are_read_in_the_client_time_zone() {
+    // 05:59:59 in New York; 06:00 UTC has long passed.
+    let rig = rig("2026-01-05T10:59:59Z").await;
+    record_run(
+        &rig.store,
+        "acme",
+        FlowKind::Reconciliation,
+        "2026-01-05T10:00:00Z",
+        None,
+    )
+    .await;
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client(
+            "acme",
+            "America/New_York",
+            vec![cron(FlowKind::Reconciliation, "0 6 * * *")],
+            Default::default(),
+        )],
+    );
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Reconciliation)
+            .await
+            .len(),
+        1,
+        "nothing due yet"
+    );
+    rig.clock.advance(Duration::from_secs(1));
+    until_runs(&rig.store, "acme", FlowKind::Reconciliation, 2).await;
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_flow_that_never_ran_waits_for_its_time_when_initial_run_is_off() {
+    let rig = rig("2026-01-05T05:59:59Z").await;
+    let mut schedule = cron(FlowKind::Reconciliation, "0 6 * * *");
+    schedule.initial_run = false;
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client("acme", "UTC", vec![schedule], Default::default())],
+    );
+    settle().await;
+    assert!(
+        finished_runs(&rig.store, "acme", FlowKind::Reconciliation)
+            .await
+            .is_empty()
+    );
+    rig.clock.advance(Duration::from_secs(1));
+    until_runs(&rig.store, "acme", FlowKind::Reconciliation, 1).await;
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_late_wake_up_over_many_occurrences_runs_once() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let sched = start(
+        &rig,
+        FakeFlows::default(),
+        vec![client(
+            "acme",
+            "UTC",
+            vec![cron(FlowKind::Fulfilment, "*/10 * * * * *")],
+            Default::default(),
+        )],
+    );
+    until_runs(&rig.store, "acme", FlowKind::Fulfilment, 1).await;
+    // The machine slept for an hour: 360 occurrences passed, one run covers them.
+    rig.clock.advance(Duration::from_secs(3600));
+    until_runs(&rig.store, "acme", FlowKind::Fulfilment, 2).await;
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Fulfilment)
+            .await
+            .len(),
+        2
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
+}

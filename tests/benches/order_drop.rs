@@ -1,0 +1,153 @@
+//! Order drop: 10,000 BigCommerce orders at once, webhook -> durable queue -> plugin ->
+//! Blue Cherry sandbox, all on loopback with a SQLite file and the real `b2c-apparel` plugin.
+//!
+//! Reports host-added latency per order (time from the claim of its batch to the ledger
+//! write, minus the time spent inside storefront and ERP calls, which the injector measures
+//! per order), end-to-end latency (webhook acknowledged -> injected, queueing included),
+//! orders per second and peak memory (VmHWM). Pacing is off: the GCRA limit is a per-client
+//! setting and would only measure itself. Nothing is asserted on time.
+//!
+//! Run: `CARGO_TARGET_DIR=/work/target-flows cargo bench -p selvedge-e2e --bench order_drop`
+//! (`ORDERS=1000` for a quick run).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/orders_support/mod.rs"]
+mod orders_support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use orders_support::*;
+use selvedge::flows::orders::{Injector, OrderTiming};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn drop_orders(n: usize) {
+    let mut settings = fast_settings();
+    settings.batch_size = 64;
+    settings.concurrency = 32;
+    settings.lease_ms = 60_000;
+    let env = b2c(Options::default(), &settings).await;
+    let timings: Arc<Mutex<Vec<OrderTiming>>> = Arc::default();
+    let sink = timings.clone();
+    let injector =
+        Injector::new(env.ctx.clone(), settings.clone()).with_observer(Arc::new(move |t| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(t);
+            }
+        }));
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(Arc::new(injector).work(rx));
+    let skus = env.skus.clone();
+    let started = Instant::now();
+    for i in 0..n {
+        env.checkout("Express", &[(&skus[i % skus.len()], 1 + (i % 3) as i64)]);
+    }
+    let dropped_in = started.elapsed();
+    let done = wait_until(Duration::from_secs(900), || async {
+        timings.lock().map(|v| v.len()).unwrap_or(0) >= n
+    })
+    .await;
+    let wall = started.elapsed();
+    let _ = stop.send(true);
+    let _ = worker.await;
+    let timings = timings.lock().map(|v| v.clone()).unwrap_or_default();
+    let erp_orders = env.erp_orders().len();
+    let mut host: Vec<Duration> = timings.iter().map(|t| t.host).collect();
+    let mut service: Vec<Duration> = timings
+        .iter()
+        .map(|t| t.service.saturating_sub(t.storefront + t.erp + t.paced))
+        .collect();
+    let mut plugin: Vec<Duration> = timings.iter().map(|t| t.plugin).collect();
+    let mut e2e: Vec<Duration> = timings
+        .iter()
+        .map(|t| Duration::try_from(t.done_at - t.queued_at).unwrap_or_default())
+        .collect();
+    let mut sandbox: Vec<Duration> = timings.iter().map(|t| t.storefront + t.erp).collect();
+    host.sort();
+    service.sort();
+    plugin.sort();
+    e2e.sort();
+    sandbox.sort();
+    let first = timings.iter().map(|t| t.queued_at).min();
+    let last = timings.iter().map(|t| t.done_at).max();
+    let span = match (first, last) {
+        (Some(a), Some(b)) => Duration::try_from(b - a).unwrap_or(wall),
+        _ => wall,
+    };
+    println!();
+    println!("order drop: {n} orders (all injected: {done}; ERP sales orders: {erp_orders})");
+    println!("| measure                                   | value |");
+    println!("|-------------------------------------------|-------|");
+    println!(
+        "| host-added latency p50 (claim -> ledger, minus sandbox calls) | {} |",
+        ms(percentile(&host, 0.50))
+    );
+    println!(
+        "| host-added latency p99                    | {} |",
+        ms(percentile(&host, 0.99))
+    );
+    println!(
+        "| sandbox time per order p50 (BigCommerce reads + ERP create) | {} |",
+        ms(percentile(&sandbox, 0.50))
+    );
+    println!(
+        "| end-to-end p50 (webhook acked -> injected, queueing included) | {} |",
+        ms(percentile(&e2e, 0.50))
+    );
+    println!(
+        "| end-to-end p99                            | {} |",
+        ms(percentile(&e2e, 0.99))
+    );
+    println!(
+        "| orders per second (first ack -> last injected) | {:.0} |",
+        n as f64 / span.as_secs_f64()
+    );
+    println!(
+        "| checkouts + webhook deliveries took       | {} |",
+        ms(dropped_in)
+    );
+    println!(
+        "| peak memory (VmHWM, whole process incl. sandboxes) | {} MiB |",
+        vm_hwm_kib() / 1024
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run small then.
+    let n = std::env::var("ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") {
+            10_000
+        } else {
+            200
+        });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(drop_orders(n));
+}

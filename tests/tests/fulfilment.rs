@@ -1,0 +1,152 @@
+//! Fulfilment: ERP shipments reach the storefronts with tracking, once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod orders_support;
+
+use std::time::Duration;
+
+use orders_support::*;
+use selvedge::flows::fulfilment::{self, FulfilmentSettings};
+use selvedge::flows::orders::{self, order_kind};
+use selvedge_sparklayer::model::LookupBy;
+use selvedge_sparklayer::sandbox::{Checkout, CheckoutLine};
+use selvedge_store::{JobQueue, OrderKey, OrderLedger};
+use serde_json::json;
+
+async fn ship(env: &Env, number: &str, body: serde_json::Value) {
+    let url = format!("{}/sandbox/orders/{number}/ship", env.erp.base_url());
+    let answer = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "{}",
+        answer.text().await.unwrap_or_default()
+    );
+}
+
+async fn injected(env: &Env, storefront: &str, id: &str) -> String {
+    let key = OrderKey::new(&env.ctx.client, storefront, id);
+    let rec = env.store.order(&key).await.unwrap().expect("ledger record");
+    rec.erp_order_no.expect("injected")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_shipment_becomes_a_bigcommerce_shipment_with_tracking() {
+    let settings = fast_settings();
+    let env = b2c(Options::default(), &settings).await;
+    let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
+    let id = env.checkout("Express", &[(&a, 2), (&b, 2)]);
+    let queued = wait_until(Duration::from_secs(5), || async {
+        env.store
+            .queue_depth("brand", &order_kind("brand"))
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+    assert!(queued);
+    orders::run(&env.ctx, &settings).await.unwrap();
+    let number = injected(&env, "bigcommerce", &id.to_string()).await;
+    ship(
+        &env,
+        &number,
+        json!({ "carrier": "UPS", "tracking": "1Z999AA10123456784",
+                                "lines": [{ "sku": a, "qty": 1 }] }),
+    )
+    .await;
+    let report = fulfilment::run(&env.ctx, &FulfilmentSettings::default())
+        .await
+        .unwrap();
+    assert!(report.summary.contains("1 applied"), "{}", report.summary);
+    let products = env.bc_client().order_products(id).await.unwrap();
+    let line_a = products.iter().find(|p| p.sku == a).expect("line a");
+    let shipments = env.bc_client().list_shipments(id).await.unwrap();
+    assert_eq!(shipments.len(), 1);
+    assert_eq!(shipments[0].tracking_number, "1Z999AA10123456784");
+    assert_eq!(shipments[0].order_address_id, line_a.order_address_id);
+    assert_eq!(shipments[0].items.len(), 1);
+    assert_eq!(shipments[0].items[0].order_product_id, line_a.id);
+    assert_eq!(shipments[0].items[0].quantity, 1);
+    // Idempotent: nothing new, nothing sent again.
+    fulfilment::run(&env.ctx, &FulfilmentSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(env.bc_client().list_shipments(id).await.unwrap().len(), 1);
+    // The rest ships later as a second shipment.
+    ship(
+        &env,
+        &number,
+        json!({ "carrier": "FEDEX", "tracking": "7489" }),
+    )
+    .await;
+    fulfilment::run(&env.ctx, &FulfilmentSettings::default())
+        .await
+        .unwrap();
+    let shipments = env.bc_client().list_shipments(id).await.unwrap();
+    assert_eq!(shipments.len(), 2);
+    let units: i64 = shipments
+        .iter()
+        .flat_map(|s| &s.items)
+        .map(|i| i.quantity)
+        .sum();
+    assert_eq!(units, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sparklayer_purchase_gets_its_package_and_status() {
+    let env = b2b(Options::default()).await;
+    let sku = env.skus[0].clone();
+    let purchase = env
+        .sl()
+        .state()
+        .checkout(Checkout {
+            customer_id: "cust_c10001".into(),
+            lines: vec![CheckoutLine {
+                sku: sku.clone(),
+                quantity: 2,
+                price_cents: 1_400,
+            }],
+            payment_method: "pay_on_account".into(),
+            po_number: Some("PO-1".into()),
+            stock_location_external_id: Some("WH-NJ".into()),
+            currency_code: None,
+        })
+        .expect("checkout");
+    let id = purchase.purchase_identifiers.sparklayer.expect("uuid");
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let number = injected(&env, "sparklayer", &id).await;
+    ship(
+        &env,
+        &number,
+        json!({ "carrier": "DHL", "tracking": "JD0140" }),
+    )
+    .await;
+    fulfilment::run(&env.ctx, &FulfilmentSettings::default())
+        .await
+        .unwrap();
+    fulfilment::run(&env.ctx, &FulfilmentSettings::default())
+        .await
+        .unwrap();
+    let selvedge::flows::StorefrontClient::Sparklayer(sl) = &env.ctx.storefront else {
+        panic!("sparklayer")
+    };
+    let p = sl
+        .get_purchase(LookupBy::Sparklayer, &id)
+        .await
+        .unwrap()
+        .expect("purchase");
+    assert_eq!(p.packages.len(), 1, "one package, even after two runs");
+    assert_eq!(p.packages[0].tracking_number.as_deref(), Some("JD0140"));
+    assert_eq!(p.status.as_deref(), Some("shipped"));
+    assert_eq!(
+        p.purchase_identifiers.internal.as_deref(),
+        Some(number.as_str())
+    );
+    // Our own update does not look like an edit to the order poll.
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    assert_eq!(env.erp_orders().len(), 1);
+}

@@ -1,0 +1,241 @@
+//! Sparklayer (B2B) orders: polled, mapped by the wholesale plugin, pay-on-account terms and
+//! PO from the ERP customer, edits re-synced, unknown locations flagged.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod orders_support;
+
+use orders_support::*;
+use selvedge::flows::orders;
+use selvedge_bluecherry::model::SalesOrder;
+use selvedge_sparklayer::sandbox::{Checkout, CheckoutLine, PurchaseEdit};
+use selvedge_store::{
+    DecisionAudit, ExceptionFilter, Exceptions, OrderKey, OrderLedger, OrderState, Page,
+};
+
+fn checkout(env: &Env, location: &str, lines: &[(&str, u32)]) -> String {
+    let purchase = env
+        .sl()
+        .state()
+        .checkout(Checkout {
+            customer_id: "cust_c10001".into(),
+            lines: lines
+                .iter()
+                .map(|(sku, quantity)| CheckoutLine {
+                    sku: (*sku).into(),
+                    quantity: *quantity,
+                    price_cents: 1_400,
+                })
+                .collect(),
+            payment_method: "pay_on_account".into(),
+            po_number: Some("PO-7781".into()),
+            stock_location_external_id: Some(location.into()),
+            currency_code: Some("USD".into()),
+        })
+        .expect("checkout");
+    purchase.purchase_identifiers.sparklayer.expect("uuid")
+}
+
+fn erp_order(env: &Env, external_ref: &str) -> Option<SalesOrder> {
+    env.erp.with_state(|s| {
+        s.orders
+            .iter()
+            .find(|o| o.order.external_ref == external_ref)
+            .map(|o| o.order.clone())
+    })
+}
+
+async fn exceptions(env: &Env, kind: &str) -> Vec<selvedge_store::ExceptionRecord> {
+    let filter = ExceptionFilter {
+        kind: Some(kind.into()),
+        ..ExceptionFilter::default()
+    };
+    env.store
+        .list_exceptions(&filter, Page::default())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_on_account_order_lands_authorised_with_erp_terms_and_po() {
+    let env = b2b(Options::default()).await;
+    let sku = env.skus[0].clone();
+    let id = checkout(&env, "WH-NJ", &[(&sku, 3)]);
+    let report = orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    assert!(
+        report.summary.contains("1 orders injected"),
+        "{}",
+        report.summary
+    );
+    let so = erp_order(&env, &format!("SL-{id}")).expect("ERP order");
+    let customer = env
+        .erp
+        .with_state(|s| s.customers.iter().find(|c| c.customer == "C10001").cloned());
+    let customer = customer.expect("ERP customer");
+    assert!(so.authorised, "pay on account lands authorised");
+    assert_eq!(so.terms, customer.terms_code, "terms from the ERP customer");
+    assert_eq!(so.customer, "C10001");
+    assert_eq!(so.po_number.as_deref(), Some("PO-7781"));
+    assert_eq!(
+        (so.warehouse.as_str(), so.division.as_str()),
+        ("NJ01", "02")
+    );
+    assert_eq!(so.lines.len(), 1);
+    assert_eq!(so.lines[0].qty, 3);
+    // The decision is audited with the plugin version.
+    let decisions = env
+        .store
+        .latest_decisions("wholesaler", Some("orders"), &id, 5)
+        .await
+        .unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].decision.plugin_version.len(), 64);
+    // Polling again changes nothing.
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    assert_eq!(env.erp_orders().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
+    let env = b2b(Options::default()).await;
+    let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
+    let id = checkout(&env, "WH-NJ", &[(&a, 2)]);
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
+    env.sl()
+        .state()
+        .edit_purchase(
+            &id,
+            PurchaseEdit {
+                lines: Some(vec![
+                    CheckoutLine {
+                        sku: a.clone(),
+                        quantity: 5,
+                        price_cents: 1_400,
+                    },
+                    CheckoutLine {
+                        sku: b.clone(),
+                        quantity: 1,
+                        price_cents: 1_400,
+                    },
+                ]),
+                ..PurchaseEdit::default()
+            },
+        )
+        .expect("edit");
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let second = erp_order(&env, &format!("SL-{id}~r2")).expect("re-synced ERP order");
+    let lines: Vec<_> = second
+        .lines
+        .iter()
+        .map(|l| (l.sku.clone(), l.qty))
+        .collect();
+    assert_eq!(lines, vec![(a, 5), (b, 1)], "the whole edited order");
+    let old = env
+        .store
+        .order(&OrderKey::new("wholesaler", "sparklayer", &id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        old.state,
+        OrderState::Cancelled,
+        "the superseded record is closed"
+    );
+    let drift = exceptions(&env, "drift_order").await;
+    assert_eq!(drift.len(), 1);
+    assert!(
+        drift[0].summary.contains(&first.order_number),
+        "{}",
+        drift[0].summary
+    );
+    // A poll that sees no new edit re-syncs nothing.
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    assert_eq!(env.erp_orders().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_location_goes_to_default_warehouse_and_is_flagged() {
+    let env = b2b(Options::default()).await;
+    let sku = env.skus[0].clone();
+    let id = checkout(&env, "WH-LDN", &[(&sku, 1)]);
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let so = erp_order(&env, &format!("SL-{id}")).expect("injected anyway");
+    assert_eq!(so.warehouse, "NJ01", "the default warehouse");
+    let flagged = exceptions(&env, "unknown_location").await;
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].subject, id);
+    assert_eq!(flagged[0].owner, "operations");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_order_goes_to_the_exception_queue_with_its_issues_and_owner() {
+    let env = b2b(Options::default()).await;
+    let sku = env.skus[0].clone();
+    let purchase = env
+        .sl()
+        .state()
+        .checkout(Checkout {
+            customer_id: "cust_c10001".into(),
+            lines: vec![CheckoutLine {
+                sku,
+                quantity: 1,
+                price_cents: 1_400,
+            }],
+            payment_method: "pay_on_account".into(),
+            po_number: None,
+            stock_location_external_id: Some("WH-NJ".into()),
+            currency_code: None,
+        })
+        .expect("checkout");
+    let id = purchase.purchase_identifiers.sparklayer.expect("uuid");
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    assert!(env.erp_orders().is_empty(), "no bad ERP record");
+    let invalid = exceptions(&env, "order_invalid").await;
+    assert_eq!(invalid.len(), 1);
+    assert!(
+        invalid[0].summary.contains("PO number"),
+        "{}",
+        invalid[0].summary
+    );
+    assert_eq!(invalid[0].owner, "operations");
+    let rec = env
+        .store
+        .order(&OrderKey::new("wholesaler", "sparklayer", &id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.state, OrderState::Exception);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_clients_worker_never_claims_another_clients_orders() {
+    let settings = fast_settings();
+    let brand = b2c(Options::default(), &settings).await;
+    let wholesaler = b2b(Options::default()).await;
+    // Both clients on one host: one store.
+    let mut ctx = wholesaler.ctx.clone();
+    ctx.store = brand.ctx.store.clone();
+    let sku = brand.skus[0].clone();
+    let id = brand.checkout("Express", &[(&sku, 1)]);
+    let kind = selvedge::flows::orders::order_kind("brand");
+    let key = format!("bigcommerce:{id}");
+    let queued = wait_until(std::time::Duration::from_secs(5), || async {
+        selvedge_store::JobQueue::job_by_key(&*brand.store, "brand", &kind, &key)
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    assert!(queued);
+    orders::run(&ctx, &settings).await.unwrap();
+    let job = selvedge_store::JobQueue::job_by_key(&*brand.store, "brand", &kind, &key)
+        .await
+        .unwrap()
+        .expect("job");
+    assert_eq!(
+        job.attempts, 0,
+        "the wholesaler's pass left the brand's order alone"
+    );
+    orders::run(&brand.ctx, &settings).await.unwrap();
+    assert_eq!(brand.erp_orders().len(), 1);
+}

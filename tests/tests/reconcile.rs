@@ -1,0 +1,276 @@
+//! Reconciliation end to end: order drift from ERP edits, stock drift, SKUs on one side only.
+
+mod sync_support;
+
+use selvedge::flows::catalog::{self, CatalogSettings};
+use selvedge::flows::inventory::{self, InventorySettings};
+use selvedge::flows::reconcile::{self, MissingFrom, ReconcileSettings};
+use selvedge_bigcommerce::Money;
+use selvedge_bigcommerce::model::{AbsoluteAdjustment, ItemRef};
+use selvedge_bigcommerce::sandbox::SeedProduct;
+use selvedge_bluecherry::model::{
+    Cents, SalesOrder, SalesOrderLineRequest, SalesOrderRequest, Sku,
+};
+use selvedge_store::{ErpSnapshot, ExceptionFilter, OrderKey, OrderState, Page};
+use sync_support::{Harness, b2c, bc_sandbox};
+use time::OffsetDateTime;
+
+/// Injects an order into the ERP and records it in the ledger as the orders flow would.
+async fn injected(h: &Harness, storefront_id: &str, lines: &[(&str, i64)]) -> SalesOrder {
+    let request = SalesOrderRequest {
+        external_ref: format!("BC-{storefront_id}"),
+        division: Some("01".into()),
+        warehouse: Some("NJ01".into()),
+        customer: "WEB001".into(),
+        terms: None,
+        po_number: None,
+        other_reference: None,
+        ship_via: None,
+        order_date: OffsetDateTime::now_utc().date(),
+        ship_date: None,
+        cancel_date: None,
+        authorised: false,
+        tax_amount: Cents(0),
+        lines: lines
+            .iter()
+            .map(|(sku, qty)| SalesOrderLineRequest {
+                sku: Some(sku.to_string()),
+                upc: None,
+                qty: *qty,
+                unit_price: Cents(2_800),
+            })
+            .collect(),
+    };
+    let order = h
+        .ctx
+        .erp
+        .create_sales_order(&request)
+        .await
+        .expect("ERP order");
+    let key = OrderKey::new("brand", "bigcommerce", storefront_id);
+    let now = OffsetDateTime::now_utc();
+    let store = &h.ctx.store;
+    store
+        .record_order_received(&key, "hash", now)
+        .await
+        .expect("received");
+    store
+        .transition_order(&key, OrderState::Injecting, None, now)
+        .await
+        .expect("injecting");
+    let snapshot = ErpSnapshot {
+        value_minor: order.merchandise_total.0,
+        qty: order.lines.iter().map(|l| l.qty).sum(),
+    };
+    store
+        .record_injected(&key, &order.order_number, snapshot, now)
+        .await
+        .expect("injected");
+    order
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_flags_erp_edited_orders_stock_drift_and_one_sided_skus_with_owners() {
+    let h = b2c(
+        6,
+        bc_sandbox::SandboxConfig {
+            quota: 100_000,
+            window_ms: 1_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    catalog::run(&h.ctx, &CatalogSettings::default())
+        .await
+        .expect("catalog");
+    let inv = InventorySettings {
+        locations: [("NJ01".to_string(), "1".to_string())].into(),
+        ..Default::default()
+    };
+    inventory::run(&h.ctx, &inv).await.expect("inventory");
+    let skus: Vec<String> = h.erp.with_state(|s| {
+        s.styles[0]
+            .skus
+            .iter()
+            .map(|k| k.sku.clone())
+            .take(3)
+            .collect()
+    });
+
+    let untouched = injected(&h, "101", &[(&skus[0], 1)]).await;
+    let edited = injected(&h, "102", &[(&skus[1], 3), (&skus[2], 1)]).await;
+    // A user edits order 102 inside Blue Cherry: line 1 goes from 3 units to 1.
+    h.erp
+        .with_state(|s| {
+            s.edit_order_line(
+                &edited.order_number,
+                1,
+                Some(1),
+                None,
+                OffsetDateTime::now_utc(),
+            )
+        })
+        .expect("ERP edit");
+
+    // Someone sets a stock level by hand in the BigCommerce admin.
+    let binding = h
+        .ctx
+        .store
+        .binding_by_erp_sku("brand", "bigcommerce", &skus[0])
+        .await
+        .expect("binding")
+        .expect("bound");
+    let variant: i64 = binding
+        .variant_id
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .expect("variant id");
+    let manual = AbsoluteAdjustment {
+        location_id: 1,
+        item: ItemRef::VariantId(variant),
+        quantity: 999,
+    };
+    h.bc_client()
+        .set_inventory_absolute(Some("manual"), &[manual])
+        .await
+        .expect("manual edit");
+
+    // A product only the storefront has, and a SKU only the ERP has.
+    h.bc()
+        .handle()
+        .seed(&[SeedProduct {
+            name: "Gift Card".into(),
+            style: "GIFT".into(),
+            price: Money(2_500),
+            sizes: vec!["OS".into()],
+            colours: vec!["Red".into()],
+            stock: 5,
+            custom_fields: vec![],
+        }])
+        .expect("seed");
+    let erp_only = h.erp.with_state(|s| {
+        let st = &mut s.styles[3];
+        let mut k: Sku = st.skus[0].clone();
+        k.sku = format!("{}-NEW", k.sku);
+        k.upc = "084129977777".into();
+        st.skus.push(k.clone());
+        s.reindex();
+        k.sku
+    });
+
+    let report = reconcile::report(&h.ctx, &ReconcileSettings::default())
+        .await
+        .expect("reconciliation");
+    assert_eq!(report.orders_checked, 2);
+    assert_eq!(report.order_drift.len(), 1, "{:#?}", report.order_drift);
+    let drift = &report.order_drift[0];
+    assert_eq!(
+        (
+            drift.storefront_order_id.as_str(),
+            drift.erp_order_no.as_str()
+        ),
+        ("102", edited.order_number.as_str())
+    );
+    assert_eq!((drift.expected_qty, drift.erp_qty), (4, 2));
+    assert_eq!(
+        (drift.expected_value_cents, drift.erp_value_cents),
+        (4 * 2_800, 2 * 2_800)
+    );
+    assert_eq!(drift.owner, "finance");
+    assert_ne!(untouched.order_number, drift.erp_order_no);
+
+    assert_eq!(report.stock_drift.len(), 1, "{:#?}", report.stock_drift);
+    let stock = &report.stock_drift[0];
+    assert_eq!(
+        (
+            stock.sku.as_str(),
+            stock.location.as_str(),
+            stock.storefront
+        ),
+        (skus[0].as_str(), "1", Some(999))
+    );
+    assert_eq!(stock.owner, "ecommerce");
+
+    let missing: Vec<(&str, MissingFrom)> = report
+        .sku_missing
+        .iter()
+        .map(|m| (m.sku.as_str(), m.missing_from))
+        .collect();
+    assert!(
+        missing.contains(&(erp_only.as_str(), MissingFrom::Storefront)),
+        "{missing:?}"
+    );
+    assert!(
+        missing.contains(&("GIFT-RED-OS", MissingFrom::Erp)),
+        "{missing:?}"
+    );
+    assert_eq!(missing.len(), 2, "{missing:?}");
+
+    let all = h
+        .ctx
+        .store
+        .list_exceptions(&ExceptionFilter::default(), Page::default())
+        .await
+        .expect("exceptions");
+    let owner_of = |kind: &str, subject: &str| {
+        all.iter()
+            .find(|e| e.kind == kind && e.subject == subject)
+            .map(|e| e.owner.clone())
+    };
+    assert_eq!(owner_of("drift_order", "102").as_deref(), Some("finance"));
+    assert_eq!(
+        owner_of("drift_stock", &format!("{}@1", skus[0])).as_deref(),
+        Some("ecommerce")
+    );
+    assert_eq!(
+        owner_of("sku_missing", &erp_only).as_deref(),
+        Some("ecommerce")
+    );
+    let json =
+        serde_json::to_value(&report).expect("the report serializes for the CLI and dashboard");
+    assert_eq!(json["order_drift"][0]["erp_qty"], serde_json::json!(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_come_from_the_client_config() {
+    let mut h = b2c(
+        2,
+        bc_sandbox::SandboxConfig {
+            quota: 100_000,
+            window_ms: 1_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    let owners: selvedge::flows::Owners =
+        toml::from_str("drift_order = \"operations\"").expect("owners");
+    h.ctx.owners = std::sync::Arc::new(owners);
+    catalog::run(&h.ctx, &CatalogSettings::default())
+        .await
+        .expect("catalog");
+    let sku = h.erp.with_state(|s| s.styles[0].skus[0].sku.clone());
+    let order = injected(&h, "201", &[(&sku, 2)]).await;
+    h.erp
+        .with_state(|s| {
+            s.edit_order_line(
+                &order.order_number,
+                1,
+                None,
+                Some(Cents(100)),
+                OffsetDateTime::now_utc(),
+            )
+        })
+        .expect("price edit");
+    let report = reconcile::report(
+        &h.ctx,
+        &ReconcileSettings {
+            stock: false,
+            skus: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("report");
+    assert_eq!(report.order_drift.len(), 1);
+    assert_eq!(report.order_drift[0].owner, "operations");
+}

@@ -14,6 +14,6 @@ pub mod http;
 pub mod metrics;
 pub mod runner;
 pub mod sandbox;
+pub mod scheduler;
 pub mod serve;
 pub mod shutdown;
-pub mod scheduler;

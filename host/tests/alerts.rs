@@ -8,7 +8,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use selvedge::alerts::{AlertClient, AlertSettings, Alerter, Targets};
+use selvedge::alerts::{
+    AlertClient, AlertSettings, Alerter, EmailSettings, EmailTls, Mailer, Targets,
+};
 use selvedge::flows::{FlowKind, Owners};
 use selvedge_store::{Measurements, NewException, RunStatus, SqliteStore, Store};
 use serde_json::{Value, json};
@@ -71,12 +73,13 @@ async fn setup(
             .expect("store"),
     );
     let (base, inbox) = receiver().await;
-    let targets = Targets(
-        teams
+    let targets = Targets {
+        webhooks: teams
             .iter()
             .map(|(team, path)| (team.to_string(), format!("{base}/{path}")))
             .collect::<BTreeMap<_, _>>(),
-    );
+        ..Targets::default()
+    };
     let clients = vec![AlertClient {
         id: "northwind".into(),
         owners: Arc::new(Owners::default()),
@@ -237,16 +240,164 @@ async fn a_refused_delivery_is_retried_and_then_sent_once() {
 
 #[test]
 fn targets_never_show_webhook_urls_in_debug() {
-    let t = Targets(
-        [(
+    let t = Targets {
+        webhooks: [(
             "finance".to_string(),
             "https://hooks.example/T000/B000/secret".to_string(),
         )]
         .into(),
-    );
+        ..Targets::default()
+    };
     let shown = format!("{t:?}");
     assert!(
         !shown.contains("secret") && shown.contains("finance"),
         "{shown}"
     );
+}
+
+/// A minimal SMTP server: accepts every message and keeps its DATA.
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mails: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let store = mails.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 localhost ESMTP test\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            if let Ok(mut m) = store.lock() {
+                                m.push(std::mem::take(body));
+                            }
+                            data = None;
+                            let _ = write.write_all(b"250 queued\r\n").await;
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 localhost\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, mails)
+}
+
+#[tokio::test]
+async fn a_team_with_email_gets_one_mail_per_incident_with_the_dashboard_link() {
+    let (port, mails) = smtp_server().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir.path().join("s.sqlite"))
+            .await
+            .expect("store"),
+    );
+    let mailer = Mailer::new(&EmailSettings {
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: port,
+        tls: EmailTls::None,
+        from: "Selvedge <selvedge@example.com>".into(),
+        username_env: None,
+        password_env: None,
+    })
+    .expect("mailer");
+    let targets = Targets {
+        emails: [(
+            "finance".to_string(),
+            vec!["finance@example.com".to_string()],
+        )]
+        .into(),
+        mailer: Some(mailer),
+        ..Targets::default()
+    };
+    let clients = vec![AlertClient {
+        id: "northwind".into(),
+        owners: Arc::new(Owners::default()),
+        flows: vec![],
+    }];
+    let alerter = Alerter::new(
+        store.clone(),
+        clients,
+        AlertSettings::default(),
+        targets,
+        "http://127.0.0.1:8481".into(),
+    );
+    raise(&store, "refund_failed", "finance", "R-9").await;
+    for _ in 0..3 {
+        alerter.check_once().await.expect("check");
+    }
+    let mails = mails.lock().map(|m| m.clone()).unwrap_or_default();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].contains("To: finance@example.com"), "{}", mails[0]);
+    assert!(mails[0].contains("refund_failed"), "{}", mails[0]);
+    // The body is quoted-printable: undo soft line breaks and `=` escapes to read the link.
+    let body = mails[0].replace("=\n", "").replace("=3D", "=");
+    assert!(body.contains("Open in the Selvedge dashboard: http://127.0.0.1:8481/dashboard/#client=northwind&view=exceptions"), "{body}");
+}
+
+#[test]
+fn admin_and_alert_sections_of_selvedge_toml_parse_strictly() {
+    let text = r#"
+admin_listen = "127.0.0.1:8481"
+[admin]
+token_env = "MY_TOKEN"
+public_url = "https://selvedge.example.com"
+[alerts]
+check_interval_secs = 10
+max_cycle_latency_secs = 600
+max_drift = 3
+stale_after_secs = 900
+watch_flows = ["inventory"]
+sync_owner = "ecommerce"
+[alerts.email]
+smtp_host = "smtp.example.com"
+from = "Selvedge <selvedge@example.com>"
+[alerts.teams.finance]
+webhook_url_env = "FINANCE_HOOK"
+email = ["finance@example.com"]
+[alerts.teams.operations]
+email = ["ops@example.com"]
+"#;
+    let host: selvedge::config::HostConfig = toml::from_str(text).expect("parses");
+    assert_eq!(host.admin.token_env, "MY_TOKEN");
+    assert_eq!(host.alerts.max_drift, 3);
+    let email = host.alerts.email.expect("email");
+    assert_eq!((email.smtp_port, email.tls), (587, EmailTls::Starttls));
+    assert_eq!(
+        host.alerts.teams["finance"].webhook_url_env.as_deref(),
+        Some("FINANCE_HOOK")
+    );
+    let defaults: selvedge::config::HostConfig = toml::from_str("").expect("defaults");
+    assert_eq!(defaults.admin.token_env, "SELVEDGE_ADMIN_TOKEN");
+    assert!(defaults.alerts.enabled && defaults.alerts.teams.is_empty());
+    let typo = toml::from_str::<selvedge::config::HostConfig>("[alerts]\nmax_drfit = 1\n");
+    assert!(typo.is_err(), "unknown keys are errors");
 }

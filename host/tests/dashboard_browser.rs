@@ -75,13 +75,13 @@ fn write_config(dir: &Path, urls: &selvedge::sandbox::SandboxUrls, webhook: u16,
 
 /// Shoppers buy published variants, so the injection chart has orders (best effort: the
 /// page is tested either way).
-async fn place_orders(sandboxes: &Sandboxes) {
+async fn place_orders(sandboxes: &Sandboxes) -> Vec<String> {
     use selvedge_bigcommerce::model::{BillingAddress, ProductQuery};
     use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
     let Ok(bc) =
         selvedge_bigcommerce::BigCommerceClient::new(sandboxes.bigcommerce.client_config())
     else {
-        return;
+        return Vec::new();
     };
     let query = ProductQuery {
         include_variants: true,
@@ -93,7 +93,7 @@ async fn place_orders(sandboxes: &Sandboxes) {
             .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
             .take(8)
             .collect(),
-        Err(_) => return,
+        Err(_) => return Vec::new(),
     };
     for (i, sku) in skus.iter().enumerate().take(4) {
         let order = SandboxOrder {
@@ -119,6 +119,7 @@ async fn place_orders(sandboxes: &Sandboxes) {
         };
         let _ = sandboxes.bigcommerce.handle().create_order(&order);
     }
+    skus
 }
 
 async fn get(http: &reqwest::Client, url: &str) -> Option<Value> {
@@ -200,7 +201,21 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    place_orders(&sandboxes).await;
+    let skus = place_orders(&sandboxes).await;
+    // A SKU the host has a decision trace for, for the page's "why" view.
+    let mut why_sku = None;
+    for sku in &skus {
+        if get(
+            &http,
+            &format!("{base}/api/clients/northwind-apparel/why/sku/{sku}"),
+        )
+        .await
+        .is_some()
+        {
+            why_sku = Some(sku.clone());
+            break;
+        }
+    }
     let series = format!("{base}/api/clients/northwind-apparel/series");
     let waiting = Instant::now();
     while waiting.elapsed() < Duration::from_secs(30) {
@@ -243,6 +258,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .env("EXCEPTION_ID", raised.id.to_string())
         .env("SCREENSHOT", &shot)
         .env("CHROMIUM", &chromium)
+        .env("WHY_SKU", why_sku.as_deref().unwrap_or(""))
         .output()
         .await
         .expect("run node");

@@ -2,7 +2,8 @@
 // never downloads a browser here): log in with the admin token, find the exception the Rust
 // test raised, resolve it from the page, see its state change, save a screenshot.
 //
-// Env: DASHBOARD_URL, ADMIN_TOKEN, EXCEPTION_ID, SCREENSHOT, CHROMIUM (default /usr/bin/chromium).
+// Env: DASHBOARD_URL, ADMIN_TOKEN, EXCEPTION_ID, SCREENSHOT, CHROMIUM (default /usr/bin/chromium),
+// WHY_SKU (optional: a SKU whose decision trace the page must show).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,13 @@ try {
   await page.selectOption("#exc-state", "all");
   await page.locator(`tr[data-exception-id="${id}"] td.state`, { hasText: "resolved" }).waitFor();
   await page.locator("#health .card").first().waitFor();
+  // The "why" view of a SKU the host pushed: its decision trace with the plugin version.
+  const whySku = process.env.WHY_SKU;
+  if (whySku) {
+    await page.fill("#why-subject", whySku);
+    await page.click("#why-form button[type=submit]");
+    await page.locator("#why-body .card", { hasText: "plugin" }).first().waitFor();
+  }
   await page.screenshot({ path: screenshot, fullPage: true });
   if (errors.length) throw new Error("page errors: " + errors.join(" | "));
   console.log(`dashboard: exception ${id} resolved from the page; screenshot ${screenshot}`);

@@ -270,3 +270,58 @@ async fn wholesale_stock_goes_to_sparklayer_in_batch_calls_with_the_plugin_buffe
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_grid_cell_is_not_bound_for_sparklayer_and_shows_in_its_sync_log() {
+    let h = b2b(3).await;
+    let broken = h.erp.with_state(|s| {
+        let st = &mut s.styles[0];
+        let mut k = st.skus[0].clone();
+        k.colour = "999".into();
+        k.sku = format!("{}-999-{}", st.style, k.size);
+        k.upc = "084129966666".into();
+        st.skus.push(k.clone());
+        s.reindex();
+        k.sku
+    });
+    catalog::run(&h.ctx, &CatalogSettings::default())
+        .await
+        .expect("catalog");
+    let bound = h
+        .ctx
+        .store
+        .list_bindings("wholesaler", "sparklayer")
+        .await
+        .expect("bindings");
+    let skus: usize = h
+        .erp
+        .with_state(|s| s.styles.iter().map(|st| st.skus.len()).sum());
+    assert_eq!(bound.len(), skus - 1, "every sound SKU is bound");
+    assert!(bound.iter().all(|b| b.erp_sku != broken));
+    let log = h
+        .sl()
+        .state()
+        .sync_log("selvedge", "catalog")
+        .expect("sync log written");
+    assert_eq!(log.last_full_sync_succeeded, Some(false));
+    assert!(
+        log.errors
+            .iter()
+            .any(|e| e.external_id.as_deref() == Some(broken.as_str())),
+        "{log:?}"
+    );
+    let filter = ExceptionFilter {
+        kind: Some("sku_unmapped".into()),
+        ..ExceptionFilter::default()
+    };
+    let open = h
+        .ctx
+        .store
+        .list_exceptions(&filter, Page::default())
+        .await
+        .expect("exceptions");
+    assert!(
+        open.iter()
+            .any(|e| e.subject == broken && e.owner == "ecommerce")
+    );
+}

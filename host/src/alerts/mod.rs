@@ -8,6 +8,7 @@
 //! does not alert again. A delivery that fails is retried at the next check: teams get
 //! at-least-once delivery, and exactly one alert per incident when their receiver answers 2xx.
 
+mod email;
 mod incidents;
 mod settings;
 
@@ -18,8 +19,9 @@ use std::time::Duration;
 use selvedge_store::Store;
 use time::OffsetDateTime;
 
+pub use email::Mailer;
 pub use incidents::Incident;
-pub use settings::{AlertSettings, TeamTarget};
+pub use settings::{AlertSettings, EmailSettings, EmailTls, TeamTarget};
 
 use crate::app::App;
 use crate::flows::{FlowKind, Owners};
@@ -49,16 +51,26 @@ pub struct AlertClient {
 /// Where each team's alerts go, secrets resolved (webhook URLs carry a token, so they come
 /// from the environment, not from files). `Debug` hides the URLs.
 #[derive(Clone, Default)]
-pub struct Targets(pub BTreeMap<String, String>);
+pub struct Targets {
+    /// Team -> incoming-webhook URL.
+    pub webhooks: BTreeMap<String, String>,
+    /// Team -> email addresses.
+    pub emails: BTreeMap<String, Vec<String>>,
+    /// SMTP sender for the addresses.
+    pub mailer: Option<Mailer>,
+}
 
 impl std::fmt::Debug for Targets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(
-                self.0
-                    .keys()
-                    .map(|team| format!("{team}: <webhook redacted>")),
-            )
+        let webhooks: Vec<String> = self
+            .webhooks
+            .keys()
+            .map(|team| format!("{team}: <redacted>"))
+            .collect();
+        f.debug_struct("Targets")
+            .field("webhooks", &webhooks)
+            .field("emails", &self.emails)
+            .field("mailer", &self.mailer)
             .finish()
     }
 }
@@ -164,35 +176,60 @@ impl Alerter {
             .unwrap_or_default())
     }
 
-    /// Delivers to every team of the incident; true when each team with a target got it (a
-    /// team without a target is logged, and counts as delivered so it is not retried forever).
+    /// Delivers to every team of the incident, by webhook and by email; true when every
+    /// target took it. A team without any target is logged and counts as delivered, so it is
+    /// not retried forever.
     async fn send(&self, incident: &Incident) -> bool {
         let mut ok = true;
         for team in &incident.teams {
-            let Some(url) = self.targets.0.get(team) else {
-                tracing::warn!(team = %team, key = %incident.key, text = %incident.text, "alert for a team without a webhook");
+            let webhook = self.targets.webhooks.get(team);
+            let emails = self
+                .targets
+                .emails
+                .get(team)
+                .filter(|_| self.targets.mailer.is_some());
+            if webhook.is_none() && emails.is_none() {
+                tracing::warn!(team = %team, key = %incident.key, text = %incident.text, "alert for a team without a webhook or email");
                 continue;
-            };
-            let body = serde_json::json!({ "text": incident.slack_text() });
-            match self.http.post(url).json(&body).send().await {
-                Ok(res) if res.status().is_success() => {
-                    metrics::counter!("selvedge_alerts_sent_total", "team" => team.clone())
-                        .increment(1);
-                    tracing::info!(team = %team, key = %incident.key, "alert sent");
-                }
-                Ok(res) => {
-                    ok = false;
-                    tracing::warn!(team = %team, status = %res.status(), "alert webhook refused the alert; retrying at the next check");
-                }
-                Err(err) => {
-                    ok = false;
-                    // reqwest errors may include the URL, which carries the webhook's token.
-                    let err = err.without_url();
-                    tracing::warn!(team = %team, %err, "alert webhook unreachable; retrying at the next check");
+            }
+            if let Some(url) = webhook {
+                ok &= self.post(team, url, incident).await;
+            }
+            if let (Some(to), Some(mailer)) = (emails, &self.targets.mailer) {
+                match mailer.send(to, incident).await {
+                    Ok(()) => {
+                        metrics::counter!("selvedge_alerts_sent_total", "team" => team.clone(), "via" => "email").increment(1);
+                        tracing::info!(team = %team, key = %incident.key, "alert mailed");
+                    }
+                    Err(err) => {
+                        ok = false;
+                        tracing::warn!(team = %team, %err, "alert mail failed; retrying at the next check");
+                    }
                 }
             }
         }
         ok
+    }
+
+    async fn post(&self, team: &str, url: &str, incident: &Incident) -> bool {
+        let body = serde_json::json!({ "text": incident.slack_text() });
+        match self.http.post(url).json(&body).send().await {
+            Ok(res) if res.status().is_success() => {
+                metrics::counter!("selvedge_alerts_sent_total", "team" => team.to_string(), "via" => "webhook").increment(1);
+                tracing::info!(team = %team, key = %incident.key, "alert sent");
+                true
+            }
+            Ok(res) => {
+                tracing::warn!(team = %team, status = %res.status(), "alert webhook refused the alert; retrying at the next check");
+                false
+            }
+            Err(err) => {
+                // reqwest errors may include the URL, which carries the webhook's token.
+                let err = err.without_url();
+                tracing::warn!(team = %team, %err, "alert webhook unreachable; retrying at the next check");
+                false
+            }
+        }
     }
 
     /// Checks every `check_interval_secs` until `stop` turns true.

@@ -82,6 +82,8 @@ pub async fn run(
     let styles = ctx.erp.list_styles(None).await?;
     let storefront = ctx.storefront.name();
     let bindings = ctx.store.list_bindings(&ctx.client, storefront).await?;
+    // Counted from here: every storefront call of the run, location reads included.
+    let stats_before = push::storefront_calls(ctx);
     let targets = push::resolve_locations(ctx, settings).await?;
     let latency = trace::measured_latency_minutes(ctx, settings).await?;
 
@@ -115,7 +117,6 @@ pub async fn run(
             .collect()
     };
     let changes = push::diff(&built, ats, &targets, &previous);
-    let stats_before = push::storefront_calls(ctx);
     let plan = trace::TracePlan {
         cycle_id: snapshot.cycle_id,
         report: &called.report,

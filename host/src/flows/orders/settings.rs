@@ -58,7 +58,7 @@ impl Default for OrdersSettings {
             retry_base_ms: 2_000,
             retry_max_ms: 600_000,
             lease_ms: 60_000,
-            batch_size: 32,
+            batch_size: 16,
             concurrency: 8,
             idle_poll_ms: 250,
             pacing: Pacing::default(),

@@ -10,7 +10,15 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = manifest_dir.join("../..");
     let plugins = root.join("plugins");
-    for watched in ["sdk", "b2c-apparel", "b2b-wholesale", "test-guests", "Cargo.toml", "Cargo.lock", ".cargo"] {
+    for watched in [
+        "sdk",
+        "b2c-apparel",
+        "b2b-wholesale",
+        "test-guests",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo",
+    ] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
@@ -34,11 +42,17 @@ fn main() {
         .status();
     match status {
         Ok(s) if s.success() => {}
-        Ok(s) => panic!("building the plugins in {} failed ({s}); see the errors above", plugins.display()),
+        Ok(s) => panic!(
+            "building the plugins in {} failed ({s}); see the errors above",
+            plugins.display()
+        ),
         Err(e) => panic!("cannot run cargo to build the plugins: {e}"),
     }
     let out = target_dir.join(TARGET).join("release");
-    println!("cargo:rustc-env=SELVEDGE_PLUGIN_DIR={}", canonical(&out).display());
+    println!(
+        "cargo:rustc-env=SELVEDGE_PLUGIN_DIR={}",
+        canonical(&out).display()
+    );
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -54,8 +68,14 @@ fn ensure_target() {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    if Path::new(&sysroot).join("lib/rustlib").join(TARGET).is_dir() {
+    if Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(TARGET)
+        .is_dir()
+    {
         return;
     }
-    let _ = Command::new("rustup").args(["target", "add", TARGET]).status();
+    let _ = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status();
 }

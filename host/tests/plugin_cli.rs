@@ -11,7 +11,11 @@ fn selvedge(args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn repo() -> PathBuf {
@@ -19,11 +23,16 @@ fn repo() -> PathBuf {
 }
 
 fn b2c() -> String {
-    selvedge_plugin_artifacts::b2c_apparel().display().to_string()
+    selvedge_plugin_artifacts::b2c_apparel()
+        .display()
+        .to_string()
 }
 
 fn b2c_fixtures() -> String {
-    repo().join("plugins/b2c-apparel/fixtures").display().to_string()
+    repo()
+        .join("plugins/b2c-apparel/fixtures")
+        .display()
+        .to_string()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -49,14 +58,18 @@ fn a_failing_case_exits_1_with_a_readable_diff() {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(Path::new(&b2c_fixtures()), dir.path());
     let case = dir.path().join("ats-buckets-preorder-buffers.json");
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&case).expect("read")).expect("json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&case).expect("read")).expect("json");
     json["expected"][0]["ats"] = serde_json::json!(99);
     std::fs::write(&case, serde_json::to_string_pretty(&json).expect("ser")).expect("write");
     let out = selvedge(&["plugin", "test", &b2c(), &dir.path().display().to_string()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("FAIL ats-buckets-preorder-buffers"), "{t}");
-    assert!(t.contains("-    \"ats\": 99") && t.contains("+    \"ats\": 7"), "{t}");
+    assert!(
+        t.contains("-    \"ats\": 99") && t.contains("+    \"ats\": 7"),
+        "{t}"
+    );
     assert!(t.contains("fixtures: 4 passed, 1 failed"), "{t}");
 }
 
@@ -70,18 +83,26 @@ fn json_output_carries_fuel_memory_and_time_per_case() {
     assert_eq!(cases.len(), 5);
     for case in cases {
         assert!(case["report"]["fuel"].as_u64().unwrap_or(0) > 0, "{case}");
-        assert!(case["report"]["peak_memory_bytes"].as_u64().unwrap_or(0) > 0, "{case}");
+        assert!(
+            case["report"]["peak_memory_bytes"].as_u64().unwrap_or(0) > 0,
+            "{case}"
+        );
         assert!(case["report"]["duration"].as_u64().is_some(), "{case}");
     }
 }
 
 #[test]
 fn a_plugin_for_another_world_exits_2_naming_the_problem() {
-    let wrong = selvedge_plugin_artifacts::test_guest("wrong-world").display().to_string();
+    let wrong = selvedge_plugin_artifacts::test_guest("wrong-world")
+        .display()
+        .to_string();
     let out = selvedge(&["plugin", "test", &wrong, &b2c_fixtures()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
-    assert!(t.contains("does not target the selvedge:rules/client-rules@0.1.0 world"), "{t}");
+    assert!(
+        t.contains("does not target the selvedge:rules/client-rules@0.1.0 world"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -92,17 +113,35 @@ fn the_runner_enforces_production_limits() {
         r#"{"call": "compute-ats", "input": {"rows": [{"sku": "A", "location": "L", "on_hand": 1}]}, "expected": []}"#,
     )
     .expect("write");
-    let bomb = selvedge_plugin_artifacts::test_guest("memory-bomb").display().to_string();
-    let out = selvedge(&["plugin", "test", &bomb, &dir.path().display().to_string(), "--max-memory-mib", "16"]);
+    let bomb = selvedge_plugin_artifacts::test_guest("memory-bomb")
+        .display()
+        .to_string();
+    let out = selvedge(&[
+        "plugin",
+        "test",
+        &bomb,
+        &dir.path().display().to_string(),
+        "--max-memory-mib",
+        "16",
+    ]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    assert!(t.contains("exceeded its memory limit of 16777216 bytes"), "{t}");
+    assert!(
+        t.contains("exceeded its memory limit of 16777216 bytes"),
+        "{t}"
+    );
 }
 
 #[test]
 fn plugin_new_scaffolds_a_plugin_whose_fixture_passes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = selvedge(&["plugin", "new", "acme-apparel", "--dir", &dir.path().display().to_string()]);
+    let out = selvedge(&[
+        "plugin",
+        "new",
+        "acme-apparel",
+        "--dir",
+        &dir.path().display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let root = dir.path().join("acme-apparel");
     let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -116,9 +155,20 @@ fn plugin_new_scaffolds_a_plugin_whose_fixture_passes() {
         .expect("cargo build");
     assert!(build.status.success(), "{}", text(&build));
     let wasm = repo().join("plugins/target/wasm32-wasip2/release/acme_apparel.wasm");
-    let out = selvedge(&["plugin", "test", &wasm.display().to_string(), &root.join("fixtures").display().to_string()]);
+    let out = selvedge(&[
+        "plugin",
+        "test",
+        &wasm.display().to_string(),
+        &root.join("fixtures").display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // A name that is not a crate name is refused before anything is written.
-    let bad = selvedge(&["plugin", "new", "Acme Apparel!", "--dir", &dir.path().display().to_string()]);
+    let bad = selvedge(&[
+        "plugin",
+        "new",
+        "Acme Apparel!",
+        "--dir",
+        &dir.path().display().to_string(),
+    ]);
     assert_eq!(bad.status.code(), Some(2));
 }

@@ -38,11 +38,21 @@ fn stock(n: usize) -> (StockContext, StockRows) {
 
 /// The B2C apparel plugin's ATS rule (plugins/b2c-apparel + SDK `ats`), compiled natively.
 fn native_b2c(ctx: &StockContext, rows: &StockRows, preorder_season: &str) -> AtsRows {
-    let preorder = ctx.seasons.iter().position(|s| s.eq_ignore_ascii_case(preorder_season)).map(|i| i as u16);
+    let preorder = ctx
+        .seasons
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(preorder_season))
+        .map(|i| i as u16);
     let n = rows.on_hand.len();
-    let mut out = AtsRows { ats: Vec::with_capacity(n), buffer: Vec::with_capacity(n), reason: Vec::with_capacity(n) };
+    let mut out = AtsRows {
+        ats: Vec::with_capacity(n),
+        buffer: Vec::with_capacity(n),
+        reason: Vec::with_capacity(n),
+    };
     for i in 0..n {
-        let mut units = rows.on_hand[i].saturating_sub(rows.picked[i]).saturating_sub(rows.open_orders[i]);
+        let mut units = rows.on_hand[i]
+            .saturating_sub(rows.picked[i])
+            .saturating_sub(rows.open_orders[i]);
         let mut bits: u16 = 1 | 2 | 4;
         if Some(rows.season[i]) == preorder {
             units = units.saturating_add(rows.open_work_orders[i].max(0));
@@ -83,8 +93,14 @@ fn bench_cycle(c: &mut Criterion) {
     let context = Arc::new(ClientContext::new("brand").with_rule("preorder_season", "FA26"));
     let limits = PluginLimits::default();
     let (ctx, rows) = stock(ROWS);
-    let wasm = plugin.compute_ats(&context, &limits, &ctx, &rows).expect("wasm call");
-    assert_eq!(wasm.output, native_b2c(&ctx, &rows, "FA26"), "native and wasm rules must agree");
+    let wasm = plugin
+        .compute_ats(&context, &limits, &ctx, &rows)
+        .expect("wasm call");
+    assert_eq!(
+        wasm.output,
+        native_b2c(&ctx, &rows, "FA26"),
+        "native and wasm rules must agree"
+    );
     eprintln!(
         "inventory-cycle-100k: fuel {} units, peak guest memory {:.1} MiB",
         wasm.report.fuel.unwrap_or(0),
@@ -95,44 +111,79 @@ fn bench_cycle(c: &mut Criterion) {
     group.sample_size(30);
     group.bench_function("native", |b| b.iter(|| native_b2c(&ctx, &rows, "FA26")));
     group.bench_function("wasm-fuel-metered", |b| {
-        b.iter(|| plugin.compute_ats(&context, &limits, &ctx, &rows).expect("call"))
+        b.iter(|| {
+            plugin
+                .compute_ats(&context, &limits, &ctx, &rows)
+                .expect("call")
+        })
     });
-    let unmetered = Runtime::new(RuntimeOptions { fuel_metering: false, ..RuntimeOptions::default() }).expect("engine");
+    let unmetered = Runtime::new(RuntimeOptions {
+        fuel_metering: false,
+        ..RuntimeOptions::default()
+    })
+    .expect("engine");
     let plugin_unmetered = unmetered
         .load_file("brand", &selvedge_plugin_artifacts::b2c_apparel(), None)
         .expect("plugin");
     group.bench_function("wasm-epoch-only", |b| {
-        b.iter(|| plugin_unmetered.compute_ats(&context, &limits, &ctx, &rows).expect("call"))
+        b.iter(|| {
+            plugin_unmetered
+                .compute_ats(&context, &limits, &ctx, &rows)
+                .expect("call")
+        })
     });
     group.finish();
 
     let (empty_ctx, empty_rows) = stock(0);
     c.bench_function("instantiate-and-call-empty-batch", |b| {
-        b.iter(|| plugin.compute_ats(&context, &limits, &empty_ctx, &empty_rows).expect("call"))
+        b.iter(|| {
+            plugin
+                .compute_ats(&context, &limits, &empty_ctx, &empty_rows)
+                .expect("call")
+        })
     });
 }
 
 fn bench_swap(c: &mut Criterion) {
     let cache = std::env::temp_dir().join("selvedge-bench-cache");
-    let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(cache), ..RuntimeOptions::default() }).expect("engine");
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir: Some(cache),
+        ..RuntimeOptions::default()
+    })
+    .expect("engine");
     let registry = PluginRegistry::new(runtime);
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), None);
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
     let tokio = tokio::runtime::Runtime::new().expect("tokio");
     let b2c = std::fs::read(selvedge_plugin_artifacts::b2c_apparel()).expect("b2c");
     let b2b = std::fs::read(selvedge_plugin_artifacts::b2b_wholesale()).expect("b2b");
-    tokio.block_on(slot.install_bytes("b2c", b2c.clone(), None)).expect("warm");
-    tokio.block_on(slot.install_bytes("b2b", b2b.clone(), None)).expect("warm");
+    tokio
+        .block_on(slot.install_bytes("b2c", b2c.clone(), None))
+        .expect("warm");
+    tokio
+        .block_on(slot.install_bytes("b2b", b2b.clone(), None))
+        .expect("warm");
     let mut toggle = false;
     c.bench_function("hot-swap-install-cached", |b| {
         b.iter(|| {
             toggle = !toggle;
             let bytes = if toggle { b2c.clone() } else { b2b.clone() };
-            tokio.block_on(slot.install_bytes("p", bytes, None)).expect("swap")
+            tokio
+                .block_on(slot.install_bytes("p", bytes, None))
+                .expect("swap")
         })
     });
     c.bench_function("rollback", |b| {
         b.iter_batched(
-            || tokio.block_on(slot.install_bytes("b2c", b2c.clone(), None)).expect("swap"),
+            || {
+                tokio
+                    .block_on(slot.install_bytes("b2c", b2c.clone(), None))
+                    .expect("swap")
+            },
             |_| slot.rollback().expect("rollback"),
             criterion::BatchSize::PerIteration,
         )

@@ -12,7 +12,9 @@ pub mod v0_1_0 {
 
 /// The rule types of the latest contract, for the host's flows.
 pub mod rules {
-    pub use super::v0_1_0::exports::selvedge::rules::{catalog, inventory, orders, pricing, returns};
+    pub use super::v0_1_0::exports::selvedge::rules::{
+        catalog, inventory, orders, pricing, returns,
+    };
     pub use super::v0_1_0::selvedge::rules::types;
 }
 

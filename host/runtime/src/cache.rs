@@ -32,7 +32,9 @@ pub(crate) fn load_or_compile(
     if path.is_file() {
         match deserialize(engine, &path) {
             Ok(component) => return Ok(component),
-            Err(err) => tracing::warn!(path = %path.display(), %err, "ignoring unusable cache entry"),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), %err, "ignoring unusable cache entry")
+            }
         }
     }
     let compiled = engine

@@ -91,7 +91,10 @@ fn tables<'de, D: serde::Deserializer<'de>>(
     Ok(raw
         .into_iter()
         .map(|(table, entries)| {
-            let entries = entries.into_iter().map(|(k, v)| (k, v.into_text())).collect();
+            let entries = entries
+                .into_iter()
+                .map(|(k, v)| (k, v.into_text()))
+                .collect();
             (table, entries)
         })
         .collect())

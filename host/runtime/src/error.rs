@@ -31,7 +31,10 @@ pub enum PluginErrorKind {
     #[error("trapped: {0}")]
     Trap(String),
     #[error("returned {size_bytes} bytes of output, over its limit of {limit_bytes} bytes")]
-    OutputTooLarge { size_bytes: usize, limit_bytes: usize },
+    OutputTooLarge {
+        size_bytes: usize,
+        limit_bytes: usize,
+    },
     #[error("returned malformed output: {0}")]
     Malformed(String),
     #[error("declined: {0}")]

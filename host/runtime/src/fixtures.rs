@@ -193,9 +193,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<(String, FixtureCase)>, FixtureError> 
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
-            let case: FixtureCase =
-                serde_json::from_str(&text).map_err(|e| FixtureError::Case(path.clone(), format!("not a fixture case: {e}")))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+            let case: FixtureCase = serde_json::from_str(&text).map_err(|e| {
+                FixtureError::Case(path.clone(), format!("not a fixture case: {e}"))
+            })?;
             let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().to_string())
@@ -211,7 +213,8 @@ pub fn load_context(dir: &Path) -> Result<Option<ClientContext>, FixtureError> {
     if !path.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
     toml::from_str(&text)
         .map(Some)
         .map_err(|e| FixtureError::Case(path.clone(), format!("not a fixture context: {e}")))
@@ -268,13 +271,17 @@ pub fn run_case(
         (Err(message), Some(want)) => {
             result.passed = message.contains(want);
             if !result.passed {
-                result.diff = Some(format!("expected an error containing {want:?}, got: {message}"));
+                result.diff = Some(format!(
+                    "expected an error containing {want:?}, got: {message}"
+                ));
             }
             result.error = Some(message);
         }
         (Err(message), None) => result.error = Some(message),
         (Ok(value), Some(want)) => {
-            result.diff = Some(format!("expected an error containing {want:?}, got output: {value}"));
+            result.diff = Some(format!(
+                "expected an error containing {want:?}, got output: {value}"
+            ));
             result.actual = Some(value);
         }
         (Ok(value), None) => {
@@ -295,9 +302,12 @@ fn invoke(
     case: &FixtureCase,
 ) -> Result<(Value, CallReport), String> {
     fn parse<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, String> {
-        serde_json::from_value(input.clone()).map_err(|e| format!("fixture input does not fit the call: {e}"))
+        serde_json::from_value(input.clone())
+            .map_err(|e| format!("fixture input does not fit the call: {e}"))
     }
-    fn out<T: Serialize>(called: Result<crate::Called<T>, PluginError>) -> Result<(Value, CallReport), String> {
+    fn out<T: Serialize>(
+        called: Result<crate::Called<T>, PluginError>,
+    ) -> Result<(Value, CallReport), String> {
         let called = called.map_err(|e| e.to_string())?;
         let value = serde_json::to_value(&called.output).map_err(|e| e.to_string())?;
         Ok((value, called.report))
@@ -306,7 +316,9 @@ fn invoke(
         CallKind::ComputeAts => {
             let input: AtsCaseInput = parse(&case.input)?;
             let (ctx, rows) = input.to_columns();
-            let called = plugin.compute_ats(context, limits, &ctx, &rows).map_err(|e| e.to_string())?;
+            let called = plugin
+                .compute_ats(context, limits, &ctx, &rows)
+                .map_err(|e| e.to_string())?;
             let rows: Vec<AtsCaseResult> = (0..called.output.ats.len())
                 .map(|i| AtsCaseResult {
                     ats: called.output.ats[i],
@@ -317,10 +329,18 @@ fn invoke(
             let value = serde_json::to_value(rows).map_err(|e| e.to_string())?;
             Ok((value, called.report))
         }
-        CallKind::MapOrders => out(plugin.map_orders(context, limits, &parse::<Vec<_>>(&case.input)?)),
-        CallKind::MapStyles => out(plugin.map_styles(context, limits, &parse::<Vec<_>>(&case.input)?)),
-        CallKind::MapRefunds => out(plugin.map_refunds(context, limits, &parse::<Vec<_>>(&case.input)?)),
-        CallKind::MapPrices => out(plugin.map_prices(context, limits, &parse::<Vec<_>>(&case.input)?)),
+        CallKind::MapOrders => {
+            out(plugin.map_orders(context, limits, &parse::<Vec<_>>(&case.input)?))
+        }
+        CallKind::MapStyles => {
+            out(plugin.map_styles(context, limits, &parse::<Vec<_>>(&case.input)?))
+        }
+        CallKind::MapRefunds => {
+            out(plugin.map_refunds(context, limits, &parse::<Vec<_>>(&case.input)?))
+        }
+        CallKind::MapPrices => {
+            out(plugin.map_prices(context, limits, &parse::<Vec<_>>(&case.input)?))
+        }
     }
 }
 
@@ -346,11 +366,15 @@ pub fn bless(dir: &Path, results: &[CaseResult]) -> Result<usize, FixtureError> 
             (None, Some(err)) => serde_json::json!({ "error": err }),
             (None, None) => continue,
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
-        let mut case: Value = serde_json::from_str(&text).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        let mut case: Value = serde_json::from_str(&text)
+            .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
         case["expected"] = actual;
-        let pretty = serde_json::to_string_pretty(&case).map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
-        std::fs::write(&path, pretty + "\n").map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        let pretty = serde_json::to_string_pretty(&case)
+            .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
+        std::fs::write(&path, pretty + "\n")
+            .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
         written += 1;
     }
     Ok(written)

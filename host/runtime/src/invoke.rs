@@ -51,7 +51,10 @@ impl PluginVersion {
         let called = self.call(
             context,
             limits,
-            |b, store| b.selvedge_rules_inventory().call_compute_ats(store, stock, rows),
+            |b, store| {
+                b.selvedge_rules_inventory()
+                    .call_compute_ats(store, stock, rows)
+            },
             |out| match out {
                 Ok(rows) => rows.ats.len() * 4 + rows.buffer.len() * 4 + rows.reason.len() * 2,
                 Err(msg) => msg.len(),

@@ -11,11 +11,11 @@
 
 pub mod bindings;
 mod cache;
-mod invoke;
 pub mod calls;
 pub mod context;
 pub mod error;
 pub mod fixtures;
+mod invoke;
 pub mod limits;
 pub mod registry;
 mod runtime;

@@ -30,7 +30,9 @@ pub enum SwapError {
     UnknownClient(String),
     #[error(transparent)]
     Load(#[from] PluginError),
-    #[error("client {client}: plugin {plugin} ({version}) failed {failed} of {total} fixtures: {summary}")]
+    #[error(
+        "client {client}: plugin {plugin} ({version}) failed {failed} of {total} fixtures: {summary}"
+    )]
     FixturesFailed {
         client: String,
         plugin: String,
@@ -131,7 +133,10 @@ impl ClientPlugin {
 
     /// History of installs, rollbacks and rejections, oldest first.
     pub fn history(&self) -> Vec<VersionInfo> {
-        self.slots.read().map(|s| s.history.clone()).unwrap_or_default()
+        self.slots
+            .read()
+            .map(|s| s.history.clone())
+            .unwrap_or_default()
     }
 
     /// Versions ready for rollback, newest first.
@@ -154,7 +159,11 @@ impl ClientPlugin {
     }
 
     /// Compiles, checks and swaps in a plugin file.
-    pub async fn install_file(&self, path: &Path, label: Option<String>) -> Result<SwapReport, SwapError> {
+    pub async fn install_file(
+        &self,
+        path: &Path,
+        label: Option<String>,
+    ) -> Result<SwapReport, SwapError> {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -181,9 +190,11 @@ impl ClientPlugin {
         let runtime = self.runtime.clone();
         let client = self.client.clone();
         let name_owned = name.to_string();
-        let candidate = tokio::task::spawn_blocking(move || runtime.load_bytes(&client, &name_owned, &bytes, label))
-            .await
-            .map_err(|e| self.join_error(name, e))??;
+        let candidate = tokio::task::spawn_blocking(move || {
+            runtime.load_bytes(&client, &name_owned, &bytes, label)
+        })
+        .await
+        .map_err(|e| self.join_error(name, e))??;
         let passed = match self.check_fixtures(&candidate).await {
             Ok(passed) => passed,
             Err(err) => {
@@ -204,7 +215,12 @@ impl ClientPlugin {
                 slots.previous.remove(0);
             }
         }
-        self.record(&mut slots, &candidate, "installed", format!("{passed} fixtures passed"));
+        self.record(
+            &mut slots,
+            &candidate,
+            "installed",
+            format!("{passed} fixtures passed"),
+        );
         tracing::info!(client = %self.client, plugin = %candidate.name, version = %candidate.short_version(), "plugin installed");
         Ok(SwapReport {
             client: self.client.clone(),
@@ -227,7 +243,10 @@ impl ClientPlugin {
             .previous
             .pop()
             .ok_or_else(|| SwapError::NoPrevious(self.client.clone()))?;
-        let from = slots.current.replace(previous.clone()).map(|v| v.version.clone());
+        let from = slots
+            .current
+            .replace(previous.clone())
+            .map(|v| v.version.clone());
         let detail = format!("from {}", from.as_deref().map(short).unwrap_or("-"));
         self.record(&mut slots, &previous, "rolled-back-to", detail);
         tracing::warn!(client = %self.client, version = %previous.short_version(), "plugin rolled back");
@@ -251,25 +270,33 @@ impl ClientPlugin {
         let context = self.context();
         let limits = self.limits();
         let dir_for_task = dir.clone();
-        let results = tokio::task::spawn_blocking(move || fixtures::run_dir(&candidate, &context, &limits, &dir_for_task))
-            .await
-            .map_err(|e| SwapError::Fixtures {
-                client: self.client.clone(),
-                dir: dir.clone(),
-                reason: e.to_string(),
-            })?
-            .map_err(|e| SwapError::Fixtures {
-                client: self.client.clone(),
-                dir: dir.clone(),
-                reason: e.to_string(),
-            })?;
+        let results = tokio::task::spawn_blocking(move || {
+            fixtures::run_dir(&candidate, &context, &limits, &dir_for_task)
+        })
+        .await
+        .map_err(|e| SwapError::Fixtures {
+            client: self.client.clone(),
+            dir: dir.clone(),
+            reason: e.to_string(),
+        })?
+        .map_err(|e| SwapError::Fixtures {
+            client: self.client.clone(),
+            dir: dir.clone(),
+            reason: e.to_string(),
+        })?;
         let failed: Vec<&CaseResult> = results.iter().filter(|r| !r.passed).collect();
         if failed.is_empty() {
             return Ok(results.len());
         }
         let summary = failed
             .iter()
-            .map(|r| format!("{} ({})", r.name, r.error.clone().unwrap_or_else(|| "output differs".into())))
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    r.name,
+                    r.error.clone().unwrap_or_else(|| "output differs".into())
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ");
         Err(SwapError::FixturesFailed {
@@ -294,7 +321,9 @@ impl ClientPlugin {
     /// Runs `f` with the current version on a blocking thread, holding a pool permit.
     async fn with_current<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&PluginVersion, &Arc<ClientContext>, &PluginLimits) -> Result<R, PluginError> + Send + 'static,
+        f: impl FnOnce(&PluginVersion, &Arc<ClientContext>, &PluginLimits) -> Result<R, PluginError>
+        + Send
+        + 'static,
     ) -> Result<R, PluginError> {
         let plugin = self.current().ok_or_else(|| PluginError {
             client: self.client.clone(),
@@ -303,7 +332,10 @@ impl ClientPlugin {
             kind: PluginErrorKind::Instantiate("no plugin installed for this client".into()),
         })?;
         let permits = plugin.runtime().permits();
-        let _permit = permits.acquire_owned().await.map_err(|e| plugin.error(PluginErrorKind::Instantiate(e.to_string())))?;
+        let _permit = permits
+            .acquire_owned()
+            .await
+            .map_err(|e| plugin.error(PluginErrorKind::Instantiate(e.to_string())))?;
         let context = self.context();
         let limits = self.limits();
         let task_plugin = plugin.clone();
@@ -317,35 +349,40 @@ impl ClientPlugin {
         stock: inventory::StockContext,
         rows: inventory::StockRows,
     ) -> Result<Called<inventory::AtsRows>, PluginError> {
-        self.with_current(move |p, c, l| p.compute_ats(c, l, &stock, &rows)).await
+        self.with_current(move |p, c, l| p.compute_ats(c, l, &stock, &rows))
+            .await
     }
 
     pub async fn map_orders(
         &self,
         input: Vec<orders::StorefrontOrder>,
     ) -> Result<Called<Vec<orders::OrderDecision>>, PluginError> {
-        self.with_current(move |p, c, l| p.map_orders(c, l, &input)).await
+        self.with_current(move |p, c, l| p.map_orders(c, l, &input))
+            .await
     }
 
     pub async fn map_styles(
         &self,
         input: Vec<catalog::ErpStyle>,
     ) -> Result<Called<Vec<catalog::CatalogDecision>>, PluginError> {
-        self.with_current(move |p, c, l| p.map_styles(c, l, &input)).await
+        self.with_current(move |p, c, l| p.map_styles(c, l, &input))
+            .await
     }
 
     pub async fn map_refunds(
         &self,
         input: Vec<returns::Refund>,
     ) -> Result<Called<Vec<returns::RefundDecision>>, PluginError> {
-        self.with_current(move |p, c, l| p.map_refunds(c, l, &input)).await
+        self.with_current(move |p, c, l| p.map_refunds(c, l, &input))
+            .await
     }
 
     pub async fn map_prices(
         &self,
         input: Vec<pricing::ErpPrice>,
     ) -> Result<Called<pricing::PricingDecision>, PluginError> {
-        self.with_current(move |p, c, l| p.map_prices(c, l, &input)).await
+        self.with_current(move |p, c, l| p.map_prices(c, l, &input))
+            .await
     }
 }
 

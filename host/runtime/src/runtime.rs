@@ -81,7 +81,8 @@ impl Runtime {
             .consume_fuel(options.fuel_metering)
             .memory_init_cow(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&config).map_err(|e| format!("cannot build the wasm engine: {e}"))?;
+        let engine =
+            Engine::new(&config).map_err(|e| format!("cannot build the wasm engine: {e}"))?;
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| format!("cannot link WASI: {e}"))?;
@@ -154,12 +155,18 @@ impl Runtime {
             bytes,
         )
         .map_err(|e| fail(PluginErrorKind::Compile(e)))?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| fail(PluginErrorKind::WrongWorld { world: WORLD, detail: format!("{e:#}") }))?;
-        let pre = ClientRulesPre::new(pre)
-            .map_err(|e| fail(PluginErrorKind::WrongWorld { world: WORLD, detail: format!("{e:#}") }))?;
+        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            fail(PluginErrorKind::WrongWorld {
+                world: WORLD,
+                detail: format!("{e:#}"),
+            })
+        })?;
+        let pre = ClientRulesPre::new(pre).map_err(|e| {
+            fail(PluginErrorKind::WrongWorld {
+                world: WORLD,
+                detail: format!("{e:#}"),
+            })
+        })?;
         Ok(Arc::new(PluginVersion {
             runtime: self.clone(),
             client: client.to_string(),
@@ -247,14 +254,25 @@ impl PluginVersion {
     ) -> Result<Called<R>, PluginError> {
         let started = Instant::now();
         let label: Arc<str> = Arc::from(format!("{}@{}", self.name, self.short_version()));
-        let state = CallState::new(context.clone(), label, limits.max_memory_bytes, limits.max_trace_bytes);
+        let state = CallState::new(
+            context.clone(),
+            label,
+            limits.max_memory_bytes,
+            limits.max_trace_bytes,
+        );
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|s| &mut s.limiter);
-        let tick_ms = u64::try_from(self.runtime.options.epoch_tick.as_millis()).unwrap_or(1).max(1);
+        let tick_ms = u64::try_from(self.runtime.options.epoch_tick.as_millis())
+            .unwrap_or(1)
+            .max(1);
         store.set_epoch_deadline(limits.timeout_ms.div_ceil(tick_ms).max(1));
         store.epoch_deadline_trap();
         let fuel_budget = if self.runtime.options.fuel_metering {
-            let budget = if limits.fuel == 0 { u64::MAX } else { limits.fuel };
+            let budget = if limits.fuel == 0 {
+                u64::MAX
+            } else {
+                limits.fuel
+            };
             store
                 .set_fuel(budget)
                 .map_err(|e| self.error(PluginErrorKind::Instantiate(e.to_string())))?;

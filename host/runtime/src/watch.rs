@@ -30,7 +30,10 @@ pub fn newest_wasm(dir: &Path) -> Option<PathBuf> {
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
         .map(|e| {
-            let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
+            let modified = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
             (modified, e.path())
         })
         .max()
@@ -38,7 +41,11 @@ pub fn newest_wasm(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Starts the single loader task. It stops when the returned handle is aborted.
-pub fn spawn(registry: Arc<PluginRegistry>, folders: Vec<WatchedFolder>, interval: Duration) -> JoinHandle<()> {
+pub fn spawn(
+    registry: Arc<PluginRegistry>,
+    folders: Vec<WatchedFolder>,
+    interval: Duration,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut rejected: BTreeSet<String> = BTreeSet::new();
         let mut ticker = tokio::time::interval(interval);
@@ -52,7 +59,11 @@ pub fn spawn(registry: Arc<PluginRegistry>, folders: Vec<WatchedFolder>, interva
 }
 
 /// Checks one folder once; installs a new candidate if there is one.
-pub async fn poll_once(registry: &PluginRegistry, folder: &WatchedFolder, rejected: &mut BTreeSet<String>) {
+pub async fn poll_once(
+    registry: &PluginRegistry,
+    folder: &WatchedFolder,
+    rejected: &mut BTreeSet<String>,
+) {
     let Ok(slot) = registry.client(&folder.client) else {
         return;
     };
@@ -71,8 +82,13 @@ pub async fn poll_once(registry: &PluginRegistry, folder: &WatchedFolder, reject
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "plugin".into());
-    match slot.install_bytes(&name, bytes, Some(format!("dropped {}", path.display()))).await {
-        Ok(report) => tracing::info!(client = %folder.client, to = %report.to, "hot-swapped plugin from folder"),
+    match slot
+        .install_bytes(&name, bytes, Some(format!("dropped {}", path.display())))
+        .await
+    {
+        Ok(report) => {
+            tracing::info!(client = %folder.client, to = %report.to, "hot-swapped plugin from folder")
+        }
         Err(err) => {
             tracing::error!(client = %folder.client, %err, "dropped plugin rejected; current version keeps serving");
             rejected.insert(hash);

@@ -25,14 +25,24 @@ fn b2b() -> PathBuf {
 }
 
 fn fixtures(plugin: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../plugins").join(plugin).join("fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../plugins")
+        .join(plugin)
+        .join("fixtures")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hot_swap_under_concurrent_calls_fails_no_call() {
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), None);
-    slot.install_file(&b2c(), None).await.expect("first install");
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
+    slot.install_file(&b2c(), None)
+        .await
+        .expect("first install");
     let versions: BTreeSet<String> = [sha(&b2c()), sha(&b2b())].into();
     let calls = Arc::new(AtomicUsize::new(0));
     let mut workers = vec![];
@@ -43,7 +53,10 @@ async fn hot_swap_under_concurrent_calls_fails_no_call() {
         workers.push(tokio::spawn(async move {
             for _ in 0..40 {
                 let (ctx, rows) = stock(2_000);
-                let called = slot.compute_ats(ctx, rows).await.expect("no call fails during swaps");
+                let called = slot
+                    .compute_ats(ctx, rows)
+                    .await
+                    .expect("no call fails during swaps");
                 assert_eq!(called.output.ats.len(), 2_000);
                 assert!(versions.contains(&called.report.version));
                 calls.fetch_add(1, Ordering::Relaxed);
@@ -52,7 +65,9 @@ async fn hot_swap_under_concurrent_calls_fails_no_call() {
     }
     for i in 0..10 {
         let next = if i % 2 == 0 { b2b() } else { b2c() };
-        slot.install_file(&next, Some(format!("swap {i}"))).await.expect("swap");
+        slot.install_file(&next, Some(format!("swap {i}")))
+            .await
+            .expect("swap");
     }
     for w in workers {
         w.await.expect("worker");
@@ -60,35 +75,70 @@ async fn hot_swap_under_concurrent_calls_fails_no_call() {
     assert_eq!(calls.load(Ordering::Relaxed), 240);
     // After the last swap (to b2c), new calls are stamped with its version.
     let (ctx, rows) = stock(10);
-    assert_eq!(slot.compute_ats(ctx, rows).await.expect("call").report.version, sha(&b2c()));
+    assert_eq!(
+        slot.compute_ats(ctx, rows)
+            .await
+            .expect("call")
+            .report
+            .version,
+        sha(&b2c())
+    );
 }
 
 #[tokio::test]
 async fn rollback_restores_the_previous_version_and_records_history() {
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), None);
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
     assert!(matches!(slot.rollback(), Err(SwapError::NoPrevious(_))));
-    slot.install_file(&b2c(), Some("v1".into())).await.expect("v1");
-    let report = slot.install_file(&b2b(), Some("v2".into())).await.expect("v2");
+    slot.install_file(&b2c(), Some("v1".into()))
+        .await
+        .expect("v1");
+    let report = slot
+        .install_file(&b2b(), Some("v2".into()))
+        .await
+        .expect("v2");
     assert_eq!(report.from.as_deref(), Some(sha(&b2c()).as_str()));
     assert_eq!(slot.current().expect("current").version, sha(&b2b()));
     let back = slot.rollback().expect("rollback");
     assert_eq!(back.to, sha(&b2c()));
     assert_eq!(slot.current().expect("current").version, sha(&b2c()));
     let (ctx, rows) = stock(3);
-    assert_eq!(slot.compute_ats(ctx, rows).await.expect("call").report.version, sha(&b2c()));
+    assert_eq!(
+        slot.compute_ats(ctx, rows)
+            .await
+            .expect("call")
+            .report
+            .version,
+        sha(&b2c())
+    );
     let events: Vec<String> = slot.history().iter().map(|h| h.event.clone()).collect();
     assert_eq!(events, ["installed", "installed", "rolled-back-to"]);
     assert!(matches!(slot.rollback(), Err(SwapError::NoPrevious(_))));
 }
 
 #[tokio::test]
-async fn a_candidate_failing_the_client_fixtures_is_rejected_and_the_current_version_keeps_serving() {
+async fn a_candidate_failing_the_client_fixtures_is_rejected_and_the_current_version_keeps_serving()
+{
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), Some(fixtures("b2c-apparel")));
-    slot.install_file(&b2c(), None).await.expect("b2c passes its own fixtures");
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        Some(fixtures("b2c-apparel")),
+    );
+    slot.install_file(&b2c(), None)
+        .await
+        .expect("b2c passes its own fixtures");
     let err = slot.install_file(&b2b(), None).await.unwrap_err();
-    assert!(matches!(err, SwapError::FixturesFailed { failed, .. } if failed > 0), "{err}");
+    assert!(
+        matches!(err, SwapError::FixturesFailed { failed, .. } if failed > 0),
+        "{err}"
+    );
     assert_eq!(slot.current().expect("current").version, sha(&b2c()));
     assert_eq!(slot.history().last().expect("history").event, "rejected");
 }
@@ -96,9 +146,17 @@ async fn a_candidate_failing_the_client_fixtures_is_rejected_and_the_current_ver
 #[tokio::test]
 async fn a_wrong_world_candidate_is_rejected_before_the_swap() {
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), None);
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
     slot.install_file(&b2c(), None).await.expect("install");
-    let err = slot.install_file(&guest("wrong-world"), None).await.unwrap_err();
+    let err = slot
+        .install_file(&guest("wrong-world"), None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, SwapError::Load(_)), "{err}");
     assert_eq!(slot.current().expect("current").version, sha(&b2c()));
 }
@@ -106,9 +164,17 @@ async fn a_wrong_world_candidate_is_rejected_before_the_swap() {
 #[tokio::test]
 async fn every_call_is_stamped_with_the_content_hash_of_the_plugin() {
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), None);
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
     slot.install_file(&b2c(), None).await.expect("install");
-    let called = slot.map_orders(vec![order("1", "Express")]).await.expect("call");
+    let called = slot
+        .map_orders(vec![order("1", "Express")])
+        .await
+        .expect("call");
     assert_eq!(called.report.version, sha(&b2c()));
     assert_eq!(called.report.client, "brand");
     assert_eq!(called.report.plugin, "b2c_apparel");
@@ -120,8 +186,16 @@ async fn every_call_is_stamped_with_the_content_hash_of_the_plugin() {
 async fn a_plugin_dropped_into_the_client_folder_is_swapped_in_and_a_bad_one_is_not() {
     let dir = tempfile::tempdir().expect("tempdir");
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client("brand", ClientContext::default(), PluginLimits::default(), None);
-    let folder = WatchedFolder { client: "brand".into(), dir: dir.path().to_path_buf() };
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
+    let folder = WatchedFolder {
+        client: "brand".into(),
+        dir: dir.path().to_path_buf(),
+    };
     let mut rejected = BTreeSet::new();
     std::fs::copy(b2c(), dir.path().join("rules-v1.wasm")).expect("copy");
     poll_once(&registry, &folder, &mut rejected).await;
@@ -146,14 +220,21 @@ fn compiled_components_are_cached_by_content_hash_and_engine() {
     })
     .expect("engine");
     let first = rt.load_file("brand", &b2c(), None).expect("compile");
-    let entries: Vec<_> = std::fs::read_dir(cache.path()).expect("dir").filter_map(Result::ok).collect();
+    let entries: Vec<_> = std::fs::read_dir(cache.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .collect();
     assert_eq!(entries.len(), 1);
     let name = entries[0].file_name().to_string_lossy().to_string();
     assert!(name.starts_with(&sha(&b2c())), "{name}");
     let second = rt.load_file("brand", &b2c(), None).expect("from cache");
     let (ctx, rows) = stock(100);
-    let a = first.compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows).expect("a");
-    let b = second.compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows).expect("b");
+    let a = first
+        .compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows)
+        .expect("a");
+    let b = second
+        .compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows)
+        .expect("b");
     assert_eq!(a.output, b.output);
     // A corrupt cache entry is ignored and replaced, never trusted. (Corrupt it by replacing
     // the file, as the cache itself writes: rewriting a mapped file in place is undefined.)

@@ -12,7 +12,11 @@ fn released_wit_v0_1_0_is_unchanged() {
     for line in recorded.lines().filter(|l| !l.trim().is_empty()) {
         let (hash, file) = line.split_once("  ").expect("`<sha256>  <file>` lines");
         let bytes = std::fs::read(dir.join(file)).expect("frozen file exists");
-        assert_eq!(hex::encode(Sha256::digest(&bytes)), hash, "{file} changed: released WIT is frozen; add a new version folder");
+        assert_eq!(
+            hex::encode(Sha256::digest(&bytes)),
+            hash,
+            "{file} changed: released WIT is frozen; add a new version folder"
+        );
         checked += 1;
     }
     let on_disk = std::fs::read_dir(&dir)
@@ -20,5 +24,8 @@ fn released_wit_v0_1_0_is_unchanged() {
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "wit"))
         .count();
-    assert_eq!(checked, on_disk, "every .wit file of the release is recorded");
+    assert_eq!(
+        checked, on_disk,
+        "every .wit file of the release is recorded"
+    );
 }

@@ -70,7 +70,9 @@ impl ExceptionKind {
             | ExceptionKind::UnknownLocation
             | ExceptionKind::OrderStuck
             | ExceptionKind::ShipmentFailed => "operations",
-            ExceptionKind::DriftOrder | ExceptionKind::RefundFailed | ExceptionKind::B2bSync => "finance",
+            ExceptionKind::DriftOrder | ExceptionKind::RefundFailed | ExceptionKind::B2bSync => {
+                "finance"
+            }
             ExceptionKind::SkuUnmapped
             | ExceptionKind::DriftStock
             | ExceptionKind::SkuMissing
@@ -86,6 +88,9 @@ pub struct Owners(pub BTreeMap<ExceptionKind, String>);
 
 impl Owners {
     pub fn owner(&self, kind: ExceptionKind) -> &str {
-        self.0.get(&kind).map(String::as_str).unwrap_or(kind.default_owner())
+        self.0
+            .get(&kind)
+            .map(String::as_str)
+            .unwrap_or(kind.default_owner())
     }
 }

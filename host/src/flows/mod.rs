@@ -27,7 +27,9 @@ use selvedge_store::{Measurements, Store, StoreError};
 pub use exceptions::{ExceptionKind, Owners};
 
 /// Which flow a run or an exception belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FlowKind {
     Catalog,
@@ -147,7 +149,10 @@ pub enum FlowError {
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("{flow} does not apply to a {storefront} client")]
-    NotApplicable { flow: FlowKind, storefront: &'static str },
+    NotApplicable {
+        flow: FlowKind,
+        storefront: &'static str,
+    },
     #[error("{0}")]
     Invalid(String),
 }

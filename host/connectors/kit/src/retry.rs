@@ -50,7 +50,9 @@ impl RetryPolicy {
     pub fn backoff(&self) -> ExponentialBuilder {
         ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(self.base_delay_ms))
-            .with_max_delay(Duration::from_millis(self.max_delay_ms.max(self.base_delay_ms)))
+            .with_max_delay(Duration::from_millis(
+                self.max_delay_ms.max(self.base_delay_ms),
+            ))
             .with_max_times(self.max_retries)
             .with_jitter()
     }

@@ -78,6 +78,11 @@ pub fn run(args: DemoArgs) -> Result<u8, CliError> {
             urls.bluecherry, seed.styles, seed.skus, seed.warehouses.join(" + "), urls.bigcommerce, urls.sparklayer, seed.customers);
         let listeners = Listeners::bind(&config.host).await?;
         let webhook_addr = listeners.webhook.local_addr().map_err(|e| CliError::runtime(e.to_string()))?;
+        if let Ok(admin_addr) = listeners.admin.local_addr() {
+            let token_env = &config.host.admin.token_env;
+            let hint = if std::env::var_os(token_env).is_some() { "set" } else { "not set: the dashboard stays locked" };
+            println!("demo: dashboard http://{admin_addr}/ (token from ${token_env}, {hint})");
+        }
         config.host.public_url = Some(format!("http://{webhook_addr}"));
         for client in &mut config.clients {
             client.bluecherry.base_url = urls.bluecherry.clone();

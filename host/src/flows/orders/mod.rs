@@ -24,14 +24,6 @@ pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 
 use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};
 
-/// Base name of order jobs. Stored per client (see [`order_kind`]): the queue claims by kind
-/// only, and one client's worker must never claim another client's orders.
-#[deprecated(note = "jobs are per client: use `orders::order_kind(client)`")]
-pub const ORDER_JOB: &str = "order.inject";
-/// Base name of refund jobs; stored per client (see [`refund_kind`]).
-#[deprecated(note = "jobs are per client: use `orders::refund_kind(client)`")]
-pub const REFUND_JOB: &str = "refund.post";
-
 /// Job kind of `client`'s orders to inject, e.g. `order.inject/northwind`.
 pub fn order_kind(client: &str) -> String {
     format!("order.inject/{client}")

@@ -79,6 +79,14 @@ pub enum StoreError {
         to: String,
     },
 
+    /// The store was closed (or its writer task stopped): nothing was written.
+    #[error("the state store is closed")]
+    Closed,
+
+    /// A write's transaction could not be committed, so the write did not happen.
+    #[error("write not committed: {0}")]
+    WriteFailed(String),
+
     /// An argument is out of the range the store accepts.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -46,7 +46,7 @@ pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState};
 pub use plugins::{PluginVersionRecord, PluginVersions};
 pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};
 pub use runs::{Measurements, RunStatus, SyncRun, SyncRuns};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, WriterStats};
 pub use stock::{PushedStock, PushedStockStore};
 pub use time::OffsetDateTime;
 

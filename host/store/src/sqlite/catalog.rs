@@ -36,34 +36,34 @@ impl Bindings for SqliteStore {
         bindings: &'a [SkuBinding],
         at: OffsetDateTime,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            for b in bindings {
-                // SET expressions read the old row, so the hash check sees the old ids.
-                sqlx::query(
-                    "INSERT INTO sku_bindings (client, storefront, erp_sku, product_id, \
-                     variant_id, storefront_sku, content_hash, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7) \
-                     ON CONFLICT (client, storefront, erp_sku) DO UPDATE SET \
-                     content_hash = CASE WHEN product_id = excluded.product_id \
-                       AND variant_id IS excluded.variant_id THEN content_hash ELSE NULL END, \
-                     product_id = excluded.product_id, variant_id = excluded.variant_id, \
-                     storefront_sku = excluded.storefront_sku, updated_at = excluded.updated_at",
-                )
-                .bind(&b.client)
-                .bind(&b.storefront)
-                .bind(&b.erp_sku)
-                .bind(&b.product_id)
-                .bind(&b.variant_id)
-                .bind(&b.storefront_sku)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let (bindings, at) = (bindings.to_vec(), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                for b in &bindings {
+                    // SET expressions read the old row, so the hash check sees the old ids.
+                    sqlx::query(
+                        "INSERT INTO sku_bindings (client, storefront, erp_sku, product_id, \
+                         variant_id, storefront_sku, content_hash, updated_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7) \
+                         ON CONFLICT (client, storefront, erp_sku) DO UPDATE SET \
+                         content_hash = CASE WHEN product_id = excluded.product_id \
+                           AND variant_id IS excluded.variant_id THEN content_hash ELSE NULL END, \
+                         product_id = excluded.product_id, variant_id = excluded.variant_id, \
+                         storefront_sku = excluded.storefront_sku, updated_at = excluded.updated_at",
+                    )
+                    .bind(&b.client)
+                    .bind(&b.storefront)
+                    .bind(&b.erp_sku)
+                    .bind(&b.product_id)
+                    .bind(&b.variant_id)
+                    .bind(&b.storefront_sku)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        }))
     }
 
     fn binding_by_erp_sku<'a>(
@@ -135,27 +135,28 @@ impl Bindings for SqliteStore {
         hashes: &'a [(String, String)],
         at: OffsetDateTime,
     ) -> StoreFuture<'a, u64> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut updated = 0;
-            let mut tx = self.write_tx().await?;
-            for (erp_sku, hash) in hashes {
-                updated += sqlx::query(
-                    "UPDATE sku_bindings SET content_hash = ?, updated_at = ? \
-                     WHERE client = ? AND storefront = ? AND erp_sku = ?",
-                )
-                .bind(hash)
-                .bind(at)
-                .bind(client)
-                .bind(storefront)
-                .bind(erp_sku)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            }
-            tx.commit().await?;
-            Ok(updated)
-        })
+        let (client, storefront) = (client.to_owned(), storefront.to_owned());
+        let (hashes, at) = (hashes.to_vec(), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let mut updated = 0;
+                for (erp_sku, hash) in &hashes {
+                    updated += sqlx::query(
+                        "UPDATE sku_bindings SET content_hash = ?, updated_at = ? \
+                         WHERE client = ? AND storefront = ? AND erp_sku = ?",
+                    )
+                    .bind(hash)
+                    .bind(at)
+                    .bind(&client)
+                    .bind(&storefront)
+                    .bind(erp_sku)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                }
+                Ok(updated)
+            })
+        }))
     }
 
     fn content_hashes<'a>(

@@ -26,19 +26,23 @@ impl Cursors for SqliteStore {
         value: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO cursors (client, name, value, updated_at) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (client, name) DO UPDATE SET value = excluded.value, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(client)
-            .bind(name)
-            .bind(value)
-            .bind(to_ms(at))
-            .execute(self.writer())
-            .await?;
-            Ok(())
-        })
+        let (client, name, value) = (client.to_owned(), name.to_owned(), value.to_owned());
+        let at = to_ms(at);
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO cursors (client, name, value, updated_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (client, name) DO UPDATE SET value = excluded.value, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(&client)
+                .bind(&name)
+                .bind(&value)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        }))
     }
 }

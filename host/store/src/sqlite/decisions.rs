@@ -26,28 +26,29 @@ fn decision_from_row(row: &SqliteRow) -> Result<DecisionRecord, StoreError> {
 
 impl DecisionAudit for SqliteStore {
     fn record_decisions<'a>(&'a self, decisions: &'a [Decision]) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let mut tx = self.write_tx().await?;
-            for d in decisions {
-                // One cached prepared statement per row: cheap inside a single transaction.
-                sqlx::query(
-                    "INSERT INTO decisions (client, flow, subject, plugin_id, plugin_version, \
-                     reason, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&d.client)
-                .bind(&d.flow)
-                .bind(&d.subject)
-                .bind(&d.plugin_id)
-                .bind(&d.plugin_version)
-                .bind(json_text(&d.reason)?)
-                .bind(json_text(&d.value)?)
-                .bind(to_ms(d.created_at))
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let decisions = decisions.to_vec();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                for d in &decisions {
+                    // One cached prepared statement per row: cheap inside a single transaction.
+                    sqlx::query(
+                        "INSERT INTO decisions (client, flow, subject, plugin_id, plugin_version, \
+                         reason, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(&d.client)
+                    .bind(&d.flow)
+                    .bind(&d.subject)
+                    .bind(&d.plugin_id)
+                    .bind(&d.plugin_version)
+                    .bind(json_text(&d.reason)?)
+                    .bind(json_text(&d.value)?)
+                    .bind(to_ms(d.created_at))
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        }))
     }
 
     fn latest_decisions<'a>(

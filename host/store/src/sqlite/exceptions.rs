@@ -2,7 +2,7 @@
 //! (client, kind, subject); raising again bumps that row inside the same transaction.
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqliteExecutor, Transaction};
+use sqlx::{Row, SqliteConnection, SqliteExecutor};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32, json_text, parse_json};
@@ -63,7 +63,7 @@ async fn load<'e>(
 }
 
 async fn add_history(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     id: i64,
     at: i64,
     actor: &str,
@@ -79,7 +79,7 @@ async fn add_history(
     .bind(actor)
     .bind(action)
     .bind(note)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -90,47 +90,40 @@ impl Exceptions for SqliteStore {
         e: NewException,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, Raised> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let details = json_text(&e.details)?;
-            let mut tx = self.write_tx().await?;
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM exceptions WHERE client = ? AND kind = ? AND subject = ? \
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let at = to_ms(at);
+                let details = json_text(&e.details)?;
+                let existing: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM exceptions WHERE client = ? AND kind = ? AND subject = ? \
                  AND state <> 'resolved'",
-            )
-            .bind(&e.client)
-            .bind(&e.kind)
-            .bind(&e.subject)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (id, created) = match existing {
-                Some(id) => {
-                    sqlx::query(
-                        "UPDATE exceptions SET owner = ?, summary = ?, details = ?, \
+                )
+                .bind(&e.client)
+                .bind(&e.kind)
+                .bind(&e.subject)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let (id, created) = match existing {
+                    Some(id) => {
+                        sqlx::query(
+                            "UPDATE exceptions SET owner = ?, summary = ?, details = ?, \
                          state = 'open', occurrences = occurrences + 1, last_seen = ?, \
                          updated_at = ? WHERE id = ?",
-                    )
-                    .bind(&e.owner)
-                    .bind(&e.summary)
-                    .bind(&details)
-                    .bind(at)
-                    .bind(at)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                    add_history(
-                        &mut tx,
-                        id,
-                        at,
-                        HOST_ACTOR,
-                        "raised_again",
-                        Some(&e.summary),
-                    )
-                    .await?;
-                    (id, false)
-                }
-                None => {
-                    let id: i64 = sqlx::query_scalar(
+                        )
+                        .bind(&e.owner)
+                        .bind(&e.summary)
+                        .bind(&details)
+                        .bind(at)
+                        .bind(at)
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                        add_history(conn, id, at, HOST_ACTOR, "raised_again", Some(&e.summary))
+                            .await?;
+                        (id, false)
+                    }
+                    None => {
+                        let id: i64 = sqlx::query_scalar(
                         "INSERT INTO exceptions (client, kind, owner, subject, summary, details, \
                          state, occurrences, created_at, updated_at, last_seen) \
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', 1, ?7, ?7, ?7) RETURNING id",
@@ -142,16 +135,16 @@ impl Exceptions for SqliteStore {
                     .bind(&e.summary)
                     .bind(&details)
                     .bind(at)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?;
-                    add_history(&mut tx, id, at, HOST_ACTOR, "raised", Some(&e.summary)).await?;
-                    (id, true)
-                }
-            };
-            let exception = load(&mut *tx, id).await?;
-            tx.commit().await?;
-            Ok(Raised { exception, created })
-        })
+                        add_history(conn, id, at, HOST_ACTOR, "raised", Some(&e.summary)).await?;
+                        (id, true)
+                    }
+                };
+                let exception = load(&mut *conn, id).await?;
+                Ok(Raised { exception, created })
+            })
+        }))
     }
 
     fn list_exceptions<'a>(
@@ -222,28 +215,31 @@ impl Exceptions for SqliteStore {
         note: Option<&'a str>,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, ExceptionRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let current = load(&mut *tx, id).await?;
-            if current.state == ExceptionState::Resolved {
-                return Err(StoreError::InvalidTransition {
-                    entity: "exception",
-                    key: id.to_string(),
-                    from: current.state.to_string(),
-                    to: ExceptionState::Retrying.to_string(),
-                });
-            }
-            sqlx::query("UPDATE exceptions SET state = 'retrying', updated_at = ? WHERE id = ?")
+        let (actor, note) = (actor.to_owned(), note.map(str::to_owned));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let at = to_ms(at);
+                let current = load(&mut *conn, id).await?;
+                if current.state == ExceptionState::Resolved {
+                    return Err(StoreError::InvalidTransition {
+                        entity: "exception",
+                        key: id.to_string(),
+                        from: current.state.to_string(),
+                        to: ExceptionState::Retrying.to_string(),
+                    });
+                }
+                sqlx::query(
+                    "UPDATE exceptions SET state = 'retrying', updated_at = ? WHERE id = ?",
+                )
                 .bind(at)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-            add_history(&mut tx, id, at, actor, "retrying", note).await?;
-            let record = load(&mut *tx, id).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                add_history(conn, id, at, &actor, "retrying", note.as_deref()).await?;
+                let record = load(&mut *conn, id).await?;
+                Ok(record)
+            })
+        }))
     }
 
     fn resolve_exception<'a>(
@@ -253,23 +249,26 @@ impl Exceptions for SqliteStore {
         note: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, ExceptionRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let current = load(&mut *tx, id).await?;
-            if current.state == ExceptionState::Resolved {
-                return Ok(current);
-            }
-            sqlx::query("UPDATE exceptions SET state = 'resolved', updated_at = ? WHERE id = ?")
+        let (actor, note) = (actor.to_owned(), note.to_owned());
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let at = to_ms(at);
+                let current = load(&mut *conn, id).await?;
+                if current.state == ExceptionState::Resolved {
+                    return Ok(current);
+                }
+                sqlx::query(
+                    "UPDATE exceptions SET state = 'resolved', updated_at = ? WHERE id = ?",
+                )
                 .bind(at)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-            add_history(&mut tx, id, at, actor, "resolved", Some(note)).await?;
-            let record = load(&mut *tx, id).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                add_history(conn, id, at, &actor, "resolved", Some(&note)).await?;
+                let record = load(&mut *conn, id).await?;
+                Ok(record)
+            })
+        }))
     }
 
     fn exception_counts<'a>(

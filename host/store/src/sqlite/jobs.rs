@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32, json_text, parse_json};
@@ -55,89 +55,86 @@ fn jobs_from_rows(rows: &[SqliteRow]) -> Result<Vec<Job>, StoreError> {
     Ok(jobs)
 }
 
-impl SqliteStore {
-    async fn job_by_id(&self, id: i64) -> Result<Option<Job>, StoreError> {
-        let row = sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.writer())
-            .await?;
-        row.as_ref().map(job_from_row).transpose()
-    }
+async fn job_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<Job>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(job_from_row).transpose()
+}
 
-    /// Why a guarded update matched nothing: an idempotent repeat (`Ok`) or a lost lease.
-    async fn explain_lease_miss(
-        &self,
-        lease: JobLease,
-        repeat_state: JobState,
-    ) -> Result<Job, StoreError> {
-        let job = self
-            .job_by_id(lease.job_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "job",
-                key: lease.job_id.to_string(),
-            })?;
-        if job.attempts == lease.attempt && job.state == repeat_state {
-            return Ok(job);
-        }
-        Err(StoreError::LeaseLost {
-            job_id: lease.job_id,
-            attempt: lease.attempt,
-            current_attempt: job.attempts,
-            state: job.state.to_string(),
-        })
+/// Why a guarded update matched nothing: an idempotent repeat (`Ok`) or a lost lease.
+async fn explain_lease_miss(
+    conn: &mut SqliteConnection,
+    lease: JobLease,
+    repeat_state: JobState,
+) -> Result<Job, StoreError> {
+    let job = job_by_id(conn, lease.job_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "job",
+            key: lease.job_id.to_string(),
+        })?;
+    if job.attempts == lease.attempt && job.state == repeat_state {
+        return Ok(job);
     }
+    Err(StoreError::LeaseLost {
+        job_id: lease.job_id,
+        attempt: lease.attempt,
+        current_attempt: job.attempts,
+        state: job.state.to_string(),
+    })
 }
 
 impl JobQueue for SqliteStore {
     fn enqueue<'a>(&'a self, job: NewJob, now: OffsetDateTime) -> StoreFuture<'a, Enqueued> {
-        Box::pin(async move {
-            if job.max_attempts == 0 {
-                return Err(StoreError::InvalidArgument(
-                    "max_attempts must be at least 1".into(),
-                ));
-            }
-            let payload = json_text(&job.payload)?;
-            let now = to_ms(now);
-            let mut tx = self.write_tx().await?;
-            let inserted = sqlx::query(concat!(
-                "INSERT INTO jobs (client, kind, idempotency_key, payload, state, attempts, \
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                if job.max_attempts == 0 {
+                    return Err(StoreError::InvalidArgument(
+                        "max_attempts must be at least 1".into(),
+                    ));
+                }
+                let payload = json_text(&job.payload)?;
+                let now = to_ms(now);
+                let inserted = sqlx::query(concat!(
+                    "INSERT INTO jobs (client, kind, idempotency_key, payload, state, attempts, \
                  max_attempts, run_at, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?7) \
                  ON CONFLICT (client, kind, idempotency_key) DO NOTHING RETURNING ",
-                job_cols!()
-            ))
-            .bind(&job.client)
-            .bind(&job.kind)
-            .bind(&job.idempotency_key)
-            .bind(payload)
-            .bind(i64::from(job.max_attempts))
-            .bind(to_ms(job.run_at))
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (row, created) = match inserted {
-                Some(row) => (row, true),
-                None => {
-                    let row = sqlx::query(concat!(
-                        "SELECT ",
-                        job_cols!(),
-                        " FROM jobs WHERE client = ? AND kind = ? AND idempotency_key = ?"
-                    ))
-                    .bind(&job.client)
-                    .bind(&job.kind)
-                    .bind(&job.idempotency_key)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    (row, false)
-                }
-            };
-            tx.commit().await?;
-            Ok(Enqueued {
-                job: job_from_row(&row)?,
-                created,
+                    job_cols!()
+                ))
+                .bind(&job.client)
+                .bind(&job.kind)
+                .bind(&job.idempotency_key)
+                .bind(payload)
+                .bind(i64::from(job.max_attempts))
+                .bind(to_ms(job.run_at))
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let (row, created) = match inserted {
+                    Some(row) => (row, true),
+                    None => {
+                        let row = sqlx::query(concat!(
+                            "SELECT ",
+                            job_cols!(),
+                            " FROM jobs WHERE client = ? AND kind = ? AND idempotency_key = ?"
+                        ))
+                        .bind(&job.client)
+                        .bind(&job.kind)
+                        .bind(&job.idempotency_key)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                        (row, false)
+                    }
+                };
+                Ok(Enqueued {
+                    job: job_from_row(&row)?,
+                    created,
+                })
             })
-        })
+        }))
     }
 
     fn claim<'a>(
@@ -147,29 +144,33 @@ impl JobQueue for SqliteStore {
         lease: Duration,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Vec<Job>> {
-        Box::pin(async move {
-            if kinds.is_empty() || limit == 0 {
-                return Ok(Vec::new());
-            }
-            let now = to_ms(now);
-            let kinds = serde_json::to_string(kinds)?;
-            // One statement: selecting and marking cannot interleave with another claimer.
-            let rows = sqlx::query(concat!(
-                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1, \
+        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let kinds = &kinds;
+                if kinds.is_empty() || limit == 0 {
+                    return Ok(Vec::new());
+                }
+                let now = to_ms(now);
+                let kinds = serde_json::to_string(kinds)?;
+                // One statement: selecting and marking cannot interleave with another claimer.
+                let rows = sqlx::query(concat!(
+                    "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1, \
                  updated_at = ?2 \
                  WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ?2 \
                  AND kind IN (SELECT value FROM json_each(?3)) ORDER BY run_at, id LIMIT ?4) \
                  RETURNING ",
-                job_cols!()
-            ))
-            .bind(now.saturating_add(duration_ms(lease)))
-            .bind(now)
-            .bind(kinds)
-            .bind(i64::from(limit))
-            .fetch_all(self.writer())
-            .await?;
-            jobs_from_rows(&rows)
-        })
+                    job_cols!()
+                ))
+                .bind(now.saturating_add(duration_ms(lease)))
+                .bind(now)
+                .bind(kinds)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await?;
+                jobs_from_rows(&rows)
+            })
+        }))
     }
 
     fn complete<'a>(
@@ -178,10 +179,11 @@ impl JobQueue for SqliteStore {
         result: Value,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
-        Box::pin(async move {
-            // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`,
-            // same attempt) may still be completed; one claimed again may not.
-            let row = sqlx::query(concat!(
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`,
+                // same attempt) may still be completed; one claimed again may not.
+                let row = sqlx::query(concat!(
                 "UPDATE jobs SET state = 'done', result = ?1, lease_until = NULL, updated_at = ?2 \
                  WHERE id = ?3 AND attempts = ?4 AND state IN ('running', 'queued') RETURNING ",
                 job_cols!()
@@ -190,13 +192,14 @@ impl JobQueue for SqliteStore {
             .bind(to_ms(now))
             .bind(lease.job_id)
             .bind(i64::from(lease.attempt))
-            .fetch_optional(self.writer())
+            .fetch_optional(&mut *conn)
             .await?;
-            match row {
-                Some(row) => job_from_row(&row),
-                None => self.explain_lease_miss(lease, JobState::Done).await,
-            }
-        })
+                match row {
+                    Some(row) => job_from_row(&row),
+                    None => explain_lease_miss(conn, lease, JobState::Done).await,
+                }
+            })
+        }))
     }
 
     fn fail<'a>(
@@ -206,58 +209,64 @@ impl JobQueue for SqliteStore {
         action: FailAction,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
-        Box::pin(async move {
-            let now = to_ms(now);
-            let (state, run_at) = match action {
-                FailAction::RetryAt(at) => (JobState::Queued, to_ms(at)),
-                FailAction::GiveUp => (JobState::Dead, now),
-            };
-            let row = sqlx::query(concat!(
-                "UPDATE jobs SET state = ?1, run_at = ?2, last_error = ?3, lease_until = NULL, \
+        let error = error.to_owned();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let error = error.as_str();
+                let now = to_ms(now);
+                let (state, run_at) = match action {
+                    FailAction::RetryAt(at) => (JobState::Queued, to_ms(at)),
+                    FailAction::GiveUp => (JobState::Dead, now),
+                };
+                let row = sqlx::query(concat!(
+                    "UPDATE jobs SET state = ?1, run_at = ?2, last_error = ?3, lease_until = NULL, \
                  updated_at = ?4 \
                  WHERE id = ?5 AND attempts = ?6 AND state IN ('running', 'queued') RETURNING ",
-                job_cols!()
-            ))
-            .bind(state.as_str())
-            .bind(run_at)
-            .bind(error)
-            .bind(now)
-            .bind(lease.job_id)
-            .bind(i64::from(lease.attempt))
-            .fetch_optional(self.writer())
-            .await?;
-            match row {
-                Some(row) => job_from_row(&row),
-                None => self.explain_lease_miss(lease, state).await,
-            }
-        })
+                    job_cols!()
+                ))
+                .bind(state.as_str())
+                .bind(run_at)
+                .bind(error)
+                .bind(now)
+                .bind(lease.job_id)
+                .bind(i64::from(lease.attempt))
+                .fetch_optional(&mut *conn)
+                .await?;
+                match row {
+                    Some(row) => job_from_row(&row),
+                    None => explain_lease_miss(conn, lease, state).await,
+                }
+            })
+        }))
     }
 
     fn rescue_expired_leases<'a>(&'a self, now: OffsetDateTime) -> StoreFuture<'a, Vec<Job>> {
-        Box::pin(async move {
-            // Checking `running` and the lease in the same statement that updates is what
-            // keeps a completion that committed first from being undone.
-            let rows = sqlx::query(concat!(
-                "UPDATE jobs SET \
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                // Checking `running` and the lease in the same statement that updates is what
+                // keeps a completion that committed first from being undone.
+                let rows = sqlx::query(concat!(
+                    "UPDATE jobs SET \
                  state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
                  last_error = 'lease expired during attempt ' || attempts, \
                  run_at = ?1, lease_until = NULL, updated_at = ?1 \
                  WHERE state = 'running' AND lease_until < ?1 RETURNING ",
-                job_cols!()
-            ))
-            .bind(to_ms(now))
-            .fetch_all(self.writer())
-            .await?;
-            let jobs = jobs_from_rows(&rows)?;
-            for job in &jobs {
-                tracing::warn!(
-                    job_id = job.id, client = %job.client, kind = %job.kind,
-                    attempts = job.attempts, state = %job.state,
-                    "job lease expired: worker stopped before finishing it"
-                );
-            }
-            Ok(jobs)
-        })
+                    job_cols!()
+                ))
+                .bind(to_ms(now))
+                .fetch_all(&mut *conn)
+                .await?;
+                let jobs = jobs_from_rows(&rows)?;
+                for job in &jobs {
+                    tracing::warn!(
+                        job_id = job.id, client = %job.client, kind = %job.kind,
+                        attempts = job.attempts, state = %job.state,
+                        "job lease expired: worker stopped before finishing it"
+                    );
+                }
+                Ok(jobs)
+            })
+        }))
     }
 
     fn job<'a>(&'a self, id: i64) -> StoreFuture<'a, Option<Job>> {
@@ -306,14 +315,16 @@ impl JobQueue for SqliteStore {
     }
 
     fn purge_finished_jobs<'a>(&'a self, before: OffsetDateTime) -> StoreFuture<'a, u64> {
-        Box::pin(async move {
-            Ok(
-                sqlx::query("DELETE FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ?")
-                    .bind(to_ms(before))
-                    .execute(self.writer())
-                    .await?
-                    .rows_affected(),
-            )
-        })
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                Ok(sqlx::query(
+                    "DELETE FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ?",
+                )
+                .bind(to_ms(before))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            })
+        }))
     }
 }

@@ -1,9 +1,10 @@
 //! SQLite backend: one database file in WAL mode.
 //!
-//! All writes go through a pool of exactly one connection, so writers queue in-process
-//! instead of contending for the file lock; reads use a separate read-only pool, which WAL
-//! lets run alongside the writer. Write transactions start with `BEGIN IMMEDIATE` so a
-//! second process on the same file waits on `busy_timeout` rather than failing with
+//! All writes go to one task that owns the single writer connection ([`writer`]), so writers
+//! queue in-process instead of contending for the file lock, and the writes that queue up
+//! behind a commit share the next one (group commit). Reads use a separate read-only pool,
+//! which WAL lets run alongside the writer. Write transactions start with `BEGIN IMMEDIATE`
+//! so a second process on the same file waits on `busy_timeout` rather than failing with
 //! SQLITE_BUSY on a lock upgrade.
 //!
 //! Porting to PostgreSQL: the schema keeps to what both support (partial unique indexes,
@@ -21,6 +22,7 @@ mod plugins;
 mod refunds;
 mod runs;
 mod stock;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,17 +30,20 @@ use std::time::Duration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{ConnectOptions, SqliteConnection};
 
 use crate::StoreError;
+pub(crate) use writer::WriteFuture;
+use writer::Writer;
+pub use writer::WriterStats;
 
 /// Versioned schema migrations, embedded from `host/store/migrations/` at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a connection waits for a lock held by another process before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a task waits for the (single) writer connection.
-const WRITER_WAIT: Duration = Duration::from_secs(120);
+/// How long a task waits for a read connection.
+const READER_WAIT: Duration = Duration::from_secs(120);
 /// Read connections: WAL readers never block the writer.
 const READERS: u32 = 4;
 /// Rows per multi-row INSERT in bulk writes; well under SQLite's 32766 bound parameters.
@@ -47,7 +52,7 @@ pub(crate) const BATCH_ROWS: usize = 500;
 /// The SQLite implementation of [`crate::Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
+    writer: Writer,
     reader: SqlitePool,
     path: PathBuf,
 }
@@ -55,6 +60,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed, along with its parent directory) the database at `path`
     /// and applies pending migrations. Re-opening an up-to-date file changes nothing.
+    /// Starts the writer task, so it must run inside a tokio runtime.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -70,24 +76,17 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(WRITER_WAIT)
-            // The one writer connection lives as long as the store.
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(base.clone().create_if_missing(true))
-            .await?;
-        MIGRATOR.run(&writer).await?;
+        let mut conn: SqliteConnection = base.clone().create_if_missing(true).connect().await?;
+        MIGRATOR.run(&mut conn).await?;
         tracing::info!(path = %path.display(), "state store opened");
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
-            .acquire_timeout(WRITER_WAIT)
+            .acquire_timeout(READER_WAIT)
             .connect_with(base.read_only(true))
             .await?;
         Ok(Self {
-            writer,
+            // The one writer connection lives as long as the store.
+            writer: Writer::spawn(conn),
             reader,
             path,
         })
@@ -98,20 +97,26 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Closes both pools, waiting for in-flight statements; checkpoints the WAL.
+    /// Writes and group commits so far (for metrics: writes per commit).
+    pub fn writer_stats(&self) -> WriterStats {
+        self.writer.stats()
+    }
+
+    /// Closes the readers and the writer (after committing queued writes); checkpoints the WAL.
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
     }
 
-    /// Starts a write transaction on the single writer connection.
-    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// The writer pool, for single-statement writes (each is its own transaction).
-    pub(crate) fn writer(&self) -> &SqlitePool {
-        &self.writer
+    /// Runs `write` on the writer connection inside a transaction (shared with the other
+    /// writes queued at the time) and returns its result once it is committed. A failing
+    /// write is rolled back alone.
+    pub(crate) async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, T> + Send + 'static,
+    {
+        self.writer.write(write).await
     }
 
     /// The read-only pool.

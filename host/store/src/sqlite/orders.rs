@@ -1,7 +1,7 @@
 //! Order ledger on SQLite. Every state change and its history row commit together.
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32};
@@ -46,10 +46,7 @@ fn order_from_row(row: &SqliteRow) -> Result<OrderRecord, StoreError> {
     })
 }
 
-async fn load(
-    tx: &mut Transaction<'static, Sqlite>,
-    key: &OrderKey,
-) -> Result<OrderRecord, StoreError> {
+async fn load(conn: &mut SqliteConnection, key: &OrderKey) -> Result<OrderRecord, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         order_cols!(),
@@ -59,7 +56,7 @@ async fn load(
     .bind(&key.client)
     .bind(&key.storefront)
     .bind(&key.storefront_order_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| StoreError::NotFound {
         entity: "order",
@@ -69,7 +66,7 @@ async fn load(
 }
 
 async fn add_history(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     key: &OrderKey,
     from: Option<OrderState>,
     to: OrderState,
@@ -87,7 +84,7 @@ async fn add_history(
     .bind(to.as_str())
     .bind(note)
     .bind(at)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -99,29 +96,28 @@ impl OrderLedger for SqliteStore {
         payload_hash: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let inserted = sqlx::query(
-                "INSERT INTO orders (client, storefront, storefront_order_id, state, payload_hash, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?5) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(&key.client)
-            .bind(&key.storefront)
-            .bind(&key.storefront_order_id)
-            .bind(payload_hash)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
-                add_history(&mut tx, key, None, OrderState::Received, None, at).await?;
-            }
-            let record = load(&mut tx, key).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+        let (key, payload_hash, at) = (key.clone(), payload_hash.to_owned(), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let inserted = sqlx::query(
+                    "INSERT INTO orders (client, storefront, storefront_order_id, state, \
+                     payload_hash, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?5) ON CONFLICT DO NOTHING",
+                )
+                .bind(&key.client)
+                .bind(&key.storefront)
+                .bind(&key.storefront_order_id)
+                .bind(&payload_hash)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if inserted == 1 {
+                    add_history(conn, &key, None, OrderState::Received, None, at).await?;
+                }
+                load(conn, &key).await
+            })
+        }))
     }
 
     fn transition_order<'a>(
@@ -131,38 +127,37 @@ impl OrderLedger for SqliteStore {
         note: Option<&'a str>,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let current = load(&mut tx, key).await?;
-            if !current.state.can_go_to(to) {
-                return Err(StoreError::InvalidTransition {
-                    entity: "order",
-                    key: key.to_string(),
-                    from: current.state.to_string(),
-                    to: to.to_string(),
-                });
-            }
-            sqlx::query(concat!(
-                "UPDATE orders SET state = ?, attempts = attempts + ?, \
-                 last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?",
-                order_key_where!()
-            ))
-            .bind(to.as_str())
-            .bind(i64::from(to == OrderState::Injecting))
-            .bind(to == OrderState::Exception)
-            .bind(note)
-            .bind(at)
-            .bind(&key.client)
-            .bind(&key.storefront)
-            .bind(&key.storefront_order_id)
-            .execute(&mut *tx)
-            .await?;
-            add_history(&mut tx, key, Some(current.state), to, note, at).await?;
-            let record = load(&mut tx, key).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+        let (key, note, at) = (key.clone(), note.map(str::to_owned), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let current = load(conn, &key).await?;
+                if !current.state.can_go_to(to) {
+                    return Err(StoreError::InvalidTransition {
+                        entity: "order",
+                        key: key.to_string(),
+                        from: current.state.to_string(),
+                        to: to.to_string(),
+                    });
+                }
+                sqlx::query(concat!(
+                    "UPDATE orders SET state = ?, attempts = attempts + ?, \
+                     last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?",
+                    order_key_where!()
+                ))
+                .bind(to.as_str())
+                .bind(i64::from(to == OrderState::Injecting))
+                .bind(to == OrderState::Exception)
+                .bind(&note)
+                .bind(at)
+                .bind(&key.client)
+                .bind(&key.storefront)
+                .bind(&key.storefront_order_id)
+                .execute(&mut *conn)
+                .await?;
+                add_history(conn, &key, Some(current.state), to, note.as_deref(), at).await?;
+                load(conn, &key).await
+            })
+        }))
     }
 
     fn record_injected<'a>(
@@ -172,58 +167,57 @@ impl OrderLedger for SqliteStore {
         snapshot: ErpSnapshot,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let current = load(&mut tx, key).await?;
-            match current.erp_order_no.as_deref() {
-                Some(existing) if existing != erp_order_no => {
-                    return Err(StoreError::ConflictingErpNumber {
+        let (key, erp_order_no, at) = (key.clone(), erp_order_no.to_owned(), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let current = load(conn, &key).await?;
+                match current.erp_order_no.as_deref() {
+                    Some(existing) if existing != erp_order_no => {
+                        return Err(StoreError::ConflictingErpNumber {
+                            entity: "order",
+                            key: key.to_string(),
+                            existing: existing.to_owned(),
+                            attempted: erp_order_no,
+                        });
+                    }
+                    Some(_) if current.state == OrderState::Injected => return Ok(current),
+                    _ => {}
+                }
+                if current.state == OrderState::Cancelled {
+                    return Err(StoreError::InvalidTransition {
                         entity: "order",
                         key: key.to_string(),
-                        existing: existing.to_owned(),
-                        attempted: erp_order_no.to_owned(),
+                        from: current.state.to_string(),
+                        to: OrderState::Injected.to_string(),
                     });
                 }
-                Some(_) if current.state == OrderState::Injected => return Ok(current),
-                _ => {}
-            }
-            if current.state == OrderState::Cancelled {
-                return Err(StoreError::InvalidTransition {
-                    entity: "order",
-                    key: key.to_string(),
-                    from: current.state.to_string(),
-                    to: OrderState::Injected.to_string(),
-                });
-            }
-            sqlx::query(concat!(
-                "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
-                 erp_qty = ?, updated_at = ?",
-                order_key_where!()
-            ))
-            .bind(erp_order_no)
-            .bind(snapshot.value_minor)
-            .bind(snapshot.qty)
-            .bind(at)
-            .bind(&key.client)
-            .bind(&key.storefront)
-            .bind(&key.storefront_order_id)
-            .execute(&mut *tx)
-            .await?;
-            let note = format!("ERP order {erp_order_no}");
-            add_history(
-                &mut tx,
-                key,
-                Some(current.state),
-                OrderState::Injected,
-                Some(&note),
-                at,
-            )
-            .await?;
-            let record = load(&mut tx, key).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                sqlx::query(concat!(
+                    "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
+                     erp_qty = ?, updated_at = ?",
+                    order_key_where!()
+                ))
+                .bind(&erp_order_no)
+                .bind(snapshot.value_minor)
+                .bind(snapshot.qty)
+                .bind(at)
+                .bind(&key.client)
+                .bind(&key.storefront)
+                .bind(&key.storefront_order_id)
+                .execute(&mut *conn)
+                .await?;
+                let note = format!("ERP order {erp_order_no}");
+                add_history(
+                    conn,
+                    &key,
+                    Some(current.state),
+                    OrderState::Injected,
+                    Some(&note),
+                    at,
+                )
+                .await?;
+                load(conn, &key).await
+            })
+        }))
     }
 
     fn order<'a>(&'a self, key: &'a OrderKey) -> StoreFuture<'a, Option<OrderRecord>> {

@@ -1,7 +1,7 @@
 //! Plugin version history on SQLite.
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::SqliteStore;
@@ -30,7 +30,7 @@ fn plugin_from_row(row: &SqliteRow) -> Result<PluginVersionRecord, StoreError> {
 }
 
 async fn active(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     client: &str,
     plugin: &str,
 ) -> Result<Option<PluginVersionRecord>, StoreError> {
@@ -41,13 +41,13 @@ async fn active(
     ))
     .bind(client)
     .bind(plugin)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(plugin_from_row).transpose()
 }
 
 async fn close_active(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     id: i64,
     reason: &str,
     at: i64,
@@ -60,7 +60,7 @@ async fn close_active(
     .bind(at)
     .bind(reason)
     .bind(id)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     plugin_from_row(&row)
 }
@@ -75,17 +75,23 @@ impl PluginVersions for SqliteStore {
         reason: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, PluginVersionRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            if let Some(current) = active(&mut tx, client, plugin).await? {
-                if current.version_hash == version_hash {
-                    return Ok(current);
+        let (client, plugin) = (client.to_owned(), plugin.to_owned());
+        let (version_hash, label, reason) =
+            (version_hash.to_owned(), label.to_owned(), reason.to_owned());
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let (client, plugin, version_hash) =
+                    (client.as_str(), plugin.as_str(), version_hash.as_str());
+                let (label, reason) = (label.as_str(), reason.as_str());
+                let at = to_ms(at);
+                if let Some(current) = active(conn, client, plugin).await? {
+                    if current.version_hash == version_hash {
+                        return Ok(current);
+                    }
+                    let why = format!("replaced: {reason}");
+                    close_active(conn, current.id, &why, at).await?;
                 }
-                let why = format!("replaced: {reason}");
-                close_active(&mut tx, current.id, &why, at).await?;
-            }
-            let row = sqlx::query(concat!(
+                let row = sqlx::query(concat!(
                 "INSERT INTO plugin_versions (client, plugin, version_hash, label, activated_at, \
                  reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING ",
                 plugin_cols!()
@@ -96,12 +102,12 @@ impl PluginVersions for SqliteStore {
             .bind(label)
             .bind(at)
             .bind(reason)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
-            let record = plugin_from_row(&row)?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                let record = plugin_from_row(&row)?;
+                Ok(record)
+            })
+        }))
     }
 
     fn deactivate_plugin<'a>(
@@ -111,15 +117,17 @@ impl PluginVersions for SqliteStore {
         reason: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, Option<PluginVersionRecord>> {
-        Box::pin(async move {
-            let mut tx = self.write_tx().await?;
-            let Some(current) = active(&mut tx, client, plugin).await? else {
-                return Ok(None);
-            };
-            let closed = close_active(&mut tx, current.id, reason, to_ms(at)).await?;
-            tx.commit().await?;
-            Ok(Some(closed))
-        })
+        let (client, plugin, reason) = (client.to_owned(), plugin.to_owned(), reason.to_owned());
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let (client, plugin, reason) = (client.as_str(), plugin.as_str(), reason.as_str());
+                let Some(current) = active(conn, client, plugin).await? else {
+                    return Ok(None);
+                };
+                let closed = close_active(conn, current.id, reason, to_ms(at)).await?;
+                Ok(Some(closed))
+            })
+        }))
     }
 
     fn active_plugin_version<'a>(

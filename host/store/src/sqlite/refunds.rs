@@ -1,7 +1,7 @@
 //! Credit-memo ledger on SQLite; mirrors the order ledger.
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32};
@@ -37,7 +37,7 @@ fn refund_from_row(row: &SqliteRow) -> Result<RefundRecord, StoreError> {
 }
 
 async fn load(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     client: &str,
     refund_id: &str,
 ) -> Result<RefundRecord, StoreError> {
@@ -48,7 +48,7 @@ async fn load(
     ))
     .bind(client)
     .bind(refund_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| StoreError::NotFound {
         entity: "refund",
@@ -58,7 +58,7 @@ async fn load(
 }
 
 async fn add_history(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     client: &str,
     refund_id: &str,
     from: Option<RefundState>,
@@ -76,7 +76,7 @@ async fn add_history(
     .bind(to.as_str())
     .bind(note)
     .bind(at)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -87,10 +87,12 @@ impl RefundLedger for SqliteStore {
         refund: &'a NewRefund,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, RefundRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let inserted = sqlx::query(
+        let refund = refund.clone();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let refund = &refund;
+                let at = to_ms(at);
+                let inserted = sqlx::query(
                 "INSERT INTO refunds (client, refund_id, storefront, storefront_order_id, state, \
                  payload_hash, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, 'received', ?5, ?6, ?6) ON CONFLICT DO NOTHING",
@@ -101,17 +103,17 @@ impl RefundLedger for SqliteStore {
             .bind(&refund.storefront_order_id)
             .bind(&refund.payload_hash)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
-            if inserted == 1 {
-                let (client, id) = (&refund.client, &refund.refund_id);
-                add_history(&mut tx, client, id, None, RefundState::Received, None, at).await?;
-            }
-            let record = load(&mut tx, &refund.client, &refund.refund_id).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                if inserted == 1 {
+                    let (client, id) = (&refund.client, &refund.refund_id);
+                    add_history(conn, client, id, None, RefundState::Received, None, at).await?;
+                }
+                let record = load(conn, &refund.client, &refund.refund_id).await?;
+                Ok(record)
+            })
+        }))
     }
 
     fn transition_refund<'a>(
@@ -122,46 +124,44 @@ impl RefundLedger for SqliteStore {
         note: Option<&'a str>,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, RefundRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let current = load(&mut tx, client, refund_id).await?;
-            if !current.state.can_go_to(to) {
-                return Err(StoreError::InvalidTransition {
-                    entity: "refund",
-                    key: format!("{client}/{refund_id}"),
-                    from: current.state.to_string(),
-                    to: to.to_string(),
-                });
-            }
-            sqlx::query(
-                "UPDATE refunds SET state = ?, attempts = attempts + ?, \
+        let (client, refund_id, note) = (
+            client.to_owned(),
+            refund_id.to_owned(),
+            note.map(str::to_owned),
+        );
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let (client, refund_id, note) =
+                    (client.as_str(), refund_id.as_str(), note.as_deref());
+                let at = to_ms(at);
+                let current = load(conn, client, refund_id).await?;
+                if !current.state.can_go_to(to) {
+                    return Err(StoreError::InvalidTransition {
+                        entity: "refund",
+                        key: format!("{client}/{refund_id}"),
+                        from: current.state.to_string(),
+                        to: to.to_string(),
+                    });
+                }
+                sqlx::query(
+                    "UPDATE refunds SET state = ?, attempts = attempts + ?, \
                  last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ? \
                  WHERE client = ? AND refund_id = ?",
-            )
-            .bind(to.as_str())
-            .bind(i64::from(to == RefundState::Posting))
-            .bind(to == RefundState::Exception)
-            .bind(note)
-            .bind(at)
-            .bind(client)
-            .bind(refund_id)
-            .execute(&mut *tx)
-            .await?;
-            add_history(
-                &mut tx,
-                client,
-                refund_id,
-                Some(current.state),
-                to,
-                note,
-                at,
-            )
-            .await?;
-            let record = load(&mut tx, client, refund_id).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                )
+                .bind(to.as_str())
+                .bind(i64::from(to == RefundState::Posting))
+                .bind(to == RefundState::Exception)
+                .bind(note)
+                .bind(at)
+                .bind(client)
+                .bind(refund_id)
+                .execute(&mut *conn)
+                .await?;
+                add_history(conn, client, refund_id, Some(current.state), to, note, at).await?;
+                let record = load(conn, client, refund_id).await?;
+                Ok(record)
+            })
+        }))
     }
 
     fn record_memo_posted<'a>(
@@ -171,48 +171,52 @@ impl RefundLedger for SqliteStore {
         memo_no: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, RefundRecord> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            let mut tx = self.write_tx().await?;
-            let current = load(&mut tx, client, refund_id).await?;
-            match current.memo_no.as_deref() {
-                Some(existing) if existing != memo_no => {
-                    return Err(StoreError::ConflictingErpNumber {
-                        entity: "refund",
-                        key: format!("{client}/{refund_id}"),
-                        existing: existing.to_owned(),
-                        attempted: memo_no.to_owned(),
-                    });
+        let (client, refund_id, memo_no) =
+            (client.to_owned(), refund_id.to_owned(), memo_no.to_owned());
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let (client, refund_id, memo_no) =
+                    (client.as_str(), refund_id.as_str(), memo_no.as_str());
+                let at = to_ms(at);
+                let current = load(conn, client, refund_id).await?;
+                match current.memo_no.as_deref() {
+                    Some(existing) if existing != memo_no => {
+                        return Err(StoreError::ConflictingErpNumber {
+                            entity: "refund",
+                            key: format!("{client}/{refund_id}"),
+                            existing: existing.to_owned(),
+                            attempted: memo_no.to_owned(),
+                        });
+                    }
+                    Some(_) if current.state == RefundState::Posted => return Ok(current),
+                    _ => {}
                 }
-                Some(_) if current.state == RefundState::Posted => return Ok(current),
-                _ => {}
-            }
-            sqlx::query(
-                "UPDATE refunds SET state = 'posted', memo_no = ?, updated_at = ? \
+                sqlx::query(
+                    "UPDATE refunds SET state = 'posted', memo_no = ?, updated_at = ? \
                  WHERE client = ? AND refund_id = ?",
-            )
-            .bind(memo_no)
-            .bind(at)
-            .bind(client)
-            .bind(refund_id)
-            .execute(&mut *tx)
-            .await?;
-            let note = format!("ERP credit memo {memo_no}");
-            let posted = RefundState::Posted;
-            add_history(
-                &mut tx,
-                client,
-                refund_id,
-                Some(current.state),
-                posted,
-                Some(&note),
-                at,
-            )
-            .await?;
-            let record = load(&mut tx, client, refund_id).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
+                )
+                .bind(memo_no)
+                .bind(at)
+                .bind(client)
+                .bind(refund_id)
+                .execute(&mut *conn)
+                .await?;
+                let note = format!("ERP credit memo {memo_no}");
+                let posted = RefundState::Posted;
+                add_history(
+                    conn,
+                    client,
+                    refund_id,
+                    Some(current.state),
+                    posted,
+                    Some(&note),
+                    at,
+                )
+                .await?;
+                let record = load(conn, client, refund_id).await?;
+                Ok(record)
+            })
+        }))
     }
 
     fn refund<'a>(

@@ -37,17 +37,21 @@ impl SyncRuns for SqliteStore {
         flow: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, i64> {
-        Box::pin(async move {
-            Ok(sqlx::query_scalar(
-                "INSERT INTO sync_runs (client, flow, started_at, status, measurements) \
+        let (client, flow) = (client.to_owned(), flow.to_owned());
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let (client, flow) = (client.as_str(), flow.as_str());
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO sync_runs (client, flow, started_at, status, measurements) \
                  VALUES (?, ?, ?, 'running', '{}') RETURNING id",
-            )
-            .bind(client)
-            .bind(flow)
-            .bind(to_ms(at))
-            .fetch_one(self.writer())
-            .await?)
-        })
+                )
+                .bind(client)
+                .bind(flow)
+                .bind(to_ms(at))
+                .fetch_one(&mut *conn)
+                .await?)
+            })
+        }))
     }
 
     fn finish_run<'a>(
@@ -58,30 +62,34 @@ impl SyncRuns for SqliteStore {
         error: Option<&'a str>,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, SyncRun> {
-        Box::pin(async move {
-            if status == RunStatus::Running {
-                return Err(StoreError::InvalidArgument(
-                    "a run cannot finish as `running`".into(),
-                ));
-            }
-            let row = sqlx::query(concat!(
-                "UPDATE sync_runs SET status = ?, measurements = ?, error = ?, finished_at = ? \
+        let (measurements, error) = (measurements.clone(), error.map(str::to_owned));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let (measurements, error) = (&measurements, error.as_deref());
+                if status == RunStatus::Running {
+                    return Err(StoreError::InvalidArgument(
+                        "a run cannot finish as `running`".into(),
+                    ));
+                }
+                let row = sqlx::query(concat!(
+                    "UPDATE sync_runs SET status = ?, measurements = ?, error = ?, finished_at = ? \
                  WHERE id = ? AND status = 'running' RETURNING ",
-                run_cols!()
-            ))
-            .bind(status.as_str())
-            .bind(serde_json::to_string(measurements)?)
-            .bind(error)
-            .bind(to_ms(at))
-            .bind(run_id)
-            .fetch_optional(self.writer())
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "running sync run",
-                key: run_id.to_string(),
-            })?;
-            run_from_row(&row)
-        })
+                    run_cols!()
+                ))
+                .bind(status.as_str())
+                .bind(serde_json::to_string(measurements)?)
+                .bind(error)
+                .bind(to_ms(at))
+                .bind(run_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "running sync run",
+                    key: run_id.to_string(),
+                })?;
+                run_from_row(&row)
+            })
+        }))
     }
 
     fn recent_runs<'a>(
@@ -130,16 +138,20 @@ impl SyncRuns for SqliteStore {
         reason: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, u64> {
-        Box::pin(async move {
-            Ok(sqlx::query(
-                "UPDATE sync_runs SET status = 'failed', error = ?, finished_at = ? \
+        let reason = reason.to_owned();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let reason = reason.as_str();
+                Ok(sqlx::query(
+                    "UPDATE sync_runs SET status = 'failed', error = ?, finished_at = ? \
                  WHERE status = 'running'",
-            )
-            .bind(reason)
-            .bind(to_ms(at))
-            .execute(self.writer())
-            .await?
-            .rows_affected())
-        })
+                )
+                .bind(reason)
+                .bind(to_ms(at))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            })
+        }))
     }
 }

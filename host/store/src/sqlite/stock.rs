@@ -56,28 +56,29 @@ impl PushedStockStore for SqliteStore {
         rows: &'a [PushedStock],
         at: OffsetDateTime,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let at = to_ms(at);
-            // Full batches share one SQL text, so the prepared statement is cached and reused.
-            let full_sql = upsert_sql(BATCH_ROWS);
-            let mut tx = self.write_tx().await?;
-            for chunk in rows.chunks(BATCH_ROWS) {
-                let sql = if chunk.len() == BATCH_ROWS {
-                    full_sql.clone()
-                } else {
-                    upsert_sql(chunk.len())
-                };
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(client)
-                    .bind(storefront)
-                    .bind(at);
-                for row in chunk {
-                    query = query.bind(&row.sku).bind(&row.location).bind(row.qty);
+        let (client, storefront) = (client.to_owned(), storefront.to_owned());
+        let (rows, at) = (rows.to_vec(), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                // Full batches share one SQL text, so the prepared statement is cached and reused.
+                let full_sql = upsert_sql(BATCH_ROWS);
+                for chunk in rows.chunks(BATCH_ROWS) {
+                    let sql = if chunk.len() == BATCH_ROWS {
+                        full_sql.clone()
+                    } else {
+                        upsert_sql(chunk.len())
+                    };
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&client)
+                        .bind(&storefront)
+                        .bind(at);
+                    for row in chunk {
+                        query = query.bind(&row.sku).bind(&row.location).bind(row.qty);
+                    }
+                    query.execute(&mut *conn).await?;
                 }
-                query.execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+                Ok(())
+            })
+        }))
     }
 }

@@ -4,6 +4,7 @@
 mod catalog;
 mod crash;
 mod exceptions;
+mod group_commit;
 mod job_model;
 mod jobs;
 mod ledgers;

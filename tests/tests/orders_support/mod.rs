@@ -424,6 +424,14 @@ impl ErpGateway for ProbeErp {
     fn get_sales_order<'a>(&'a self, n: &'a str) -> GatewayFuture<'a, SalesOrder> {
         self.inner.get_sales_order(n)
     }
+    fn revise_sales_order<'a>(
+        &'a self,
+        n: &'a str,
+        revision: u32,
+        o: &'a SalesOrderRequest,
+    ) -> GatewayFuture<'a, SalesOrder> {
+        self.inner.revise_sales_order(n, revision, o)
+    }
     fn list_shipments<'a>(
         &'a self,
         c: Option<&'a str>,

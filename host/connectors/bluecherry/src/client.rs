@@ -2,7 +2,9 @@
 //!
 //! Reads retry with jittered backoff on transient errors. Creates are sent once: a timeout
 //! after sending is reported as [`BlueCherryError::Ambiguous`] so the caller looks the
-//! document up by its external reference before doing anything else.
+//! document up by its external reference before doing anything else. Revisions (PUT) carry
+//! their own idempotency key, the revision number, so they retry like reads: re-sending a
+//! revision whose answer was lost answers the order as it is and changes nothing.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,8 +22,8 @@ use crate::config::BlueCherryConfig;
 use crate::error::BlueCherryError;
 use crate::gateway::{ErpGateway, GatewayFuture};
 use crate::model::{
-    AtsSnapshot, CreditMemo, CreditMemoRequest, Customer, CycleStatus, ErrorBody, Page, PriceLevel,
-    SalesOrder, SalesOrderRequest, ShipmentPage, Style,
+    AtsSnapshot, CreditMemo, CreditMemoRequest, Customer, CycleStatus, ErrorBody, ErrorDetail,
+    Page, PriceLevel, SalesOrder, SalesOrderRequest, SalesOrderRevision, ShipmentPage, Style,
 };
 
 /// Typed client of the modelled Blue Cherry gateway.
@@ -60,6 +62,17 @@ impl Pacer {
 }
 
 type Query = Vec<(&'static str, String)>;
+
+/// What a request was about, so an error answer can name it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Subject<'a> {
+    /// Our reference of the document sent.
+    external_ref: Option<&'a str>,
+    /// The ERP number of the order revised.
+    order_number: Option<&'a str>,
+    /// The revision sent.
+    revision: Option<u32>,
+}
 
 impl BlueCherryClient {
     /// A client for `config`, authenticating with `api_key`.
@@ -123,7 +136,7 @@ impl BlueCherryClient {
             .await
             .map_err(|e| BlueCherryError::Transient(format!("GET {path}: reading body: {e}")))?;
         if !status.is_success() {
-            return Err(error_from_response(status, &bytes, None));
+            return Err(error_from_response(status, &bytes, Subject::default()));
         }
         serde_json::from_slice(&bytes)
             .map_err(|e| BlueCherryError::Protocol(format!("GET {path}: {e}")))
@@ -224,11 +237,63 @@ impl BlueCherryClient {
             .await
             .map_err(|e| ambiguous(format!("POST {path}: reading answer: {e}")))?;
         if !status.is_success() {
-            return Err(error_from_response(status, &bytes, Some(external_ref)));
+            let subject = Subject {
+                external_ref: Some(external_ref),
+                ..Subject::default()
+            };
+            return Err(error_from_response(status, &bytes, subject));
         }
         // A 2xx we cannot read still means committed; the caller finds it by reference.
         serde_json::from_slice(&bytes)
             .map_err(|e| ambiguous(format!("POST {path}: unreadable 2xx answer: {e}")))
+    }
+
+    /// One PUT. A lost answer is `Transient`, not `Ambiguous`: the body carries its own
+    /// idempotency key (the revision), so sending it again cannot apply it twice.
+    async fn put_once<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        subject: Subject<'_>,
+    ) -> Result<T, BlueCherryError> {
+        let resp = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(&self.api_key)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| BlueCherryError::Transient(format!("PUT {path}: {e}")))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| BlueCherryError::Transient(format!("PUT {path}: reading answer: {e}")))?;
+        if !status.is_success() {
+            return Err(error_from_response(status, &bytes, subject));
+        }
+        // Sending it again would only get the same body back, so this is not transient.
+        serde_json::from_slice(&bytes).map_err(|e| {
+            BlueCherryError::Protocol(format!(
+                "PUT {path}: unreadable 2xx answer (the change was applied): {e}"
+            ))
+        })
+    }
+
+    /// A PUT retried with jittered backoff while the error is transient.
+    async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        subject: Subject<'_>,
+    ) -> Result<T, BlueCherryError> {
+        (|| self.put_once::<B, T>(path, body, subject))
+            .retry(self.retry.backoff())
+            .when(BlueCherryError::is_transient)
+            .notify(|err, delay| {
+                tracing::warn!(%err, ?delay, path, "Blue Cherry revision failed, retrying");
+            })
+            .await
     }
 }
 
@@ -246,11 +311,7 @@ fn path_segment(raw: &str) -> String {
 }
 
 /// Maps a non-2xx answer to the error the flows act on.
-fn error_from_response(
-    status: StatusCode,
-    bytes: &[u8],
-    external_ref: Option<&str>,
-) -> BlueCherryError {
+fn error_from_response(status: StatusCode, bytes: &[u8], subject: Subject<'_>) -> BlueCherryError {
     let detail = serde_json::from_slice::<ErrorBody>(bytes)
         .ok()
         .map(|b| b.error);
@@ -261,13 +322,7 @@ fn error_from_response(
     match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => BlueCherryError::Unauthorized,
         StatusCode::NOT_FOUND => BlueCherryError::NotFound(message),
-        StatusCode::CONFLICT => match detail.and_then(|d| d.existing_number) {
-            Some(existing_number) => BlueCherryError::Duplicate {
-                external_ref: external_ref.unwrap_or_default().to_string(),
-                existing_number,
-            },
-            None => BlueCherryError::Protocol(format!("409 without existing_number: {message}")),
-        },
+        StatusCode::CONFLICT => conflict(detail, message, subject),
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
             let (code, field) = detail
                 .map(|d| (d.code, d.field))
@@ -283,6 +338,39 @@ fn error_from_response(
             BlueCherryError::Transient(format!("HTTP {}: {message}", s.as_u16()))
         }
         s => BlueCherryError::Protocol(format!("HTTP {}: {message}", s.as_u16())),
+    }
+}
+
+/// A 409 names its conflict in `code`: a duplicate create, a stale revision or a locked order.
+fn conflict(detail: Option<ErrorDetail>, message: String, subject: Subject<'_>) -> BlueCherryError {
+    let order_number = || subject.order_number.unwrap_or_default().to_string();
+    let Some(detail) = detail else {
+        return BlueCherryError::Protocol(format!("409 without an error body: {message}"));
+    };
+    match (
+        detail.code.as_str(),
+        detail.current_revision,
+        detail.existing_number,
+    ) {
+        ("order_locked", _, _) => BlueCherryError::Locked {
+            order_number: order_number(),
+            reason: message,
+        },
+        ("stale_revision", Some(current), _) => BlueCherryError::StaleRevision {
+            order_number: order_number(),
+            sent: subject.revision.unwrap_or_default(),
+            current,
+        },
+        ("stale_revision", None, _) => BlueCherryError::Protocol(format!(
+            "409 stale_revision without current_revision: {message}"
+        )),
+        (_, _, Some(existing_number)) => BlueCherryError::Duplicate {
+            external_ref: subject.external_ref.unwrap_or_default().to_string(),
+            existing_number,
+        },
+        (code, _, None) => {
+            BlueCherryError::Protocol(format!("409 {code} without existing_number: {message}"))
+        }
     }
 }
 
@@ -326,6 +414,28 @@ impl ErpGateway for BlueCherryClient {
         Box::pin(async move {
             let path = format!("/sales-orders/{}", path_segment(order_number));
             self.get(&path, Query::new()).await
+        })
+    }
+
+    fn revise_sales_order<'a>(
+        &'a self,
+        order_number: &'a str,
+        revision: u32,
+        order: &'a SalesOrderRequest,
+    ) -> GatewayFuture<'a, SalesOrder> {
+        Box::pin(async move {
+            let path = format!("/sales-orders/{}", path_segment(order_number));
+            // One clone per revision keeps a single wire type for client and sandbox.
+            let body = SalesOrderRevision {
+                revision,
+                order: order.clone(),
+            };
+            let subject = Subject {
+                external_ref: Some(&order.external_ref),
+                order_number: Some(order_number),
+                revision: Some(revision),
+            };
+            self.put(&path, &body, subject).await
         })
     }
 
@@ -387,15 +497,55 @@ mod tests {
     #[test]
     fn a_409_becomes_duplicate_with_the_existing_number() {
         let body = br#"{"error":{"code":"duplicate_external_ref","message":"taken","existing_number":"SO-7"}}"#;
-        let err = error_from_response(StatusCode::CONFLICT, body, Some("BC-1"));
+        let subject = Subject {
+            external_ref: Some("BC-1"),
+            ..Subject::default()
+        };
+        let err = error_from_response(StatusCode::CONFLICT, body, subject);
         assert!(
             matches!(err, BlueCherryError::Duplicate { ref existing_number, .. } if existing_number == "SO-7")
         );
     }
 
     #[test]
+    fn a_409_on_a_revision_becomes_locked_or_stale_by_its_code() {
+        let subject = Subject {
+            external_ref: Some("BC-1"),
+            order_number: Some("SO-7"),
+            revision: Some(2),
+        };
+        let locked =
+            br#"{"error":{"code":"order_locked","message":"order SO-7 is partially shipped"}}"#;
+        let err = error_from_response(StatusCode::CONFLICT, locked, subject);
+        assert!(
+            matches!(err, BlueCherryError::Locked { ref order_number, ref reason } if order_number == "SO-7" && reason.contains("partially shipped")),
+            "{err:?}"
+        );
+        let stale = br#"{"error":{"code":"stale_revision","message":"at 3","current_revision":3}}"#;
+        let err = error_from_response(StatusCode::CONFLICT, stale, subject);
+        assert!(
+            matches!(
+                err,
+                BlueCherryError::StaleRevision {
+                    sent: 2,
+                    current: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let no_current = br#"{"error":{"code":"stale_revision","message":"at 3"}}"#;
+        let err = error_from_response(StatusCode::CONFLICT, no_current, subject);
+        assert!(matches!(err, BlueCherryError::Protocol(_)), "{err:?}");
+    }
+
+    #[test]
     fn a_5xx_without_a_json_body_is_transient() {
-        let err = error_from_response(StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>", None);
+        let err = error_from_response(
+            StatusCode::BAD_GATEWAY,
+            b"<html>bad gateway</html>",
+            Subject::default(),
+        );
         assert!(err.is_transient(), "{err:?}");
     }
 }

@@ -1,8 +1,9 @@
 //! Errors of the Blue Cherry connector.
 //!
 //! The variants are the decisions a flow has to make: fix the data (`Rejected`), record the
-//! existing document (`Duplicate`), retry later (`Transient`), or look up before retrying
-//! (`Ambiguous`). HTTP details stay inside the client.
+//! existing document (`Duplicate`), retry later (`Transient`), look up before retrying
+//! (`Ambiguous`), hand an order a person must change to that person (`Locked`), or re-read
+//! our own revision count (`StaleRevision`). HTTP details stay inside the client.
 
 use std::path::PathBuf;
 
@@ -27,7 +28,30 @@ pub enum BlueCherryError {
         /// The ERP number of the existing document.
         existing_number: String,
     },
-    /// Nothing was committed (5xx, connection refused, read timed out); safe to retry.
+    /// The order can no longer be revised through the gateway: it is shipped in part or in
+    /// whole, or cancelled. A person has to change it inside the ERP.
+    #[error("Blue Cherry order {order_number} cannot be revised: {reason}")]
+    Locked {
+        /// ERP order number.
+        order_number: String,
+        /// Why, as the ERP put it (e.g. partially shipped).
+        reason: String,
+    },
+    /// A revision at or below the order's current one, with other content than the current
+    /// revision: the ERP already holds newer (or different) data than what was sent.
+    #[error(
+        "revision {sent} of Blue Cherry order {order_number} is stale: the order is at revision {current} with other content"
+    )]
+    StaleRevision {
+        /// ERP order number.
+        order_number: String,
+        /// The revision we sent.
+        sent: u32,
+        /// The revision the order holds.
+        current: u32,
+    },
+    /// Nothing was committed (5xx, connection refused, read timed out), or a revision's answer
+    /// was lost (re-sending the same revision is safe); retry later.
     #[error("Blue Cherry unavailable: {0}")]
     Transient(String),
     /// A create was sent and no answer came back: it may or may not be committed. Look the

@@ -27,6 +27,8 @@ pub type GatewayFuture<'a, T> =
 ///
 /// Reads are idempotent and an implementation may retry them. Creates are idempotent only
 /// through `external_ref`: on [`BlueCherryError::Ambiguous`] call the matching `find_*` first.
+/// Revisions are idempotent through their revision number, so an implementation may retry
+/// them like reads.
 pub trait ErpGateway: Send + Sync {
     /// Styles (with grids, codes and prices) changed since `changed_since`, or all of them.
     fn list_styles(&self, changed_since: Option<OffsetDateTime>) -> GatewayFuture<'_, Vec<Style>>;
@@ -51,6 +53,18 @@ pub trait ErpGateway: Send + Sync {
 
     /// A sales order by ERP number, as it is now (edits inside the ERP included).
     fn get_sales_order<'a>(&'a self, order_number: &'a str) -> GatewayFuture<'a, SalesOrder>;
+
+    /// Replaces the header and lines of an open sales order with `order`, as `revision`
+    /// (the create is revision 1; send 2, 3, ...). Re-sending the current revision with the
+    /// same content is a no-op that answers the order, so a lost answer is safe to retry.
+    /// Shipped (in part or whole) or cancelled orders answer [`BlueCherryError::Locked`]; an
+    /// older or equal revision with other content answers [`BlueCherryError::StaleRevision`].
+    fn revise_sales_order<'a>(
+        &'a self,
+        order_number: &'a str,
+        revision: u32,
+        order: &'a SalesOrderRequest,
+    ) -> GatewayFuture<'a, SalesOrder>;
 
     /// Shipments after `cursor` (exclusive; `None` = from the start), at most `limit`.
     fn list_shipments<'a>(

@@ -242,6 +242,28 @@ pub struct SalesOrderRequest {
     pub lines: Vec<SalesOrderLineRequest>,
 }
 
+/// A whole new version of an open sales order (`PUT /v1/sales-orders/{order_number}`).
+///
+/// The body is a full [`SalesOrderRequest`] plus `revision`, our idempotency key for revisions:
+/// the create is revision 1, the host sends 2, 3, ... Sending the current revision again with
+/// the same content answers the order as it is; an older or equal revision with other content
+/// is refused as stale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesOrderRevision {
+    /// Revision number, above the order's current one for a new version.
+    pub revision: u32,
+    /// The whole order; `external_ref` must be the order's own.
+    #[serde(flatten)]
+    pub order: SalesOrderRequest,
+}
+
+/// The revision a freshly created order holds.
+pub const FIRST_REVISION: u32 = 1;
+
+fn first_revision() -> u32 {
+    FIRST_REVISION
+}
+
 /// Sales order status inside the ERP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,6 +304,10 @@ pub struct SalesOrder {
     pub external_ref: String,
     /// Status.
     pub status: OrderStatus,
+    /// Revision of our content the order holds: 1 as created, then the `revision` of the last
+    /// [`SalesOrderRevision`] applied. Edits made inside the ERP do not change it.
+    #[serde(default = "first_revision")]
+    pub revision: u32,
     /// Division.
     pub division: String,
     /// Warehouse.
@@ -483,7 +509,8 @@ pub struct ErrorBody {
 /// Details of an error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    /// Machine code: `validation_failed`, `duplicate_external_ref`, `not_found`, `unauthorized`, ...
+    /// Machine code: `validation_failed`, `duplicate_external_ref`, `stale_revision`,
+    /// `order_locked`, `not_found`, `unauthorized`, ...
     pub code: String,
     /// Human message from the ERP.
     pub message: String,
@@ -493,4 +520,7 @@ pub struct ErrorDetail {
     /// The document that already carries this external reference, for duplicates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_number: Option<String>,
+    /// The order's current revision, for `stale_revision`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_revision: Option<u32>,
 }

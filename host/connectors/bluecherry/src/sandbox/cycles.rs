@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::state::SandboxState;
 use super::{Shared, lock};
-use crate::model::{AtsRow, AtsSnapshot, MemoStatus};
+use crate::model::{AtsRow, AtsSnapshot, MemoStatus, OrderStatus};
 
 /// Runs one cycle at `now` and returns its id.
 pub fn run_cycle(s: &mut SandboxState, now: OffsetDateTime, period: Option<Duration>) -> u64 {
@@ -75,6 +75,7 @@ fn auto_ship(s: &mut SandboxState, cycle_id: u64, now: OffsetDateTime) {
         .orders
         .iter()
         .filter(|o| o.entered_after_cycle + u64::from(after) <= cycle_id)
+        .filter(|o| o.order.status != OrderStatus::Cancelled)
         .filter(|o| o.order.lines.iter().any(|l| l.qty > l.qty_shipped))
         .map(|o| o.order.order_number.clone())
         .collect();

@@ -23,6 +23,8 @@ pub struct Faults {
     pub fail_status: u16,
     /// The next N creates (orders, memos) are committed, then the answer hangs.
     pub hang_next_creates: u32,
+    /// The next N sales-order revisions are applied, then the answer hangs.
+    pub hang_next_revisions: u32,
     /// How long a hung answer hangs, in milliseconds (longer than the client's timeout).
     pub hang_ms: u64,
 }
@@ -34,6 +36,7 @@ impl Default for Faults {
             fail_next: 0,
             fail_status: 503,
             hang_next_creates: 0,
+            hang_next_revisions: 0,
             hang_ms: 30_000,
         }
     }
@@ -63,6 +66,7 @@ pub async fn apply(State(shared): State<Shared>, req: Request, next: Next) -> Re
                 message: "gateway temporarily unavailable (sandbox fault)".to_string(),
                 field: None,
                 existing_number: None,
+                current_revision: None,
             },
         };
         return (status, axum::Json(body)).into_response();
@@ -72,12 +76,23 @@ pub async fn apply(State(shared): State<Shared>, req: Request, next: Next) -> Re
 
 /// Called by create handlers after committing: hangs if a commit-then-timeout is armed.
 pub async fn hang_after_commit(shared: &Shared) {
+    hang_if_armed(shared, |f| &mut f.hang_next_creates).await;
+}
+
+/// Called by the revision handler after applying: hangs if a commit-then-timeout is armed.
+pub async fn hang_after_revision(shared: &Shared) {
+    hang_if_armed(shared, |f| &mut f.hang_next_revisions).await;
+}
+
+async fn hang_if_armed(shared: &Shared, counter: impl FnOnce(&mut Faults) -> &mut u32) {
     let hang = {
         let mut s = lock(shared);
         let f = &mut s.faults;
-        if f.hang_next_creates > 0 {
-            f.hang_next_creates -= 1;
-            Some(f.hang_ms)
+        let ms = f.hang_ms;
+        let left = counter(f);
+        if *left > 0 {
+            *left -= 1;
+            Some(ms)
         } else {
             None
         }

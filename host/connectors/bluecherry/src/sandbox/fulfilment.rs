@@ -84,6 +84,12 @@ impl SandboxState {
             .order_index(order_number)
             .ok_or_else(|| Refusal::NotFound(format!("order {order_number}")))?;
         let order = &self.orders[idx].order;
+        if order.status == OrderStatus::Cancelled {
+            return Err(invalid(
+                "status",
+                format!("order {order_number} is cancelled"),
+            ));
+        }
         let lines = match lines {
             Some(l) => l,
             None => order

@@ -5,12 +5,14 @@
 //!
 //! Sandbox-only routes (no API key): `POST /sandbox/cycles/run`,
 //! `POST /sandbox/orders/{number}/ship`, `POST /sandbox/orders/{number}/edit`,
+//! `POST /sandbox/orders/{number}/cancel`,
 //! `PUT|GET|DELETE /sandbox/faults`, `POST /sandbox/work-orders`,
 //! `POST /sandbox/inventory/adjust`, `POST /sandbox/styles/{style}/retail`.
 
 pub mod cycles;
 pub mod faults;
 pub mod fulfilment;
+pub mod revisions;
 pub mod routes;
 pub mod seed;
 pub mod state;

@@ -16,8 +16,8 @@ use super::faults::{self, Faults};
 use super::state::Refusal;
 use super::{Shared, cycles, lock};
 use crate::model::{
-    Cents, CreditMemoRequest, ErrorBody, ErrorDetail, Page, SalesOrderRequest, ShipmentLine,
-    ShipmentPage,
+    Cents, CreditMemoRequest, ErrorBody, ErrorDetail, Page, SalesOrderRequest, SalesOrderRevision,
+    ShipmentLine, ShipmentPage,
 };
 
 /// Largest page the gateway serves.
@@ -44,6 +44,7 @@ impl ApiError {
                 message: message.into(),
                 field: field.map(str::to_string),
                 existing_number: None,
+                current_revision: None,
             },
         }
     }
@@ -74,6 +75,19 @@ impl From<Refusal> for ApiError {
                 format!("{what} not found"),
                 None,
             ),
+            Refusal::Locked { message } => {
+                ApiError::new(StatusCode::CONFLICT, "order_locked", message, None)
+            }
+            Refusal::StaleRevision { message, current } => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "stale_revision",
+                    message,
+                    Some("revision"),
+                );
+                e.detail.current_revision = Some(current);
+                e
+            }
         }
     }
 }
@@ -104,7 +118,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/styles", get(list_styles))
         .route("/ats/{cycle_id}", get(ats_snapshot))
         .route("/sales-orders", post(create_order).get(find_orders))
-        .route("/sales-orders/{number}", get(get_order))
+        .route("/sales-orders/{number}", get(get_order).put(revise_order))
         .route("/shipments", get(list_shipments))
         .route("/credit-memos", post(create_memo).get(find_memos))
         .route("/credit-memos/{number}", get(get_memo))
@@ -120,6 +134,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/cycles/run", post(run_cycle))
         .route("/orders/{number}/ship", post(ship_order))
         .route("/orders/{number}/edit", post(edit_order))
+        .route("/orders/{number}/cancel", post(cancel_order))
         .route(
             "/faults",
             put(set_faults).get(get_faults).delete(clear_faults),
@@ -270,6 +285,18 @@ async fn get_order(
     Ok(Json(&s.orders[idx].order).into_response())
 }
 
+async fn revise_order(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: SalesOrderRevision = parse(&body)?;
+    let order =
+        lock(&shared).revise_order(&number, req.revision, req.order, OffsetDateTime::now_utc())?;
+    faults::hang_after_revision(&shared).await;
+    Ok(Json(order).into_response())
+}
+
 async fn list_shipments(
     State(shared): State<Shared>,
     Query(q): Query<ListQuery>,
@@ -397,6 +424,14 @@ async fn edit_order(
         b.unit_price,
         OffsetDateTime::now_utc(),
     )?;
+    Ok(Json(order).into_response())
+}
+
+async fn cancel_order(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+) -> ApiResult<Response> {
+    let order = lock(&shared).cancel_order(&number, OffsetDateTime::now_utc())?;
     Ok(Json(order).into_response())
 }
 

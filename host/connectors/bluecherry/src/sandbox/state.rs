@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 
 use super::faults::Faults;
 use crate::model::{
-    AtsBuckets, AtsSnapshot, CreditMemo, Customer, CycleStatus, OrderStatus, PriceLevel,
-    SalesOrder, SalesOrderLine, SalesOrderRequest, Shipment, Style,
+    AtsBuckets, AtsSnapshot, CreditMemo, Customer, CycleStatus, FIRST_REVISION, OrderStatus,
+    PriceLevel, SalesOrder, SalesOrderLine, SalesOrderRequest, Shipment, Style,
 };
 
 /// Why the sandbox ERP refused an operation; routes turn it into the documented error body.
@@ -30,6 +30,18 @@ pub enum Refusal {
     },
     /// No such document.
     NotFound(String),
+    /// The order is shipped (in part or whole) or cancelled and can no longer be revised.
+    Locked {
+        /// Message saying why, naming the order.
+        message: String,
+    },
+    /// A revision at or below the current one, with other content.
+    StaleRevision {
+        /// Message naming the order and both revisions.
+        message: String,
+        /// The order's current revision.
+        current: u32,
+    },
 }
 
 pub(super) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Refusal {
@@ -59,6 +71,18 @@ pub struct StoredOrder {
     pub order: SalesOrder,
     /// Last completed cycle when it was entered (drives auto-ship).
     pub entered_after_cycle: u64,
+    /// The content of the current revision as it was sent (the create is revision 1); a
+    /// repeated revision must match it to count as a retry.
+    pub applied: SalesOrderRequest,
+}
+
+/// A sales order request that passed validation, with its codes resolved.
+#[derive(Debug)]
+pub(super) struct ValidOrder {
+    pub(super) division: String,
+    pub(super) warehouse: String,
+    pub(super) terms: String,
+    pub(super) lines: Vec<SalesOrderLine>,
 }
 
 /// Catalogue position of a SKU.
@@ -176,6 +200,47 @@ impl SandboxState {
                 existing: o.order.order_number.clone(),
             });
         }
+        let ValidOrder {
+            division,
+            warehouse,
+            terms,
+            lines,
+        } = self.validate_order(&req)?;
+        for l in &lines {
+            self.bucket(&warehouse, &l.sku).total_open += l.qty;
+        }
+        let applied = req.clone();
+        let order = SalesOrder {
+            order_number: format!("SO-{}", 100_001 + self.orders.len()),
+            external_ref: req.external_ref,
+            status: OrderStatus::Open,
+            revision: FIRST_REVISION,
+            division,
+            warehouse,
+            customer: req.customer,
+            terms,
+            po_number: req.po_number,
+            other_reference: req.other_reference,
+            ship_via: req.ship_via,
+            order_date: req.order_date,
+            ship_date: req.ship_date,
+            cancel_date: req.cancel_date,
+            authorised: req.authorised,
+            tax_amount: req.tax_amount,
+            merchandise_total: merchandise_total(&lines),
+            lines,
+            updated_at: now,
+        };
+        self.orders.push(StoredOrder {
+            order: order.clone(),
+            entered_after_cycle: self.cycle.last_cycle_id,
+            applied,
+        });
+        Ok(order)
+    }
+
+    /// The checks a create and a revision share: header codes, customer, lines and credit.
+    pub(super) fn validate_order(&self, req: &SalesOrderRequest) -> Result<ValidOrder, Refusal> {
         let division = match req.division.as_deref().map(str::trim) {
             None | Some("") => return Err(invalid("division", "division is required")),
             Some(d) if !self.divisions.iter().any(|x| x == d) => {
@@ -242,34 +307,12 @@ impl SandboxState {
                 ),
             ));
         }
-        for l in &lines {
-            self.bucket(&warehouse, &l.sku).total_open += l.qty;
-        }
-        let order = SalesOrder {
-            order_number: format!("SO-{}", 100_001 + self.orders.len()),
-            external_ref: req.external_ref,
-            status: OrderStatus::Open,
+        Ok(ValidOrder {
             division,
             warehouse,
-            customer: req.customer,
             terms,
-            po_number: req.po_number,
-            other_reference: req.other_reference,
-            ship_via: req.ship_via,
-            order_date: req.order_date,
-            ship_date: req.ship_date,
-            cancel_date: req.cancel_date,
-            authorised: req.authorised,
-            tax_amount: req.tax_amount,
-            merchandise_total: merchandise_total(&lines),
             lines,
-            updated_at: now,
-        };
-        self.orders.push(StoredOrder {
-            order: order.clone(),
-            entered_after_cycle: self.cycle.last_cycle_id,
-        });
-        Ok(order)
+        })
     }
 
     /// An edit made by a user inside the ERP (creates drift from the storefront).
@@ -286,6 +329,12 @@ impl SandboxState {
             .ok_or_else(|| Refusal::NotFound(format!("order {order_number}")))?;
         let warehouse = self.orders[idx].order.warehouse.clone();
         let order = &mut self.orders[idx].order;
+        if order.status == OrderStatus::Cancelled {
+            return Err(invalid(
+                "status",
+                format!("order {order_number} is cancelled"),
+            ));
+        }
         let Some(line) = order.lines.iter_mut().find(|l| l.line_no == line_no) else {
             return Err(invalid(
                 "line_no",

@@ -62,6 +62,22 @@ pub fn row<'a>(rows: &'a [AtsRow], warehouse: &str, sku: &str) -> &'a AtsRow {
         .expect("row present")
 }
 
+/// `n` different SKUs like [`stocked_sku`].
+pub async fn stocked_skus(c: &BlueCherryClient, n: usize) -> Vec<String> {
+    let snap = c.ats_snapshot(1).await.expect("snapshot 1");
+    let skus: Vec<String> = snap
+        .rows
+        .iter()
+        .filter(|r| {
+            r.warehouse == WAREHOUSE_NJ && r.buckets.total_qoh > 20 && r.buckets.total_prod == 0
+        })
+        .map(|r| r.sku.clone())
+        .take(n)
+        .collect();
+    assert_eq!(skus.len(), n, "enough stocked SKUs");
+    skus
+}
+
 /// A SKU with stock in NJ01 and no open work order, so only the test moves it.
 pub async fn stocked_sku(c: &BlueCherryClient) -> String {
     let snap = c.ats_snapshot(1).await.expect("snapshot 1");

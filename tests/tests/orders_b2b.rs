@@ -123,34 +123,113 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
         )
         .expect("edit");
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
-    let second = erp_order(&env, &format!("SL-{id}~r2")).expect("re-synced ERP order");
-    let lines: Vec<_> = second
+    let revised = erp_order(&env, &format!("SL-{id}")).expect("the same ERP order");
+    assert_eq!(
+        revised.order_number, first.order_number,
+        "the edit replaces the ERP order, it does not add one"
+    );
+    assert_eq!(revised.revision, 2);
+    let lines: Vec<_> = revised
         .lines
         .iter()
         .map(|l| (l.sku.clone(), l.qty))
         .collect();
     assert_eq!(lines, vec![(a, 5), (b, 1)], "the whole edited order");
-    let old = env
+    assert_eq!(env.erp_orders().len(), 1);
+    let ledger = |id: String| {
+        let store = env.store.clone();
+        async move {
+            store
+                .order(&OrderKey::new("wholesaler", "sparklayer", &id))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let old = ledger(id.clone()).await;
+    assert_eq!(old.state, OrderState::Cancelled, "revision 1 is closed");
+    let current = ledger(format!("{id}~r2")).await;
+    assert_eq!(current.state, OrderState::Injected);
+    assert_eq!(
+        current.erp_order_no.as_deref(),
+        Some(first.order_number.as_str())
+    );
+    assert_eq!(
+        current.erp_snapshot.map(|s| s.qty),
+        Some(6),
+        "reconciliation compares the ERP with the edited content"
+    );
+    assert!(exceptions(&env, "drift_order").await.is_empty());
+    // A poll that sees no new edit re-syncs nothing.
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    assert_eq!(env.erp_orders().len(), 1);
+    assert_eq!(
+        erp_order(&env, &format!("SL-{id}")).map(|o| o.revision),
+        Some(2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_after_the_erp_started_shipping_goes_to_finance_and_changes_nothing() {
+    let env = b2b(Options::default()).await;
+    let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
+    let id = checkout(&env, "WH-NJ", &[(&a, 2)]);
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
+    env.erp
+        .with_state(|s| {
+            s.ship(
+                &first.order_number,
+                "UPS",
+                "1Z999",
+                None,
+                time::OffsetDateTime::now_utc(),
+            )
+        })
+        .expect("shipped");
+    env.sl()
+        .state()
+        .edit_purchase(
+            &id,
+            PurchaseEdit {
+                lines: Some(vec![CheckoutLine {
+                    sku: b.clone(),
+                    quantity: 4,
+                    price_cents: 1_400,
+                }]),
+                ..PurchaseEdit::default()
+            },
+        )
+        .expect("edit");
+    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let kept = erp_order(&env, &format!("SL-{id}")).expect("ERP order");
+    assert_eq!(kept.revision, 1, "a shipped order is not rewritten");
+    assert_eq!(kept.lines[0].sku, a);
+    assert_eq!(env.erp_orders().len(), 1, "and no second order is made");
+    let drift = exceptions(&env, "drift_order").await;
+    assert_eq!(drift.len(), 1);
+    assert_eq!(drift[0].subject, id);
+    assert_eq!(drift[0].owner, "finance");
+    assert!(drift[0].summary.contains("shipped"), "{}", drift[0].summary);
+    let edited = env
+        .store
+        .order(&OrderKey::new(
+            "wholesaler",
+            "sparklayer",
+            &format!("{id}~r2"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(edited.state, OrderState::Exception);
+    // The first record still describes what the ERP holds.
+    let original = env
         .store
         .order(&OrderKey::new("wholesaler", "sparklayer", &id))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        old.state,
-        OrderState::Cancelled,
-        "the superseded record is closed"
-    );
-    let drift = exceptions(&env, "drift_order").await;
-    assert_eq!(drift.len(), 1);
-    assert!(
-        drift[0].summary.contains(&first.order_number),
-        "{}",
-        drift[0].summary
-    );
-    // A poll that sees no new edit re-syncs nothing.
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
-    assert_eq!(env.erp_orders().len(), 2);
+    assert_eq!(original.state, OrderState::Injected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,9 @@
-//! Reconciliation end to end: order drift from ERP edits, stock drift, SKUs on one side only.
+//! Reconciliation end to end: order drift from ERP edits, stock drift, SKUs on one side only,
+//! and their exceptions resolved once a later run finds them gone.
 
 mod sync_support;
 
+use selvedge::flows::ExceptionKind;
 use selvedge::flows::catalog::{self, CatalogSettings};
 use selvedge::flows::inventory::{self, InventorySettings};
 use selvedge::flows::reconcile::{self, MissingFrom, ReconcileSettings};
@@ -11,7 +13,9 @@ use selvedge_bigcommerce::sandbox::SeedProduct;
 use selvedge_bluecherry::model::{
     Cents, SalesOrder, SalesOrderLineRequest, SalesOrderRequest, Sku,
 };
-use selvedge_store::{ErpSnapshot, ExceptionFilter, OrderKey, OrderState, Page};
+use selvedge_store::{
+    ErpSnapshot, ExceptionFilter, ExceptionRecord, ExceptionState, OrderKey, OrderState, Page,
+};
 use sync_support::{Harness, b2c, bc_sandbox};
 use time::OffsetDateTime;
 
@@ -273,4 +277,254 @@ async fn owners_come_from_the_client_config() {
     .expect("report");
     assert_eq!(report.order_drift.len(), 1);
     assert_eq!(report.order_drift[0].owner, "operations");
+}
+
+/// Unresolved exceptions of a kind about a subject.
+async fn exceptions_about(h: &Harness, kind: &str, subject: &str) -> Vec<ExceptionRecord> {
+    let filter = ExceptionFilter {
+        client: Some("brand".into()),
+        kind: Some(kind.into()),
+        ..ExceptionFilter::default()
+    };
+    h.ctx
+        .store
+        .list_exceptions(&filter, Page::default())
+        .await
+        .expect("exceptions")
+        .into_iter()
+        .filter(|e| e.subject == subject)
+        .collect()
+}
+
+/// The one exception of a kind about a subject.
+async fn the_exception(h: &Harness, kind: &str, subject: &str) -> ExceptionRecord {
+    let mut found = exceptions_about(h, kind, subject).await;
+    assert_eq!(found.len(), 1, "{kind} about {subject}: {found:#?}");
+    found.remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_exceptions_resolve_themselves_once_a_later_run_finds_them_gone() {
+    let h = b2c(
+        6,
+        bc_sandbox::SandboxConfig {
+            quota: 100_000,
+            window_ms: 1_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    catalog::run(&h.ctx, &CatalogSettings::default())
+        .await
+        .expect("catalog");
+    let inv = InventorySettings {
+        locations: [("NJ01".to_string(), "1".to_string())].into(),
+        ..Default::default()
+    };
+    inventory::run(&h.ctx, &inv).await.expect("inventory");
+    let skus: Vec<String> = h.erp.with_state(|s| {
+        s.styles[0]
+            .skus
+            .iter()
+            .map(|k| k.sku.clone())
+            .take(3)
+            .collect()
+    });
+    let store = &h.ctx.store;
+    let now = OffsetDateTime::now_utc;
+
+    // Order 301 is edited in Blue Cherry (3 units -> 1), order 302 too (2 -> 1); order 303
+    // stays as injected.
+    let restored = injected(&h, "301", &[(&skus[1], 3), (&skus[2], 1)]).await;
+    let handled = injected(&h, "302", &[(&skus[0], 2)]).await;
+    injected(&h, "303", &[(&skus[0], 1)]).await;
+    for order in [&restored.order_number, &handled.order_number] {
+        h.erp
+            .with_state(|s| s.edit_order_line(order, 1, Some(1), None, now()))
+            .expect("ERP edit");
+    }
+    // Someone sets a stock level by hand in the BigCommerce admin.
+    let binding = store
+        .binding_by_erp_sku("brand", "bigcommerce", &skus[0])
+        .await
+        .expect("binding")
+        .expect("bound");
+    let variant: i64 = binding
+        .variant_id
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .expect("variant id");
+    let pushed = store
+        .pushed_stock("brand", "bigcommerce")
+        .await
+        .expect("pushed")
+        .into_iter()
+        .find(|p| p.sku == binding.storefront_sku && p.location == "1")
+        .expect("pushed stock")
+        .qty;
+    let set_stock = |quantity: i64| AbsoluteAdjustment {
+        location_id: 1,
+        item: ItemRef::VariantId(variant),
+        quantity,
+    };
+    h.bc_client()
+        .set_inventory_absolute(Some("manual"), &[set_stock(999)])
+        .await
+        .expect("manual edit");
+    // A SKU only the ERP has.
+    let erp_only = h.erp.with_state(|s| {
+        let st = &mut s.styles[3];
+        let mut k: Sku = st.skus[0].clone();
+        k.sku = format!("{}-NEW", k.sku);
+        k.upc = "084129977777".into();
+        st.skus.push(k.clone());
+        s.reindex();
+        k.sku
+    });
+    // Exceptions other than this flow's findings: another kind about order 301, and the
+    // orders flow's drift_order about order 303 (an order superseded by a storefront edit).
+    h.ctx
+        .raise(
+            ExceptionKind::OrderInvalid,
+            "301",
+            "held for review",
+            serde_json::json!({ "reason": "manual hold" }),
+        )
+        .await
+        .expect("raise");
+    h.ctx
+        .raise(
+            ExceptionKind::DriftOrder,
+            "303",
+            "edited in Sparklayer: cancel the old order in Blue Cherry",
+            serde_json::json!({ "superseded": "SO-1", "replacement": "SO-2" }),
+        )
+        .await
+        .expect("raise");
+
+    let first = reconcile::report(&h.ctx, &ReconcileSettings::default())
+        .await
+        .expect("first reconciliation");
+    assert_eq!(first.order_drift.len(), 2, "{:#?}", first.order_drift);
+    assert_eq!(first.stock_drift.len(), 1, "{:#?}", first.stock_drift);
+    assert!(first.resolved.is_empty(), "{:#?}", first.resolved);
+    let order_drift = the_exception(&h, "drift_order", "301").await;
+    let stock_subject = format!("{}@1", binding.storefront_sku);
+    // A person takes up order 302's drift.
+    let taken = the_exception(&h, "drift_order", "302").await;
+    store
+        .mark_exception_retrying(taken.id, "finance.jo", Some("asked the warehouse"), now())
+        .await
+        .expect("retrying");
+
+    // The ERP orders get their quantities back; the storefront stock is set right; the
+    // ERP-only SKU is withdrawn. Only the order check runs next.
+    for (order, qty) in [(&restored.order_number, 3), (&handled.order_number, 2)] {
+        h.erp
+            .with_state(|s| s.edit_order_line(order, 1, Some(qty), None, now()))
+            .expect("ERP edit back");
+    }
+    h.bc_client()
+        .set_inventory_absolute(Some("manual"), &[set_stock(pushed)])
+        .await
+        .expect("stock set back");
+    h.erp.with_state(|s| {
+        s.styles[3].skus.retain(|k| k.sku != erp_only);
+        s.reindex();
+    });
+    let orders_only = ReconcileSettings {
+        stock: false,
+        skus: false,
+        ..Default::default()
+    };
+    let second = reconcile::report(&h.ctx, &orders_only)
+        .await
+        .expect("second reconciliation");
+    assert!(second.order_drift.is_empty(), "{:#?}", second.order_drift);
+    let resolved: Vec<(&str, &str)> = second
+        .resolved
+        .iter()
+        .map(|r| (r.kind.as_str(), r.subject.as_str()))
+        .collect();
+    assert_eq!(resolved, [("drift_order", "301")]);
+
+    let (record, history) = store
+        .exception(order_drift.id)
+        .await
+        .expect("exception")
+        .expect("kept");
+    assert_eq!(record.state, ExceptionState::Resolved);
+    let last = history.last().expect("history");
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("resolved", "selvedge")
+    );
+    let note = last.note.as_deref().unwrap_or_default();
+    assert!(
+        note.starts_with("no longer drifting as of reconcile run "),
+        "{note}"
+    );
+    assert!(
+        history.iter().any(|e| e.action == "raised"),
+        "the finding stays in the history: {history:#?}"
+    );
+    // What this run did not vouch for, or did not raise, stays as it was.
+    assert_eq!(
+        the_exception(&h, "drift_order", "302").await.state,
+        ExceptionState::Retrying,
+        "a person is handling it"
+    );
+    assert_eq!(
+        the_exception(&h, "order_invalid", "301").await.state,
+        ExceptionState::Open
+    );
+    assert_eq!(
+        the_exception(&h, "drift_order", "303").await.state,
+        ExceptionState::Open,
+        "raised by the orders flow"
+    );
+    assert_eq!(
+        the_exception(&h, "drift_stock", &stock_subject).await.state,
+        ExceptionState::Open,
+        "the stock check did not run"
+    );
+    assert_eq!(
+        the_exception(&h, "sku_missing", &erp_only).await.state,
+        ExceptionState::Open,
+        "the SKU check did not run"
+    );
+
+    // Every check runs: the stock drift and the one-sided SKU are gone too.
+    let third = reconcile::report(&h.ctx, &ReconcileSettings::default())
+        .await
+        .expect("third reconciliation");
+    assert_eq!(third.findings(), 0, "{third:#?}");
+    let mut resolved: Vec<(String, String)> = third
+        .resolved
+        .iter()
+        .map(|r| (r.kind.clone(), r.subject.clone()))
+        .collect();
+    resolved.sort();
+    assert_eq!(
+        resolved,
+        [
+            ("drift_stock".to_string(), stock_subject.clone()),
+            ("sku_missing".to_string(), erp_only.clone()),
+        ]
+    );
+    for (kind, subject) in [("drift_stock", &stock_subject), ("sku_missing", &erp_only)] {
+        assert_eq!(
+            the_exception(&h, kind, subject).await.state,
+            ExceptionState::Resolved,
+            "{kind} {subject}"
+        );
+    }
+    assert_eq!(
+        the_exception(&h, "drift_order", "302").await.state,
+        ExceptionState::Retrying
+    );
+    assert_eq!(
+        the_exception(&h, "order_invalid", "301").await.state,
+        ExceptionState::Open
+    );
 }

@@ -217,6 +217,14 @@ pub fn parse(
         .iter()
         .any(|s| s.flow == FlowKind::Inventory);
     let inventory = raw.inventory.unwrap_or_default();
+    inventory.validate().map_err(|problem| {
+        ConfigError::invalid(
+            file,
+            "inventory.missing_max_percent",
+            problem,
+            "set a percentage from 0 to 100 (default 20)",
+        )
+    })?;
     if inventory_scheduled && inventory.locations.is_empty() {
         return Err(ConfigError::invalid(
             file,

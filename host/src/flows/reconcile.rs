@@ -14,8 +14,15 @@
 //! - **SKU exceptions** (`sku_missing`, e-commerce): SKUs of the ERP style master that the
 //!   storefront does not carry, and storefront SKUs the ERP does not know. Sparklayer has no
 //!   catalog of its own: its side is the set of SKUs bound by the catalog flow.
+//!
+//! An open exception this flow raised whose condition a later run no longer finds is resolved
+//! with a note ([`resolve`]): only for checks that ran, keys they compared, and exceptions
+//! still `open`.
 
 mod checks;
+mod resolve;
+
+pub use resolve::AutoResolved;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -135,6 +142,9 @@ pub struct ReconciliationReport {
     pub sku_missing: Vec<SkuMissing>,
     /// Checks that could not run, and why (e.g. no stock read on Sparklayer).
     pub notes: Vec<String>,
+    /// Open exceptions of earlier runs whose condition this run no longer found: resolved.
+    #[serde(default)]
+    pub resolved: Vec<AutoResolved>,
 }
 
 impl ReconciliationReport {
@@ -144,7 +154,8 @@ impl ReconciliationReport {
     }
 }
 
-/// Runs the checks, raises one exception per finding and returns the report.
+/// Runs the checks, raises one exception per finding, resolves the exceptions of earlier runs
+/// that no longer hold, and returns the report.
 pub async fn report(
     ctx: &ClientServices,
     settings: &ReconcileSettings,
@@ -160,9 +171,11 @@ pub async fn report(
         skus_checked: 0,
         sku_missing: Vec::new(),
         notes: Vec::new(),
+        resolved: Vec::new(),
     };
+    let mut checked = resolve::Checked::default();
     if settings.orders {
-        checks::orders(ctx, settings, &mut report).await?;
+        checked.orders = Some(checks::orders(ctx, settings, &mut report).await?);
     }
     let storefront = if settings.stock || settings.skus {
         Some(checks::storefront_view(ctx, &mut report).await?)
@@ -171,13 +184,15 @@ pub async fn report(
     };
     if let Some(view) = &storefront {
         if settings.stock {
-            checks::stock(ctx, settings, view, &mut report).await?;
+            checked.stock = checks::stock(ctx, settings, view, &mut report).await?;
         }
         if settings.skus {
             checks::skus(ctx, view, &mut report).await?;
+            checked.skus = true;
         }
     }
     raise_all(ctx, &report).await?;
+    resolve::resolve_gone(ctx, &checked, &mut report).await?;
     Ok(report)
 }
 
@@ -189,12 +204,13 @@ pub async fn run(
     let r = report(ctx, settings).await?;
     let mut out = FlowReport {
         summary: format!(
-            "{} orders drifted of {}, {} SKU-locations drifted of {}, {} SKUs on one side only",
+            "{} orders drifted of {}, {} SKU-locations drifted of {}, {} SKUs on one side only; {} earlier exceptions resolved",
             r.order_drift.len(),
             r.orders_checked,
             r.stock_drift.len(),
             r.stock_checked,
-            r.sku_missing.len()
+            r.sku_missing.len(),
+            r.resolved.len()
         ),
         ..FlowReport::default()
     };
@@ -207,6 +223,8 @@ pub async fn run(
         .insert("stock_drift".into(), r.stock_drift.len().into());
     m.extra
         .insert("sku_missing".into(), r.sku_missing.len().into());
+    m.extra
+        .insert("exceptions_resolved".into(), r.resolved.len().into());
     Ok(out)
 }
 
@@ -241,7 +259,7 @@ async fn raise_all(ctx: &ClientServices, r: &ReconciliationReport) -> Result<(),
         let details = serde_json::to_value(d).unwrap_or_default();
         ctx.raise(
             ExceptionKind::DriftStock,
-            &format!("{}@{}", d.sku, d.location),
+            &checks::stock_subject(&d.sku, &d.location),
             summary,
             details,
         )

@@ -10,12 +10,15 @@
 //!    `stock-rows` (per-SKU buffers from config, the measured cycle latency in the context);
 //! 3. computes ATS through the plugin, diffs against what the storefront last accepted, and
 //!    pushes only the changes ([`push`]): BigCommerce absolute adjustments grouped by location,
-//!    2,000 items a request; Sparklayer batch stock in its batch size;
+//!    2,000 items a request; Sparklayer batch stock in its batch size. SKU-locations last
+//!    pushed with stock that the snapshot no longer lists are pushed as 0 in the same
+//!    requests, unless so many vanished that the snapshot looks partial ([`missing`]);
 //! 4. after each accepted request, stores what was pushed and the decision trace of its rows
 //!    (buckets read, plugin version, buffer, value pushed: the "why" of a SKU);
 //! 5. returns the cycle latency (ERP cycle end -> storefront updated) and update frequency in
 //!    the run's measurements; the next run feeds the measured latency back to the plugin.
 
+mod missing;
 mod push;
 mod rows;
 mod trace;
@@ -27,14 +30,18 @@ use time::OffsetDateTime;
 
 use super::{ClientServices, FlowError, FlowReport};
 
-pub use push::{Change, LocationTarget};
+pub use missing::PARTIAL_SUBJECT;
+pub use push::{Change, LocationTarget, Source};
 pub use trace::reason_names;
 
 /// Cursor holding the id of the last ERP cycle whose stock reached the storefront.
 pub const CYCLE_CURSOR: &str = "inventory.last_cycle_id";
 
+/// Default of [`InventorySettings::missing_max_percent`].
+pub const DEFAULT_MISSING_MAX_PERCENT: u8 = 20;
+
 /// `[inventory]` in a client's config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventorySettings {
     /// Blue Cherry warehouse code -> storefront location. BigCommerce: a location id (`1`) or
@@ -54,6 +61,43 @@ pub struct InventorySettings {
     /// Push the cycle even if it was pushed before (the cursor says so); for manual re-runs.
     #[serde(default)]
     pub repush_cycle: bool,
+    /// SKU-locations last pushed with stock that a cycle's ATS snapshot no longer lists are
+    /// pushed as 0 (each SKU raises `sku_missing`), as long as they are at most this share, in
+    /// percent, of the SKU-locations on sale. Above it the snapshot is taken as partial:
+    /// nothing is zeroed and one `drift_stock` exception (subject `ats-snapshot`) is raised.
+    /// 0 never zeroes; 100 zeroes whatever vanished. Default 20.
+    #[serde(default = "default_missing_max_percent")]
+    pub missing_max_percent: u8,
+}
+
+fn default_missing_max_percent() -> u8 {
+    DEFAULT_MISSING_MAX_PERCENT
+}
+
+impl Default for InventorySettings {
+    fn default() -> Self {
+        Self {
+            locations: BTreeMap::new(),
+            sku_buffers: BTreeMap::new(),
+            initial_cycle_latency_minutes: 0,
+            full_push: false,
+            repush_cycle: false,
+            missing_max_percent: DEFAULT_MISSING_MAX_PERCENT,
+        }
+    }
+}
+
+impl InventorySettings {
+    /// Checks values serde cannot: a message naming the key and the fix.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.missing_max_percent > 100 {
+            return Err(format!(
+                "inventory.missing_max_percent is {}, but it is a percentage: use 0 to 100",
+                self.missing_max_percent
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Runs one inventory sync for a client.
@@ -106,17 +150,28 @@ pub async fn run(
         )));
     }
 
+    // Read even for a full push: what the storefront was selling decides what vanished.
+    let pushed_before = ctx.store.pushed_stock(&ctx.client, storefront).await?;
     let previous: HashMap<(String, String), i64> = if settings.full_push {
         HashMap::new()
     } else {
-        ctx.store
-            .pushed_stock(&ctx.client, storefront)
-            .await?
-            .into_iter()
-            .map(|p| ((p.sku, p.location), p.qty))
+        pushed_before
+            .iter()
+            .map(|p| ((p.sku.clone(), p.location.clone()), p.qty))
             .collect()
     };
-    let changes = push::diff(&built, ats, &targets, &previous);
+    let mut changes = push::diff(&built, ats, &targets, &previous);
+    let lost = missing::find(
+        &built,
+        &targets,
+        &bindings,
+        &pushed_before,
+        settings.missing_max_percent.min(100),
+    );
+    let zeroed = lost.changes();
+    let zeroed_count = zeroed.len();
+    changes.extend(zeroed);
+    missing::raise(ctx, &lost, &targets, snapshot.cycle_id).await?;
     let plan = trace::TracePlan {
         cycle_id: snapshot.cycle_id,
         report: &called.report,
@@ -150,6 +205,12 @@ pub async fn run(
     extra.insert("push_requests_minimum".into(), minimum.into());
     extra.insert("skipped_unbound_skus".into(), built.unbound_skus.into());
     extra.insert(
+        "missing_from_snapshot".into(),
+        (lost.vanished.len() as u64).into(),
+    );
+    extra.insert("missing_zeroed".into(), (zeroed_count as u64).into());
+    extra.insert("partial_snapshot".into(), lost.partial.into());
+    extra.insert(
         "cycles_skipped".into(),
         cycles_skipped(done, snapshot.cycle_id).into(),
     );
@@ -163,11 +224,25 @@ pub async fn run(
         .cycle_latency()
         .map(|d| d.as_seconds_f64())
         .unwrap_or(0.0);
+    let mut summary = format!(
+        "cycle {}: pushed {} of {input_rows} SKU-locations in {} calls (minimum {minimum}); latency {latency_s:.1} s",
+        snapshot.cycle_id, pushed.rows, pushed.requests
+    );
+    if lost.partial {
+        summary.push_str(&format!(
+            "; {} SKU-locations on sale missing from the snapshot ({:.0}%, above {}%): not zeroed, see exception {}",
+            lost.vanished.len(),
+            lost.percent(),
+            lost.max_percent,
+            PARTIAL_SUBJECT
+        ));
+    } else if zeroed_count > 0 {
+        summary.push_str(&format!(
+            "; {zeroed_count} SKU-locations missing from the snapshot set to 0"
+        ));
+    }
     Ok(FlowReport {
-        summary: format!(
-            "cycle {}: pushed {} of {input_rows} SKU-locations in {} calls (minimum {minimum}); latency {latency_s:.1} s",
-            snapshot.cycle_id, pushed.rows, pushed.requests
-        ),
+        summary,
         measurements,
     })
 }
@@ -180,4 +255,29 @@ fn cycles_skipped(done: Option<u64>, now: u64) -> u64 {
 
 fn short(version: &str) -> &str {
     version.get(..12).unwrap_or(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFAULT_MISSING_MAX_PERCENT, InventorySettings};
+
+    #[test]
+    fn missing_max_percent_defaults_to_20_and_must_be_a_percentage() {
+        let absent: InventorySettings =
+            toml::from_str("[locations]\nNJ01 = \"1\"").expect("parses");
+        assert_eq!(absent.missing_max_percent, DEFAULT_MISSING_MAX_PERCENT);
+        assert_eq!(
+            InventorySettings::default().missing_max_percent,
+            DEFAULT_MISSING_MAX_PERCENT
+        );
+        assert!(absent.validate().is_ok());
+
+        let too_high: InventorySettings =
+            toml::from_str("missing_max_percent = 150\n[locations]\nNJ01 = \"1\"").expect("parses");
+        let problem = too_high.validate().expect_err("150 is not a percentage");
+        assert!(
+            problem.contains("inventory.missing_max_percent"),
+            "{problem}"
+        );
+    }
 }

@@ -44,8 +44,20 @@ pub struct Change {
     pub qty: i64,
     /// What the storefront was last told, if anything.
     pub previous: Option<i64>,
-    /// Input rows adding up to `qty` (usually one; more when warehouses share a location).
-    pub rows: Vec<usize>,
+    /// Where `qty` comes from.
+    pub source: Source,
+}
+
+/// Where the quantity of a [`Change`] comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The plugin's ATS of these input rows (usually one; more when warehouses share a
+    /// location).
+    Rows(Vec<usize>),
+    /// The SKU-location was last pushed with stock but is missing from the cycle's ATS
+    /// snapshot: it is pushed as 0 so the storefront stops selling stock the ERP no longer
+    /// reports. `erp_sku` is the ERP SKU bound to it.
+    MissingFromSnapshot { erp_sku: String },
 }
 
 /// What was pushed.
@@ -150,10 +162,12 @@ pub(crate) fn diff(
                 variant_id: m.variant_id,
                 qty: 0,
                 previous: None,
-                rows: Vec::new(),
+                source: Source::Rows(Vec::new()),
             });
         entry.qty += qty;
-        entry.rows.push(i);
+        if let Source::Rows(rows) = &mut entry.source {
+            rows.push(i);
+        }
     }
     summed
         .into_values()

@@ -67,6 +67,12 @@ fn s32(v: i64) -> i32 {
     i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
 }
 
+/// Whether stock is published through this binding: product-level bindings (no variant)
+/// carry no stock on a variant storefront.
+pub(crate) fn carries_stock(b: &SkuBinding) -> bool {
+    b.variant_id.is_some() || b.storefront != "bigcommerce"
+}
+
 pub(crate) fn build(
     snapshot: &AtsSnapshot,
     styles: &[Style],
@@ -78,8 +84,7 @@ pub(crate) fn build(
     let by_style: HashMap<&str, &Style> = styles.iter().map(|s| (s.style.as_str(), s)).collect();
     let bound: HashMap<&str, &SkuBinding> = bindings
         .iter()
-        // Product-level bindings (no variant) carry no stock on a variant storefront.
-        .filter(|b| b.variant_id.is_some() || b.storefront != "bigcommerce")
+        .filter(|b| carries_stock(b))
         .map(|b| (b.erp_sku.as_str(), b))
         .collect();
     let location_of: HashMap<&str, usize> = settings

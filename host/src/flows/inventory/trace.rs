@@ -7,7 +7,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::InventorySettings;
-use super::push::{Change, LocationTarget};
+use super::push::{Change, LocationTarget, Source};
 use super::rows::Built;
 use crate::flows::{ClientServices, FlowError, FlowKind};
 
@@ -60,9 +60,14 @@ pub(crate) fn decisions(
     request
         .iter()
         .filter_map(|c| {
-            let first = *c.rows.first()?;
-            let sources: Vec<serde_json::Value> = c
-                .rows
+            let rows = match &c.source {
+                Source::Rows(rows) => rows,
+                Source::MissingFromSnapshot { erp_sku } => {
+                    return Some(missing(ctx, c, erp_sku, targets, plan, at));
+                }
+            };
+            let first = *rows.first()?;
+            let sources: Vec<serde_json::Value> = rows
                 .iter()
                 .map(|&i| {
                     let m = &built.meta[i];
@@ -101,6 +106,36 @@ pub(crate) fn decisions(
             })
         })
         .collect()
+}
+
+/// The host zeroed a SKU-location the snapshot no longer lists; no plugin rule ran for it
+/// (the plugin fields name the plugin of the run, for the audit's shape).
+fn missing(
+    ctx: &ClientServices,
+    c: &Change,
+    erp_sku: &str,
+    targets: &[LocationTarget],
+    plan: &TracePlan<'_>,
+    at: OffsetDateTime,
+) -> Decision {
+    Decision {
+        client: ctx.client.clone(),
+        flow: FlowKind::Inventory.as_str().to_string(),
+        subject: erp_sku.to_string(),
+        plugin_id: plan.report.plugin.clone(),
+        plugin_version: plan.report.version.clone(),
+        reason: json!({
+            "cycle_id": plan.cycle_id,
+            "location": targets[c.location].configured,
+            "previous": c.previous,
+            "decided_by": "selvedge",
+            "missing_from_ats_snapshot": plan.cycle_id,
+            "why": super::missing::reason(plan.cycle_id),
+            "sources": [],
+        }),
+        value: json!({ "qty": c.qty, "storefront_sku": c.sku }),
+        created_at: at,
+    }
 }
 
 /// Mean cycle latency of the last successful runs, rounded up to whole minutes; the

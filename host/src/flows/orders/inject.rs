@@ -15,7 +15,7 @@ use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::SalesOrderRequest;
 use selvedge_runtime::rules::orders::OrderDecision;
 use selvedge_runtime::rules::types::Severity;
-use selvedge_store::{Decision, Job, JobState, OrderState};
+use selvedge_store::{Decision, Job, JobState, OrderRecord, OrderState};
 use serde_json::json;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -307,8 +307,7 @@ impl Injector {
             return Ok(Injected::Exception);
         };
         let now = OffsetDateTime::now_utc();
-        let request =
-            convert::sales_order_request(so, format!("{}{}", so.external_ref, p.suffix), now);
+        let request = convert::sales_order_request(so, so.external_ref.clone(), now);
         let paced_from = Instant::now();
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
@@ -325,13 +324,20 @@ impl Injector {
             )
             .await?;
         let erp_started = Instant::now();
-        let result = self.create_once(&request, rec.attempts > 1).await;
+        let result = match &p.supersedes {
+            Some(previous) => self.revise_once(&request, p.revision, previous).await,
+            None => self.create_once(&request, rec.attempts > 1).await,
+        };
         let erp = erp_started.elapsed();
         let number = match result {
             Ok(number) => number,
             Err(e @ BlueCherryError::Rejected { .. }) => {
                 let details = json!({ "error": e.to_string(), "issues": issues_json(&decision) });
                 self.invalid(job, &p.key, &e.to_string(), details).await?;
+                return Ok(Injected::Exception);
+            }
+            Err(e @ (BlueCherryError::Locked { .. } | BlueCherryError::StaleRevision { .. })) => {
+                self.revision_refused(job, &p, &e).await?;
                 return Ok(Injected::Exception);
             }
             Err(e) => return self.retry(job, Some(&p.key), &e.to_string()).await,
@@ -344,7 +350,7 @@ impl Injector {
             .await?;
         self.flag_reviews(&p.key, &number, &decision).await?;
         if let Some(old) = &p.supersedes {
-            self.supersede(old, &p.key, &number).await?;
+            self.supersede(old, &p.key, p.revision, &number).await?;
         }
         self.finish(job, json!({ "erp_order_no": number })).await;
         if let Some(observe) = &self.observer {
@@ -361,6 +367,30 @@ impl Injector {
             });
         }
         Ok(Injected::Yes)
+    }
+
+    /// Replaces the whole ERP order with `revision` of the storefront order; returns the ERP
+    /// number. The order is found through the superseded record, or by our external
+    /// reference when that record never learned its number (an earlier ambiguous create);
+    /// when the ERP has no order at all, this content is simply created.
+    async fn revise_once(
+        &self,
+        request: &SalesOrderRequest,
+        revision: u32,
+        previous: &OrderRecord,
+    ) -> Result<String, BlueCherryError> {
+        let erp = &self.ctx.erp;
+        let number = match &previous.erp_order_no {
+            Some(number) => number.clone(),
+            None => match erp.find_sales_order(&request.external_ref).await? {
+                Some(found) => found.order_number,
+                None => return self.create_once(request, true).await,
+            },
+        };
+        // Re-sending the same revision is a no-op in the ERP, so a retry after a lost
+        // answer cannot apply it twice.
+        let revised = erp.revise_sales_order(&number, revision, request).await?;
+        Ok(revised.order_number)
     }
 
     /// Creates the order unless the ERP already has it; returns the ERP number.

@@ -7,7 +7,10 @@ use selvedge_store::{Decision, FailAction, Job, OrderKey, OrderRecord, OrderStat
 use serde_json::json;
 use time::OffsetDateTime;
 
+use selvedge_bluecherry::BlueCherryError;
+
 use super::inject::{Injected, Injector};
+use super::prepare::Prepared;
 use crate::flows::{ExceptionKind, FlowError};
 
 impl Injector {
@@ -44,34 +47,78 @@ impl Injector {
         Ok(())
     }
 
+    /// Closes the ledger records of the earlier revisions (the ERP order now holds the new
+    /// content), so reconciliation compares the ERP with the current revision only.
     pub(super) async fn supersede(
         &self,
         old: &OrderRecord,
         new_key: &OrderKey,
+        revision: u32,
         number: &str,
     ) -> Result<(), FlowError> {
         let now = OffsetDateTime::now_utc();
-        let note = format!("superseded by {} ({number})", new_key.storefront_order_id);
-        if old.state.can_go_to(OrderState::Cancelled) {
-            self.ctx
-                .store
-                .transition_order(&old.key, OrderState::Cancelled, Some(&note), now)
-                .await?;
+        let note = format!(
+            "superseded by {}: ERP order {number} revised to the edited content",
+            new_key.storefront_order_id
+        );
+        let base = old
+            .key
+            .storefront_order_id
+            .split_once("~r")
+            .map_or(old.key.storefront_order_id.as_str(), |(base, _)| base);
+        for n in 1..revision {
+            let id = if n == 1 {
+                base.to_string()
+            } else {
+                format!("{base}~r{n}")
+            };
+            let key = OrderKey::new(&old.key.client, &old.key.storefront, &id);
+            if let Some(rec) = self.ctx.store.order(&key).await?
+                && rec.state.can_go_to(OrderState::Cancelled)
+            {
+                self.ctx
+                    .store
+                    .transition_order(&key, OrderState::Cancelled, Some(&note), now)
+                    .await?;
+            }
         }
-        if let Some(old_no) = &old.erp_order_no {
-            let summary = format!(
-                "edited in Sparklayer: {number} now holds the order; cancel {old_no} in Blue Cherry"
-            );
-            let details = json!({ "superseded": old_no, "replacement": number });
-            self.ctx
-                .raise(
-                    ExceptionKind::DriftOrder,
-                    &old.key.storefront_order_id,
-                    summary,
-                    details,
-                )
-                .await?;
-        }
+        Ok(())
+    }
+
+    /// The ERP would not take an edit (the order is shipping, cancelled, or holds a newer
+    /// revision): the ERP keeps the old content, and a person decides (`drift_order`).
+    pub(super) async fn revision_refused(
+        &self,
+        job: &Job,
+        p: &Prepared,
+        error: &BlueCherryError,
+    ) -> Result<(), FlowError> {
+        let reason = format!("edit not applied to Blue Cherry: {error}");
+        self.to_exception(&p.key, &reason).await?;
+        let base = p
+            .supersedes
+            .as_ref()
+            .map_or(&p.key, |previous| &previous.key);
+        let summary = format!(
+            "order edited in the storefront (revision {}) but {error}; the ERP still holds the \
+             earlier content",
+            p.revision
+        );
+        let details = json!({
+            "revision": p.revision,
+            "ledger_key": p.key.storefront_order_id,
+            "erp_order_no": p.supersedes.as_ref().and_then(|r| r.erp_order_no.clone()),
+            "error": error.to_string(),
+        });
+        self.ctx
+            .raise(
+                ExceptionKind::DriftOrder,
+                &base.storefront_order_id,
+                summary,
+                details,
+            )
+            .await?;
+        self.give_up(job, &reason).await;
         Ok(())
     }
 

@@ -1,15 +1,14 @@
 //! Stage one of an order job: which ledger record it is, and the full storefront order.
 //!
 //! A Sparklayer purchase edited after it reached the ERP becomes a *revision*: ledger key
-//! `{id}~r2`, `~r3`, ... (the content hash decides which). The gateway contract has no way to
-//! change or cancel a sales order, so a revision is injected as a new sales order whose
-//! external reference carries the same suffix; the superseded one is cancelled in our ledger
-//! and flagged (`drift_order`) for finance to cancel inside Blue Cherry.
+//! `{id}~r2`, `~r3`, ... (the content hash decides which), each with its own history. The
+//! injector replaces the whole ERP sales order with revision N (the gateway's `PUT` keyed by
+//! the revision number, so a retry applies it once) and closes the superseded ledger record.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use selvedge_bluecherry::model::Customer;
+use selvedge_bluecherry::model::{Customer, FIRST_REVISION};
 use selvedge_runtime::rules::orders::StorefrontOrder;
 use selvedge_sparklayer::model::LookupBy;
 use selvedge_store::{Job, OrderKey, OrderRecord, OrderState};
@@ -36,8 +35,8 @@ pub struct OrderJobPayload {
 pub struct Prepared {
     /// The ledger record this job works on.
     pub key: OrderKey,
-    /// Revision suffix for the external reference (`""`, `~r2`, ...).
-    pub suffix: String,
+    /// Revision of the storefront order: 1 for the first content, 2 after the first edit...
+    pub revision: u32,
     /// The superseded record, when this is a revision of an injected order.
     pub supersedes: Option<OrderRecord>,
     /// Plugin input.
@@ -144,7 +143,7 @@ async fn bigcommerce(ctx: &ClientServices, payload: &OrderJobPayload) -> Prepare
     }
     PrepareOutcome::Ready(Box::new(Prepared {
         key,
-        suffix: String::new(),
+        revision: FIRST_REVISION,
         supersedes: None,
         order,
         fetch,
@@ -203,7 +202,7 @@ async fn sparklayer(
             };
         }
     };
-    let (key, suffix, supersedes) = match revision(ctx, &base, &hash).await {
+    let (key, revision, supersedes) = match revision(ctx, &base, &hash).await {
         Ok(r) => r,
         Err(e) => return PrepareOutcome::Transient(e.to_string()),
     };
@@ -214,7 +213,7 @@ async fn sparklayer(
         }
         Ok(_) => PrepareOutcome::Ready(Box::new(Prepared {
             key,
-            suffix,
+            revision,
             supersedes,
             order,
             fetch,
@@ -230,20 +229,19 @@ async fn revision(
     ctx: &ClientServices,
     base: &OrderKey,
     hash: &str,
-) -> Result<(OrderKey, String, Option<OrderRecord>), FlowError> {
+) -> Result<(OrderKey, u32, Option<OrderRecord>), FlowError> {
     let mut previous: Option<OrderRecord> = None;
-    for n in 1u32.. {
-        let (key, suffix) = if n == 1 {
-            (base.clone(), String::new())
+    for n in FIRST_REVISION.. {
+        let key = if n == FIRST_REVISION {
+            base.clone()
         } else {
-            let suffix = format!("~r{n}");
-            let id = format!("{}{suffix}", base.storefront_order_id);
-            (OrderKey::new(&base.client, &base.storefront, &id), suffix)
+            let id = format!("{}~r{n}", base.storefront_order_id);
+            OrderKey::new(&base.client, &base.storefront, &id)
         };
         match ctx.store.order(&key).await? {
-            Some(rec) if rec.payload_hash == hash => return Ok((key, suffix, previous)),
+            Some(rec) if rec.payload_hash == hash => return Ok((key, n, previous)),
             Some(rec) => previous = Some(rec),
-            None => return Ok((key, suffix, previous)),
+            None => return Ok((key, n, previous)),
         }
     }
     Err(FlowError::Invalid("too many revisions".into()))

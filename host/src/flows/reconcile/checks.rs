@@ -1,6 +1,6 @@
 //! The three reconciliation checks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use selvedge_bigcommerce::model::InventoryQuery;
 use selvedge_bluecherry::BlueCherryError;
@@ -22,11 +22,13 @@ pub(super) struct StorefrontView {
     skus: BTreeMap<String, String>,
 }
 
+/// Compares injected orders with the ERP; returns the storefront order ids it compared.
 pub(super) async fn orders(
     ctx: &ClientServices,
     settings: &ReconcileSettings,
     report: &mut ReconciliationReport,
-) -> Result<(), FlowError> {
+) -> Result<HashSet<String>, FlowError> {
+    let mut checked = HashSet::new();
     let mut offset = 0;
     while offset < settings.max_orders {
         let limit = PAGE.min(settings.max_orders - offset);
@@ -36,25 +38,28 @@ pub(super) async fn orders(
             .await?;
         let n = page.len() as u32;
         for rec in &page {
-            check_order(ctx, settings, rec, report).await?;
+            if check_order(ctx, settings, rec, report).await? {
+                checked.insert(rec.key.storefront_order_id.clone());
+            }
         }
         if n < limit {
             break;
         }
         offset += n;
     }
-    Ok(())
+    Ok(checked)
 }
 
+/// Whether the order could be compared.
 async fn check_order(
     ctx: &ClientServices,
     settings: &ReconcileSettings,
     rec: &OrderRecord,
     report: &mut ReconciliationReport,
-) -> Result<(), FlowError> {
+) -> Result<bool, FlowError> {
     let id = &rec.key.storefront_order_id;
     let Some(number) = rec.erp_order_no.as_deref() else {
-        return Ok(());
+        return Ok(false);
     };
     let (erp_value, erp_qty) = match ctx.erp.get_sales_order(number).await {
         Ok(so) => (
@@ -77,7 +82,7 @@ async fn check_order(
                 report.notes.push(format!(
                     "order {id}: no snapshot and the storefront order cannot be read"
                 ));
-                return Ok(());
+                return Ok(false);
             }
         },
     };
@@ -95,7 +100,7 @@ async fn check_order(
             owner: ctx.owners.owner(ExceptionKind::DriftOrder).to_string(),
         });
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A BigCommerce order's merchandise value (ex tax, cents) and units; `None` elsewhere.
@@ -165,14 +170,16 @@ pub(super) async fn storefront_view(
     }
 }
 
+/// Compares storefront stock with the last pushed values; returns the `sku@location` keys it
+/// compared, or `None` when the storefront offers no stock read (the check did not run).
 pub(super) async fn stock(
     ctx: &ClientServices,
     settings: &ReconcileSettings,
     view: &StorefrontView,
     report: &mut ReconciliationReport,
-) -> Result<(), FlowError> {
+) -> Result<Option<HashSet<String>>, FlowError> {
     let Some(shown) = &view.stock else {
-        return Ok(());
+        return Ok(None);
     };
     let pushed = ctx
         .store
@@ -180,7 +187,9 @@ pub(super) async fn stock(
         .await?;
     report.stock_checked = pushed.len() as u64;
     let owner = ctx.owners.owner(ExceptionKind::DriftStock).to_string();
+    let mut checked = HashSet::with_capacity(pushed.len());
     for p in pushed {
+        checked.insert(stock_subject(&p.sku, &p.location));
         let now = shown.get(&(p.sku.clone(), p.location.clone())).copied();
         let off = now.is_none_or(|q| (q - p.qty).abs() > settings.stock_tolerance);
         if off {
@@ -193,7 +202,12 @@ pub(super) async fn stock(
             });
         }
     }
-    Ok(())
+    Ok(Some(checked))
+}
+
+/// Exception subject of a stock drift: `sku@location`.
+pub(super) fn stock_subject(sku: &str, location: &str) -> String {
+    format!("{sku}@{location}")
 }
 
 pub(super) async fn skus(

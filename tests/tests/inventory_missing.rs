@@ -1,0 +1,333 @@
+//! Inventory flow end to end: SKU-locations that vanish from the Blue Cherry ATS snapshot.
+//!
+//! A SKU-location the storefront sells that a complete snapshot no longer lists is pushed as 0
+//! (no oversell on stale stock); a snapshot that lost most of the assortment at once is taken
+//! as partial: nothing is zeroed and one exception asks a person to look.
+
+mod sync_support;
+
+use std::collections::BTreeMap;
+
+use selvedge::flows::catalog::{self, CatalogSettings};
+use selvedge::flows::inventory::{self, InventorySettings, PARTIAL_SUBJECT};
+use selvedge::flows::{ExceptionKind, Owners};
+use selvedge_bigcommerce::model::InventoryQuery;
+use selvedge_store::{ExceptionFilter, ExceptionRecord, ExceptionState, Page};
+use serde_json::json;
+use sync_support::{Harness, b2c, bc_sandbox};
+
+/// A brand with its catalog on BigCommerce, warehouse NJ01 on location 1, one cycle pushed.
+async fn pushed_brand(styles: usize) -> (Harness, InventorySettings) {
+    let mut h = b2c(
+        styles,
+        bc_sandbox::SandboxConfig {
+            quota: 100_000,
+            window_ms: 1_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    // As in the example wholesaler config: stock drift goes to operations.
+    let owners: Owners = toml::from_str("drift_stock = \"operations\"").expect("owners");
+    h.ctx.owners = std::sync::Arc::new(owners);
+    h.erp.run_cycle();
+    catalog::run(&h.ctx, &CatalogSettings::default())
+        .await
+        .expect("catalog");
+    let settings = InventorySettings {
+        locations: [("NJ01".to_string(), "1".to_string())].into(),
+        ..Default::default()
+    };
+    let first = inventory::run(&h.ctx, &settings)
+        .await
+        .expect("first cycle");
+    assert!(
+        first.measurements.changed.unwrap_or(0) > 0,
+        "{}",
+        first.summary
+    );
+    (h, settings)
+}
+
+/// Stock on BigCommerce at location 1: SKU -> on hand.
+async fn bc_stock(h: &Harness) -> BTreeMap<String, i64> {
+    let items = h
+        .bc_client()
+        .inventory_items(&InventoryQuery::default())
+        .await
+        .expect("items");
+    items
+        .into_iter()
+        .flat_map(|i| {
+            let sku = i.identity.sku.clone();
+            i.locations
+                .into_iter()
+                .filter(|l| l.location_id == 1)
+                .map(move |l| (sku.clone(), l.total_inventory_onhand))
+        })
+        .collect()
+}
+
+/// Items per absolute-adjustment request in the BigCommerce sandbox log.
+fn adjustment_requests(h: &Harness) -> Vec<Vec<serde_json::Value>> {
+    h.bc()
+        .handle()
+        .exchanges()
+        .into_iter()
+        .filter(|e| e.method == "PUT" && e.path == "/inventory/adjustments/absolute")
+        .map(|e| {
+            e.request_body
+                .as_ref()
+                .and_then(|b| b["items"].as_array().cloned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// ERP SKUs at NJ01 the storefront was last told have stock, with that quantity.
+async fn on_sale(h: &Harness) -> Vec<(String, i64)> {
+    let pushed = h
+        .ctx
+        .store
+        .pushed_stock("brand", "bigcommerce")
+        .await
+        .expect("pushed");
+    let mut out = Vec::new();
+    for p in pushed
+        .into_iter()
+        .filter(|p| p.location == "1" && p.qty > 0)
+    {
+        let binding = h
+            .ctx
+            .store
+            .binding_by_storefront_sku("brand", "bigcommerce", &p.sku)
+            .await
+            .expect("binding")
+            .expect("a pushed SKU is bound");
+        out.push((binding.erp_sku, p.qty));
+    }
+    out
+}
+
+/// Takes these SKUs out of NJ01's books (and their open work orders, which would bring the
+/// rows back when they mature), so the next cycle's snapshot lists them no more. Returns the
+/// rows removed.
+fn drop_rows(s: &mut sync_support::erp_sandbox::SandboxState, skus: &[String]) -> usize {
+    s.work_orders
+        .retain(|wo| !(wo.warehouse == "NJ01" && skus.contains(&wo.sku)));
+    skus.iter()
+        .filter(|sku| {
+            s.stock
+                .remove(&("NJ01".to_string(), sku.to_string()))
+                .is_some()
+        })
+        .count()
+}
+
+async fn unresolved(h: &Harness, kind: ExceptionKind) -> Vec<ExceptionRecord> {
+    let filter = ExceptionFilter {
+        client: Some("brand".into()),
+        kind: Some(kind.as_str().into()),
+        ..ExceptionFilter::default()
+    };
+    h.ctx
+        .store
+        .list_exceptions(&filter, Page::default())
+        .await
+        .expect("exceptions")
+        .into_iter()
+        .filter(|e| e.state != ExceptionState::Resolved)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sku_gone_from_the_ats_snapshot_is_pushed_as_zero_in_minimum_calls_and_flagged() {
+    let (h, settings) = pushed_brand(8).await;
+    let live = on_sale(&h).await;
+    let (gone, was) = live.first().cloned().expect("a SKU on sale at NJ01");
+    let variant: i64 = h
+        .ctx
+        .store
+        .binding_by_erp_sku("brand", "bigcommerce", &gone)
+        .await
+        .expect("binding")
+        .and_then(|b| b.variant_id)
+        .and_then(|v| v.parse().ok())
+        .expect("variant id");
+    assert_eq!(bc_stock(&h).await.get(&gone).copied(), Some(was));
+
+    // The row drops out of Blue Cherry's inventory report (e.g. the location no longer
+    // stocks the style); nothing else changes.
+    let removed = h
+        .erp
+        .with_state(|s| drop_rows(s, std::slice::from_ref(&gone)));
+    assert_eq!(removed, 1, "{gone} had a row at NJ01");
+    let cycle = h.erp.run_cycle();
+    h.bc().handle().clear_log();
+    let report = inventory::run(&h.ctx, &settings)
+        .await
+        .expect("cycle without the SKU");
+
+    assert_eq!(
+        bc_stock(&h).await.get(&gone).copied(),
+        Some(0),
+        "{}",
+        report.summary
+    );
+    let requests = adjustment_requests(&h);
+    assert_eq!(requests.len(), 1, "one request: {requests:?}");
+    let items: Vec<(i64, i64, i64)> = requests[0]
+        .iter()
+        .map(|i| {
+            let field = |k: &str| i[k].as_i64().unwrap_or(-1);
+            (field("location_id"), field("variant_id"), field("quantity"))
+        })
+        .collect();
+    assert_eq!(
+        items,
+        vec![(1, variant, 0)],
+        "only the vanished SKU-location is pushed"
+    );
+    let m = &report.measurements;
+    assert_eq!(m.changed, Some(1), "{}", report.summary);
+    assert_eq!(m.extra["push_requests"], json!(1));
+    assert_eq!(m.extra["push_requests_minimum"], json!(1));
+    assert_eq!(m.extra["missing_from_snapshot"], json!(1));
+    assert_eq!(m.extra["missing_zeroed"], json!(1));
+    assert_eq!(m.extra["partial_snapshot"], json!(false));
+
+    let why = h
+        .ctx
+        .store
+        .latest_decisions("brand", Some("inventory"), &gone, 1)
+        .await
+        .expect("decisions");
+    let d = &why.first().expect("a decision for the zeroed SKU").decision;
+    assert_eq!(d.value["qty"], json!(0));
+    assert_eq!(
+        d.reason["why"],
+        json!(format!("missing from ATS snapshot {cycle}"))
+    );
+    assert_eq!(d.reason["previous"], json!(was));
+
+    let flagged = unresolved(&h, ExceptionKind::SkuMissing).await;
+    assert_eq!(flagged.len(), 1, "{flagged:#?}");
+    assert_eq!(flagged[0].subject, gone);
+    assert_eq!(flagged[0].owner, "ecommerce");
+    assert!(
+        flagged[0]
+            .summary
+            .contains(&format!("missing from ATS snapshot {cycle}")),
+        "{}",
+        flagged[0].summary
+    );
+    assert!(unresolved(&h, ExceptionKind::DriftStock).await.is_empty());
+
+    // The next cycle: the zero is not pushed again, nor flagged again.
+    h.erp.run_cycle();
+    h.bc().handle().clear_log();
+    let again = inventory::run(&h.ctx, &settings).await.expect("next cycle");
+    assert_eq!(
+        again.measurements.extra["missing_zeroed"],
+        json!(0),
+        "{}",
+        again.summary
+    );
+    let pushed_again = adjustment_requests(&h)
+        .iter()
+        .flatten()
+        .any(|i| i["variant_id"].as_i64() == Some(variant));
+    assert!(!pushed_again, "{gone} is pushed once");
+    let flagged = unresolved(&h, ExceptionKind::SkuMissing).await;
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].occurrences, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_missing_most_skus_zeroes_nothing_and_raises_one_exception_to_operations() {
+    let (h, settings) = pushed_brand(8).await;
+    let live = on_sale(&h).await;
+    assert!(live.len() >= 20, "{} SKUs on sale", live.len());
+    let before = bc_stock(&h).await;
+
+    // A broken report: 80% of NJ01's rows are missing; one remaining SKU got a receipt.
+    let (kept, dropped): (Vec<_>, Vec<_>) = live.iter().enumerate().partition(|(i, _)| i % 5 == 0);
+    let received = kept[0].1.0.clone();
+    let dropped_skus: Vec<String> = dropped.iter().map(|(_, (sku, _))| sku.clone()).collect();
+    h.erp.with_state(|s| {
+        drop_rows(s, &dropped_skus);
+        if let Some(b) = s.stock.get_mut(&("NJ01".to_string(), received.clone())) {
+            b.total_qoh += 7;
+        }
+    });
+    let cycle = h.erp.run_cycle();
+    h.bc().handle().clear_log();
+    let report = inventory::run(&h.ctx, &settings)
+        .await
+        .expect("partial cycle");
+
+    let after = bc_stock(&h).await;
+    for (_, (sku, qty)) in &dropped {
+        assert_eq!(after.get(sku), Some(qty), "{sku} is not zeroed");
+    }
+    assert_eq!(
+        after.get(&received).copied(),
+        before.get(&received).map(|q| q + 7),
+        "the real change still goes out"
+    );
+    let requests = adjustment_requests(&h);
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].len(), 1, "only the real change: {requests:?}");
+    let m = &report.measurements;
+    assert_eq!(m.changed, Some(1), "{}", report.summary);
+    assert_eq!(m.extra["partial_snapshot"], json!(true));
+    assert_eq!(m.extra["missing_zeroed"], json!(0));
+    assert_eq!(m.extra["missing_from_snapshot"], json!(dropped.len()));
+
+    let raised = unresolved(&h, ExceptionKind::DriftStock).await;
+    assert_eq!(raised.len(), 1, "{raised:#?}");
+    let e = &raised[0];
+    assert_eq!(e.subject, PARTIAL_SUBJECT);
+    assert_eq!(e.owner, "operations");
+    assert!(
+        e.summary
+            .contains(&format!("ATS snapshot {cycle} looks partial")),
+        "{}",
+        e.summary
+    );
+    assert_eq!(e.details["missing"], json!(dropped.len()));
+    assert!(unresolved(&h, ExceptionKind::SkuMissing).await.is_empty());
+
+    // Still broken next cycle: the same exception is seen again, not a second one.
+    h.erp.run_cycle();
+    inventory::run(&h.ctx, &settings)
+        .await
+        .expect("second partial cycle");
+    let raised = unresolved(&h, ExceptionKind::DriftStock).await;
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].occurrences, 2);
+    assert_eq!(
+        bc_stock(&h).await.get(&dropped[0].1.0),
+        Some(&dropped[0].1.1)
+    );
+
+    // The drop was real after all: the operator lifts the limit and re-runs the cycle.
+    let accept = InventorySettings {
+        missing_max_percent: 100,
+        repush_cycle: true,
+        ..settings.clone()
+    };
+    let zeroing = inventory::run(&h.ctx, &accept)
+        .await
+        .expect("accepted drop");
+    assert_eq!(
+        zeroing.measurements.extra["missing_zeroed"],
+        json!(dropped.len()),
+        "{}",
+        zeroing.summary
+    );
+    let after = bc_stock(&h).await;
+    for (_, (sku, _)) in &dropped {
+        assert_eq!(after.get(sku), Some(&0), "{sku} zeroed");
+    }
+}

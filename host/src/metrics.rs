@@ -60,6 +60,11 @@ pub async fn scrape(State(state): State<AdminState>) -> Response {
 
 async fn refresh(state: &AdminState) -> Result<(), selvedge_store::StoreError> {
     let now = OffsetDateTime::now_utc();
+    // writes / commits = how many writes each fsync made durable (group commit).
+    if let Some(stats) = state.store.write_stats() {
+        metrics::counter!("selvedge_store_writes_total").absolute(stats.writes);
+        metrics::counter!("selvedge_store_commits_total").absolute(stats.commits);
+    }
     for client in state.clients.iter() {
         let id = client.id.clone();
         for s in [ExceptionState::Open, ExceptionState::Retrying] {

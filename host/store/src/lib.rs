@@ -56,6 +56,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The future every store method returns: boxed so the traits stay usable as `dyn`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
+/// How the backend's writes are going, for metrics. Backends without group commit answer
+/// `None`.
+pub trait WriteStats {
+    /// Writes and commits since the store opened.
+    fn write_stats(&self) -> Option<WriterStats> {
+        None
+    }
+}
+
 /// All durable state of the host, as one object: `Arc<dyn Store>`.
 pub trait Store:
     Bindings
@@ -68,6 +77,7 @@ pub trait Store:
     + DecisionAudit
     + SyncRuns
     + PluginVersions
+    + WriteStats
     + Send
     + Sync
 {
@@ -84,6 +94,7 @@ impl<T> Store for T where
         + DecisionAudit
         + SyncRuns
         + PluginVersions
+        + WriteStats
         + Send
         + Sync
 {

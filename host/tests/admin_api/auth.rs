@@ -176,6 +176,14 @@ async fn metrics_need_the_token_and_expose_state_gauges() {
         text.contains("selvedge_order_queue_depth{client=\"northwind\"}"),
         "{text}"
     );
+    // The exception raised above was a write: the store's group-commit counters moved.
+    let counter = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert!(counter("selvedge_store_writes_total") >= 1, "{text}");
+    assert!(counter("selvedge_store_commits_total") >= 1, "{text}");
     assert!(!text.contains(TOKEN));
 }
 

@@ -125,6 +125,12 @@ impl SqliteStore {
     }
 }
 
+impl crate::WriteStats for SqliteStore {
+    fn write_stats(&self) -> Option<WriterStats> {
+        Some(self.writer.stats())
+    }
+}
+
 /// Encodes a JSON value for a TEXT column.
 pub(crate) fn json_text(value: &serde_json::Value) -> Result<String, StoreError> {
     Ok(serde_json::to_string(value)?)

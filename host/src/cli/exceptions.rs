@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use selvedge_store::{
-    ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState, Exceptions, JobQueue,
-    JobState, NewJob, Page, SqliteStore,
+    ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState, Exceptions, Page,
+    SqliteStore,
 };
 use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::exit::{self, CliError};
+use crate::flows::exceptions::actions::{self, ActionError};
 
 /// `selvedge exceptions <command>`.
 #[derive(Debug, Subcommand)]
@@ -228,84 +229,37 @@ async fn show(a: OneArgs) -> Result<u8, CliError> {
 
 async fn retry(a: ActArgs) -> Result<u8, CliError> {
     let store = open_store(&a.common).await?;
-    let (record, history) = fetch(&store, a.id).await?;
-    if record.state == ExceptionState::Resolved {
-        return Err(CliError::bad_input(format!(
-            "exception {} is resolved; nothing to retry",
-            a.id
-        )));
-    }
     let who = actor(a.actor);
-    let requeued = requeue(&store, &record, history.len()).await?;
-    let note = match (a.note, requeued) {
-        (Some(n), Some(job)) => Some(format!("{n} (queued again as job {job})")),
-        (None, Some(job)) => Some(format!("queued again as job {job}")),
-        (note, None) => note,
-    };
-    store
-        .mark_exception_retrying(a.id, &who, note.as_deref(), now())
+    actions::retry(&store, a.id, &who, a.note.as_deref())
         .await
-        .map_err(store_err)?;
+        .map_err(action_err)?;
     let (record, history) = fetch(&store, a.id).await?;
     print_one(&record, &history, a.common.json);
     store.close().await;
     Ok(exit::OK)
-}
-
-/// Queues the work of the job an exception came from (`details.job`), if that job gave up.
-/// The new job gets a fresh idempotency key; the flows stay exactly-once through their
-/// ledgers (an order already in the ERP is found by its external reference, not re-created).
-async fn requeue(
-    store: &SqliteStore,
-    record: &ExceptionRecord,
-    retry_no: usize,
-) -> Result<Option<i64>, CliError> {
-    let Some(job_id) = record.details.get("job").and_then(Value::as_i64) else {
-        return Ok(None);
-    };
-    let Some(job) = store.job(job_id).await.map_err(store_err)? else {
-        return Ok(None);
-    };
-    if job.state != JobState::Dead {
-        // Still queued or running: it will be tried anyway.
-        return Ok(None);
-    }
-    let enqueued = store
-        .enqueue(
-            NewJob {
-                client: job.client.clone(),
-                kind: job.kind.clone(),
-                idempotency_key: format!("{}#retry-{}-{retry_no}", job.idempotency_key, record.id),
-                payload: job.payload.clone(),
-                run_at: now(),
-                max_attempts: job.max_attempts,
-            },
-            now(),
-        )
-        .await
-        .map_err(store_err)?;
-    Ok(Some(enqueued.job.id))
 }
 
 async fn resolve(a: ResolveArgs) -> Result<u8, CliError> {
-    if a.note.trim().is_empty() {
-        return Err(CliError::bad_input("--note is empty: say what was done"));
-    }
     let store = open_store(&a.common).await?;
-    fetch(&store, a.id).await?;
     let who = actor(a.actor);
-    store
-        .resolve_exception(a.id, &who, &a.note, now())
+    actions::resolve(&store, a.id, &who, &a.note)
         .await
-        .map_err(store_err)?;
+        .map_err(action_err)?;
     let (record, history) = fetch(&store, a.id).await?;
     print_one(&record, &history, a.common.json);
     store.close().await;
     Ok(exit::OK)
 }
 
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
+fn action_err(e: ActionError) -> CliError {
+    match e {
+        ActionError::NotFound(id) => CliError::bad_input(format!(
+            "no exception {id}\n  fix: `selvedge exceptions list` shows the ids"
+        )),
+        ActionError::NoNote => CliError::bad_input("--note is empty: say what was done"),
+        ActionError::AlreadyResolved(_) => CliError::bad_input(e.to_string()),
+        ActionError::Store(e) => store_err(e),
+    }
 }
 
 fn rfc3339(at: time::OffsetDateTime) -> String {

@@ -13,11 +13,15 @@
 //!
 //! Only SKU-locations at a currently mapped location whose storefront SKU is still bound are
 //! considered: others cannot be addressed (or were unmapped on purpose).
+//!
+//! The exceptions' details have a shape of their own ([`SkuMissingDetails`],
+//! [`PartialDetails`]): a later complete snapshot resolves them by it ([`super::resolve`]),
+//! and never the reconcile flow's `sku_missing` / `drift_stock` findings.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use selvedge_store::{PushedStock, SkuBinding};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::push::{Change, LocationTarget, Source};
 use super::rows::{self, Built};
@@ -32,6 +36,48 @@ const SAMPLE: usize = 50;
 /// The decision-trace reason of a SKU-location zeroed because it vanished.
 pub(crate) fn reason(cycle_id: u64) -> String {
     format!("missing from ATS snapshot {cycle_id}")
+}
+
+/// Details of a `sku_missing` exception this flow raised (subject: the ERP SKU).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SkuMissingDetails {
+    pub erp_sku: String,
+    pub storefront_sku: Option<String>,
+    /// The cycle whose ATS snapshot no longer listed the SKU.
+    pub missing_from_ats_snapshot: u64,
+    /// Where it was zeroed.
+    pub locations: Vec<ZeroedAt>,
+}
+
+/// A location a vanished SKU was set to 0 at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ZeroedAt {
+    /// As written in `inventory.locations`.
+    pub location: String,
+    pub previous: i64,
+    pub pushed: i64,
+}
+
+/// Details of the `drift_stock` exception (subject [`PARTIAL_SUBJECT`]) of a snapshot that
+/// looks partial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PartialDetails {
+    pub cycle_id: u64,
+    pub missing: usize,
+    pub on_sale: usize,
+    pub percent: f64,
+    pub max_percent: u8,
+    /// The first vanished SKU-locations.
+    pub sample: Vec<PartialSample>,
+}
+
+/// One vanished SKU-location of a partial snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PartialSample {
+    pub erp_sku: String,
+    pub storefront_sku: String,
+    pub location: String,
+    pub previous: i64,
 }
 
 /// A SKU-location on sale before this cycle that the snapshot no longer lists.
@@ -169,22 +215,20 @@ pub(crate) async fn raise(
             reason(cycle_id),
             at.join(", ")
         );
-        let locations: Vec<serde_json::Value> = gone
-            .iter()
-            .map(|v| {
-                json!({
-                    "location": targets[v.location].configured,
-                    "previous": v.previous,
-                    "pushed": 0,
+        let details = SkuMissingDetails {
+            erp_sku: erp_sku.to_string(),
+            storefront_sku: gone.first().map(|v| v.storefront_sku.clone()),
+            missing_from_ats_snapshot: cycle_id,
+            locations: gone
+                .iter()
+                .map(|v| ZeroedAt {
+                    location: targets[v.location].configured.clone(),
+                    previous: v.previous,
+                    pushed: 0,
                 })
-            })
-            .collect();
-        let details = json!({
-            "erp_sku": erp_sku,
-            "storefront_sku": gone.first().map(|v| v.storefront_sku.as_str()),
-            "missing_from_ats_snapshot": cycle_id,
-            "locations": locations,
-        });
+                .collect(),
+        };
+        let details = serde_json::to_value(&details).unwrap_or_default();
         ctx.raise(ExceptionKind::SkuMissing, erp_sku, summary, details)
             .await?;
     }
@@ -207,27 +251,25 @@ async fn raise_partial(
         missing.percent(),
         missing.max_percent
     );
-    let sample: Vec<serde_json::Value> = missing
-        .vanished
-        .iter()
-        .take(SAMPLE)
-        .map(|v| {
-            json!({
-                "erp_sku": v.erp_sku,
-                "storefront_sku": v.storefront_sku,
-                "location": targets[v.location].configured,
-                "previous": v.previous,
+    let details = PartialDetails {
+        cycle_id,
+        missing: missing.vanished.len(),
+        on_sale: missing.live,
+        percent: missing.percent(),
+        max_percent: missing.max_percent,
+        sample: missing
+            .vanished
+            .iter()
+            .take(SAMPLE)
+            .map(|v| PartialSample {
+                erp_sku: v.erp_sku.clone(),
+                storefront_sku: v.storefront_sku.clone(),
+                location: targets[v.location].configured.clone(),
+                previous: v.previous,
             })
-        })
-        .collect();
-    let details = json!({
-        "cycle_id": cycle_id,
-        "missing": missing.vanished.len(),
-        "on_sale": missing.live,
-        "percent": missing.percent(),
-        "max_percent": missing.max_percent,
-        "sample": sample,
-    });
+            .collect(),
+    };
+    let details = serde_json::to_value(&details).unwrap_or_default();
     ctx.raise(ExceptionKind::DriftStock, PARTIAL_SUBJECT, summary, details)
         .await
 }

@@ -15,11 +15,15 @@
 //!    requests, unless so many vanished that the snapshot looks partial ([`missing`]);
 //! 4. after each accepted request, stores what was pushed and the decision trace of its rows
 //!    (buckets read, plugin version, buffer, value pushed: the "why" of a SKU);
-//! 5. returns the cycle latency (ERP cycle end -> storefront updated) and update frequency in
+//! 5. when the snapshot is complete, resolves this flow's open exceptions it shows are over:
+//!    `sku_missing` of SKUs listed again, `drift_stock` of an earlier partial snapshot
+//!    ([`resolve`]);
+//! 6. returns the cycle latency (ERP cycle end -> storefront updated) and update frequency in
 //!    the run's measurements; the next run feeds the measured latency back to the plugin.
 
 mod missing;
 mod push;
+mod resolve;
 mod rows;
 mod trace;
 
@@ -178,6 +182,13 @@ pub async fn run(
         latency_minutes: latency,
     };
     let pushed = push::push(ctx, &targets, &changes, &built, ats, &plan).await?;
+    // After the push, so an exception is resolved once the storefront sells the SKU again;
+    // before the cursor, so a failure retries the cycle.
+    let resolved = if lost.partial {
+        0
+    } else {
+        resolve::resolve_back(ctx, &built, &targets, &lost, snapshot.cycle_id).await?
+    };
     let storefront_updated_at = OffsetDateTime::now_utc();
     ctx.store
         .set_cursor(
@@ -210,6 +221,7 @@ pub async fn run(
     );
     extra.insert("missing_zeroed".into(), (zeroed_count as u64).into());
     extra.insert("partial_snapshot".into(), lost.partial.into());
+    extra.insert("exceptions_resolved".into(), resolved.into());
     extra.insert(
         "cycles_skipped".into(),
         cycles_skipped(done, snapshot.cycle_id).into(),
@@ -240,6 +252,9 @@ pub async fn run(
         summary.push_str(&format!(
             "; {zeroed_count} SKU-locations missing from the snapshot set to 0"
         ));
+    }
+    if resolved > 0 {
+        summary.push_str(&format!("; {resolved} earlier exceptions resolved"));
     }
     Ok(FlowReport {
         summary,

@@ -4,19 +4,27 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use selvedge_store::{
-    ExceptionFilter, ExceptionRecord, ExceptionState, JobState, NewJob, Page, Store,
-};
+use selvedge_store::{ExceptionFilter, ExceptionRecord, ExceptionState, Page, Store};
 use serde::Deserialize;
-use serde_json::Value;
-use time::OffsetDateTime;
 use utoipa::IntoParams;
 
 use super::tags;
+use crate::flows::exceptions::actions::{self, ActionError};
 use crate::http::model::{
     ActionRequest, ExceptionDetail, ExceptionView, HistoryView, KindCount, OwnerGroup, RetryOutcome,
 };
 use crate::http::{AdminState, ApiError};
+
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::NotFound(_) => ApiError::not_found(e.to_string()),
+            ActionError::AlreadyResolved(_) => ApiError::conflict(e.to_string()),
+            ActionError::NoNote => ApiError::bad_request(e.to_string()),
+            ActionError::Store(e) => e.into(),
+        }
+    }
+}
 
 /// Filters of the exception list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -154,25 +162,8 @@ pub async fn retry(
 ) -> Result<Json<RetryOutcome>, ApiError> {
     let req = body.map(|Json(b)| b).unwrap_or_default();
     let store = state.store.as_ref();
-    let (record, history) = store
-        .exception(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no exception {id}")))?;
-    if record.state == ExceptionState::Resolved {
-        return Err(ApiError::conflict(format!(
-            "exception {id} is resolved; nothing to retry"
-        )));
-    }
-    let requeued = requeue(store, &record, history.len()).await?;
-    let note = match (req.note.filter(|n| !n.trim().is_empty()), requeued) {
-        (Some(n), Some(job)) => Some(format!("{n} (queued again as job {job})")),
-        (None, Some(job)) => Some(format!("queued again as job {job}")),
-        (note, None) => note,
-    };
     let who = actor(req.actor);
-    store
-        .mark_exception_retrying(id, &who, note.as_deref(), OffsetDateTime::now_utc())
-        .await?;
+    let requeued = actions::retry(store, id, &who, req.note.as_deref()).await?;
     metrics::counter!("selvedge_admin_actions_total", "action" => "retry").increment(1);
     tracing::info!(exception = id, actor = %who, "exception marked for retry");
     Ok(Json(RetryOutcome {
@@ -192,18 +183,10 @@ pub async fn resolve(
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<ExceptionDetail>, ApiError> {
     let req = body.map(|Json(b)| b).unwrap_or_default();
-    let note = req
-        .note
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request("a note is required: say what was done"))?;
     let store = state.store.as_ref();
-    if store.exception(id).await?.is_none() {
-        return Err(ApiError::not_found(format!("no exception {id}")));
-    }
     let who = actor(req.actor);
-    store
-        .resolve_exception(id, &who, &note, OffsetDateTime::now_utc())
-        .await?;
+    let note = req.note.unwrap_or_default();
+    actions::resolve(store, id, &who, &note).await?;
     metrics::counter!("selvedge_admin_actions_total", "action" => "resolve").increment(1);
     tracing::info!(exception = id, actor = %who, "exception resolved");
     Ok(Json(detail(store, id).await?))
@@ -225,38 +208,4 @@ async fn detail(store: &dyn Store, id: i64) -> Result<ExceptionDetail, ApiError>
         exception: ExceptionView::from(&record),
         history: history.iter().map(HistoryView::from).collect(),
     })
-}
-
-/// Queues the work of the job an exception came from (`details.job`) if that job gave up,
-/// as `selvedge exceptions retry` does. The new job has a fresh idempotency key; the flows
-/// stay exactly-once through their ledgers.
-async fn requeue(
-    store: &dyn Store,
-    record: &ExceptionRecord,
-    retry_no: usize,
-) -> Result<Option<i64>, ApiError> {
-    let Some(job_id) = record.details.get("job").and_then(Value::as_i64) else {
-        return Ok(None);
-    };
-    let Some(job) = store.job(job_id).await? else {
-        return Ok(None);
-    };
-    if job.state != JobState::Dead {
-        return Ok(None);
-    }
-    let now = OffsetDateTime::now_utc();
-    let enqueued = store
-        .enqueue(
-            NewJob {
-                client: job.client.clone(),
-                kind: job.kind.clone(),
-                idempotency_key: format!("{}#retry-{}-{retry_no}", job.idempotency_key, record.id),
-                payload: job.payload.clone(),
-                run_at: now,
-                max_attempts: job.max_attempts,
-            },
-            now,
-        )
-        .await?;
-    Ok(Some(enqueued.job.id))
 }

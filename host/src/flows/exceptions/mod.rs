@@ -1,4 +1,7 @@
-//! Exception kinds and the team that owns each (finance, operations, e-commerce), from config.
+//! Exception kinds and the team that owns each (finance, operations, e-commerce), from config;
+//! [`actions`]: retry and resolve, shared by the CLI and the admin API.
+
+pub mod actions;
 
 use std::collections::BTreeMap;
 

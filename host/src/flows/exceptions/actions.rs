@@ -1,0 +1,103 @@
+//! What a person can do to an exception, from the CLI or the admin API alike: retry it
+//! (re-queueing the job it came from when that job gave up) or resolve it with a note.
+
+use selvedge_store::{ExceptionRecord, ExceptionState, JobState, NewJob, Store, StoreError};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Why an action on an exception was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// There is no exception with this id.
+    #[error("no exception {0}")]
+    NotFound(i64),
+    /// Retrying a resolved exception makes no sense.
+    #[error("exception {0} is resolved; nothing to retry")]
+    AlreadyResolved(i64),
+    /// Resolving needs a note saying what was done.
+    #[error("a note is required: say what was done")]
+    NoNote,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Marks exception `id` as `retrying` and, when it came from a job that gave up (an order or
+/// a refund), queues that job's work again. Returns the new job's id, if one was queued.
+pub async fn retry(
+    store: &dyn Store,
+    id: i64,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<Option<i64>, ActionError> {
+    let (record, history) = store
+        .exception(id)
+        .await?
+        .ok_or(ActionError::NotFound(id))?;
+    if record.state == ExceptionState::Resolved {
+        return Err(ActionError::AlreadyResolved(id));
+    }
+    let requeued = requeue(store, &record, history.len()).await?;
+    let note = match (note.filter(|n| !n.trim().is_empty()), requeued) {
+        (Some(n), Some(job)) => Some(format!("{n} (queued again as job {job})")),
+        (None, Some(job)) => Some(format!("queued again as job {job}")),
+        (note, None) => note.map(str::to_owned),
+    };
+    store
+        .mark_exception_retrying(id, actor, note.as_deref(), OffsetDateTime::now_utc())
+        .await?;
+    Ok(requeued)
+}
+
+/// Resolves exception `id` with `note` (required: what was done).
+pub async fn resolve(
+    store: &dyn Store,
+    id: i64,
+    actor: &str,
+    note: &str,
+) -> Result<ExceptionRecord, ActionError> {
+    if note.trim().is_empty() {
+        return Err(ActionError::NoNote);
+    }
+    if store.exception(id).await?.is_none() {
+        return Err(ActionError::NotFound(id));
+    }
+    Ok(store
+        .resolve_exception(id, actor, note, OffsetDateTime::now_utc())
+        .await?)
+}
+
+/// Queues the work of the job an exception came from (`details.job`), if that job gave up.
+/// The new job gets a fresh idempotency key; the flows stay exactly-once through their
+/// ledgers (an order already in the ERP is found by its external reference, not re-created).
+async fn requeue(
+    store: &dyn Store,
+    record: &ExceptionRecord,
+    retry_no: usize,
+) -> Result<Option<i64>, StoreError> {
+    let Some(job_id) = record.details.get("job").and_then(Value::as_i64) else {
+        return Ok(None);
+    };
+    let Some(job) = store.job(job_id).await? else {
+        return Ok(None);
+    };
+    if job.state != JobState::Dead {
+        // Still queued or running: it will be tried anyway.
+        return Ok(None);
+    }
+    let now = OffsetDateTime::now_utc();
+    let enqueued = store
+        .enqueue(
+            NewJob {
+                client: job.client.clone(),
+                kind: job.kind.clone(),
+                idempotency_key: format!("{}#retry-{}-{retry_no}", job.idempotency_key, record.id),
+                payload: job.payload.clone(),
+                run_at: now,
+                max_attempts: job.max_attempts,
+            },
+            now,
+        )
+        .await?;
+    Ok(Some(enqueued.job.id))
+}

@@ -7,9 +7,9 @@
 //!   Card customers (no net days, no credit) are skipped; net terms outside Sparklayer's 7-90
 //!   days are a `b2b_sync` exception (finance), never a silently clamped term.
 //! - Prices: only SKUs the catalog flow has bound for Sparklayer are published (a SKU refused
-//!   there is not priced). Lists the plugin names are created if missing. A fingerprint of each
-//!   (list, SKU) tier set last accepted is kept in the last-pushed store under the storefront
-//!   key [`PRICE_TIERS_KEY`], so a run sends only SKUs whose tiers changed, in
+//!   there is not priced). Lists the plugin names are created if missing. The content hash of
+//!   each (list, SKU) tier set last accepted is kept in the store's published prices, so a
+//!   run sends only SKUs whose tiers changed, in
 //!   `batch-update-pricing` calls of `pricing_batch` SKUs across lists.
 
 mod pricing;
@@ -22,8 +22,6 @@ use selvedge_sparklayer::model::PaymentOnAccount;
 use serde_json::json;
 
 use super::{ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient};
-
-pub use pricing::PRICE_TIERS_KEY;
 
 /// Net terms Sparklayer accepts, in days.
 const NET_TERMS_DAYS: std::ops::RangeInclusive<u16> = 7..=90;

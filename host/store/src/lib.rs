@@ -1,8 +1,8 @@
 //! Durable state of the Selvedge host.
 //!
 //! The contract is a set of small object-safe traits, one per entity (SKU bindings, pushed
-//! stock, job queue, order and refund ledgers, cursors, exceptions, decision audit, sync runs,
-//! plugin versions). [`Store`] bundles them so the host can pass one `Arc<dyn Store>` around,
+//! stock, published prices, job queue, order and refund ledgers, cursors, exceptions, decision
+//! audit, sync runs, plugin versions). [`Store`] bundles them so the host can pass one `Arc<dyn Store>` around,
 //! while a flow that needs only the queue can take an `Arc<dyn JobQueue>` (trait upcasting).
 //!
 //! Methods return [`StoreFuture`], a boxed `Send` future: `async fn` in traits is not
@@ -25,6 +25,7 @@ pub mod exceptions;
 pub mod jobs;
 pub mod orders;
 pub mod plugins;
+pub mod prices;
 pub mod refunds;
 pub mod runs;
 pub mod sqlite;
@@ -44,6 +45,7 @@ pub use exceptions::{
 pub use jobs::{Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob};
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState};
 pub use plugins::{PluginVersionRecord, PluginVersions};
+pub use prices::{PublishedPrice, PublishedPrices};
 pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};
 pub use runs::{Measurements, RunStatus, SyncRun, SyncRuns};
 pub use sqlite::{SqliteStore, WriterStats};
@@ -69,6 +71,7 @@ pub trait WriteStats {
 pub trait Store:
     Bindings
     + PushedStockStore
+    + PublishedPrices
     + JobQueue
     + OrderLedger
     + RefundLedger
@@ -86,6 +89,7 @@ pub trait Store:
 impl<T> Store for T where
     T: Bindings
         + PushedStockStore
+        + PublishedPrices
         + JobQueue
         + OrderLedger
         + RefundLedger

@@ -6,7 +6,7 @@ use selvedge_runtime::rules::pricing::{ErpPrice, PriceBreak, PriceList as Plugin
 use selvedge_runtime::rules::types::Severity;
 use selvedge_sparklayer::SparklayerClient;
 use selvedge_sparklayer::model::{BatchSkuPricing, PriceList, SkuPricing, TierPrice};
-use selvedge_store::{Decision, PushedStock};
+use selvedge_store::{Decision, PublishedPrice};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -14,18 +14,16 @@ use time::OffsetDateTime;
 use super::{B2bOutcome, B2bSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
 
-/// Storefront key under which the fingerprints of accepted tier sets are kept, per
-/// (SKU, price list slug), in the last-pushed store.
-pub const PRICE_TIERS_KEY: &str = "sparklayer.price-tiers";
+/// Storefront name of the published prices.
+const STOREFRONT: &str = "sparklayer";
 /// Price rows per plugin call.
 const ROWS_PER_CALL: usize = 20_000;
 
-/// A 63-bit fingerprint of a tier set (fits the store's i64 value).
-fn fingerprint(tiers: &[TierPrice]) -> i64 {
-    let digest = Sha256::digest(serde_json::to_vec(tiers).unwrap_or_default());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(bytes) & i64::MAX
+/// The content hash of a tier set (hex SHA-256 of its JSON).
+fn content_hash(tiers: &[TierPrice]) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(tiers).unwrap_or_default(),
+    ))
 }
 
 pub(super) async fn sync(
@@ -106,14 +104,14 @@ pub(super) async fn sync(
             }
         }
     }
-    let previous: HashMap<(String, String), i64> = ctx
+    let previous: HashMap<(String, String), String> = ctx
         .store
-        .pushed_stock(&ctx.client, PRICE_TIERS_KEY)
+        .published_prices(&ctx.client, STOREFRONT)
         .await?
         .into_iter()
-        .map(|p| ((p.sku, p.location), p.qty))
+        .map(|p| ((p.sku, p.price_list), p.content_hash))
         .collect();
-    let mut changed: Vec<(BatchSkuPricing, i64)> = Vec::new();
+    let mut changed: Vec<(BatchSkuPricing, String)> = Vec::new();
     for list in lists.values() {
         if sl.get_price_list(&list.slug).await?.is_none() {
             let new = PriceList {
@@ -141,8 +139,8 @@ pub(super) async fn sync(
                     unit_of_measure: None,
                 })
                 .collect();
-            let fp = fingerprint(&tiers);
-            if previous.get(&(sku.clone(), list.slug.clone())) == Some(&fp) {
+            let hash = content_hash(&tiers);
+            if previous.get(&(sku.clone(), list.slug.clone())) == Some(&hash) {
                 out.tiers_unchanged += 1;
                 continue;
             }
@@ -156,7 +154,7 @@ pub(super) async fn sync(
                     price_list_slug: list.slug.clone(),
                     item,
                 },
-                fp,
+                hash,
             ));
         }
     }
@@ -165,21 +163,16 @@ pub(super) async fn sync(
         sl.batch_update_pricing(&items).await?;
         out.pricing_calls += 1;
         out.tiers_updated += chunk.len() as u64;
-        let rows: Vec<PushedStock> = chunk
+        let rows: Vec<PublishedPrice> = chunk
             .iter()
-            .map(|(item, fp)| PushedStock {
+            .map(|(item, hash)| PublishedPrice {
+                price_list: item.price_list_slug.clone(),
                 sku: item.item.sku.clone(),
-                location: item.price_list_slug.clone(),
-                qty: *fp,
+                content_hash: hash.clone(),
             })
             .collect();
         ctx.store
-            .upsert_pushed_stock(
-                &ctx.client,
-                PRICE_TIERS_KEY,
-                &rows,
-                OffsetDateTime::now_utc(),
-            )
+            .upsert_published_prices(&ctx.client, STOREFRONT, &rows, OffsetDateTime::now_utc())
             .await?;
     }
     ctx.store.record_decisions(&decisions).await?;

@@ -19,6 +19,7 @@ mod exceptions;
 mod jobs;
 mod orders;
 mod plugins;
+mod prices;
 mod refunds;
 mod runs;
 mod stock;

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use selvedge_store::{
-    Cursors, Decision, DecisionAudit, Measurements, PluginVersions, RunStatus, Store, SyncRuns,
+    Cursors, Decision, DecisionAudit, Measurements, PluginVersions, PublishedPrice,
+    PublishedPrices, RunStatus, Store, SyncRuns,
 };
 use serde_json::json;
 
@@ -198,4 +199,47 @@ async fn runs_left_running_by_a_stopped_host_are_closed_as_failed() {
     assert_eq!((run.id, run.status), (stale, RunStatus::Failed));
     assert_eq!(run.error.as_deref(), Some("host restarted"));
     assert_eq!(run.finished_at, Some(at(50)));
+}
+
+#[tokio::test]
+async fn published_prices_are_kept_per_client_storefront_list_and_sku() {
+    let (_dir, store) = fresh_store().await;
+    let row = |list: &str, sku: &str, hash: &str| PublishedPrice {
+        price_list: list.into(),
+        sku: sku.into(),
+        content_hash: hash.into(),
+    };
+    store
+        .upsert_published_prices(
+            "acme",
+            "sparklayer",
+            &[row("tier-a", "S-1", "h1"), row("tier-b", "S-1", "h2")],
+            at(0),
+        )
+        .await
+        .expect("publish");
+    store
+        .upsert_published_prices("other", "sparklayer", &[row("tier-a", "S-1", "x")], at(0))
+        .await
+        .expect("publish other client");
+    // A changed tier set replaces its hash; the other list is untouched.
+    store
+        .upsert_published_prices("acme", "sparklayer", &[row("tier-a", "S-1", "h3")], at(1))
+        .await
+        .expect("republish");
+    let published = store
+        .published_prices("acme", "sparklayer")
+        .await
+        .expect("read");
+    assert_eq!(
+        published,
+        vec![row("tier-a", "S-1", "h3"), row("tier-b", "S-1", "h2")]
+    );
+    assert!(
+        store
+            .published_prices("acme", "bigcommerce")
+            .await
+            .expect("read")
+            .is_empty()
+    );
 }

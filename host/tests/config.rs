@@ -327,3 +327,22 @@ fn a_scheduled_flow_needs_its_settings_and_flow_settings_are_checked() {
     let err = load_err(HOST, &format!("{CLIENT}\n[catalog]\nvisibel = true\n"));
     assert!(err.contains("visibel"), "{err}");
 }
+
+#[test]
+fn a_missing_max_percent_above_100_is_refused_and_names_the_key() {
+    let with = |percent: u32| {
+        CLIENT.replace(
+            "[inventory.locations]",
+            &format!("[inventory]\nmissing_max_percent = {percent}\n\n[inventory.locations]"),
+        )
+    };
+    let err = load_err(HOST, &with(101));
+    assert!(
+        err.contains("acme.toml") && err.contains("`inventory.missing_max_percent`"),
+        "{err}"
+    );
+    assert!(err.contains("101") && err.contains("fix:"), "{err}");
+    let dir = folder(HOST, &with(100));
+    let config = Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.clients[0].inventory.missing_max_percent, 100);
+}

@@ -428,3 +428,79 @@ async fn a_push_the_storefront_refuses_is_not_recorded_and_goes_out_on_the_next_
         report.summary
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_movers_keep_their_buffer_from_units_sold_this_week() {
+    let (h, settings) = brand(12, &["NJ01"]).await;
+    let picks: Vec<(String, selvedge_bluecherry::model::AtsBuckets)> = h.erp.with_state(|s| {
+        s.stock
+            .iter()
+            .filter(|((w, k), b)| {
+                w == "NJ01"
+                    && b.total_qoh - b.total_pick - b.total_open > 5
+                    && s.sku_index
+                        .get(k.as_str())
+                        .is_some_and(|r| s.styles[r.style].season != "FA26")
+            })
+            .take(2)
+            .map(|((_, k), b)| (k.clone(), *b))
+            .collect()
+    });
+    let [(fast, fast_b), (slow, slow_b)] = <[_; 2]>::try_from(picks).expect("two in-season SKUs");
+    // What the orders flow records as orders go in: 25 units of `fast` two days ago (over the
+    // plugin's 20 a week), 25 of `slow` ten days ago (outside the week).
+    let day = time::Duration::days(1);
+    for (id, sku, when) in [
+        ("w1", &fast, OffsetDateTime::now_utc() - day * 2),
+        ("w2", &slow, OffsetDateTime::now_utc() - day * 10),
+    ] {
+        let key = selvedge_store::OrderKey::new("brand", "bigcommerce", id);
+        let sold = [selvedge_store::SoldUnits {
+            sku: sku.clone(),
+            location: "NJ01".into(),
+            units: 25,
+        }];
+        let snapshot = selvedge_store::ErpSnapshot {
+            value_minor: 0,
+            qty: 25,
+        };
+        h.ctx
+            .store
+            .record_order_received(&key, "h", when)
+            .await
+            .expect("received");
+        h.ctx
+            .store
+            .record_injected(&key, &format!("SO-{id}"), snapshot, &sold, when)
+            .await
+            .expect("injected");
+    }
+    inventory::run(&h.ctx, &settings).await.expect("cycle");
+    let stock = bc_stock(&h).await;
+    let physical = |b: &selvedge_bluecherry::model::AtsBuckets| {
+        (b.total_qoh - b.total_pick - b.total_open).max(0)
+    };
+    assert_eq!(
+        stock.get(&(fast.clone(), 1)).copied(),
+        Some(physical(&fast_b) - 2),
+        "a fast mover keeps the plugin's 2-unit buffer"
+    );
+    assert_eq!(
+        stock.get(&(slow.clone(), 1)).copied(),
+        Some(physical(&slow_b)),
+        "last week's sales do not count"
+    );
+    let why = h
+        .ctx
+        .store
+        .latest_decisions("brand", Some("inventory"), &fast, 1)
+        .await
+        .expect("decisions");
+    let source = &why.first().expect("a decision").decision.reason["sources"][0];
+    assert!(
+        source["reasons"]
+            .as_array()
+            .is_some_and(|r| r.contains(&"fast_mover".into())),
+        "{source}"
+    );
+}

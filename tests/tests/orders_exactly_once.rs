@@ -64,6 +64,20 @@ async fn order_drop_of_1000_with_duplicate_deliveries_makes_exactly_1000_erp_ord
         assert_eq!(rec.state, OrderState::Injected);
         assert!(refs.contains(&format!("BC-{id}")));
     }
+    // Units sold (the inventory flow's weekly sales) are counted once per order too.
+    let ordered: i64 = (0..1_000).map(|i| 1 + (i % 3) as i64).sum();
+    let sold: i64 = env
+        .store
+        .units_sold_since(
+            "brand",
+            time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.units)
+        .sum();
+    assert_eq!(sold, ordered);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

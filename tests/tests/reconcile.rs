@@ -67,7 +67,7 @@ async fn injected(h: &Harness, storefront_id: &str, lines: &[(&str, i64)]) -> Sa
         qty: order.lines.iter().map(|l| l.qty).sum(),
     };
     store
-        .record_injected(&key, &order.order_number, snapshot, now)
+        .record_injected(&key, &order.order_number, snapshot, &[], now)
         .await
         .expect("injected");
     order

@@ -43,7 +43,7 @@ pub use exceptions::{
     Exceptions, NewException, Raised,
 };
 pub use jobs::{Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob};
-pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState};
+pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
 pub use plugins::{PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
 pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};

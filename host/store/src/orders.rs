@@ -79,6 +79,18 @@ pub struct ErpSnapshot {
     pub qty: i64,
 }
 
+/// Units of one ERP SKU an order takes from one warehouse: counted as sold when the order is
+/// recorded as injected (the inventory flow's weekly sales).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoldUnits {
+    /// ERP SKU.
+    pub sku: String,
+    /// ERP warehouse.
+    pub location: String,
+    /// Units.
+    pub units: i64,
+}
+
 /// A stored order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRecord {
@@ -122,16 +134,25 @@ pub trait OrderLedger: Send + Sync {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord>;
 
-    /// Records that the ERP holds the order as `erp_order_no`. Idempotent for the same
-    /// number; a different number is refused with [`crate::StoreError::ConflictingErpNumber`]
-    /// naming both; a cancelled order is refused.
+    /// Records that the ERP holds the order as `erp_order_no`, and counts `sold` as units
+    /// sold on `at`'s day in the same transaction. Idempotent for the same number (nothing is
+    /// counted twice); a different number is refused with
+    /// [`crate::StoreError::ConflictingErpNumber`] naming both; a cancelled order is refused.
     fn record_injected<'a>(
         &'a self,
         key: &'a OrderKey,
         erp_order_no: &'a str,
         snapshot: ErpSnapshot,
+        sold: &'a [SoldUnits],
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord>;
+
+    /// Units sold per (SKU, warehouse) on the days from `since` (inclusive) on, summed.
+    fn units_sold_since<'a>(
+        &'a self,
+        client: &'a str,
+        since: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<SoldUnits>>;
 
     /// An order by key.
     fn order<'a>(&'a self, key: &'a OrderKey) -> StoreFuture<'a, Option<OrderRecord>>;

@@ -66,6 +66,7 @@ async fn health_reports_latency_frequency_queue_depth_and_injection_rate() {
                         value_minor: 100,
                         qty: 1,
                     },
+                    &[],
                     now(),
                 )
                 .await
@@ -129,7 +130,7 @@ async fn series_gives_inventory_lag_and_injection_success_oldest_first() {
                 qty: 1,
             };
             host.store
-                .record_injected(&key, &format!("ERP-{n}"), snapshot, now())
+                .record_injected(&key, &format!("ERP-{n}"), snapshot, &[], now())
                 .await
                 .expect("injected");
         } else {

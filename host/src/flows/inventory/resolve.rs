@@ -103,7 +103,7 @@ async fn open(
 ) -> Result<Vec<ExceptionRecord>, FlowError> {
     let filter = ExceptionFilter {
         client: Some(ctx.client.clone()),
-        state: None,
+        state: Some(ExceptionState::Open),
         owner: None,
         kind: Some(kind.as_str().to_string()),
     };
@@ -135,7 +135,7 @@ async fn resolve(ctx: &ClientServices, e: &ExceptionRecord, note: &str) -> Resul
         .store
         .exception(e.id)
         .await?
-        .is_some_and(|(now, _)| now.state != ExceptionState::Resolved);
+        .is_some_and(|(now, _)| now.state == ExceptionState::Open);
     if !still_open {
         return Ok(false);
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use selvedge_bluecherry::model::{AtsBuckets, AtsSnapshot, Style};
 use selvedge_runtime::rules::inventory::{StockContext, StockRows};
-use selvedge_store::SkuBinding;
+use selvedge_store::{SkuBinding, SoldUnits};
 
 use super::InventorySettings;
 use super::push::LocationTarget;
@@ -73,6 +73,33 @@ pub(crate) fn carries_stock(b: &SkuBinding) -> bool {
     b.variant_id.is_some() || b.storefront != "bigcommerce"
 }
 
+/// Units sold in the last seven days per (ERP SKU, warehouse), counted by the orders flow
+/// as orders go into the ERP: Blue Cherry's ATS report has no sales velocity.
+#[derive(Debug, Default)]
+pub(crate) struct WeeklySales(HashMap<String, HashMap<String, u32>>);
+
+impl WeeklySales {
+    pub fn from_sold(sold: &[SoldUnits]) -> Self {
+        let mut by_sku: HashMap<String, HashMap<String, u32>> = HashMap::new();
+        for s in sold {
+            let units = u32::try_from(s.units.max(0)).unwrap_or(u32::MAX);
+            by_sku
+                .entry(s.sku.clone())
+                .or_default()
+                .insert(s.location.clone(), units);
+        }
+        Self(by_sku)
+    }
+
+    fn of(&self, sku: &str, warehouse: &str) -> u32 {
+        self.0
+            .get(sku)
+            .and_then(|w| w.get(warehouse))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 pub(crate) fn build(
     snapshot: &AtsSnapshot,
     styles: &[Style],
@@ -80,6 +107,7 @@ pub(crate) fn build(
     settings: &InventorySettings,
     targets: &[LocationTarget],
     latency_minutes: u32,
+    weekly_sales: &WeeklySales,
 ) -> Built {
     let by_style: HashMap<&str, &Style> = styles.iter().map(|s| (s.style.as_str(), s)).collect();
     let bound: HashMap<&str, &SkuBinding> = bindings
@@ -139,9 +167,8 @@ pub(crate) fn build(
         c.ship_to_wip.push(s32(b.total_ship_to_wip));
         c.open_work_orders.push(s32(b.total_prod));
         c.in_transit.push(s32(b.in_transit));
-        // Blue Cherry's ATS report carries no sales velocity; fast-mover rules see 0 until a
-        // sales feed exists.
-        c.weekly_sales.push(0);
+        c.weekly_sales
+            .push(weekly_sales.of(&row.sku, &row.warehouse));
         c.sku_buffer.push(sku_buffer);
         meta.push(RowMeta {
             erp_sku: row.sku.clone(),

@@ -11,7 +11,7 @@ use selvedge_runtime::rules::orders::{
 };
 use selvedge_runtime::rules::types::{Address, Storefront};
 use selvedge_sparklayer::model::Purchase;
-use selvedge_store::ErpSnapshot;
+use selvedge_store::{ErpSnapshot, SoldUnits};
 use time::OffsetDateTime;
 
 /// A storefront record that cannot become a plugin input.
@@ -234,6 +234,28 @@ pub fn snapshot(request: &SalesOrderRequest) -> ErpSnapshot {
             .sum(),
         qty: request.lines.iter().map(|l| l.qty).sum(),
     }
+}
+
+/// Units the order takes per ERP SKU and warehouse, for the weekly-sales count. Lines known
+/// only by UPC, or an order without a warehouse (the ERP's default), are not counted: the
+/// host cannot tell which row of the ATS report they draw on.
+pub fn sold_units(request: &SalesOrderRequest) -> Vec<SoldUnits> {
+    let Some(warehouse) = &request.warehouse else {
+        return Vec::new();
+    };
+    let mut sold: Vec<SoldUnits> = Vec::new();
+    for line in &request.lines {
+        let Some(sku) = &line.sku else { continue };
+        match sold.iter_mut().find(|s| &s.sku == sku) {
+            Some(known) => known.units += line.qty,
+            None => sold.push(SoldUnits {
+                sku: sku.clone(),
+                location: warehouse.clone(),
+                units: line.qty,
+            }),
+        }
+    }
+    sold
 }
 
 #[cfg(test)]

@@ -344,9 +344,14 @@ impl Injector {
         };
         let now = OffsetDateTime::now_utc();
         let snapshot = convert::snapshot(&request);
+        // A revision re-describes units already counted when the first content went in.
+        let sold = match p.supersedes {
+            None => convert::sold_units(&request),
+            Some(_) => Vec::new(),
+        };
         self.ctx
             .store
-            .record_injected(&p.key, &number, snapshot, now)
+            .record_injected(&p.key, &number, snapshot, &sold, now)
             .await?;
         self.flag_reviews(&p.key, &number, &decision).await?;
         if let Some(old) = &p.supersedes {

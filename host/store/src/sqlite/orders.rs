@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use super::{SqliteStore, count_u32};
 use crate::timestamp::{from_ms, to_ms};
 use crate::{
-    ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, Page, StoreError, StoreFuture,
-    Transition,
+    ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits, StoreError,
+    StoreFuture, Transition,
 };
 
 macro_rules! order_cols {
@@ -21,6 +21,11 @@ macro_rules! order_key_where {
     () => {
         " WHERE client = ? AND storefront = ? AND storefront_order_id = ?"
     };
+}
+
+/// Days since 1970-01-01 of `at` in UTC.
+fn day_number(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().div_euclid(86_400)
 }
 
 fn order_from_row(row: &SqliteRow) -> Result<OrderRecord, StoreError> {
@@ -165,9 +170,11 @@ impl OrderLedger for SqliteStore {
         key: &'a OrderKey,
         erp_order_no: &'a str,
         snapshot: ErpSnapshot,
+        sold: &'a [SoldUnits],
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        let (key, erp_order_no, at) = (key.clone(), erp_order_no.to_owned(), to_ms(at));
+        let (key, erp_order_no, sold) = (key.clone(), erp_order_no.to_owned(), sold.to_vec());
+        let (day, at) = (day_number(at), to_ms(at));
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
                 let current = load(conn, &key).await?;
@@ -205,6 +212,20 @@ impl OrderLedger for SqliteStore {
                 .bind(&key.storefront_order_id)
                 .execute(&mut *conn)
                 .await?;
+                for line in &sold {
+                    sqlx::query(
+                        "INSERT INTO units_sold (client, sku, location, day, units) \
+                         VALUES (?, ?, ?, ?, ?) ON CONFLICT (client, sku, location, day) \
+                         DO UPDATE SET units = units + excluded.units",
+                    )
+                    .bind(&key.client)
+                    .bind(&line.sku)
+                    .bind(&line.location)
+                    .bind(day)
+                    .bind(line.units)
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 let note = format!("ERP order {erp_order_no}");
                 add_history(
                     conn,
@@ -218,6 +239,31 @@ impl OrderLedger for SqliteStore {
                 load(conn, &key).await
             })
         }))
+    }
+
+    fn units_sold_since<'a>(
+        &'a self,
+        client: &'a str,
+        since: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<SoldUnits>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT sku, location, SUM(units) FROM units_sold WHERE client = ? AND day >= ? \
+                 GROUP BY sku, location ORDER BY sku, location",
+            )
+            .bind(client)
+            .bind(day_number(since))
+            .fetch_all(self.reader())
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(sku, location, units)| SoldUnits {
+                    sku,
+                    location,
+                    units,
+                })
+                .collect())
+        })
     }
 
     fn order<'a>(&'a self, key: &'a OrderKey) -> StoreFuture<'a, Option<OrderRecord>> {

@@ -1,6 +1,7 @@
 use selvedge_store::refunds::NewRefund;
 use selvedge_store::{
-    ErpSnapshot, OrderKey, OrderLedger, OrderState, Page, RefundLedger, RefundState, StoreError,
+    ErpSnapshot, OrderKey, OrderLedger, OrderState, Page, RefundLedger, RefundState, SoldUnits,
+    StoreError,
 };
 
 use crate::{at, fresh_store};
@@ -23,20 +24,20 @@ async fn order_ledger_refuses_a_second_different_erp_number() {
         .await
         .expect("injecting");
     let injected = store
-        .record_injected(&key, "SO-1", SNAP, at(2))
+        .record_injected(&key, "SO-1", SNAP, &[], at(2))
         .await
         .expect("injected");
     assert_eq!(injected.state, OrderState::Injected);
     assert_eq!(injected.erp_snapshot, Some(SNAP));
 
     let again = store
-        .record_injected(&key, "SO-1", SNAP, at(3))
+        .record_injected(&key, "SO-1", SNAP, &[], at(3))
         .await
         .expect("idempotent");
     assert_eq!(again, injected, "same number is a no-op");
 
     let err = store
-        .record_injected(&key, "SO-2", SNAP, at(4))
+        .record_injected(&key, "SO-2", SNAP, &[], at(4))
         .await
         .expect_err("a different ERP number must be refused");
     let message = err.to_string();
@@ -105,7 +106,7 @@ async fn order_transitions_are_recorded_and_attempts_count_injections() {
     assert!(matches!(err, StoreError::InvalidTransition { .. }));
     assert!(
         store
-            .record_injected(&key, "SO-9", SNAP, at(5))
+            .record_injected(&key, "SO-9", SNAP, &[], at(5))
             .await
             .is_err()
     );
@@ -156,5 +157,54 @@ async fn refund_ledger_is_idempotent_and_refuses_a_different_memo_number() {
         history.len(),
         3,
         "received, posting, posted: the repeat adds nothing"
+    );
+}
+
+#[tokio::test]
+async fn units_sold_are_counted_once_per_injected_order_and_windowed_by_day() {
+    let (_dir, store) = fresh_store().await;
+    let sold = |sku: &str, units: i64| SoldUnits {
+        sku: sku.into(),
+        location: "NJ01".into(),
+        units,
+    };
+    const DAY: i64 = 86_400;
+    // Order 1 eight days ago, orders 2 and 3 today; order 2 recorded twice (a retry).
+    for (id, when, lines) in [
+        ("1", at(-8 * DAY), vec![sold("A", 5)]),
+        ("2", at(0), vec![sold("A", 2), sold("B", 1)]),
+        ("2", at(1), vec![sold("A", 2), sold("B", 1)]),
+        ("3", at(2), vec![sold("A", 3)]),
+    ] {
+        let key = OrderKey::new("acme", "bigcommerce", id);
+        store
+            .record_order_received(&key, "h", when)
+            .await
+            .expect("received");
+        store
+            .record_injected(&key, &format!("SO-{id}"), SNAP, &lines, when)
+            .await
+            .expect("injected");
+    }
+    let week = store
+        .units_sold_since("acme", at(-6 * DAY))
+        .await
+        .expect("read");
+    assert_eq!(
+        week,
+        vec![sold("A", 5), sold("B", 1)],
+        "order 2 counted once, order 1 too old"
+    );
+    let all = store
+        .units_sold_since("acme", at(-30 * DAY))
+        .await
+        .expect("read");
+    assert_eq!(all, vec![sold("A", 10), sold("B", 1)]);
+    assert!(
+        store
+            .units_sold_since("other", at(-30 * DAY))
+            .await
+            .expect("read")
+            .is_empty()
     );
 }

@@ -1,7 +1,9 @@
 //! Exception kinds and the team that owns each (finance, operations, e-commerce), from config;
-//! [`actions`]: retry and resolve, shared by the CLI and the admin API.
+//! [`actions`]: retry and resolve, shared by the CLI and the admin API; [`auto_resolve`]: how
+//! a flow clears its own exceptions once their condition is gone.
 
 pub mod actions;
+pub mod auto_resolve;
 
 use std::collections::BTreeMap;
 

@@ -15,20 +15,11 @@
 
 use std::collections::HashSet;
 
-use selvedge_store::{ExceptionFilter, ExceptionRecord, ExceptionState, Page};
-use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
-
 use super::missing::{Missing, PARTIAL_SUBJECT, PartialDetails, SkuMissingDetails};
 use super::push::LocationTarget;
 use super::rows::Built;
+use crate::flows::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
-
-/// Actor written in the exception history.
-const ACTOR: &str = "selvedge";
-
-/// Exceptions read per page.
-const PAGE: u32 = 500;
 
 /// Resolves this flow's open exceptions that the complete snapshot of `cycle_id` shows are
 /// over; returns how many were resolved. Call only when the snapshot is not partial.
@@ -64,7 +55,7 @@ pub(crate) async fn resolve_back(
                  from Blue Cherry again",
                 at.join(", ")
             );
-            resolved += u64::from(resolve(ctx, &e, &note).await?);
+            resolved += u64::from(resolve_if_open(ctx, &e, &note).await?);
         }
     }
     for e in open(ctx, ExceptionKind::DriftStock).await? {
@@ -79,69 +70,7 @@ pub(crate) async fn resolve_back(
             missing.percent(),
             missing.max_percent
         );
-        resolved += u64::from(resolve(ctx, &e, &note).await?);
+        resolved += u64::from(resolve_if_open(ctx, &e, &note).await?);
     }
     Ok(resolved)
-}
-
-/// The exception's details, when they are of the shape this flow writes (`T`) and about its
-/// subject.
-fn raised_here<T: DeserializeOwned>(
-    e: &ExceptionRecord,
-    about_subject: impl Fn(&T) -> bool,
-) -> Option<T> {
-    serde_json::from_value::<T>(e.details.clone())
-        .ok()
-        .filter(|d| about_subject(d))
-}
-
-/// Every open exception of this kind for the client, read before any is resolved (resolving
-/// while paging would shift the pages).
-async fn open(
-    ctx: &ClientServices,
-    kind: ExceptionKind,
-) -> Result<Vec<ExceptionRecord>, FlowError> {
-    let filter = ExceptionFilter {
-        client: Some(ctx.client.clone()),
-        state: Some(ExceptionState::Open),
-        owner: None,
-        kind: Some(kind.as_str().to_string()),
-    };
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = ctx
-            .store
-            .list_exceptions(
-                &filter,
-                Page {
-                    limit: PAGE,
-                    offset,
-                },
-            )
-            .await?;
-        let n = page.len() as u32;
-        all.extend(page);
-        if n < PAGE {
-            return Ok(all);
-        }
-        offset += n;
-    }
-}
-
-/// Resolves `e` unless a person took it up since it was listed; whether it did.
-async fn resolve(ctx: &ClientServices, e: &ExceptionRecord, note: &str) -> Result<bool, FlowError> {
-    let still_open = ctx
-        .store
-        .exception(e.id)
-        .await?
-        .is_some_and(|(now, _)| now.state == ExceptionState::Open);
-    if !still_open {
-        return Ok(false);
-    }
-    ctx.store
-        .resolve_exception(e.id, ACTOR, note, OffsetDateTime::now_utc())
-        .await?;
-    tracing::info!(client = %ctx.client, kind = %e.kind, subject = %e.subject, "exception auto-resolved");
-    Ok(true)
 }

@@ -12,20 +12,14 @@
 
 use std::collections::HashSet;
 
-use selvedge_store::{ExceptionFilter, ExceptionRecord, ExceptionState, Page};
-use serde::de::DeserializeOwned;
+use selvedge_store::ExceptionRecord;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
 use super::checks::stock_subject;
 use super::{OrderDrift, ReconciliationReport, SkuMissing, StockDrift};
+use crate::flows::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
-
-/// Actor written in the exception history.
-const ACTOR: &str = "selvedge";
-
-/// Exceptions read per page.
-const PAGE: u32 = 500;
 
 /// An exception this run resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +64,8 @@ pub(super) async fn resolve_gone(
             .map(|d| d.storefront_order_id.as_str())
             .collect();
         for e in open(ctx, ExceptionKind::DriftOrder).await? {
-            let own = raised_here::<OrderDrift>(&e, |d| d.storefront_order_id == e.subject);
+            let own =
+                raised_here::<OrderDrift>(&e, |d| d.storefront_order_id == e.subject).is_some();
             if own && compared.contains(&e.subject) && !drifting.contains(e.subject.as_str()) {
                 let note = format!(
                     "{prefix}: the ERP order's value and quantities match the storefront again"
@@ -87,7 +82,8 @@ pub(super) async fn resolve_gone(
             .collect();
         for e in open(ctx, ExceptionKind::DriftStock).await? {
             let own =
-                raised_here::<StockDrift>(&e, |d| stock_subject(&d.sku, &d.location) == e.subject);
+                raised_here::<StockDrift>(&e, |d| stock_subject(&d.sku, &d.location) == e.subject)
+                    .is_some();
             if own && compared.contains(&e.subject) && !drifting.contains(&e.subject) {
                 let note = format!("{prefix}: storefront stock matches the last pushed value");
                 resolved.extend(resolve(ctx, &e, &note).await?);
@@ -102,7 +98,7 @@ pub(super) async fn resolve_gone(
             .map(|m| m.sku.to_lowercase())
             .collect();
         for e in open(ctx, ExceptionKind::SkuMissing).await? {
-            let own = raised_here::<SkuMissing>(&e, |m| m.sku == e.subject);
+            let own = raised_here::<SkuMissing>(&e, |m| m.sku == e.subject).is_some();
             if own && !one_sided.contains(&e.subject.to_lowercase()) {
                 let note = format!(
                     "{prefix}: the SKU is no longer on one side only (ERP style master vs storefront)"
@@ -115,68 +111,13 @@ pub(super) async fn resolve_gone(
     Ok(())
 }
 
-/// Whether the exception's details are a finding of this flow (`T`) about its subject.
-fn raised_here<T: DeserializeOwned>(
-    e: &ExceptionRecord,
-    about_subject: impl Fn(&T) -> bool,
-) -> bool {
-    serde_json::from_value::<T>(e.details.clone()).is_ok_and(|d| about_subject(&d))
-}
-
-/// Every open exception of this kind for the client, read before any is resolved (resolving
-/// while paging would shift the pages).
-async fn open(
-    ctx: &ClientServices,
-    kind: ExceptionKind,
-) -> Result<Vec<ExceptionRecord>, FlowError> {
-    let filter = ExceptionFilter {
-        client: Some(ctx.client.clone()),
-        state: Some(ExceptionState::Open),
-        owner: None,
-        kind: Some(kind.as_str().to_string()),
-    };
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = ctx
-            .store
-            .list_exceptions(
-                &filter,
-                Page {
-                    limit: PAGE,
-                    offset,
-                },
-            )
-            .await?;
-        let n = page.len() as u32;
-        all.extend(page);
-        if n < PAGE {
-            return Ok(all);
-        }
-        offset += n;
-    }
-}
-
 /// Resolves `e` unless a person took it up since it was listed.
 async fn resolve(
     ctx: &ClientServices,
     e: &ExceptionRecord,
     note: &str,
 ) -> Result<Option<AutoResolved>, FlowError> {
-    // A person may have taken it up since it was listed.
-    let still_open = ctx
-        .store
-        .exception(e.id)
-        .await?
-        .is_some_and(|(now, _)| now.state == ExceptionState::Open);
-    if !still_open {
-        return Ok(None);
-    }
-    ctx.store
-        .resolve_exception(e.id, ACTOR, note, time::OffsetDateTime::now_utc())
-        .await?;
-    tracing::info!(client = %ctx.client, kind = %e.kind, subject = %e.subject, "exception auto-resolved");
-    Ok(Some(AutoResolved {
+    Ok(resolve_if_open(ctx, e, note).await?.then(|| AutoResolved {
         exception_id: e.id,
         kind: e.kind.clone(),
         subject: e.subject.clone(),

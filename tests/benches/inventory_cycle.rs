@@ -6,15 +6,15 @@
 //! Environment: `BENCH_QUOTA` (requests per window, default 4) and `BENCH_WINDOW_MS` (default
 //! 1000) set the sandbox's rate limit for the measured cycles.
 
-#[path = "../tests/sync_support/mod.rs"]
-mod sync_support;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::time::{Duration, Instant};
 
 use selvedge::flows::FlowReport;
-use selvedge::flows::catalog::{self, CatalogSettings};
 use selvedge::flows::inventory::{self, InventorySettings};
-use sync_support::{Harness, b2c, bc_sandbox};
+use support::Harness;
+use support::b2c::brand_with_locations;
 
 /// Styles giving about 10,000 SKUs with the sandbox's seed.
 const STYLES: usize = 352;
@@ -74,29 +74,7 @@ async fn bench() {
     let quota = env_u64("BENCH_QUOTA", 4);
     let window = Duration::from_millis(env_u64("BENCH_WINDOW_MS", 1_000));
     let setup = Instant::now();
-    let h = b2c(
-        STYLES,
-        bc_sandbox::SandboxConfig {
-            quota: 1_000_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await;
-    h.add_erp_warehouses(&WAREHOUSES[2..]);
-    h.erp.run_cycle();
-    catalog::run(&h.ctx, &CatalogSettings::default())
-        .await
-        .expect("catalog");
-    let mut settings = InventorySettings::default();
-    for w in WAREHOUSES {
-        let location = if w == "NJ01" {
-            "1".to_string()
-        } else {
-            h.add_bc_location(w).await.to_string()
-        };
-        settings.locations.insert(w.to_string(), location);
-    }
+    let (h, settings) = brand_with_locations(STYLES, &WAREHOUSES).await;
     eprintln!(
         "setup (sandboxes, catalog of {STYLES} styles, locations): {:.1?}",
         setup.elapsed()

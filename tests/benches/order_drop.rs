@@ -11,14 +11,15 @@
 //! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/orders_support/mod.rs"]
-mod orders_support;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use orders_support::*;
 use selvedge::flows::orders::{Injector, OrderTiming};
+use support::orders::{Options, b2c, fast_settings};
+use support::wait_until;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -109,44 +110,44 @@ async fn drop_orders(n: usize) {
     );
     println!("| measure                                   | value |");
     println!("|-------------------------------------------|-------|");
-    println!(
-        "| host-added latency p50 (own stages, minus sandbox calls) | {} |",
-        ms(percentile(&host, 0.50))
-    );
-    println!(
-        "| host-added latency p99                    | {} |",
-        ms(percentile(&host, 0.99))
-    );
-    println!(
-        "| sandbox time per order p50 (BigCommerce reads + ERP create) | {} |",
-        ms(percentile(&sandbox, 0.50))
-    );
-    println!(
-        "| end-to-end p50 (webhook acked -> injected, queueing included) | {} |",
-        ms(percentile(&e2e, 0.50))
-    );
-    println!(
-        "| end-to-end p99                            | {} |",
-        ms(percentile(&e2e, 0.99))
-    );
-    println!(
-        "| plugin share p50 / batch service p50, p99 (batch waits included) | {} / {} / {} |",
-        ms(percentile(&plugin, 0.50)),
-        ms(percentile(&service, 0.50)),
-        ms(percentile(&service, 0.99))
-    );
-    println!(
-        "| orders per second (first ack -> last injected) | {:.0} |",
-        n as f64 / span.as_secs_f64()
-    );
-    println!(
-        "| checkouts + webhook deliveries took       | {} |",
-        ms(dropped_in)
-    );
-    println!(
-        "| peak memory (VmHWM, whole process incl. sandboxes) | {} MiB |",
-        vm_hwm_kib() / 1024
-    );
+    // Labels padded to the header's column.
+    let rows = [
+        (
+            "host-added latency p50 (own stages, minus sandbox calls)",
+            ms(percentile(&host, 0.50)),
+        ),
+        ("host-added latency p99", ms(percentile(&host, 0.99))),
+        (
+            "sandbox time per order p50 (BigCommerce reads + ERP create)",
+            ms(percentile(&sandbox, 0.50)),
+        ),
+        (
+            "end-to-end p50 (webhook acked -> injected, queueing included)",
+            ms(percentile(&e2e, 0.50)),
+        ),
+        ("end-to-end p99", ms(percentile(&e2e, 0.99))),
+        (
+            "plugin share p50 / batch service p50, p99 (batch waits included)",
+            format!(
+                "{} / {} / {}",
+                ms(percentile(&plugin, 0.50)),
+                ms(percentile(&service, 0.50)),
+                ms(percentile(&service, 0.99))
+            ),
+        ),
+        (
+            "orders per second (first ack -> last injected)",
+            format!("{:.0}", n as f64 / span.as_secs_f64()),
+        ),
+        ("checkouts + webhook deliveries took", ms(dropped_in)),
+        (
+            "peak memory (VmHWM, whole process incl. sandboxes)",
+            format!("{} MiB", vm_hwm_kib() / 1024),
+        ),
+    ];
+    for (measure, value) in rows {
+        println!("| {measure:<41} | {value} |");
+    }
 }
 
 fn main() {

@@ -1,6 +1,6 @@
 //! B2B flow end to end: Blue Cherry terms and price levels -> b2b-wholesale plugin -> Sparklayer.
 
-mod sync_support;
+mod support;
 
 use std::collections::BTreeSet;
 
@@ -9,8 +9,8 @@ use selvedge::flows::catalog::{self, CatalogSettings};
 use selvedge::flows::inventory::{self, InventorySettings};
 use selvedge_bluecherry::model::Cents;
 use selvedge_sparklayer::model::{Customer, PaymentOnAccount};
-use selvedge_store::{ExceptionFilter, Page};
-use sync_support::{Harness, b2b};
+use support::Harness;
+use support::b2b::wholesaler;
 
 /// A Sparklayer customer linked to an ERP customer number.
 fn customer(id: &str, erp: &str) -> Customer {
@@ -25,8 +25,10 @@ fn customer(id: &str, erp: &str) -> Customer {
     }
 }
 
-async fn wholesaler() -> Harness {
-    let h = b2b(4).await;
+/// The wholesaler on 4 styles with three Sparklayer buyers linked to ERP customers, its catalog
+/// bound.
+async fn wholesaler_with_buyers() -> Harness {
+    let h = wholesaler(4).await;
     for (id, erp) in [("sl_1", "C10001"), ("sl_2", "C10002"), ("sl_3", "C10003")] {
         h.sl().state().add_customer(customer(id, erp));
     }
@@ -36,18 +38,18 @@ async fn wholesaler() -> Harness {
     h
 }
 
+/// The B2B flow's terms sync alone (no price lists).
+fn terms_only() -> B2bSettings {
+    B2bSettings {
+        pricing: false,
+        ..B2bSettings::default()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erp_terms_and_credit_limits_land_in_payment_on_account() {
-    let h = wholesaler().await;
-    let report = b2b::run(
-        &h.ctx,
-        &B2bSettings {
-            pricing: false,
-            ..B2bSettings::default()
-        },
-    )
-    .await
-    .expect("b2b run");
+    let h = wholesaler_with_buyers().await;
+    let report = b2b::run(&h.ctx, &terms_only()).await.expect("b2b run");
     let erp = h.erp.with_state(|s| s.customers.clone());
     for (id, code) in [("sl_1", "C10001"), ("sl_2", "C10002"), ("sl_3", "C10003")] {
         let c = erp
@@ -85,15 +87,7 @@ async fn erp_terms_and_credit_limits_land_in_payment_on_account() {
             c.balance = Cents(c.balance.0 + 12_345);
         }
     });
-    let again = b2b::run(
-        &h.ctx,
-        &B2bSettings {
-            pricing: false,
-            ..B2bSettings::default()
-        },
-    )
-    .await
-    .expect("second run");
+    let again = b2b::run(&h.ctx, &terms_only()).await.expect("second run");
     assert_eq!(
         again.measurements.extra["terms_updated"],
         serde_json::json!(1),
@@ -104,7 +98,7 @@ async fn erp_terms_and_credit_limits_land_in_payment_on_account() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn price_levels_become_price_lists_with_quantity_breaks_and_only_changes_are_resent() {
-    let h = wholesaler().await;
+    let h = wholesaler_with_buyers().await;
     let settings = B2bSettings {
         terms: false,
         ..B2bSettings::default()
@@ -186,32 +180,15 @@ async fn price_levels_become_price_lists_with_quantity_breaks_and_only_changes_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terms_sparklayer_cannot_express_raise_a_finance_exception() {
-    let h = wholesaler().await;
+    let h = wholesaler_with_buyers().await;
     h.erp.with_state(|s| {
         if let Some(c) = s.customers.iter_mut().find(|c| c.customer == "C10003") {
             c.terms_code = "NET120".into();
             c.net_days = 120;
         }
     });
-    b2b::run(
-        &h.ctx,
-        &B2bSettings {
-            pricing: false,
-            ..B2bSettings::default()
-        },
-    )
-    .await
-    .expect("b2b run");
-    let filter = ExceptionFilter {
-        kind: Some("b2b_sync".into()),
-        ..ExceptionFilter::default()
-    };
-    let open = h
-        .ctx
-        .store
-        .list_exceptions(&filter, Page::default())
-        .await
-        .expect("exceptions");
+    b2b::run(&h.ctx, &terms_only()).await.expect("b2b run");
+    let open = h.exceptions("b2b_sync").await;
     let e = open
         .iter()
         .find(|e| e.subject == "C10003")
@@ -229,7 +206,7 @@ async fn terms_sparklayer_cannot_express_raise_a_finance_exception() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wholesale_stock_goes_to_sparklayer_in_batch_calls_with_the_plugin_buffer() {
-    let h = b2b(6).await;
+    let h = wholesaler(6).await;
     catalog::run(&h.ctx, &CatalogSettings::default())
         .await
         .expect("catalog");
@@ -273,7 +250,7 @@ async fn wholesale_stock_goes_to_sparklayer_in_batch_calls_with_the_plugin_buffe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_grid_cell_is_not_bound_for_sparklayer_and_shows_in_its_sync_log() {
-    let h = b2b(3).await;
+    let h = wholesaler(3).await;
     let broken = h.erp.with_state(|s| {
         let st = &mut s.styles[0];
         let mut k = st.skus[0].clone();
@@ -310,16 +287,7 @@ async fn a_broken_grid_cell_is_not_bound_for_sparklayer_and_shows_in_its_sync_lo
             .any(|e| e.external_id.as_deref() == Some(broken.as_str())),
         "{log:?}"
     );
-    let filter = ExceptionFilter {
-        kind: Some("sku_unmapped".into()),
-        ..ExceptionFilter::default()
-    };
-    let open = h
-        .ctx
-        .store
-        .list_exceptions(&filter, Page::default())
-        .await
-        .expect("exceptions");
+    let open = h.exceptions("sku_unmapped").await;
     assert!(
         open.iter()
             .any(|e| e.subject == broken && e.owner == "ecommerce")

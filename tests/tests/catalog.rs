@@ -1,26 +1,27 @@
 //! Catalog flow end to end: Blue Cherry sandbox -> b2c-apparel plugin -> BigCommerce sandbox.
 
-mod sync_support;
+mod support;
 
 use std::collections::BTreeSet;
 
 use selvedge::flows::catalog::{self, CatalogSettings};
 use selvedge_bigcommerce::model::{Availability, ProductQuery};
 use selvedge_bluecherry::model::{Colour, Sku};
-use selvedge_store::{ExceptionFilter, Page};
-use sync_support::{Harness, b2c, bc_sandbox};
+use support::Harness;
+use support::b2c::brand;
 use time::OffsetDateTime;
 
-async fn brand(styles: usize) -> Harness {
-    b2c(
-        styles,
-        bc_sandbox::SandboxConfig {
-            quota: 100_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await
+/// The SKUs of every variant on BigCommerce.
+async fn variant_skus(h: &Harness) -> BTreeSet<String> {
+    let query = ProductQuery {
+        include_variants: true,
+        ..ProductQuery::default()
+    };
+    let products = h.bc_client().list_products(&query).await.expect("products");
+    products
+        .iter()
+        .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
+        .collect()
 }
 
 /// Requests that wrote something (anything but GET).
@@ -173,14 +174,7 @@ async fn new_grid_values_become_sku_unmapped_exceptions_never_broken_skus() {
     catalog::run(&h.ctx, &CatalogSettings::default())
         .await
         .expect("first run");
-    let before = h
-        .bc_client()
-        .list_products(&ProductQuery {
-            include_variants: true,
-            ..ProductQuery::default()
-        })
-        .await
-        .expect("products");
+    let before = variant_skus(&h).await;
     // Style 0 gains a colour the BigCommerce product has no option value for; style 1 gains
     // a SKU in a size outside its scale (the plugin refuses the style).
     let (new_skus, refused_style) = h.erp.with_state(|s| {
@@ -232,41 +226,12 @@ async fn new_grid_values_become_sku_unmapped_exceptions_never_broken_skus() {
         .await
         .expect("second run");
 
-    let after = h
-        .bc_client()
-        .list_products(&ProductQuery {
-            include_variants: true,
-            ..ProductQuery::default()
-        })
-        .await
-        .expect("products");
-    let skus = |ps: &[selvedge_bigcommerce::model::Product]| -> BTreeSet<String> {
-        ps.iter()
-            .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
-            .collect()
-    };
+    let after = variant_skus(&h).await;
     assert_eq!(
-        skus(&after),
-        skus(&before),
+        after, before,
         "no variant was created for a SKU the product cannot carry"
     );
-    let filter = ExceptionFilter {
-        client: Some("brand".into()),
-        kind: Some("sku_unmapped".into()),
-        ..ExceptionFilter::default()
-    };
-    let open = h
-        .ctx
-        .store
-        .list_exceptions(
-            &filter,
-            Page {
-                limit: 100,
-                offset: 0,
-            },
-        )
-        .await
-        .expect("exceptions");
+    let open = h.exceptions("sku_unmapped").await;
     for sku in &new_skus {
         let e = open
             .iter()

@@ -1,19 +1,18 @@
 //! Fulfilment: ERP shipments reach the storefronts with tracking, once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod orders_support;
+mod support;
 
-use std::time::Duration;
-
-use orders_support::*;
 use selvedge::flows::fulfilment::{self, FulfilmentSettings};
 use selvedge::flows::orders::{self, order_kind};
 use selvedge_sparklayer::model::LookupBy;
-use selvedge_sparklayer::sandbox::{Checkout, CheckoutLine};
-use selvedge_store::{JobQueue, OrderKey, OrderLedger};
+use selvedge_sparklayer::sandbox::Checkout;
+use selvedge_store::{OrderKey, OrderLedger};
 use serde_json::json;
+use support::Harness;
+use support::orders::*;
 
-async fn ship(env: &Env, number: &str, body: serde_json::Value) {
+async fn ship(env: &Harness, number: &str, body: serde_json::Value) {
     let url = format!("{}/sandbox/orders/{number}/ship", env.erp.base_url());
     let answer = reqwest::Client::new()
         .post(url)
@@ -28,7 +27,7 @@ async fn ship(env: &Env, number: &str, body: serde_json::Value) {
     );
 }
 
-async fn injected(env: &Env, storefront: &str, id: &str) -> String {
+async fn injected(env: &Harness, storefront: &str, id: &str) -> String {
     let key = OrderKey::new(&env.ctx.client, storefront, id);
     let rec = env.store.order(&key).await.unwrap().expect("ledger record");
     rec.erp_order_no.expect("injected")
@@ -40,15 +39,7 @@ async fn partial_shipment_becomes_a_bigcommerce_shipment_with_tracking() {
     let env = b2c(Options::default(), &settings).await;
     let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
     let id = env.checkout("Express", &[(&a, 2), (&b, 2)]);
-    let queued = wait_until(Duration::from_secs(5), || async {
-        env.store
-            .queue_depth("brand", &order_kind("brand"))
-            .await
-            .unwrap()
-            == 1
-    })
-    .await;
-    assert!(queued);
+    assert!(env.wait_for_queue_depth(&order_kind("brand"), 1).await);
     orders::run(&env.ctx, &settings).await.unwrap();
     let number = injected(&env, "bigcommerce", &id.to_string()).await;
     ship(
@@ -100,23 +91,11 @@ async fn partial_shipment_becomes_a_bigcommerce_shipment_with_tracking() {
 async fn sparklayer_purchase_gets_its_package_and_status() {
     let env = b2b(Options::default()).await;
     let sku = env.skus[0].clone();
-    let purchase = env
-        .sl()
-        .state()
-        .checkout(Checkout {
-            customer_id: "cust_c10001".into(),
-            lines: vec![CheckoutLine {
-                sku: sku.clone(),
-                quantity: 2,
-                price_cents: 1_400,
-            }],
-            payment_method: "pay_on_account".into(),
-            po_number: Some("PO-1".into()),
-            stock_location_external_id: Some("WH-NJ".into()),
-            currency_code: None,
-        })
-        .expect("checkout");
-    let id = purchase.purchase_identifiers.sparklayer.expect("uuid");
+    let id = env.sl_checkout(Checkout {
+        po_number: Some("PO-1".into()),
+        currency_code: None,
+        ..b2b_checkout("WH-NJ", &[(&sku, 2)])
+    });
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     let number = injected(&env, "sparklayer", &id).await;
     ship(

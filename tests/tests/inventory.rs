@@ -1,86 +1,23 @@
 //! Inventory flow end to end: Blue Cherry cycles -> plugin ATS -> BigCommerce / Sparklayer.
 
-mod sync_support;
+mod support;
 
 use std::collections::BTreeMap;
 
-use selvedge::flows::catalog::{self, CatalogSettings};
-use selvedge::flows::inventory::{self, InventorySettings};
-use selvedge_bigcommerce::model::InventoryQuery;
-use selvedge_bluecherry::model::{
-    Cents, CreditMemoLineRequest, CreditMemoRequest, SalesOrderLineRequest, SalesOrderRequest,
-};
-use sync_support::{Harness, b2c, bc_sandbox};
+use selvedge::flows::inventory;
+use selvedge_bluecherry::model::{AtsBuckets, Cents, CreditMemoLineRequest, CreditMemoRequest};
+use support::b2c::brand_with_locations;
+use support::erp::web_order;
+use support::{Harness, bc_sandbox};
 use time::OffsetDateTime;
 
 const WAREHOUSES: [&str; 4] = ["NJ01", "CA02", "TX03", "WA04"];
 
-/// A brand with its catalog on BigCommerce and every warehouse mapped to a location.
-async fn brand(styles: usize, warehouses: &[&str]) -> (Harness, InventorySettings) {
-    let h = b2c(
-        styles,
-        bc_sandbox::SandboxConfig {
-            quota: 100_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await;
-    let extra: Vec<&str> = warehouses
-        .iter()
-        .copied()
-        .filter(|w| !["NJ01", "CA02"].contains(w))
-        .collect();
-    h.add_erp_warehouses(&extra);
-    h.erp.run_cycle();
-    catalog::run(&h.ctx, &CatalogSettings::default())
-        .await
-        .expect("catalog");
-    let mut settings = InventorySettings::default();
-    for w in warehouses {
-        let location = if *w == "NJ01" {
-            "1".to_string()
-        } else {
-            h.add_bc_location(w).await.to_string()
-        };
-        settings.locations.insert(w.to_string(), location);
-    }
-    (h, settings)
-}
-
-/// Stock on BigCommerce: (SKU, location id) -> on hand.
-async fn bc_stock(h: &Harness) -> BTreeMap<(String, i64), i64> {
-    let items = h
-        .bc_client()
-        .inventory_items(&InventoryQuery::default())
-        .await
-        .expect("items");
-    items
-        .into_iter()
-        .flat_map(|i| {
-            i.locations.into_iter().map(move |l| {
-                (
-                    (i.identity.sku.clone(), l.location_id),
-                    l.total_inventory_onhand,
-                )
-            })
-        })
-        .collect()
-}
-
-/// Adjustment requests in the sandbox log: (location id, items) per request.
+/// Adjustment requests in the sandbox log: (location id, variant ids) per request.
 fn adjustment_requests(h: &Harness) -> Vec<(i64, Vec<i64>)> {
-    h.bc()
-        .handle()
-        .exchanges()
+    h.adjustment_requests()
         .into_iter()
-        .filter(|e| e.method == "PUT" && e.path == "/inventory/adjustments/absolute")
-        .map(|e| {
-            let items = e
-                .request_body
-                .as_ref()
-                .and_then(|b| b["items"].as_array().cloned())
-                .unwrap_or_default();
+        .map(|items| {
             let location = items
                 .first()
                 .and_then(|i| i["location_id"].as_i64())
@@ -102,16 +39,21 @@ fn adjustment_requests(h: &Harness) -> Vec<(i64, Vec<i64>)> {
         .collect()
 }
 
+/// Stock the ERP has on the shelf for sale: on hand less picked and open orders.
+fn physical(b: &AtsBuckets) -> i64 {
+    (b.total_qoh - b.total_pick - b.total_open).max(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_percent_of_20000_sku_locations_changed_are_pushed_alone_in_minimum_calls_without_429s()
  {
-    let (h, settings) = brand(180, &WAREHOUSES).await;
+    let (h, settings) = brand_with_locations(180, &WAREHOUSES).await;
     let first = inventory::run(&h.ctx, &settings)
         .await
         .expect("first cycle");
     let rows = first.measurements.records.unwrap_or(0);
     assert!(rows >= 20_000, "{rows} SKU-locations");
-    let before = bc_stock(&h).await;
+    let before = h.bc_stock().await;
 
     // Change 5% of the SKU-locations in the ERP (a receipt of 7 units each).
     let changed: Vec<(String, String)> = h.erp.with_state(|s| {
@@ -172,7 +114,7 @@ async fn five_percent_of_20000_sku_locations_changed_are_pushed_alone_in_minimum
         serde_json::json!(minimum)
     );
 
-    let after = bc_stock(&h).await;
+    let after = h.bc_stock().await;
     for (w, sku) in changed.iter().take(50) {
         let key = (sku.clone(), location_of(w));
         assert_eq!(
@@ -185,9 +127,9 @@ async fn five_percent_of_20000_sku_locations_changed_are_pushed_alone_in_minimum
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pre_order_skus_include_open_work_orders_and_the_trace_says_why() {
-    let (h, settings) = brand(12, &["NJ01"]).await;
+    let (h, settings) = brand_with_locations(12, &["NJ01"]).await;
     inventory::run(&h.ctx, &settings).await.expect("cycle");
-    let stock = bc_stock(&h).await;
+    let stock = h.bc_stock().await;
     let (pre, regular) = h.erp.with_state(|s| {
         let season = |sku: &str| {
             s.sku_index
@@ -208,9 +150,6 @@ async fn pre_order_skus_include_open_work_orders_and_the_trace_says_why() {
     });
     let (pre_sku, pre_b) = pre.expect("a pre-order SKU with work orders in the seed");
     let (reg_sku, reg_b) = regular.expect("an in-season SKU with work orders in the seed");
-    let physical = |b: &selvedge_bluecherry::model::AtsBuckets| {
-        (b.total_qoh - b.total_pick - b.total_open).max(0)
-    };
     assert_eq!(
         stock.get(&(pre_sku.clone(), 1)).copied(),
         Some(physical(&pre_b) + pre_b.total_prod),
@@ -222,13 +161,7 @@ async fn pre_order_skus_include_open_work_orders_and_the_trace_says_why() {
         "in-season stock is physical only"
     );
 
-    let why = h
-        .ctx
-        .store
-        .latest_decisions("brand", Some("inventory"), &pre_sku, 1)
-        .await
-        .expect("decisions");
-    let d = &why.first().expect("a decision for the pushed SKU").decision;
+    let d = h.last_decision("inventory", &pre_sku).await;
     assert_eq!(
         d.plugin_version,
         h.ctx.plugin.current().expect("plugin").version
@@ -252,7 +185,7 @@ async fn pre_order_skus_include_open_work_orders_and_the_trace_says_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn returned_stock_flows_back_in_the_next_erp_cycle() {
-    let (h, settings) = brand(8, &["NJ01"]).await;
+    let (h, settings) = brand_with_locations(8, &["NJ01"]).await;
     inventory::run(&h.ctx, &settings).await.expect("cycle");
     let sku = h.erp.with_state(|s| {
         s.stock
@@ -263,32 +196,11 @@ async fn returned_stock_flows_back_in_the_next_erp_cycle() {
             .map(|((_, k), _)| k.clone())
     });
     let sku = sku.expect("a stocked SKU");
-    let start = bc_stock(&h).await[&(sku.clone(), 1)];
-    let line = SalesOrderLineRequest {
-        sku: Some(sku.clone()),
-        upc: None,
-        qty: 2,
-        unit_price: Cents(2800),
-    };
+    let start = h.bc_stock().await[&(sku.clone(), 1)];
     let order = h
         .ctx
         .erp
-        .create_sales_order(&SalesOrderRequest {
-            external_ref: "BC-1".into(),
-            division: Some("01".into()),
-            warehouse: Some("NJ01".into()),
-            customer: "WEB001".into(),
-            terms: None,
-            po_number: None,
-            other_reference: None,
-            ship_via: None,
-            order_date: OffsetDateTime::now_utc().date(),
-            ship_date: None,
-            cancel_date: None,
-            authorised: false,
-            tax_amount: Cents(0),
-            lines: vec![line],
-        })
+        .create_sales_order(&web_order("BC-1", &[(&sku, 2)]))
         .await
         .expect("order");
     h.erp
@@ -307,7 +219,7 @@ async fn returned_stock_flows_back_in_the_next_erp_cycle() {
         .await
         .expect("cycle after the sale");
     assert_eq!(
-        bc_stock(&h).await[&(sku.clone(), 1)],
+        h.bc_stock().await[&(sku.clone(), 1)],
         start - 2,
         "the sale left the storefront stock"
     );
@@ -330,7 +242,7 @@ async fn returned_stock_flows_back_in_the_next_erp_cycle() {
         .await
         .expect("no new cycle yet");
     assert_eq!(
-        bc_stock(&h).await[&(sku.clone(), 1)],
+        h.bc_stock().await[&(sku.clone(), 1)],
         start - 2,
         "ATS only moves when a cycle completes"
     );
@@ -339,7 +251,7 @@ async fn returned_stock_flows_back_in_the_next_erp_cycle() {
         .await
         .expect("cycle after the return");
     assert_eq!(
-        bc_stock(&h).await[&(sku.clone(), 1)],
+        h.bc_stock().await[&(sku.clone(), 1)],
         start,
         "the restock came back: {}",
         report.summary
@@ -348,7 +260,7 @@ async fn returned_stock_flows_back_in_the_next_erp_cycle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cycle_latency_and_update_frequency_are_measured_and_latency_is_fed_back() {
-    let (h, mut settings) = brand(4, &["NJ01"]).await;
+    let (h, mut settings) = brand_with_locations(4, &["NJ01"]).await;
     settings.initial_cycle_latency_minutes = 45;
     let first = h
         .run_recorded("inventory", || inventory::run(&h.ctx, &settings))
@@ -393,7 +305,7 @@ async fn cycle_latency_and_update_frequency_are_measured_and_latency_is_fed_back
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_the_storefront_refuses_is_not_recorded_and_goes_out_on_the_next_run() {
-    let (h, settings) = brand(4, &["NJ01"]).await;
+    let (h, settings) = brand_with_locations(4, &["NJ01"]).await;
     let fault = bc_sandbox::Fault {
         status: 422,
         count: 1,
@@ -404,12 +316,7 @@ async fn a_push_the_storefront_refuses_is_not_recorded_and_goes_out_on_the_next_
     h.bc().handle().inject_fault(fault);
     let failed = inventory::run(&h.ctx, &settings).await;
     assert!(failed.is_err(), "the storefront never accepted the push");
-    let pushed = h
-        .ctx
-        .store
-        .pushed_stock("brand", "bigcommerce")
-        .await
-        .expect("pushed");
+    let pushed = h.pushed_stock().await;
     assert!(
         pushed.is_empty(),
         "nothing is recorded as pushed: {} rows",
@@ -431,8 +338,8 @@ async fn a_push_the_storefront_refuses_is_not_recorded_and_goes_out_on_the_next_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fast_movers_keep_their_buffer_from_units_sold_this_week() {
-    let (h, settings) = brand(12, &["NJ01"]).await;
-    let picks: Vec<(String, selvedge_bluecherry::model::AtsBuckets)> = h.erp.with_state(|s| {
+    let (h, settings) = brand_with_locations(12, &["NJ01"]).await;
+    let picks: Vec<(String, AtsBuckets)> = h.erp.with_state(|s| {
         s.stock
             .iter()
             .filter(|((w, k), b)| {
@@ -476,10 +383,7 @@ async fn fast_movers_keep_their_buffer_from_units_sold_this_week() {
             .expect("injected");
     }
     inventory::run(&h.ctx, &settings).await.expect("cycle");
-    let stock = bc_stock(&h).await;
-    let physical = |b: &selvedge_bluecherry::model::AtsBuckets| {
-        (b.total_qoh - b.total_pick - b.total_open).max(0)
-    };
+    let stock = h.bc_stock().await;
     assert_eq!(
         stock.get(&(fast.clone(), 1)).copied(),
         Some(physical(&fast_b) - 2),
@@ -490,13 +394,8 @@ async fn fast_movers_keep_their_buffer_from_units_sold_this_week() {
         Some(physical(&slow_b)),
         "last week's sales do not count"
     );
-    let why = h
-        .ctx
-        .store
-        .latest_decisions("brand", Some("inventory"), &fast, 1)
-        .await
-        .expect("decisions");
-    let source = &why.first().expect("a decision").decision.reason["sources"][0];
+    let decision = h.last_decision("inventory", &fast).await;
+    let source = &decision.reason["sources"][0];
     assert!(
         source["reasons"]
             .as_array()

@@ -5,43 +5,26 @@
 //! as partial: nothing is zeroed and one exception asks a person to look. A later complete
 //! snapshot resolves what it shows is over, and only what the inventory flow raised.
 
-mod sync_support;
+mod support;
 
 use std::collections::BTreeMap;
 
-use selvedge::flows::catalog::{self, CatalogSettings};
 use selvedge::flows::inventory::{self, InventorySettings, PARTIAL_SUBJECT};
 use selvedge::flows::reconcile::{self, MissingFrom, ReconcileSettings, SkuMissing};
 use selvedge::flows::{ExceptionKind, Owners};
-use selvedge_bigcommerce::model::InventoryQuery;
 use selvedge_bluecherry::model::AtsBuckets;
-use selvedge_store::{ExceptionFilter, ExceptionRecord, ExceptionState, Page};
+use selvedge_store::{ExceptionRecord, ExceptionState};
 use serde_json::json;
-use sync_support::{Harness, b2c, bc_sandbox};
+use support::erp_sandbox::SandboxState;
+use support::{Harness, b2c};
 use time::OffsetDateTime;
 
 /// A brand with its catalog on BigCommerce, warehouse NJ01 on location 1, one cycle pushed.
 async fn pushed_brand(styles: usize) -> (Harness, InventorySettings) {
-    let mut h = b2c(
-        styles,
-        bc_sandbox::SandboxConfig {
-            quota: 100_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await;
+    let (mut h, settings) = b2c::brand_with_locations(styles, &["NJ01"]).await;
     // As in the example wholesaler config: stock drift goes to operations.
     let owners: Owners = toml::from_str("drift_stock = \"operations\"").expect("owners");
     h.ctx.owners = std::sync::Arc::new(owners);
-    h.erp.run_cycle();
-    catalog::run(&h.ctx, &CatalogSettings::default())
-        .await
-        .expect("catalog");
-    let settings = InventorySettings {
-        locations: [("NJ01".to_string(), "1".to_string())].into(),
-        ..Default::default()
-    };
     let first = inventory::run(&h.ctx, &settings)
         .await
         .expect("first cycle");
@@ -55,47 +38,17 @@ async fn pushed_brand(styles: usize) -> (Harness, InventorySettings) {
 
 /// Stock on BigCommerce at location 1: SKU -> on hand.
 async fn bc_stock(h: &Harness) -> BTreeMap<String, i64> {
-    let items = h
-        .bc_client()
-        .inventory_items(&InventoryQuery::default())
+    h.bc_stock()
         .await
-        .expect("items");
-    items
         .into_iter()
-        .flat_map(|i| {
-            let sku = i.identity.sku.clone();
-            i.locations
-                .into_iter()
-                .filter(|l| l.location_id == 1)
-                .map(move |l| (sku.clone(), l.total_inventory_onhand))
-        })
-        .collect()
-}
-
-/// Items per absolute-adjustment request in the BigCommerce sandbox log.
-fn adjustment_requests(h: &Harness) -> Vec<Vec<serde_json::Value>> {
-    h.bc()
-        .handle()
-        .exchanges()
-        .into_iter()
-        .filter(|e| e.method == "PUT" && e.path == "/inventory/adjustments/absolute")
-        .map(|e| {
-            e.request_body
-                .as_ref()
-                .and_then(|b| b["items"].as_array().cloned())
-                .unwrap_or_default()
-        })
+        .filter(|((_, location), _)| *location == 1)
+        .map(|((sku, _), qty)| (sku, qty))
         .collect()
 }
 
 /// ERP SKUs at NJ01 the storefront was last told have stock, with that quantity.
 async fn on_sale(h: &Harness) -> Vec<(String, i64)> {
-    let pushed = h
-        .ctx
-        .store
-        .pushed_stock("brand", "bigcommerce")
-        .await
-        .expect("pushed");
+    let pushed = h.pushed_stock().await;
     let mut out = Vec::new();
     for p in pushed
         .into_iter()
@@ -116,7 +69,7 @@ async fn on_sale(h: &Harness) -> Vec<(String, i64)> {
 /// Takes these SKUs out of NJ01's books (and their open work orders, which would bring the
 /// rows back when they mature), so the next cycle's snapshot lists them no more. Returns the
 /// rows removed.
-fn drop_rows(s: &mut sync_support::erp_sandbox::SandboxState, skus: &[String]) -> usize {
+fn drop_rows(s: &mut SandboxState, skus: &[String]) -> usize {
     s.work_orders
         .retain(|wo| !(wo.warehouse == "NJ01" && skus.contains(&wo.sku)));
     skus.iter()
@@ -129,10 +82,7 @@ fn drop_rows(s: &mut sync_support::erp_sandbox::SandboxState, skus: &[String]) -
 }
 
 /// NJ01's books of these SKUs, to put back with [`put_back`].
-fn books(
-    s: &sync_support::erp_sandbox::SandboxState,
-    skus: &[String],
-) -> Vec<((String, String), AtsBuckets)> {
+fn books(s: &SandboxState, skus: &[String]) -> Vec<((String, String), AtsBuckets)> {
     s.stock
         .iter()
         .filter(|((w, sku), _)| w == "NJ01" && skus.contains(sku))
@@ -141,10 +91,7 @@ fn books(
 }
 
 /// The rows are back in Blue Cherry's inventory report from the next cycle.
-fn put_back(
-    s: &mut sync_support::erp_sandbox::SandboxState,
-    books: &[((String, String), AtsBuckets)],
-) {
+fn put_back(s: &mut SandboxState, books: &[((String, String), AtsBuckets)]) {
     s.stock.extend(books.iter().cloned());
 }
 
@@ -179,17 +126,10 @@ async fn last_step(h: &Harness, id: i64) -> (ExceptionState, (String, String, St
     )
 }
 
+/// The unresolved exceptions of a kind.
 async fn unresolved(h: &Harness, kind: ExceptionKind) -> Vec<ExceptionRecord> {
-    let filter = ExceptionFilter {
-        client: Some("brand".into()),
-        kind: Some(kind.as_str().into()),
-        ..ExceptionFilter::default()
-    };
-    h.ctx
-        .store
-        .list_exceptions(&filter, Page::default())
+    h.exceptions(kind.as_str())
         .await
-        .expect("exceptions")
         .into_iter()
         .filter(|e| e.state != ExceptionState::Resolved)
         .collect()
@@ -200,15 +140,7 @@ async fn a_sku_gone_from_the_ats_snapshot_is_pushed_as_zero_in_minimum_calls_and
     let (h, settings) = pushed_brand(8).await;
     let live = on_sale(&h).await;
     let (gone, was) = live.first().cloned().expect("a SKU on sale at NJ01");
-    let variant: i64 = h
-        .ctx
-        .store
-        .binding_by_erp_sku("brand", "bigcommerce", &gone)
-        .await
-        .expect("binding")
-        .and_then(|b| b.variant_id)
-        .and_then(|v| v.parse().ok())
-        .expect("variant id");
+    let (_, variant) = h.bc_variant(&gone).await;
     assert_eq!(bc_stock(&h).await.get(&gone).copied(), Some(was));
 
     // The row drops out of Blue Cherry's inventory report (e.g. the location no longer
@@ -229,7 +161,7 @@ async fn a_sku_gone_from_the_ats_snapshot_is_pushed_as_zero_in_minimum_calls_and
         "{}",
         report.summary
     );
-    let requests = adjustment_requests(&h);
+    let requests = h.adjustment_requests();
     assert_eq!(requests.len(), 1, "one request: {requests:?}");
     let items: Vec<(i64, i64, i64)> = requests[0]
         .iter()
@@ -251,13 +183,7 @@ async fn a_sku_gone_from_the_ats_snapshot_is_pushed_as_zero_in_minimum_calls_and
     assert_eq!(m.extra["missing_zeroed"], json!(1));
     assert_eq!(m.extra["partial_snapshot"], json!(false));
 
-    let why = h
-        .ctx
-        .store
-        .latest_decisions("brand", Some("inventory"), &gone, 1)
-        .await
-        .expect("decisions");
-    let d = &why.first().expect("a decision for the zeroed SKU").decision;
+    let d = h.last_decision("inventory", &gone).await;
     assert_eq!(d.value["qty"], json!(0));
     assert_eq!(
         d.reason["why"],
@@ -288,7 +214,8 @@ async fn a_sku_gone_from_the_ats_snapshot_is_pushed_as_zero_in_minimum_calls_and
         "{}",
         again.summary
     );
-    let pushed_again = adjustment_requests(&h)
+    let pushed_again = h
+        .adjustment_requests()
         .iter()
         .flatten()
         .any(|i| i["variant_id"].as_i64() == Some(variant));
@@ -330,7 +257,7 @@ async fn a_snapshot_missing_most_skus_zeroes_nothing_and_raises_one_exception_to
         before.get(&received).map(|q| q + 7),
         "the real change still goes out"
     );
-    let requests = adjustment_requests(&h);
+    let requests = h.adjustment_requests();
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0].len(), 1, "only the real change: {requests:?}");
     let m = &report.measurements;

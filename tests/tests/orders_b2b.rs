@@ -2,57 +2,45 @@
 //! PO from the ERP customer, edits re-synced, unknown locations flagged.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod orders_support;
+mod support;
 
-use orders_support::*;
 use selvedge::flows::orders;
 use selvedge_bluecherry::model::SalesOrder;
-use selvedge_sparklayer::sandbox::{Checkout, CheckoutLine, PurchaseEdit};
-use selvedge_store::{
-    DecisionAudit, ExceptionFilter, Exceptions, OrderKey, OrderLedger, OrderState, Page,
-};
+use selvedge_sparklayer::sandbox::{Checkout, PurchaseEdit};
+use selvedge_store::{DecisionAudit, OrderKey, OrderLedger, OrderRecord, OrderState};
+use support::orders::*;
+use support::{Harness, wait_until};
 
-fn checkout(env: &Env, location: &str, lines: &[(&str, u32)]) -> String {
-    let purchase = env
-        .sl()
-        .state()
-        .checkout(Checkout {
-            customer_id: "cust_c10001".into(),
-            lines: lines
-                .iter()
-                .map(|(sku, quantity)| CheckoutLine {
-                    sku: (*sku).into(),
-                    quantity: *quantity,
-                    price_cents: 1_400,
-                })
-                .collect(),
-            payment_method: "pay_on_account".into(),
-            po_number: Some("PO-7781".into()),
-            stock_location_external_id: Some(location.into()),
-            currency_code: Some("USD".into()),
-        })
-        .expect("checkout");
-    purchase.purchase_identifiers.sparklayer.expect("uuid")
+/// The buyer checks out on account from stock `location`; returns the purchase id.
+fn checkout(env: &Harness, location: &str, lines: &[(&str, u32)]) -> String {
+    env.sl_checkout(b2b_checkout(location, lines))
 }
 
-fn erp_order(env: &Env, external_ref: &str) -> Option<SalesOrder> {
+/// The buyer changes the purchase's lines.
+fn edit(env: &Harness, id: &str, lines: &[(&str, u32)]) {
+    let edit = PurchaseEdit {
+        lines: Some(b2b_lines(lines)),
+        ..PurchaseEdit::default()
+    };
+    env.sl().state().edit_purchase(id, edit).expect("edit");
+}
+
+/// The ledger record of a Sparklayer purchase (`{id}~r2` for its second revision).
+async fn ledger(env: &Harness, id: &str) -> OrderRecord {
+    env.store
+        .order(&OrderKey::new("wholesaler", "sparklayer", id))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn erp_order(env: &Harness, external_ref: &str) -> Option<SalesOrder> {
     env.erp.with_state(|s| {
         s.orders
             .iter()
             .find(|o| o.order.external_ref == external_ref)
             .map(|o| o.order.clone())
     })
-}
-
-async fn exceptions(env: &Env, kind: &str) -> Vec<selvedge_store::ExceptionRecord> {
-    let filter = ExceptionFilter {
-        kind: Some(kind.into()),
-        ..ExceptionFilter::default()
-    };
-    env.store
-        .list_exceptions(&filter, Page::default())
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,27 +89,7 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
     let id = checkout(&env, "WH-NJ", &[(&a, 2)]);
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
-    env.sl()
-        .state()
-        .edit_purchase(
-            &id,
-            PurchaseEdit {
-                lines: Some(vec![
-                    CheckoutLine {
-                        sku: a.clone(),
-                        quantity: 5,
-                        price_cents: 1_400,
-                    },
-                    CheckoutLine {
-                        sku: b.clone(),
-                        quantity: 1,
-                        price_cents: 1_400,
-                    },
-                ]),
-                ..PurchaseEdit::default()
-            },
-        )
-        .expect("edit");
+    edit(&env, &id, &[(&a, 5), (&b, 1)]);
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     let revised = erp_order(&env, &format!("SL-{id}")).expect("the same ERP order");
     assert_eq!(
@@ -136,19 +104,9 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
         .collect();
     assert_eq!(lines, vec![(a, 5), (b, 1)], "the whole edited order");
     assert_eq!(env.erp_orders().len(), 1);
-    let ledger = |id: String| {
-        let store = env.store.clone();
-        async move {
-            store
-                .order(&OrderKey::new("wholesaler", "sparklayer", &id))
-                .await
-                .unwrap()
-                .unwrap()
-        }
-    };
-    let old = ledger(id.clone()).await;
+    let old = ledger(&env, &id).await;
     assert_eq!(old.state, OrderState::Cancelled, "revision 1 is closed");
-    let current = ledger(format!("{id}~r2")).await;
+    let current = ledger(&env, &format!("{id}~r2")).await;
     assert_eq!(current.state, OrderState::Injected);
     assert_eq!(
         current.erp_order_no.as_deref(),
@@ -159,7 +117,7 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
         Some(6),
         "reconciliation compares the ERP with the edited content"
     );
-    assert!(exceptions(&env, "drift_order").await.is_empty());
+    assert!(env.exceptions("drift_order").await.is_empty());
     // A poll that sees no new edit re-syncs nothing.
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     assert_eq!(env.erp_orders().len(), 1);
@@ -187,48 +145,21 @@ async fn an_edit_after_the_erp_started_shipping_goes_to_finance_and_changes_noth
             )
         })
         .expect("shipped");
-    env.sl()
-        .state()
-        .edit_purchase(
-            &id,
-            PurchaseEdit {
-                lines: Some(vec![CheckoutLine {
-                    sku: b.clone(),
-                    quantity: 4,
-                    price_cents: 1_400,
-                }]),
-                ..PurchaseEdit::default()
-            },
-        )
-        .expect("edit");
+    edit(&env, &id, &[(&b, 4)]);
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     let kept = erp_order(&env, &format!("SL-{id}")).expect("ERP order");
     assert_eq!(kept.revision, 1, "a shipped order is not rewritten");
     assert_eq!(kept.lines[0].sku, a);
     assert_eq!(env.erp_orders().len(), 1, "and no second order is made");
-    let drift = exceptions(&env, "drift_order").await;
+    let drift = env.exceptions("drift_order").await;
     assert_eq!(drift.len(), 1);
     assert_eq!(drift[0].subject, id);
     assert_eq!(drift[0].owner, "finance");
     assert!(drift[0].summary.contains("shipped"), "{}", drift[0].summary);
-    let edited = env
-        .store
-        .order(&OrderKey::new(
-            "wholesaler",
-            "sparklayer",
-            &format!("{id}~r2"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
+    let edited = ledger(&env, &format!("{id}~r2")).await;
     assert_eq!(edited.state, OrderState::Exception);
     // The first record still describes what the ERP holds.
-    let original = env
-        .store
-        .order(&OrderKey::new("wholesaler", "sparklayer", &id))
-        .await
-        .unwrap()
-        .unwrap();
+    let original = ledger(&env, &id).await;
     assert_eq!(original.state, OrderState::Injected);
 }
 
@@ -240,7 +171,7 @@ async fn unknown_location_goes_to_default_warehouse_and_is_flagged() {
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     let so = erp_order(&env, &format!("SL-{id}")).expect("injected anyway");
     assert_eq!(so.warehouse, "NJ01", "the default warehouse");
-    let flagged = exceptions(&env, "unknown_location").await;
+    let flagged = env.exceptions("unknown_location").await;
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].subject, id);
     assert_eq!(flagged[0].owner, "operations");
@@ -250,26 +181,14 @@ async fn unknown_location_goes_to_default_warehouse_and_is_flagged() {
 async fn invalid_order_goes_to_the_exception_queue_with_its_issues_and_owner() {
     let env = b2b(Options::default()).await;
     let sku = env.skus[0].clone();
-    let purchase = env
-        .sl()
-        .state()
-        .checkout(Checkout {
-            customer_id: "cust_c10001".into(),
-            lines: vec![CheckoutLine {
-                sku,
-                quantity: 1,
-                price_cents: 1_400,
-            }],
-            payment_method: "pay_on_account".into(),
-            po_number: None,
-            stock_location_external_id: Some("WH-NJ".into()),
-            currency_code: None,
-        })
-        .expect("checkout");
-    let id = purchase.purchase_identifiers.sparklayer.expect("uuid");
+    let id = env.sl_checkout(Checkout {
+        po_number: None,
+        currency_code: None,
+        ..b2b_checkout("WH-NJ", &[(&sku, 1)])
+    });
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     assert!(env.erp_orders().is_empty(), "no bad ERP record");
-    let invalid = exceptions(&env, "order_invalid").await;
+    let invalid = env.exceptions("order_invalid").await;
     assert_eq!(invalid.len(), 1);
     assert!(
         invalid[0].summary.contains("PO number"),
@@ -277,12 +196,7 @@ async fn invalid_order_goes_to_the_exception_queue_with_its_issues_and_owner() {
         invalid[0].summary
     );
     assert_eq!(invalid[0].owner, "operations");
-    let rec = env
-        .store
-        .order(&OrderKey::new("wholesaler", "sparklayer", &id))
-        .await
-        .unwrap()
-        .unwrap();
+    let rec = ledger(&env, &id).await;
     assert_eq!(rec.state, OrderState::Exception);
 }
 

@@ -3,7 +3,7 @@
 //! child process against the sandboxes of this test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod orders_support;
+mod support;
 
 use std::collections::HashSet;
 use std::net::TcpListener;
@@ -11,9 +11,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use orders_support::*;
-use selvedge_bigcommerce::sandbox::SeedProduct;
 use selvedge_bluecherry::sandbox::faults::Faults;
+use support::b2c::{seed_products, start_bc};
+use support::orders::{Options, SECRET, address, start_erp};
+use support::wait_until;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -103,31 +104,14 @@ async fn healthy(port: u16) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn host_killed_with_sigkill_mid_burst_and_restarted_loses_and_doubles_nothing() {
     let options = Options::default();
-    let (erp, _, _) = erp(&options).await;
+    let erp = start_erp().await;
     // Slow ERP answers so the kill lands with creates in flight.
     erp.set_faults(Faults {
         delay_ms: 5,
         ..Faults::default()
     });
-    let bc = bc_sandbox::Sandbox::start(options.bc.clone())
-        .await
-        .unwrap();
-    let seed: Vec<SeedProduct> = erp.with_state(|s| {
-        s.styles
-            .iter()
-            .filter(|st| st.dimensions.is_empty())
-            .take(2)
-            .map(|st| SeedProduct {
-                name: st.name.clone(),
-                style: st.style.clone(),
-                price: selvedge_bigcommerce::Money(2800),
-                sizes: st.sizes.iter().map(|z| z.code.clone()).collect(),
-                colours: st.colours.iter().map(|c| c.code.clone()).collect(),
-                stock: 1_000_000,
-                custom_fields: vec![],
-            })
-            .collect()
-    });
+    let bc = start_bc(options.bc.clone()).await;
+    let seed = seed_products(&erp, 2);
     bc.handle().seed(&seed).unwrap();
     let sku = seed[0].variant_sku(&seed[0].colours[0], &seed[0].sizes[0]);
     let dir = tempfile::tempdir().unwrap();

@@ -2,12 +2,13 @@
 //! acknowledged only after the job is stored, de-duplicated by order id.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod orders_support;
+mod support;
 
-use orders_support::*;
 use selvedge::flows::orders::{WEBHOOK_SECRET_HEADER, order_kind, refund_kind};
 use selvedge_store::JobQueue;
 use serde_json::json;
+use support::orders::*;
+use support::wait_until;
 
 fn payload(scope: &str, data: serde_json::Value) -> serde_json::Value {
     json!({ "scope": scope, "store_id": "1001", "data": data, "hash": "abc",
@@ -24,21 +25,21 @@ async fn wrong_or_missing_webhook_secret_is_401_and_stores_nothing() {
         json!({ "type": "order", "id": 4242 }),
     );
     let missing = http
-        .post(&env.webhook_url)
+        .post(env.webhook_url())
         .json(&body)
         .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), 401);
     let wrong = http
-        .post(&env.webhook_url)
+        .post(env.webhook_url())
         .header(WEBHOOK_SECRET_HEADER, "not-the-secret")
         .json(&body)
         .send()
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    let other_client = env.webhook_url.replace("/brand", "/someone-else");
+    let other_client = env.webhook_url().replace("/brand", "/someone-else");
     let unknown = http
         .post(&other_client)
         .header(WEBHOOK_SECRET_HEADER, SECRET)
@@ -51,13 +52,7 @@ async fn wrong_or_missing_webhook_secret_is_401_and_stores_nothing() {
         401,
         "an unknown client looks like a wrong secret"
     );
-    assert_eq!(
-        env.store
-            .queue_depth("brand", &order_kind("brand"))
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(env.queue_depth(&order_kind("brand")).await, 0);
     assert!(
         env.store
             .job_by_key("brand", &order_kind("brand"), "bigcommerce:4242")
@@ -68,7 +63,7 @@ async fn wrong_or_missing_webhook_secret_is_401_and_stores_nothing() {
     // The right secret is accepted, and a second delivery is the same job.
     for _ in 0..2 {
         let ok = http
-            .post(&env.webhook_url)
+            .post(env.webhook_url())
             .header(WEBHOOK_SECRET_HEADER, SECRET)
             .json(&body)
             .send()
@@ -76,13 +71,7 @@ async fn wrong_or_missing_webhook_secret_is_401_and_stores_nothing() {
             .unwrap();
         assert_eq!(ok.status(), 200);
     }
-    assert_eq!(
-        env.store
-            .queue_depth("brand", &order_kind("brand"))
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(env.queue_depth(&order_kind("brand")).await, 1);
 }
 
 #[tokio::test]
@@ -111,7 +100,7 @@ async fn malformed_webhook_is_400_naming_the_problem_and_stores_nothing() {
     ];
     for (body, expected) in cases {
         let answer = http
-            .post(&env.webhook_url)
+            .post(env.webhook_url())
             .header(WEBHOOK_SECRET_HEADER, SECRET)
             .header("content-type", "application/json")
             .body(body.clone())
@@ -122,20 +111,8 @@ async fn malformed_webhook_is_400_naming_the_problem_and_stores_nothing() {
         let text = answer.text().await.unwrap();
         assert!(text.contains(expected), "{body} -> {text}");
     }
-    assert_eq!(
-        env.store
-            .queue_depth("brand", &order_kind("brand"))
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        env.store
-            .queue_depth("brand", &refund_kind("brand"))
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(env.queue_depth(&order_kind("brand")).await, 0);
+    assert_eq!(env.queue_depth(&refund_kind("brand")).await, 0);
 }
 
 #[tokio::test]
@@ -144,7 +121,7 @@ async fn hooks_are_registered_once_with_the_secret_header() {
     let env = b2c(Options::default(), &settings).await;
     // `b2c` registered them already: a second start creates nothing.
     let created =
-        selvedge::flows::orders::register_webhooks(env.bc_client(), &env.webhook_url, SECRET)
+        selvedge::flows::orders::register_webhooks(env.bc_client(), env.webhook_url(), SECRET)
             .await
             .unwrap();
     assert_eq!(created, 0);

@@ -1,7 +1,7 @@
 //! Reconciliation end to end: order drift from ERP edits, stock drift, SKUs on one side only,
 //! and their exceptions resolved once a later run finds them gone.
 
-mod sync_support;
+mod support;
 
 use selvedge::flows::ExceptionKind;
 use selvedge::flows::catalog::{self, CatalogSettings};
@@ -10,41 +10,53 @@ use selvedge::flows::reconcile::{self, MissingFrom, ReconcileSettings};
 use selvedge_bigcommerce::Money;
 use selvedge_bigcommerce::model::{AbsoluteAdjustment, ItemRef};
 use selvedge_bigcommerce::sandbox::SeedProduct;
-use selvedge_bluecherry::model::{
-    Cents, SalesOrder, SalesOrderLineRequest, SalesOrderRequest, Sku,
-};
+use selvedge_bluecherry::model::{Cents, SalesOrder, Sku};
 use selvedge_store::{
     ErpSnapshot, ExceptionFilter, ExceptionRecord, ExceptionState, OrderKey, OrderState, Page,
 };
-use sync_support::{Harness, b2c, bc_sandbox};
+use support::erp::web_order;
+use support::{Harness, b2c};
 use time::OffsetDateTime;
+
+/// The brand with its catalog and NJ01's stock on BigCommerce (location 1), on 6 styles;
+/// returns it with the first three SKUs of the first style.
+async fn brand_on_sale() -> (Harness, Vec<String>) {
+    let h = b2c::brand(6).await;
+    catalog::run(&h.ctx, &CatalogSettings::default())
+        .await
+        .expect("catalog");
+    let inv = InventorySettings {
+        locations: [("NJ01".to_string(), "1".to_string())].into(),
+        ..Default::default()
+    };
+    inventory::run(&h.ctx, &inv).await.expect("inventory");
+    let skus: Vec<String> = h.erp.with_state(|s| {
+        s.styles[0]
+            .skus
+            .iter()
+            .map(|k| k.sku.clone())
+            .take(3)
+            .collect()
+    });
+    (h, skus)
+}
+
+/// Adds a SKU to the fourth style in the ERP only; returns it.
+fn add_erp_only_sku(h: &Harness) -> String {
+    h.erp.with_state(|s| {
+        let st = &mut s.styles[3];
+        let mut k: Sku = st.skus[0].clone();
+        k.sku = format!("{}-NEW", k.sku);
+        k.upc = "084129977777".into();
+        st.skus.push(k.clone());
+        s.reindex();
+        k.sku
+    })
+}
 
 /// Injects an order into the ERP and records it in the ledger as the orders flow would.
 async fn injected(h: &Harness, storefront_id: &str, lines: &[(&str, i64)]) -> SalesOrder {
-    let request = SalesOrderRequest {
-        external_ref: format!("BC-{storefront_id}"),
-        division: Some("01".into()),
-        warehouse: Some("NJ01".into()),
-        customer: "WEB001".into(),
-        terms: None,
-        po_number: None,
-        other_reference: None,
-        ship_via: None,
-        order_date: OffsetDateTime::now_utc().date(),
-        ship_date: None,
-        cancel_date: None,
-        authorised: false,
-        tax_amount: Cents(0),
-        lines: lines
-            .iter()
-            .map(|(sku, qty)| SalesOrderLineRequest {
-                sku: Some(sku.to_string()),
-                upc: None,
-                qty: *qty,
-                unit_price: Cents(2_800),
-            })
-            .collect(),
-    };
+    let request = web_order(&format!("BC-{storefront_id}"), lines);
     let order = h
         .ctx
         .erp
@@ -75,31 +87,7 @@ async fn injected(h: &Harness, storefront_id: &str, lines: &[(&str, i64)]) -> Sa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconciliation_flags_erp_edited_orders_stock_drift_and_one_sided_skus_with_owners() {
-    let h = b2c(
-        6,
-        bc_sandbox::SandboxConfig {
-            quota: 100_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await;
-    catalog::run(&h.ctx, &CatalogSettings::default())
-        .await
-        .expect("catalog");
-    let inv = InventorySettings {
-        locations: [("NJ01".to_string(), "1".to_string())].into(),
-        ..Default::default()
-    };
-    inventory::run(&h.ctx, &inv).await.expect("inventory");
-    let skus: Vec<String> = h.erp.with_state(|s| {
-        s.styles[0]
-            .skus
-            .iter()
-            .map(|k| k.sku.clone())
-            .take(3)
-            .collect()
-    });
+    let (h, skus) = brand_on_sale().await;
 
     let untouched = injected(&h, "101", &[(&skus[0], 1)]).await;
     let edited = injected(&h, "102", &[(&skus[1], 3), (&skus[2], 1)]).await;
@@ -117,18 +105,7 @@ async fn reconciliation_flags_erp_edited_orders_stock_drift_and_one_sided_skus_w
         .expect("ERP edit");
 
     // Someone sets a stock level by hand in the BigCommerce admin.
-    let binding = h
-        .ctx
-        .store
-        .binding_by_erp_sku("brand", "bigcommerce", &skus[0])
-        .await
-        .expect("binding")
-        .expect("bound");
-    let variant: i64 = binding
-        .variant_id
-        .as_deref()
-        .and_then(|v| v.parse().ok())
-        .expect("variant id");
+    let (_, variant) = h.bc_variant(&skus[0]).await;
     let manual = AbsoluteAdjustment {
         location_id: 1,
         item: ItemRef::VariantId(variant),
@@ -152,15 +129,7 @@ async fn reconciliation_flags_erp_edited_orders_stock_drift_and_one_sided_skus_w
             custom_fields: vec![],
         }])
         .expect("seed");
-    let erp_only = h.erp.with_state(|s| {
-        let st = &mut s.styles[3];
-        let mut k: Sku = st.skus[0].clone();
-        k.sku = format!("{}-NEW", k.sku);
-        k.upc = "084129977777".into();
-        st.skus.push(k.clone());
-        s.reindex();
-        k.sku
-    });
+    let erp_only = add_erp_only_sku(&h);
 
     let report = reconcile::report(&h.ctx, &ReconcileSettings::default())
         .await
@@ -237,15 +206,7 @@ async fn reconciliation_flags_erp_edited_orders_stock_drift_and_one_sided_skus_w
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_come_from_the_client_config() {
-    let mut h = b2c(
-        2,
-        bc_sandbox::SandboxConfig {
-            quota: 100_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await;
+    let mut h = b2c::brand(2).await;
     let owners: selvedge::flows::Owners =
         toml::from_str("drift_order = \"operations\"").expect("owners");
     h.ctx.owners = std::sync::Arc::new(owners);
@@ -281,16 +242,8 @@ async fn owners_come_from_the_client_config() {
 
 /// Unresolved exceptions of a kind about a subject.
 async fn exceptions_about(h: &Harness, kind: &str, subject: &str) -> Vec<ExceptionRecord> {
-    let filter = ExceptionFilter {
-        client: Some("brand".into()),
-        kind: Some(kind.into()),
-        ..ExceptionFilter::default()
-    };
-    h.ctx
-        .store
-        .list_exceptions(&filter, Page::default())
+    h.exceptions(kind)
         .await
-        .expect("exceptions")
         .into_iter()
         .filter(|e| e.subject == subject)
         .collect()
@@ -305,31 +258,7 @@ async fn the_exception(h: &Harness, kind: &str, subject: &str) -> ExceptionRecor
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_exceptions_resolve_themselves_once_a_later_run_finds_them_gone() {
-    let h = b2c(
-        6,
-        bc_sandbox::SandboxConfig {
-            quota: 100_000,
-            window_ms: 1_000,
-            ..Default::default()
-        },
-    )
-    .await;
-    catalog::run(&h.ctx, &CatalogSettings::default())
-        .await
-        .expect("catalog");
-    let inv = InventorySettings {
-        locations: [("NJ01".to_string(), "1".to_string())].into(),
-        ..Default::default()
-    };
-    inventory::run(&h.ctx, &inv).await.expect("inventory");
-    let skus: Vec<String> = h.erp.with_state(|s| {
-        s.styles[0]
-            .skus
-            .iter()
-            .map(|k| k.sku.clone())
-            .take(3)
-            .collect()
-    });
+    let (h, skus) = brand_on_sale().await;
     let store = &h.ctx.store;
     let now = OffsetDateTime::now_utc;
 
@@ -344,20 +273,10 @@ async fn drift_exceptions_resolve_themselves_once_a_later_run_finds_them_gone() 
             .expect("ERP edit");
     }
     // Someone sets a stock level by hand in the BigCommerce admin.
-    let binding = store
-        .binding_by_erp_sku("brand", "bigcommerce", &skus[0])
+    let (binding, variant) = h.bc_variant(&skus[0]).await;
+    let pushed = h
+        .pushed_stock()
         .await
-        .expect("binding")
-        .expect("bound");
-    let variant: i64 = binding
-        .variant_id
-        .as_deref()
-        .and_then(|v| v.parse().ok())
-        .expect("variant id");
-    let pushed = store
-        .pushed_stock("brand", "bigcommerce")
-        .await
-        .expect("pushed")
         .into_iter()
         .find(|p| p.sku == binding.storefront_sku && p.location == "1")
         .expect("pushed stock")
@@ -372,15 +291,7 @@ async fn drift_exceptions_resolve_themselves_once_a_later_run_finds_them_gone() 
         .await
         .expect("manual edit");
     // A SKU only the ERP has.
-    let erp_only = h.erp.with_state(|s| {
-        let st = &mut s.styles[3];
-        let mut k: Sku = st.skus[0].clone();
-        k.sku = format!("{}-NEW", k.sku);
-        k.upc = "084129977777".into();
-        st.skus.push(k.clone());
-        s.reindex();
-        k.sku
-    });
+    let erp_only = add_erp_only_sku(&h);
     // Exceptions other than this flow's findings: another kind about order 301, and the
     // orders flow's drift_order about order 303 (an order superseded by a storefront edit).
     h.ctx

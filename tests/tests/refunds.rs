@@ -1,18 +1,20 @@
 //! Refunds become exactly one credit memo, complete only once it is posted, and restock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod orders_support;
+mod support;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use orders_support::*;
 use selvedge::flows::orders::{self, order_kind, refund_kind};
 use selvedge::flows::refunds::{self, RefundsSettings};
 use selvedge_bigcommerce::Money;
 use selvedge_bigcommerce::model::{NewRefund, NewRefundItem, NewRefundPayment};
 use selvedge_connector_kit::RetryPolicy;
-use selvedge_store::{JobQueue, RefundLedger, RefundState};
+use selvedge_store::{RefundLedger, RefundRecord, RefundState};
+use support::Harness;
+use support::orders::*;
+use support::probe_erp::ProbeErp;
 
 fn settings() -> RefundsSettings {
     RefundsSettings {
@@ -24,18 +26,10 @@ fn settings() -> RefundsSettings {
 }
 
 /// An injected order and a refund of one unit of its first line; returns (order, refund).
-async fn refunded_order(env: &Env) -> (i64, i64, String) {
+async fn refunded_order(env: &Harness) -> (i64, i64, String) {
     let sku = env.skus[0].clone();
     let id = env.checkout("Express", &[(&sku, 2)]);
-    let queued = wait_until(Duration::from_secs(5), || async {
-        env.store
-            .queue_depth("brand", &order_kind("brand"))
-            .await
-            .unwrap()
-            == 1
-    })
-    .await;
-    assert!(queued);
+    assert!(env.wait_for_queue_depth(&order_kind("brand"), 1).await);
     orders::run(&env.ctx, &fast_settings()).await.unwrap();
     let line = env.bc_client().order_products(id).await.unwrap()[0].clone();
     let refund = env
@@ -53,19 +47,22 @@ async fn refunded_order(env: &Env) -> (i64, i64, String) {
         )
         .await
         .unwrap();
-    let queued = wait_until(Duration::from_secs(5), || async {
-        env.store
-            .queue_depth("brand", &refund_kind("brand"))
-            .await
-            .unwrap()
-            == 1
-    })
-    .await;
-    assert!(queued, "the refund webhook queued a job");
+    assert!(
+        env.wait_for_queue_depth(&refund_kind("brand"), 1).await,
+        "the refund webhook queued a job"
+    );
     (id, refund.id, sku)
 }
 
-fn memos(env: &Env, refund_id: i64) -> usize {
+/// The refund's ledger record.
+async fn ledger(env: &Harness, refund_id: i64) -> Option<RefundRecord> {
+    env.store
+        .refund("brand", &refund_id.to_string())
+        .await
+        .unwrap()
+}
+
+fn memos(env: &Harness, refund_id: i64) -> usize {
     let external_ref = format!("BC-RF-{refund_id}");
     env.erp.with_state(|s| {
         s.memos
@@ -75,7 +72,7 @@ fn memos(env: &Env, refund_id: i64) -> usize {
     })
 }
 
-fn on_hand(env: &Env, sku: &str) -> i64 {
+fn on_hand(env: &Harness, sku: &str) -> i64 {
     env.erp.with_state(|s| {
         s.stock
             .get(&("NJ01".to_string(), sku.to_string()))
@@ -97,11 +94,7 @@ async fn refund_meeting_three_erp_5xx_then_success_makes_exactly_one_credit_memo
     let mut posted = false;
     for _ in 0..60 {
         refunds::run(&env.ctx, &settings()).await.unwrap();
-        let rec = env
-            .store
-            .refund("brand", &refund_id.to_string())
-            .await
-            .unwrap();
+        let rec = ledger(&env, refund_id).await;
         if rec.as_ref().is_some_and(|r| r.state == RefundState::Posted) {
             posted = true;
             break;
@@ -137,12 +130,7 @@ async fn refund_completes_only_once_the_memo_is_posted_and_restocks() {
     let (_, refund_id, sku) = refunded_order(&env).await;
     let before = on_hand(&env, &sku);
     refunds::run(&env.ctx, &settings()).await.unwrap();
-    let rec = env
-        .store
-        .refund("brand", &refund_id.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let rec = ledger(&env, refund_id).await.expect("ledger record");
     assert_eq!(
         rec.state,
         RefundState::Posting,
@@ -152,12 +140,7 @@ async fn refund_completes_only_once_the_memo_is_posted_and_restocks() {
     env.erp.run_cycle();
     tokio::time::sleep(Duration::from_millis(20)).await;
     refunds::run(&env.ctx, &settings()).await.unwrap();
-    let rec = env
-        .store
-        .refund("brand", &refund_id.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let rec = ledger(&env, refund_id).await.expect("ledger record");
     assert_eq!(rec.state, RefundState::Posted);
     assert!(rec.memo_no.is_some());
     assert_eq!(memos(&env, refund_id), 1, "still one memo");

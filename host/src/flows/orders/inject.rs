@@ -308,11 +308,6 @@ impl Injector {
         };
         let now = OffsetDateTime::now_utc();
         let request = convert::sales_order_request(so, so.external_ref.clone(), now);
-        let paced_from = Instant::now();
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
-        }
-        let paced = paced_from.elapsed();
         let rec = self
             .ctx
             .store
@@ -323,6 +318,13 @@ impl Injector {
                 OffsetDateTime::now_utc(),
             )
             .await?;
+        // Paced right before the ERP call, so nothing between the limiter and the create can
+        // bunch creates together.
+        let paced_from = Instant::now();
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        let paced = paced_from.elapsed();
         let erp_started = Instant::now();
         let result = match &p.supersedes {
             Some(previous) => self.revise_once(&request, p.revision, previous).await,

@@ -1,0 +1,216 @@
+//! Set-up shared by every end-to-end test and both benches: the sandboxes on loopback, a SQLite
+//! store in a temp dir, a client's example plugin from `plugins/`, and the `ClientServices` a
+//! flow runs with, wired one way for every test.
+//!
+//! - [`runtime`]: the wasm engine and an example plugin with its fixture context.
+//! - [`erp`]: the Blue Cherry sandbox, and what tests write straight into it.
+//! - [`b2c`]: the brand on BigCommerce, as the catalog, inventory and reconcile flows find it.
+//! - [`b2b`]: the wholesaler on Sparklayer, likewise.
+//! - [`orders`]: either client trading: storefront on sale, webhook intake, the orders flow's knobs.
+//! - [`probe_erp`]: an ERP gateway that counts creates and fails credit memos on demand.
+//!
+//! The benches include this folder with `#[path = "../tests/support/mod.rs"]`.
+// Each tests/*.rs file and each bench is its own crate and uses only part of this module.
+#![allow(dead_code)]
+
+pub mod b2b;
+pub mod b2c;
+pub mod erp;
+pub mod orders;
+pub mod probe_erp;
+pub mod runtime;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use selvedge::flows::{ClientServices, FlowError, FlowReport, Owners, StorefrontClient};
+use selvedge_bigcommerce::BigCommerceClient;
+use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig};
+use selvedge_connector_kit::RetryPolicy;
+use selvedge_sparklayer::SparklayerClient;
+use selvedge_store::{
+    Decision, ExceptionFilter, ExceptionRecord, Page, PushedStock, RunStatus, SqliteStore, Store,
+    SyncRuns,
+};
+use tempfile::TempDir;
+use time::OffsetDateTime;
+
+pub use selvedge_bigcommerce::sandbox as bc_sandbox;
+pub use selvedge_bluecherry::sandbox as erp_sandbox;
+pub use selvedge_sparklayer::sandbox as sl_sandbox;
+
+/// One client wired to its sandboxes: built by [`b2c`], [`b2b`] or [`orders`].
+pub struct Harness {
+    /// Holds the SQLite file for as long as the harness lives.
+    _dir: TempDir,
+    pub store: Arc<SqliteStore>,
+    pub erp: erp_sandbox::Sandbox,
+    bc: Option<bc_sandbox::Sandbox>,
+    sl: Option<sl_sandbox::Sandbox>,
+    /// What the flows run with.
+    pub ctx: ClientServices,
+    /// Up to 40 SKUs of the ERP's styles without a fit dimension: what [`orders::b2c`] puts on
+    /// sale, and what the order tests buy.
+    pub skus: Vec<String>,
+    /// Set where the host's webhook endpoint is served ([`orders::b2c`]).
+    webhook_url: Option<String>,
+}
+
+/// The storefront sandbox a client sells on; it decides the client and its example plugin.
+enum Storefront {
+    /// The brand, `b2c-apparel`.
+    BigCommerce(bc_sandbox::Sandbox),
+    /// The wholesaler, `b2b-wholesale`.
+    Sparklayer(sl_sandbox::Sandbox),
+}
+
+impl Harness {
+    /// The one place a client is wired: a fresh SQLite store, an ERP client built from
+    /// `erp_config`, the storefront client (BigCommerce's with fast retries) and the client's
+    /// example plugin.
+    async fn wire(
+        erp: erp_sandbox::Sandbox,
+        erp_config: BlueCherryConfig,
+        storefront: Storefront,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Arc::new(
+            SqliteStore::open(dir.path().join("state.db"))
+                .await
+                .expect("store"),
+        );
+        let gateway = BlueCherryClient::new(&erp_config, erp.api_key()).expect("ERP client");
+        let (client, plugin, storefront, bc, sl) = match storefront {
+            Storefront::BigCommerce(bc) => {
+                let mut config = bc.client_config();
+                config.retry = RetryPolicy::fast();
+                let client = BigCommerceClient::new(config).expect("BigCommerce client");
+                let storefront = StorefrontClient::BigCommerce(Arc::new(client));
+                ("brand", "b2c-apparel", storefront, Some(bc), None)
+            }
+            Storefront::Sparklayer(sl) => {
+                let client = SparklayerClient::new(sl.client_config()).expect("Sparklayer client");
+                let storefront = StorefrontClient::Sparklayer(Arc::new(client));
+                ("wholesaler", "b2b-wholesale", storefront, None, Some(sl))
+            }
+        };
+        let ctx = ClientServices {
+            client: client.into(),
+            store: store.clone() as Arc<dyn Store>,
+            erp: Arc::new(gateway),
+            storefront,
+            plugin: runtime::plugin(client, plugin).await,
+            owners: Arc::new(Owners::default()),
+        };
+        let skus = erp.with_state(|s| {
+            erp::plain_styles(s)
+                .flat_map(|st| st.skus.iter().map(|k| k.sku.clone()))
+                .take(40)
+                .collect()
+        });
+        Self {
+            _dir: dir,
+            store,
+            erp,
+            bc,
+            sl,
+            ctx,
+            skus,
+            webhook_url: None,
+        }
+    }
+
+    pub fn bc(&self) -> &bc_sandbox::Sandbox {
+        self.bc.as_ref().expect("a BigCommerce client")
+    }
+
+    pub fn sl(&self) -> &sl_sandbox::Sandbox {
+        self.sl.as_ref().expect("a Sparklayer client")
+    }
+
+    pub fn bc_client(&self) -> &BigCommerceClient {
+        match &self.ctx.storefront {
+            StorefrontClient::BigCommerce(c) => c,
+            StorefrontClient::Sparklayer(_) => panic!("not a BigCommerce client"),
+        }
+    }
+
+    /// This client's exceptions of `kind`, in every state (the first page: 100).
+    pub async fn exceptions(&self, kind: &str) -> Vec<ExceptionRecord> {
+        let filter = ExceptionFilter {
+            client: Some(self.ctx.client.clone()),
+            kind: Some(kind.into()),
+            ..ExceptionFilter::default()
+        };
+        self.ctx
+            .store
+            .list_exceptions(&filter, Page::default())
+            .await
+            .expect("exceptions")
+    }
+
+    /// The stock the inventory flow recorded as pushed to this client's storefront.
+    pub async fn pushed_stock(&self) -> Vec<PushedStock> {
+        self.ctx
+            .store
+            .pushed_stock(&self.ctx.client, self.ctx.storefront.name())
+            .await
+            .expect("pushed")
+    }
+
+    /// The last decision `flow` recorded for this client about `subject`.
+    pub async fn last_decision(&self, flow: &str, subject: &str) -> Decision {
+        let mut latest = self
+            .ctx
+            .store
+            .latest_decisions(&self.ctx.client, Some(flow), subject, 1)
+            .await
+            .expect("decisions");
+        latest
+            .pop()
+            .unwrap_or_else(|| panic!("no {flow} decision about {subject}"))
+            .decision
+    }
+
+    /// Runs a flow the way the scheduler does: inside a sync run record, so the next inventory
+    /// run sees the measured latency.
+    pub async fn run_recorded<F, Fut>(&self, flow: &str, f: F) -> FlowReport
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<FlowReport, FlowError>>,
+    {
+        let id = self
+            .store
+            .start_run(&self.ctx.client, flow, OffsetDateTime::now_utc())
+            .await
+            .expect("start run");
+        let report = f().await.unwrap_or_else(|e| panic!("{flow} failed: {e}"));
+        self.store
+            .finish_run(
+                id,
+                RunStatus::Succeeded,
+                &report.measurements,
+                None,
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .expect("finish run");
+        report
+    }
+}
+
+/// Polls `check` until it holds or `timeout` passes; returns whether it held.
+pub async fn wait_until<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    check().await
+}

@@ -8,6 +8,7 @@
 //! - [`b2b`]: the wholesaler on Sparklayer, likewise.
 //! - [`orders`]: either client trading: storefront on sale, webhook intake, the orders flow's knobs.
 //! - [`probe_erp`]: an ERP gateway that counts creates and fails credit memos on demand.
+//! - [`host_process`]: the real host as a child process, for the SIGKILL tests.
 //!
 //! The benches include this folder with `#[path = "../tests/support/mod.rs"]`.
 // Each tests/*.rs file and each bench is its own crate and uses only part of this module.
@@ -16,6 +17,7 @@
 pub mod b2b;
 pub mod b2c;
 pub mod erp;
+pub mod host_process;
 pub mod orders;
 pub mod probe_erp;
 pub mod runtime;

@@ -1,0 +1,500 @@
+//! The host process killed with SIGKILL three times while it turns a burst of BigCommerce
+//! refunds into Blue Cherry credit memos, each time with a memo create the ERP has committed
+//! but not yet answered, then restarted on the same data folder: every refund ends with
+//! exactly one credit memo (external reference `BC-RF-<refund id>`) carrying the refund's
+//! lines and amounts, posted, and each restocked line back on hand once. Runs the real CLI
+//! (`selvedge run --config <dir>`) as a child process against the sandboxes of this test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use selvedge::flows::orders::refund_kind;
+use selvedge_bigcommerce::model::{NewRefund, NewRefundItem, NewRefundPayment};
+use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
+use selvedge_bigcommerce::{BigCommerceClient, Money};
+use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
+use selvedge_bluecherry::sandbox::Sandbox as Erp;
+use selvedge_bluecherry::sandbox::faults::Faults;
+use selvedge_connector_kit::RetryPolicy;
+use selvedge_store::{
+    ExceptionFilter, Exceptions, JobQueue, JobState, OrderKey, OrderLedger, Page, RefundLedger,
+    RefundState, SqliteStore,
+};
+use support::b2c::{seed_products, start_bc};
+use support::host_process::{HostDir, brand_client};
+use support::orders::{Options, address, start_erp};
+use support::wait_until;
+
+/// Orders injected through the host before any refund.
+const ORDERS: usize = 100;
+/// Refunds sent while the host runs; the rest of [`REFUNDS`] arrive while it is down.
+const BURST: usize = 120;
+/// Refunds in all: one per order, and a second one on half of them.
+const REFUNDS: usize = 150;
+/// Memos in the ERP when each kill is prepared.
+const KILL_AT: [usize; 3] = [30, 70, 110];
+/// Where the brand's orders ship from, and the restocked units return to.
+const WAREHOUSE: &str = "NJ01";
+
+/// One refunded order line as planned.
+#[derive(Clone)]
+struct RefundLine {
+    /// BigCommerce order product id.
+    item_id: i64,
+    sku: String,
+    qty: i64,
+    /// Unit price excluding tax: the memo's unit credit.
+    unit_ex_tax: i64,
+    /// Unit price including tax: what the shopper gets back.
+    unit_inc_tax: i64,
+    /// Not damaged: the units go back to stock.
+    restock: bool,
+}
+
+/// A refund to send, and once sent, its id and tax.
+struct Refund {
+    order_id: i64,
+    lines: Vec<RefundLine>,
+    id: i64,
+    tax: i64,
+}
+
+impl Refund {
+    fn external_ref(&self) -> String {
+        format!("BC-RF-{}", self.id)
+    }
+
+    /// The memo lines the refund must become (the plugin keeps the refund's line order).
+    fn memo_lines(&self) -> Vec<CreditMemoLineRequest> {
+        self.lines
+            .iter()
+            .map(|l| CreditMemoLineRequest {
+                sku: l.sku.clone(),
+                qty: l.qty,
+                unit_price: Cents(l.unit_ex_tax),
+                restock: l.restock,
+            })
+            .collect()
+    }
+}
+
+/// Order `n`: two lines of two different SKUs, 2-3 and 1-2 units.
+fn order_lines(skus: &[String], n: usize) -> [(String, i64); 2] {
+    [
+        (skus[n % skus.len()].clone(), 2 + (n % 2) as i64),
+        (
+            skus[(n + 1) % skus.len()].clone(),
+            1 + i64::from(n.is_multiple_of(3)),
+        ),
+    ]
+}
+
+/// The refunds, by order `n` and its two lines `[a, b]` (full quantities), before any is sent:
+/// every order once (a unit of `a`; all of `b`, damaged on odd orders; or everything), then a
+/// second refund on the first 50 orders with units left (a unit of `a`, and a unit of `b` where
+/// some is left; damaged on every fourth). A damaged refund restocks none of its lines (the
+/// plugin's rule).
+fn plan(orders: &[(i64, [RefundLine; 2])]) -> Vec<Refund> {
+    let refund = |order_id: i64, damaged: bool, lines: &[(&RefundLine, i64)]| Refund {
+        order_id,
+        lines: lines
+            .iter()
+            .map(|(l, qty)| RefundLine {
+                qty: *qty,
+                restock: !damaged,
+                ..(*l).clone()
+            })
+            .collect(),
+        id: 0,
+        tax: 0,
+    };
+    let mut out: Vec<Refund> = orders
+        .iter()
+        .enumerate()
+        .map(|(n, (id, [a, b]))| match n % 3 {
+            0 => refund(*id, false, &[(a, 1)]),
+            1 => refund(*id, n % 2 == 1, &[(b, b.qty)]),
+            _ => refund(*id, false, &[(a, a.qty), (b, b.qty)]),
+        })
+        .collect();
+    let second = orders
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % 3 != 2)
+        .take(REFUNDS - orders.len())
+        .map(|(n, (id, [a, b]))| match n % 3 {
+            0 => refund(*id, n % 4 == 0, &[(a, 1), (b, 1)]),
+            _ => refund(*id, n % 4 == 1, &[(a, 1)]),
+        });
+    out.extend(second);
+    out
+}
+
+/// Sends `refund` to BigCommerce (which fires `store/order/refund/created`).
+async fn send(bc: &BigCommerceClient, refund: &mut Refund) {
+    let items = refund
+        .lines
+        .iter()
+        .map(|l| NewRefundItem {
+            reason: (!l.restock).then(|| "damaged in transit".to_string()),
+            ..NewRefundItem::product(l.item_id, l.qty)
+        })
+        .collect();
+    let amount: i64 = refund.lines.iter().map(|l| l.unit_inc_tax * l.qty).sum();
+    let created = bc
+        .create_refund(
+            refund.order_id,
+            &NewRefund {
+                items,
+                payments: vec![NewRefundPayment {
+                    provider_id: "custom".into(),
+                    amount: Money(amount),
+                    offline: true,
+                }],
+            },
+        )
+        .await
+        .expect("refund created");
+    refund.id = created.id;
+    refund.tax = created.total_tax.cents();
+}
+
+fn memo_count(erp: &Erp) -> usize {
+    erp.with_state(|s| s.memos.len())
+}
+
+fn on_hand(erp: &Erp, sku: &str) -> i64 {
+    erp.with_state(|s| {
+        s.stock
+            .get(&(WAREHOUSE.to_string(), sku.to_string()))
+            .map_or(0, |b| b.total_qoh)
+    })
+}
+
+/// How many of `orders` the host's ledger has with their ERP number.
+async fn injected(store: &SqliteStore, orders: &[i64]) -> usize {
+    let mut n = 0;
+    for id in orders {
+        let key = OrderKey::new("brand", "bigcommerce", &id.to_string());
+        let rec = store.order(&key).await.expect("order ledger");
+        n += usize::from(rec.is_some_and(|r| r.erp_order_no.is_some()));
+    }
+    n
+}
+
+/// Refunds not posted in the host's ledger: (refund id, state, last error).
+async fn unposted(store: &SqliteStore, refunds: &[Refund]) -> Vec<(i64, String, Option<String>)> {
+    let mut out = Vec::new();
+    for r in refunds {
+        match store
+            .refund("brand", &r.id.to_string())
+            .await
+            .expect("ledger")
+        {
+            Some(rec) if rec.state == RefundState::Posted => {}
+            Some(rec) => out.push((r.id, rec.state.to_string(), rec.last_error)),
+            None => out.push((r.id, "not received".into(), None)),
+        }
+    }
+    out
+}
+
+/// Every refund posted in the host's ledger and no refund job queued or running.
+async fn drained(store: &SqliteStore, refunds: &[Refund]) -> bool {
+    let depth = store.queue_depth("brand", &refund_kind("brand")).await;
+    depth.expect("queue depth") == 0 && unposted(store, refunds).await.is_empty()
+}
+
+/// The ERP's credit memos by external reference.
+fn memos_by_ref(erp: &Erp) -> BTreeMap<String, Vec<CreditMemo>> {
+    let mut by_ref: BTreeMap<String, Vec<CreditMemo>> = BTreeMap::new();
+    for m in erp.with_state(|s| s.memos.clone()) {
+        by_ref.entry(m.external_ref.clone()).or_default().push(m);
+    }
+    by_ref
+}
+
+/// Nothing doubled, nothing missing, nothing else.
+fn assert_one_memo_per_refund(by_ref: &BTreeMap<String, Vec<CreditMemo>>, refunds: &[Refund]) {
+    let doubled: Vec<(&String, usize)> = by_ref
+        .iter()
+        .map(|(r, ms)| (r, ms.len()))
+        .filter(|(_, n)| *n > 1)
+        .collect();
+    assert!(doubled.is_empty(), "memos doubled: {doubled:?}");
+    let missing: Vec<String> = refunds
+        .iter()
+        .map(Refund::external_ref)
+        .filter(|r| !by_ref.contains_key(r))
+        .collect();
+    assert!(missing.is_empty(), "refunds without a memo: {missing:?}");
+    assert_eq!(by_ref.len(), refunds.len(), "no memo but the refunds'");
+}
+
+/// The memo carries the refund: its lines (unit credit excluding tax, restock unless damaged),
+/// its tax and total, against the refunded order's ERP number; and it is posted.
+fn assert_memo_is_the_refund(memo: &CreditMemo, refund: &Refund, erp_order: &str) {
+    let external_ref = refund.external_ref();
+    let lines = refund.memo_lines();
+    let lines_total: i64 = lines.iter().map(|l| l.unit_price.0 * l.qty).sum();
+    assert_eq!(memo.lines, lines, "{external_ref}: the refund's lines");
+    assert_eq!(memo.tax_amount, Cents(refund.tax), "{external_ref}: tax");
+    assert_eq!(
+        memo.total,
+        Cents(lines_total + refund.tax),
+        "{external_ref}: total"
+    );
+    assert_eq!(memo.original_order, erp_order, "{external_ref}: its order");
+    assert_eq!(memo.customer, "WEB001", "{external_ref}: customer");
+    assert_eq!(memo.status, MemoStatus::Posted, "{external_ref}: posted");
+}
+
+/// The host's ledger has the refund posted as this memo, and its job is done.
+async fn assert_host_recorded(store: &SqliteStore, refund: &Refund, memo: &CreditMemo) {
+    let external_ref = refund.external_ref();
+    let rec = store
+        .refund("brand", &refund.id.to_string())
+        .await
+        .unwrap()
+        .expect("ledger record");
+    assert_eq!(rec.state, RefundState::Posted, "{external_ref}: ledger");
+    assert_eq!(
+        rec.memo_no.as_deref(),
+        Some(memo.memo_number.as_str()),
+        "{external_ref}: the ledger names the ERP's memo"
+    );
+    let key = format!("bigcommerce:{}", refund.id);
+    let job = store
+        .job_by_key("brand", &refund_kind("brand"), &key)
+        .await
+        .unwrap()
+        .expect("refund job");
+    assert_eq!(job.state, JobState::Done, "{external_ref}: job done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn host_killed_with_sigkill_while_posting_credit_memos_makes_each_exactly_once() {
+    let erp = Arc::new(start_erp().await);
+    // Only posted memos move stock on hand during this test (work orders would too).
+    erp.with_state(|s| s.work_orders.clear());
+    let bc = start_bc(Options::default().bc).await;
+    let seed = seed_products(&erp, 2);
+    bc.handle().seed(&seed).unwrap();
+    let skus: Vec<String> = seed
+        .iter()
+        .flat_map(|p| {
+            p.sizes
+                .iter()
+                .take(2)
+                .map(|z| p.variant_sku(&p.colours[0], z))
+        })
+        .collect();
+    assert_eq!(skus.len(), 4, "two sizes of two styles");
+    let mut client = brand_client(&erp.base_url(), &bc.base_url());
+    // A hung create becomes ambiguous after 1 s (the host then looks the memo up).
+    client["bluecherry"]
+        .as_table_mut()
+        .unwrap()
+        .insert("timeout_ms".into(), 1_000.into());
+    // Refunds every second; a claimed job's lease outlives a batch with hung creates in it.
+    let sections: toml::Table = r#"
+[refunds]
+max_attempts = 20
+retry_base_ms = 50
+retry_max_ms = 500
+memo_check_ms = 100
+lease_ms = 5000
+
+[schedules.refunds]
+cron = "* * * * * *"
+"#
+    .parse()
+    .unwrap();
+    client.extend(sections);
+    let dir = HostDir::new(&client);
+    let mut host = dir.start("the host came up").await;
+    // The host's store, only read from here, alongside the host (WAL: readers never block it).
+    let store = SqliteStore::open(dir.store_path()).await.expect("store");
+
+    // Orders first: each must be in the ERP, and its number in the host's ledger, before
+    // its refund can become a memo.
+    let order_ids: Vec<i64> = (0..ORDERS)
+        .map(|n| {
+            let products = order_lines(&skus, n)
+                .into_iter()
+                .map(|(sku, quantity)| OrderLineInput {
+                    sku,
+                    quantity,
+                    price: None,
+                })
+                .collect();
+            let order = SandboxOrder {
+                shipping_address: address(),
+                shipping_method: "Express".into(),
+                products,
+                ..Default::default()
+            };
+            bc.handle().create_order(&order).unwrap()
+        })
+        .collect();
+    let all_injected = wait_until(Duration::from_secs(90), || async {
+        injected(&store, &order_ids).await == ORDERS
+    })
+    .await;
+    assert!(
+        all_injected,
+        "orders injected: {} of {ORDERS}",
+        injected(&store, &order_ids).await
+    );
+
+    let mut bc_config = bc.client_config();
+    bc_config.retry = RetryPolicy::fast();
+    let bc_client = BigCommerceClient::new(bc_config).unwrap();
+    let mut orders = Vec::new();
+    for (n, id) in order_ids.iter().enumerate() {
+        let products = bc_client.order_products(*id).await.unwrap();
+        let line = |p: &selvedge_bigcommerce::model::OrderProduct| RefundLine {
+            item_id: p.id,
+            sku: p.sku.clone(),
+            qty: p.quantity,
+            unit_ex_tax: p.price_ex_tax.cents(),
+            unit_inc_tax: p.price_inc_tax.cents(),
+            restock: true,
+        };
+        assert_eq!(products.len(), 2, "order {id} has two lines");
+        let skus_sent = order_lines(&skus, n).map(|(sku, _)| sku);
+        let skus_got = [&products[0].sku, &products[1].sku];
+        assert_eq!(
+            skus_got,
+            [&skus_sent[0], &skus_sent[1]],
+            "order {id}'s lines"
+        );
+        orders.push((*id, [line(&products[0]), line(&products[1])]));
+    }
+    let mut refunds = plan(&orders);
+    assert_eq!(refunds.len(), REFUNDS);
+    let before: HashMap<&String, i64> = skus.iter().map(|k| (k, on_hand(&erp, k))).collect();
+
+    // A slow ERP, and the first two memo creates committed then hung past the host's timeout.
+    erp.set_faults(Faults {
+        delay_ms: 10,
+        hang_next_creates: 2,
+        hang_ms: 5_000,
+        ..Faults::default()
+    });
+    // Memos post (and restock) at the ERP's batch cycles.
+    let cycles = {
+        let erp = erp.clone();
+        tokio::spawn(async move {
+            loop {
+                erp.run_cycle();
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    };
+    for refund in &mut refunds[..BURST] {
+        send(&bc_client, refund).await;
+    }
+
+    let mut in_flight_at_kill = Vec::new();
+    for (kill, threshold) in KILL_AT.into_iter().enumerate() {
+        let kill = kill + 1;
+        let working = wait_until(Duration::from_secs(90), || async {
+            memo_count(&erp) >= threshold
+        })
+        .await;
+        assert!(working, "memos were being created before kill {kill}");
+        // The next memo create commits and hangs: the kill lands while the host waits for it.
+        erp.with_state(|s| s.faults.hang_next_creates += 1);
+        let hung = wait_until(Duration::from_secs(60), || async {
+            erp.with_state(|s| s.faults.hang_next_creates == 0)
+        })
+        .await;
+        assert!(hung, "a memo create committed and hung before kill {kill}");
+        host.sigkill();
+        let (at_kill, last) = erp.with_state(|s| {
+            let last = s.memos.last().map(|m| m.external_ref.clone());
+            (s.memos.len(), last)
+        });
+        assert!(
+            at_kill < REFUNDS,
+            "kill {kill} landed mid-work ({at_kill} of {REFUNDS} memos)"
+        );
+        eprintln!("kill {kill}: {at_kill} memos in the ERP, the last ({last:?}) unanswered");
+        in_flight_at_kill.extend(last);
+        if kill == 1 {
+            // Refunds keep coming while the host is down: webhook retries and the poll.
+            for refund in &mut refunds[BURST..] {
+                send(&bc_client, refund).await;
+            }
+        }
+        host = dir
+            .start(&format!("the host came back after kill {kill}"))
+            .await;
+    }
+
+    let done = wait_until(Duration::from_secs(180), || async {
+        drained(&store, &refunds).await
+    })
+    .await;
+    // Let anything that would double a memo do so before counting.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    host.sigkill();
+    cycles.abort();
+
+    let by_ref = memos_by_ref(&erp);
+    assert_one_memo_per_refund(&by_ref, &refunds);
+    assert!(
+        done,
+        "the refund queue drained with every refund posted; not posted: {:?}",
+        unposted(&store, &refunds).await
+    );
+    for r in &in_flight_at_kill {
+        assert_eq!(by_ref[r].len(), 1, "{r}: committed at a kill, once");
+    }
+    let erp_orders: HashMap<String, String> = erp.with_state(|s| {
+        s.orders
+            .iter()
+            .map(|o| (o.order.external_ref.clone(), o.order.order_number.clone()))
+            .collect()
+    });
+    for refund in &refunds {
+        let memo = &by_ref[&refund.external_ref()][0];
+        assert_memo_is_the_refund(
+            memo,
+            refund,
+            &erp_orders[&format!("BC-{}", refund.order_id)],
+        );
+        assert_host_recorded(&store, refund, memo).await;
+    }
+    let filter = ExceptionFilter {
+        client: Some("brand".into()),
+        kind: Some("refund_failed".into()),
+        ..ExceptionFilter::default()
+    };
+    let failed = store
+        .list_exceptions(&filter, Page::default())
+        .await
+        .unwrap();
+    assert!(failed.is_empty(), "no refund failed: {failed:?}");
+
+    // Restock: each restocked memo line back on hand once, damaged units not at all.
+    for sku in &skus {
+        let restocked: i64 = refunds
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|l| l.restock && &l.sku == sku)
+            .map(|l| l.qty)
+            .sum();
+        assert_eq!(
+            on_hand(&erp, sku) - before[sku],
+            restocked,
+            "{sku}: restocked units on hand in {WAREHOUSE}"
+        );
+    }
+    store.close().await;
+}

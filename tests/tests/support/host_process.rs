@@ -1,0 +1,169 @@
+//! The real host as a child process, for the SIGKILL tests: a config folder on free loopback
+//! ports (the brand on the test's sandboxes), `selvedge run --config <dir>` started and
+//! checked healthy, and killed with SIGKILL. The data folder lives in the config folder, so a
+//! restart with the same folder finds the state the killed host left.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use super::orders::SECRET;
+use super::wait_until;
+
+/// The brand's client file (`clients/brand.toml`) against these sandboxes: plugin
+/// `b2c-apparel`, every shipping method to NJ01, order hooks with [`SECRET`], fast order
+/// retries and pacing at 150 a second. A test adds or changes keys before
+/// [`HostDir::new`] writes it.
+pub fn brand_client(erp_url: &str, bc_url: &str) -> toml::Table {
+    format!(
+        r#"id = "brand"
+storefront = "bigcommerce"
+time_zone = "UTC"
+
+[bluecherry]
+base_url = "{erp_url}"
+api_key_env = "E2E_BLUECHERRY_KEY"
+
+[bigcommerce]
+base_url = "{bc_url}"
+store_hash = "sandbox"
+access_token_env = "E2E_BIGCOMMERCE_TOKEN"
+
+[plugin]
+example = "b2c-apparel"
+
+[rules]
+division = "01"
+web_customer = "WEB001"
+
+[mappings.shipping_warehouse]
+"Express" = "NJ01"
+"*" = "NJ01"
+
+[orders]
+webhook_secret_env = "E2E_WEBHOOK_SECRET"
+max_attempts = 20
+retry_base_ms = 50
+retry_max_ms = 500
+lease_ms = 1000
+idle_poll_ms = 20
+
+[orders.pacing]
+max_per_second = 150
+burst = 20
+"#
+    )
+    .parse()
+    .expect("the brand's client file parses")
+}
+
+/// A config folder: `selvedge.toml` (data folder `data`, webhook and admin listeners on free
+/// loopback ports) and one client file. Removed when dropped.
+pub struct HostDir {
+    dir: TempDir,
+    /// Port of the webhook listener (which also answers `/healthz`).
+    pub webhook: u16,
+    /// Port of the admin listener.
+    pub admin: u16,
+}
+
+impl HostDir {
+    /// Writes the folder with `client` as `clients/<its id>.toml`.
+    pub fn new(client: &toml::Table) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (webhook, admin) = (free_port(), free_port());
+        std::fs::create_dir_all(dir.path().join("clients")).expect("clients folder");
+        std::fs::write(
+            dir.path().join("selvedge.toml"),
+            format!(
+                "data_dir = \"data\"\nwebhook_listen = \"127.0.0.1:{webhook}\"\n\
+                 admin_listen = \"127.0.0.1:{admin}\"\n"
+            ),
+        )
+        .expect("selvedge.toml written");
+        let id = client
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .expect("the client file has an id");
+        std::fs::write(
+            dir.path().join(format!("clients/{id}.toml")),
+            toml::to_string(client).expect("client file serialises"),
+        )
+        .expect("client file written");
+        Self {
+            dir,
+            webhook,
+            admin,
+        }
+    }
+
+    /// The config folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The host's SQLite file (`<data_dir>/selvedge.sqlite`).
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.path().join("data/selvedge.sqlite")
+    }
+
+    /// Starts `selvedge run --config <this folder>` with the sandboxes' secrets in its
+    /// environment and waits (up to 60 s) until it answers `/healthz`; `what` names the start
+    /// in the failure message.
+    pub async fn start(&self, what: &str) -> HostProcess {
+        let child = Command::new(env!("CARGO_BIN_EXE_selvedge-e2e-host"))
+            .args(["run", "--config"])
+            .arg(self.path())
+            .env("E2E_BLUECHERRY_KEY", "sandbox-key")
+            .env("E2E_BIGCOMMERCE_TOKEN", "sandbox-token")
+            .env("E2E_WEBHOOK_SECRET", SECRET)
+            .env("SELVEDGE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("host starts");
+        let host = HostProcess { child };
+        assert!(healthy(self.webhook).await, "{what}");
+        host
+    }
+}
+
+/// A running host. Dropping it kills it too, so a failed assertion leaves no process behind.
+pub struct HostProcess {
+    child: Child,
+}
+
+impl HostProcess {
+    /// SIGKILL (no shutdown hook runs, nothing is flushed), then reaps the process.
+    pub fn sigkill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        // Already reaped after `sigkill`: both fail harmlessly.
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+async fn healthy(port: u16) -> bool {
+    wait_until(Duration::from_secs(60), || async {
+        reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await
+}

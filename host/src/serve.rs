@@ -135,7 +135,12 @@ async fn start_order_intake(
         let id = &c.config.id;
         intake.insert(
             id.clone(),
-            IntakeClient::new(app.store.clone(), secret, &c.config.orders),
+            IntakeClient::new(
+                app.store.clone(),
+                secret,
+                &c.config.orders,
+                &c.config.refunds,
+            ),
         );
         let destination = format!("{}/webhooks/bigcommerce/{id}", app.config.host.public_url());
         match register_webhooks(bc, &destination, secret).await {

@@ -11,7 +11,7 @@ use selvedge::flows::refunds::{self, RefundsSettings};
 use selvedge_bigcommerce::Money;
 use selvedge_bigcommerce::model::{NewRefund, NewRefundItem, NewRefundPayment};
 use selvedge_connector_kit::RetryPolicy;
-use selvedge_store::{RefundLedger, RefundRecord, RefundState};
+use selvedge_store::{Exceptions, JobQueue, RefundLedger, RefundRecord, RefundState};
 use support::Harness;
 use support::orders::*;
 use support::probe_erp::ProbeErp;
@@ -152,4 +152,96 @@ async fn refund_completes_only_once_the_memo_is_posted_and_restocks() {
     // The poll sees the same refund: no second job, no second memo.
     refunds::run(&env.ctx, &settings()).await.unwrap();
     assert_eq!(memos(&env, refund_id), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_memo_waiting_for_the_erp_never_uses_up_its_refund_job() {
+    let env = b2c(Options::default(), &fast_settings()).await;
+    let (_order, refund_id, _sku) = refunded_order(&env).await;
+    let key = format!("bigcommerce:{refund_id}");
+    let job = || async {
+        env.store
+            .job_by_key("brand", &refund_kind("brand"), &key)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let limit = job().await.max_attempts;
+    // The ERP does not post the memo (no batch cycle) for more checks than the job has
+    // claims; every check is a wait, not a failure.
+    for _ in 0..limit + 3 {
+        refunds::run(&env.ctx, &settings()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    assert_eq!(memos(&env, refund_id), 1);
+    assert_eq!(job().await.state, selvedge_store::JobState::Queued);
+    // A crash now (the lease runs out) must not kill it either.
+    env.store
+        .claim(
+            &[refund_kind("brand").as_str()],
+            16,
+            Duration::from_millis(1),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    env.erp.run_cycle();
+    refunds::run(&env.ctx, &settings()).await.unwrap();
+    let rec = ledger(&env, refund_id).await.expect("ledger");
+    assert_eq!(
+        rec.state,
+        RefundState::Posted,
+        "posted once the ERP posts it"
+    );
+    assert_eq!(memos(&env, refund_id), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_job_whose_worker_keeps_dying_becomes_a_refund_failed_exception() {
+    let env = b2c(Options::default(), &fast_settings()).await;
+    let (_order, refund_id, _sku) = refunded_order(&env).await;
+    let kind = refund_kind("brand");
+    let limit = env
+        .store
+        .job_by_key("brand", &kind, &format!("bigcommerce:{refund_id}"))
+        .await
+        .unwrap()
+        .unwrap()
+        .max_attempts;
+    // Every claim ends with the worker gone (a 1 ms lease nobody finishes); the expiries
+    // are rescued as they happen, except the last, left for the refunds flow to find.
+    for attempt in 1..=limit {
+        let claimed = env
+            .store
+            .claim(
+                &[kind.as_str()],
+                16,
+                Duration::from_millis(1),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1, "claim {attempt}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if attempt < limit {
+            env.store
+                .rescue_expired_leases(&[kind.as_str()], time::OffsetDateTime::now_utc())
+                .await
+                .unwrap();
+        }
+    }
+    refunds::run(&env.ctx, &settings()).await.unwrap();
+    let filter = selvedge_store::ExceptionFilter {
+        client: Some("brand".into()),
+        kind: Some("refund_failed".into()),
+        ..selvedge_store::ExceptionFilter::default()
+    };
+    let failed = env
+        .store
+        .list_exceptions(&filter, selvedge_store::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1, "the refund is filed, not lost");
+    assert_eq!(failed[0].subject, refund_id.to_string());
 }

@@ -154,11 +154,28 @@ pub trait JobQueue: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job>;
 
-    /// Returns `running` jobs whose lease ended before `now` to the queue (claimable at
-    /// once), or to `dead` if they used all their attempts. Returns the jobs it changed, in
-    /// their new state. A job completed concurrently is never touched: the check of state and
-    /// lease and the update are one atomic statement.
-    fn rescue_expired_leases<'a>(&'a self, now: OffsetDateTime) -> StoreFuture<'a, Vec<Job>>;
+    /// Puts a claimed job back in the queue until `run_at` without using up its attempts
+    /// (`max_attempts` grows by one with the claim's attempt): for work that is waiting on
+    /// someone else, not failing (River calls it snoozing). Same lease rule as
+    /// [`JobQueue::fail`]; snoozing again with the same lease is a no-op.
+    fn snooze<'a>(
+        &'a self,
+        lease: JobLease,
+        note: &'a str,
+        run_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Job>;
+
+    /// Returns `running` jobs of the given kinds whose lease ended before `now` to the queue
+    /// (claimable at once), or to `dead` if they used all their attempts. Returns the jobs it
+    /// changed, in their new state, so the worker that owns those kinds can file the dead
+    /// ones as exceptions. A job completed concurrently is never touched: the check of state
+    /// and lease and the update are one atomic statement.
+    fn rescue_expired_leases<'a>(
+        &'a self,
+        kinds: &'a [&'a str],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<Job>>;
 
     /// A job by id.
     fn job<'a>(&'a self, id: i64) -> StoreFuture<'a, Option<Job>>;

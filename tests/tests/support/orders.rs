@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use selvedge::flows::orders::{self, Injector, IntakeClient, OrdersSettings};
+use selvedge::flows::refunds::RefundsSettings;
 use selvedge_bigcommerce::model::BillingAddress;
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bluecherry::BlueCherryConfig;
@@ -141,7 +142,7 @@ pub async fn serve_intake(
     store: Arc<dyn Store>,
     settings: &OrdersSettings,
 ) -> String {
-    let intake = IntakeClient::new(store, SECRET, settings);
+    let intake = IntakeClient::new(store, SECRET, settings, &RefundsSettings::default());
     let router = orders::router(HashMap::from([(client.to_string(), intake)]));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

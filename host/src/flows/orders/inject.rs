@@ -145,11 +145,9 @@ impl Injector {
     /// dead and becomes an `order_stuck` exception.
     pub async fn rescue(&self) -> Result<(), FlowError> {
         let now = OffsetDateTime::now_utc();
-        for job in self.ctx.store.rescue_expired_leases(now).await? {
-            if job.state == JobState::Dead
-                && job.client == self.ctx.client
-                && job.kind == order_kind(&self.ctx.client)
-            {
+        let kind = order_kind(&self.ctx.client);
+        for job in self.ctx.store.rescue_expired_leases(&[&kind], now).await? {
+            if job.state == JobState::Dead {
                 let reason = "its worker stopped on every attempt (lease expired)";
                 self.stuck(&job, reason).await?;
             }

@@ -25,6 +25,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::settings::{OrdersSettings, Pacing, WEBHOOK_SECRET_HEADER};
 use super::{BIGCOMMERCE_CURSOR, SPARKLAYER_CURSOR, order_kind, refund_kind};
+use crate::flows::refunds::{RefundsSettings, job_max_attempts};
 use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};
 
 /// Scopes the host registers on BigCommerce.
@@ -39,18 +40,26 @@ pub struct IntakeClient {
     secret_digest: [u8; 32],
     /// When received orders may be injected.
     pub pacing: Pacing,
-    /// Claims allowed per job before it is given up.
+    /// Claims allowed per order job before it is given up.
     pub max_attempts: u32,
+    /// Claims allowed per refund job (see [`crate::flows::refunds::job_max_attempts`]).
+    pub refund_max_attempts: u32,
 }
 
 impl IntakeClient {
     /// A receiver for a client whose hooks send `secret`.
-    pub fn new(store: Arc<dyn Store>, secret: &str, settings: &OrdersSettings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        secret: &str,
+        settings: &OrdersSettings,
+        refunds: &RefundsSettings,
+    ) -> Self {
         Self {
             store,
             secret_digest: Sha256::digest(secret.as_bytes()).into(),
             pacing: settings.pacing.clone(),
             max_attempts: settings.max_attempts,
+            refund_max_attempts: job_max_attempts(refunds),
         }
     }
 
@@ -114,7 +123,7 @@ async fn receive(
     let payload: WebhookPayload =
         serde_json::from_slice(&body).map_err(|e| IntakeError::BadPayload(e.to_string()))?;
     let now = OffsetDateTime::now_utc();
-    let (kind, key, job_payload, run_at) = match payload.scope.as_str() {
+    let (kind, key, job_payload, run_at, max_attempts) = match payload.scope.as_str() {
         "store/order/created" => {
             let id = payload
                 .resource_id()
@@ -128,6 +137,7 @@ async fn receive(
                 format!("bigcommerce:{id}"),
                 json!({ "storefront": "bigcommerce", "order_id": id.to_string() }),
                 run_at,
+                intake.max_attempts,
             )
         }
         "store/order/refund/created" => {
@@ -144,6 +154,7 @@ async fn receive(
                 format!("bigcommerce:{refund_id}"),
                 json!({ "refund_id": refund_id, "order_id": order_id }),
                 now,
+                intake.refund_max_attempts,
             )
         }
         // Acknowledged so BigCommerce does not retry a scope we do not act on.
@@ -160,7 +171,7 @@ async fn receive(
                 idempotency_key: key,
                 payload: job_payload,
                 run_at,
-                max_attempts: intake.max_attempts,
+                max_attempts,
             },
             now,
         )

@@ -14,7 +14,9 @@ use selvedge_bigcommerce::model::RefundQuery;
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::MemoStatus;
 use selvedge_runtime::rules::types::Severity;
-use selvedge_store::{FailAction, Job, NewJob, NewRefund, OrderKey, RefundRecord, RefundState};
+use selvedge_store::{
+    FailAction, Job, JobState, NewJob, NewRefund, OrderKey, RefundRecord, RefundState,
+};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -58,6 +60,13 @@ impl Default for RefundsSettings {
     }
 }
 
+/// Claims a refund job may use. The ledger counts ERP writes against `max_attempts`; a job
+/// is also claimed for storefront or plugin failures and after crashes, so it gets more room
+/// and never runs out before the ledger's limit files the refund as an exception.
+pub fn job_max_attempts(settings: &RefundsSettings) -> u32 {
+    settings.max_attempts.saturating_mul(4)
+}
+
 /// What a refund job carries.
 #[derive(Debug, Deserialize)]
 struct RefundJob {
@@ -72,6 +81,7 @@ pub async fn run(
 ) -> Result<FlowReport, FlowError> {
     let queued = poll(ctx, settings).await?;
     let (mut posted, mut waiting, mut failed) = (0u64, 0u64, 0u64);
+    failed += rescue(ctx).await?;
     loop {
         let now = OffsetDateTime::now_utc();
         let lease = std::time::Duration::from_millis(settings.lease_ms.max(1));
@@ -133,7 +143,7 @@ pub async fn poll(ctx: &ClientServices, settings: &RefundsSettings) -> Result<u6
                     idempotency_key: format!("bigcommerce:{}", r.id),
                     payload: json!({ "refund_id": r.id, "order_id": r.order_id }),
                     run_at: now,
-                    max_attempts: settings.max_attempts.saturating_mul(4),
+                    max_attempts: job_max_attempts(settings),
                 },
                 now,
             )
@@ -293,14 +303,49 @@ async fn process(
         memo.memo_number
     );
     ctx.store
-        .fail(
-            job.lease(),
-            &note,
-            FailAction::RetryAt(at),
-            OffsetDateTime::now_utc(),
-        )
+        .snooze(job.lease(), &note, at, OffsetDateTime::now_utc())
         .await?;
     Ok(Step::Waiting)
+}
+
+/// Returns refund jobs of crashed workers to the queue; one that used all its claims is
+/// dead, and its refund becomes a `refund_failed` exception rather than waiting forever.
+async fn rescue(ctx: &ClientServices) -> Result<u64, FlowError> {
+    let now = OffsetDateTime::now_utc();
+    let kind = refund_kind(&ctx.client);
+    let mut filed = 0;
+    for job in ctx.store.rescue_expired_leases(&[&kind], now).await? {
+        if job.state != JobState::Dead {
+            continue;
+        }
+        let refund_id = job
+            .payload
+            .get("refund_id")
+            .map_or_else(|| job.idempotency_key.clone(), |v| v.to_string());
+        let reason = format!(
+            "its worker stopped on every attempt ({} claims, lease expired)",
+            job.attempts
+        );
+        if let Some(rec) = ctx.store.refund(&ctx.client, &refund_id).await?
+            && rec.state.can_go_to(RefundState::Exception)
+        {
+            ctx.store
+                .transition_refund(
+                    &ctx.client,
+                    &refund_id,
+                    RefundState::Exception,
+                    Some(&reason),
+                    now,
+                )
+                .await?;
+        }
+        let details =
+            json!({ "refund_id": refund_id, "job": job.id, "last_error": job.last_error });
+        ctx.raise(ExceptionKind::RefundFailed, &refund_id, reason, details)
+            .await?;
+        filed += 1;
+    }
+    Ok(filed)
 }
 
 async fn retry(

@@ -240,33 +240,78 @@ impl JobQueue for SqliteStore {
         }))
     }
 
-    fn rescue_expired_leases<'a>(&'a self, now: OffsetDateTime) -> StoreFuture<'a, Vec<Job>> {
+    fn snooze<'a>(
+        &'a self,
+        lease: JobLease,
+        note: &'a str,
+        run_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Job> {
+        let (note, run_at, now) = (note.to_owned(), to_ms(run_at), to_ms(now));
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
-                // Checking `running` and the lease in the same statement that updates is what
-                // keeps a completion that committed first from being undone.
-                let rows = sqlx::query(concat!(
-                    "UPDATE jobs SET \
-                 state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
-                 last_error = 'lease expired during attempt ' || attempts, \
-                 run_at = ?1, lease_until = NULL, updated_at = ?1 \
-                 WHERE state = 'running' AND lease_until < ?1 RETURNING ",
+                // The attempt stays counted (attempt numbers only grow, which is what fences
+                // stale leases); raising `max_attempts` with it keeps the wait off the limit.
+                let row = sqlx::query(concat!(
+                    "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, \
+                     lease_until = NULL, max_attempts = max_attempts + 1, updated_at = ?3 \
+                     WHERE id = ?4 AND attempts = ?5 AND state = 'running' RETURNING ",
                     job_cols!()
                 ))
-                .bind(to_ms(now))
-                .fetch_all(&mut *conn)
+                .bind(run_at)
+                .bind(&note)
+                .bind(now)
+                .bind(lease.job_id)
+                .bind(i64::from(lease.attempt))
+                .fetch_optional(&mut *conn)
                 .await?;
-                let jobs = jobs_from_rows(&rows)?;
-                for job in &jobs {
-                    tracing::warn!(
-                        job_id = job.id, client = %job.client, kind = %job.kind,
-                        attempts = job.attempts, state = %job.state,
-                        "job lease expired: worker stopped before finishing it"
-                    );
+                match row {
+                    Some(row) => job_from_row(&row),
+                    None => explain_lease_miss(conn, lease, JobState::Queued).await,
                 }
-                Ok(jobs)
             })
         }))
+    }
+
+    fn rescue_expired_leases<'a>(
+        &'a self,
+        kinds: &'a [&'a str],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<Job>> {
+        let kinds = serde_json::to_string(kinds);
+        Box::pin(async move {
+            let kinds = kinds?;
+            let rows = self
+                .write(move |conn| {
+                    Box::pin(async move {
+                        // Checking `running` and the lease in the same statement that updates
+                        // is what keeps a completion that committed first from being undone.
+                        Ok(sqlx::query(concat!(
+                            "UPDATE jobs SET \
+                             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+                             last_error = 'lease expired during attempt ' || attempts, \
+                             run_at = ?1, lease_until = NULL, updated_at = ?1 \
+                             WHERE state = 'running' AND lease_until < ?1 \
+                             AND kind IN (SELECT value FROM json_each(?2)) RETURNING ",
+                            job_cols!()
+                        ))
+                        .bind(to_ms(now))
+                        .bind(kinds)
+                        .fetch_all(&mut *conn)
+                        .await?)
+                    })
+                })
+                .await?;
+            let jobs = jobs_from_rows(&rows)?;
+            for job in &jobs {
+                tracing::warn!(
+                    job_id = job.id, client = %job.client, kind = %job.kind,
+                    attempts = job.attempts, state = %job.state,
+                    "job lease expired: worker stopped before finishing it"
+                );
+            }
+            Ok(jobs)
+        })
     }
 
     fn job<'a>(&'a self, id: i64) -> StoreFuture<'a, Option<Job>> {

@@ -179,7 +179,7 @@ async fn crash_at_any_point_loses_and_doubles_nothing() {
     // Rescue what the killed children left running, then drain: each job finishes once.
     let far_future = OffsetDateTime::now_utc() + Duration::from_secs(7200);
     store
-        .rescue_expired_leases(far_future)
+        .rescue_expired_leases(&[KIND], far_future)
         .await
         .expect("rescue");
     let mut drained = HashSet::new();

@@ -162,7 +162,7 @@ async fn run(ops: Vec<Op>) {
             Op::Advance { secs } => m.now += secs,
             Op::Rescue => {
                 let got = store
-                    .rescue_expired_leases(at(m.now))
+                    .rescue_expired_leases(&["k"], at(m.now))
                     .await
                     .expect("rescue");
                 let mut expected = Vec::new();

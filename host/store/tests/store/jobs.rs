@@ -80,7 +80,10 @@ async fn attempts_are_counted_at_claim_time_even_if_the_worker_dies() {
     assert_eq!(claimed.lease_until, Some(at(60)));
 
     // The worker dies; the lease expires; the next claim is attempt 2.
-    store.rescue_expired_leases(at(61)).await.expect("rescue");
+    store
+        .rescue_expired_leases(&["order.inject"], at(61))
+        .await
+        .expect("rescue");
     let again = claim_one(&store, 62).await.expect("claimable again");
     assert_eq!(again.id, claimed.id);
     assert_eq!(again.attempts, 2);
@@ -101,13 +104,16 @@ async fn expired_lease_is_rescued_back_to_the_queue() {
 
     assert!(
         store
-            .rescue_expired_leases(at(30))
+            .rescue_expired_leases(&["order.inject"], at(30))
             .await
             .expect("rescue")
             .is_empty(),
         "a live lease is left alone"
     );
-    let rescued = store.rescue_expired_leases(at(61)).await.expect("rescue");
+    let rescued = store
+        .rescue_expired_leases(&["order.inject"], at(61))
+        .await
+        .expect("rescue");
     assert_eq!(rescued.len(), 1);
     assert_eq!(rescued[0].id, job.id);
     assert_eq!(rescued[0].state, JobState::Queued);
@@ -131,7 +137,7 @@ async fn completion_that_raced_a_rescue_is_never_undone_or_doubled() {
         .expect("complete a");
     assert!(
         store
-            .rescue_expired_leases(at(70))
+            .rescue_expired_leases(&["order.inject"], at(70))
             .await
             .expect("rescue")
             .is_empty()
@@ -144,7 +150,10 @@ async fn completion_that_raced_a_rescue_is_never_undone_or_doubled() {
     // Rescue commits first, nobody re-claimed: the late completion is accepted once.
     store.enqueue(order_job("b"), at(0)).await.expect("enqueue");
     let b = claim_one(&store, 0).await.expect("claim b");
-    store.rescue_expired_leases(at(61)).await.expect("rescue");
+    store
+        .rescue_expired_leases(&["order.inject"], at(61))
+        .await
+        .expect("rescue");
     let done = store
         .complete(b.lease(), json!({"erp": "B1"}), at(62))
         .await
@@ -167,7 +176,10 @@ async fn completion_that_raced_a_rescue_is_never_undone_or_doubled() {
     // Rescue, then another worker claims: the stale lease loses, the new holder wins.
     store.enqueue(order_job("c"), at(0)).await.expect("enqueue");
     let stale = claim_one(&store, 100).await.expect("claim c");
-    store.rescue_expired_leases(at(161)).await.expect("rescue");
+    store
+        .rescue_expired_leases(&["order.inject"], at(161))
+        .await
+        .expect("rescue");
     let fresh = claim_one(&store, 162).await.expect("re-claim c");
     assert_eq!(fresh.attempts, stale.attempts + 1);
     let err = store
@@ -245,10 +257,16 @@ async fn job_whose_worker_keeps_crashing_goes_dead_after_max_attempts() {
     poison.max_attempts = 2;
     store.enqueue(poison, at(0)).await.expect("enqueue");
     claim_one(&store, 0).await.expect("attempt 1");
-    let rescued = store.rescue_expired_leases(at(61)).await.expect("rescue");
+    let rescued = store
+        .rescue_expired_leases(&["order.inject"], at(61))
+        .await
+        .expect("rescue");
     assert_eq!(rescued[0].state, JobState::Queued);
     claim_one(&store, 61).await.expect("attempt 2");
-    let rescued = store.rescue_expired_leases(at(122)).await.expect("rescue");
+    let rescued = store
+        .rescue_expired_leases(&["order.inject"], at(122))
+        .await
+        .expect("rescue");
     assert_eq!(rescued[0].state, JobState::Dead);
     assert_eq!(rescued[0].attempts, 2);
 }
@@ -428,4 +446,84 @@ async fn two_stores_on_one_file_write_concurrently_without_busy_errors() {
         .await
         .expect("count");
     assert_eq!(done as usize + rest.len(), 240);
+}
+
+#[tokio::test]
+async fn rescue_touches_only_the_kinds_asked_for() {
+    let (_dir, store) = fresh_store().await;
+    let mut refund = order_job("r1");
+    refund.kind = "refund.post".into();
+    store.enqueue(order_job("o1"), at(0)).await.expect("order");
+    store.enqueue(refund, at(0)).await.expect("refund");
+    store
+        .claim(&["order.inject", "refund.post"], 2, LEASE, at(0))
+        .await
+        .expect("claim both");
+    // The order worker rescues its own kind only: the refund job is left for its worker,
+    // which files it if it is dead.
+    let rescued = store
+        .rescue_expired_leases(&["order.inject"], at(61))
+        .await
+        .expect("rescue");
+    assert_eq!(rescued.len(), 1);
+    assert_eq!(rescued[0].kind, "order.inject");
+    let refunds = store
+        .rescue_expired_leases(&["refund.post"], at(61))
+        .await
+        .expect("rescue refunds");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].kind, "refund.post");
+}
+
+#[tokio::test]
+async fn a_snoozed_job_waits_without_using_up_its_attempts_and_keeps_its_lease_fence() {
+    let (_dir, store) = fresh_store().await;
+    let mut waiting = order_job("memo");
+    waiting.max_attempts = 2;
+    store.enqueue(waiting, at(0)).await.expect("enqueue");
+    // Snoozed five times: more than max_attempts claims, yet never dead.
+    let mut now = 0;
+    for round in 1..=5 {
+        let job = claim_one(&store, now)
+            .await
+            .expect("claimable after the snooze");
+        assert_eq!(job.attempts, round);
+        let snoozed = store
+            .snooze(job.lease(), "memo open", at(now + 10), at(now))
+            .await
+            .expect("snooze");
+        assert_eq!(snoozed.state, JobState::Queued);
+        assert!(
+            claim_one(&store, now + 5).await.is_none(),
+            "not before run_at"
+        );
+        // The same lease again is a no-op.
+        store
+            .snooze(job.lease(), "memo open", at(now + 10), at(now))
+            .await
+            .expect("repeat");
+        now += 10;
+    }
+    // A lease from a snoozed round cannot touch the job once it is claimed again.
+    let stale = store
+        .job_by_key("acme", "order.inject", "memo")
+        .await
+        .expect("get")
+        .expect("job");
+    let current = claim_one(&store, now).await.expect("claim");
+    let old_lease = selvedge_store::JobLease {
+        job_id: stale.id,
+        attempt: current.attempts - 1,
+    };
+    let refused = store
+        .complete(old_lease, json!({}), at(now))
+        .await
+        .expect_err("stale lease");
+    assert!(matches!(refused, StoreError::LeaseLost { .. }), "{refused}");
+    // A crash while running still counts: the lease expires and the job can go dead.
+    let rescued = store
+        .rescue_expired_leases(&["order.inject"], at(now + 61))
+        .await
+        .expect("rescue");
+    assert_eq!(rescued[0].state, JobState::Queued);
 }

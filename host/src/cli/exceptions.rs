@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use selvedge_store::{
-    ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState, Exceptions, Page,
-    SqliteStore,
+    ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, Exceptions, SqliteStore,
 };
 use serde_json::{Value, json};
 
@@ -141,38 +140,15 @@ fn store_err(e: selvedge_store::StoreError) -> CliError {
 
 async fn list(a: ListArgs) -> Result<u8, CliError> {
     let store = open_store(&a.common).await?;
-    let states: Vec<Option<ExceptionState>> = match a.state.as_str() {
-        "unresolved" => vec![Some(ExceptionState::Open), Some(ExceptionState::Retrying)],
-        "all" => vec![None],
-        other => vec![Some(ExceptionState::parse(other).map_err(|_| {
-            CliError::bad_input(format!(
-                "--state `{other}`: use open, retrying, resolved, unresolved or all"
-            ))
-        })?)],
+    let filter = ExceptionFilter {
+        client: a.client.clone(),
+        state: None,
+        owner: a.owner.clone(),
+        kind: a.kind.clone(),
     };
-    let mut rows = Vec::new();
-    for state in states {
-        let filter = ExceptionFilter {
-            client: a.client.clone(),
-            state,
-            owner: a.owner.clone(),
-            kind: a.kind.clone(),
-        };
-        rows.extend(
-            store
-                .list_exceptions(
-                    &filter,
-                    Page {
-                        limit: a.limit,
-                        offset: 0,
-                    },
-                )
-                .await
-                .map_err(store_err)?,
-        );
-    }
-    rows.sort_by_key(|r| std::cmp::Reverse(r.last_seen));
-    rows.truncate(usize::try_from(a.limit).unwrap_or(usize::MAX));
+    let rows = actions::list(&store, &a.state, &filter, a.limit)
+        .await
+        .map_err(action_err)?;
     if a.common.json {
         println!("{}", Value::Array(rows.iter().map(record_json).collect()));
     } else if rows.is_empty() {
@@ -257,6 +233,7 @@ fn action_err(e: ActionError) -> CliError {
             "no exception {id}\n  fix: `selvedge exceptions list` shows the ids"
         )),
         ActionError::NoNote => CliError::bad_input("--note is empty: say what was done"),
+        ActionError::UnknownState(_) => CliError::bad_input(format!("--{e}")),
         ActionError::AlreadyResolved(_) => CliError::bad_input(e.to_string()),
         ActionError::Store(e) => store_err(e),
     }

@@ -1,7 +1,10 @@
-//! What a person can do to an exception, from the CLI or the admin API alike: retry it
-//! (re-queueing the job it came from when that job gave up) or resolve it with a note.
+//! What a person can do to the exception queue, from the CLI or the admin API alike: list it,
+//! retry one (re-queueing the job it came from when that job gave up) or resolve one with a
+//! note.
 
-use selvedge_store::{ExceptionRecord, ExceptionState, JobState, NewJob, Store, StoreError};
+use selvedge_store::{
+    ExceptionFilter, ExceptionRecord, ExceptionState, JobState, NewJob, Page, Store, StoreError,
+};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -17,9 +20,45 @@ pub enum ActionError {
     /// Resolving needs a note saying what was done.
     #[error("a note is required: say what was done")]
     NoNote,
+    /// A state filter that is not one of the names below.
+    #[error("state `{0}`: use open, retrying, resolved, unresolved or all")]
+    UnknownState(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Exceptions matching `filter` in `state` (`open`, `retrying`, `resolved`, `unresolved` =
+/// open or retrying, `all`), most recently seen first, at most `limit`. `filter.state` is
+/// ignored.
+pub async fn list(
+    store: &dyn Store,
+    state: &str,
+    filter: &ExceptionFilter,
+    limit: u32,
+) -> Result<Vec<ExceptionRecord>, ActionError> {
+    let states: Vec<Option<ExceptionState>> = match state {
+        "unresolved" => vec![Some(ExceptionState::Open), Some(ExceptionState::Retrying)],
+        "all" => vec![None],
+        other => vec![Some(
+            ExceptionState::parse(other).map_err(|_| ActionError::UnknownState(other.into()))?,
+        )],
+    };
+    let mut rows = Vec::new();
+    for state in states {
+        let filter = ExceptionFilter {
+            state,
+            ..filter.clone()
+        };
+        rows.extend(
+            store
+                .list_exceptions(&filter, Page { limit, offset: 0 })
+                .await?,
+        );
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.last_seen));
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// Marks exception `id` as `retrying` and, when it came from a job that gave up (an order or

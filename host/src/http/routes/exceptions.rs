@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use selvedge_store::{ExceptionFilter, ExceptionRecord, ExceptionState, Page, Store};
+use selvedge_store::{ExceptionFilter, ExceptionState, Store};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -20,7 +20,9 @@ impl From<ActionError> for ApiError {
         match e {
             ActionError::NotFound(_) => ApiError::not_found(e.to_string()),
             ActionError::AlreadyResolved(_) => ApiError::conflict(e.to_string()),
-            ActionError::NoNote => ApiError::bad_request(e.to_string()),
+            ActionError::NoNote | ActionError::UnknownState(_) => {
+                ApiError::bad_request(e.to_string())
+            }
             ActionError::Store(e) => e.into(),
         }
     }
@@ -56,33 +58,15 @@ pub async fn list(
     State(state): State<AdminState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<ExceptionView>>, ApiError> {
-    let states: Vec<Option<ExceptionState>> = match q.state.as_deref().unwrap_or("unresolved") {
-        "unresolved" => vec![Some(ExceptionState::Open), Some(ExceptionState::Retrying)],
-        "all" => vec![None],
-        other => vec![Some(ExceptionState::parse(other).map_err(|_| {
-            ApiError::bad_request(format!(
-                "state `{other}`: use open, retrying, resolved, unresolved or all"
-            ))
-        })?)],
+    let filter = ExceptionFilter {
+        client: q.client,
+        state: None,
+        owner: q.owner,
+        kind: q.kind,
     };
+    let state_name = q.state.as_deref().unwrap_or("unresolved");
     let limit = q.limit.unwrap_or(200).min(5_000);
-    let mut rows: Vec<ExceptionRecord> = Vec::new();
-    for s in states {
-        let filter = ExceptionFilter {
-            client: q.client.clone(),
-            state: s,
-            owner: q.owner.clone(),
-            kind: q.kind.clone(),
-        };
-        rows.extend(
-            state
-                .store
-                .list_exceptions(&filter, Page { limit, offset: 0 })
-                .await?,
-        );
-    }
-    rows.sort_by_key(|r| std::cmp::Reverse(r.last_seen));
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let rows = actions::list(state.store.as_ref(), state_name, &filter, limit).await?;
     Ok(Json(rows.iter().map(ExceptionView::from).collect()))
 }
 

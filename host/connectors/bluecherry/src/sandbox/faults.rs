@@ -27,6 +27,11 @@ pub struct Faults {
     pub hang_next_revisions: u32,
     /// How long a hung answer hangs, in milliseconds (longer than the client's timeout).
     pub hang_ms: u64,
+    /// Creates (orders, memos) with an `external_ref` already in use are accepted as a new
+    /// document with a new number, as an ERP without idempotency would; this makes a host
+    /// that creates twice show a double instead of being saved by the 409. Stays on until
+    /// cleared.
+    pub accept_duplicates: bool,
 }
 
 impl Default for Faults {
@@ -38,6 +43,7 @@ impl Default for Faults {
             hang_next_creates: 0,
             hang_next_revisions: 0,
             hang_ms: 30_000,
+            accept_duplicates: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use super::creates::{CreateKind, CreateOutcome};
 use super::state::{Refusal, SandboxState, invalid};
 use crate::model::{
     Cents, CreditMemo, CreditMemoRequest, MemoStatus, OrderStatus, Shipment, ShipmentLine,
@@ -9,18 +10,28 @@ use crate::model::{
 
 impl SandboxState {
     /// Enters a credit memo; it posts (and restocks) at the next cycle.
+    ///
+    /// A reference already in use is refused, naming the first memo that carries it, unless
+    /// `accept_duplicates` is armed. Both outcomes go to the create log.
     pub fn create_memo(&mut self, req: CreditMemoRequest) -> Result<CreditMemo, Refusal> {
         if req.external_ref.trim().is_empty() {
             return Err(invalid("external_ref", "external_ref is required"));
         }
-        if let Some(m) = self
-            .memos
-            .iter()
-            .find(|m| m.external_ref == req.external_ref)
+        if !self.faults.accept_duplicates
+            && let Some(m) = self
+                .memos
+                .iter()
+                .find(|m| m.external_ref == req.external_ref)
         {
-            return Err(Refusal::Duplicate {
-                existing: m.memo_number.clone(),
-            });
+            let existing = m.memo_number.clone();
+            self.creates.record(
+                CreateKind::CreditMemo,
+                &req.external_ref,
+                &existing,
+                CreateOutcome::DuplicateRefused,
+                None,
+            );
+            return Err(Refusal::Duplicate { existing });
         }
         let Some(idx) = self.order_index(&req.original_order) else {
             return Err(invalid(
@@ -68,6 +79,13 @@ impl SandboxState {
             lines: req.lines,
         };
         self.memos.push(memo.clone());
+        self.creates.record(
+            CreateKind::CreditMemo,
+            &memo.external_ref,
+            &memo.memo_number,
+            CreateOutcome::Created,
+            None,
+        );
         Ok(memo)
     }
 

@@ -6,9 +6,11 @@
 //! Sandbox-only routes (no API key): `POST /sandbox/cycles/run`,
 //! `POST /sandbox/orders/{number}/ship`, `POST /sandbox/orders/{number}/edit`,
 //! `POST /sandbox/orders/{number}/cancel`,
-//! `PUT|GET|DELETE /sandbox/faults`, `POST /sandbox/work-orders`,
-//! `POST /sandbox/inventory/adjust`, `POST /sandbox/styles/{style}/retail`.
+//! `PUT|GET|DELETE /sandbox/faults`, `GET|DELETE /sandbox/creates` (the create log),
+//! `POST /sandbox/work-orders`, `POST /sandbox/inventory/adjust`,
+//! `POST /sandbox/styles/{style}/retail`.
 
+pub mod creates;
 pub mod cycles;
 pub mod faults;
 pub mod fulfilment;
@@ -26,6 +28,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
+pub use creates::{CreateKind, CreateLogEntry, CreateOutcome};
 pub use faults::Faults;
 pub use state::{Refusal, SandboxState, WorkOrder};
 
@@ -151,6 +154,18 @@ impl Sandbox {
     /// Arms fault modes (same as `PUT /sandbox/faults`).
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.shared).faults = faults;
+    }
+
+    /// Every create and revision handled so far, in call order (same as
+    /// `GET /sandbox/creates`).
+    pub fn creates(&self) -> Vec<CreateLogEntry> {
+        lock(&self.shared).creates.entries().to_vec()
+    }
+
+    /// Empties the create log; the books keep their documents (same as
+    /// `DELETE /sandbox/creates`).
+    pub fn clear_creates(&self) {
+        lock(&self.shared).creates.clear();
     }
 
     /// Stops the scheduler and the server.

@@ -6,6 +6,7 @@
 
 use time::OffsetDateTime;
 
+use super::creates::{CreateKind, CreateOutcome};
 use super::state::{Refusal, SandboxState, StoredOrder, ValidOrder, invalid, merchandise_total};
 use crate::model::{OrderStatus, SalesOrder, SalesOrderRequest};
 
@@ -45,7 +46,15 @@ impl SandboxState {
         if revision <= current {
             if revision == current && stored.applied == req {
                 // A retry of the revision already applied: nothing changes.
-                return Ok(stored.order.clone());
+                let order = stored.order.clone();
+                self.creates.record(
+                    CreateKind::Revision,
+                    &order.external_ref,
+                    &order.order_number,
+                    CreateOutcome::Unchanged,
+                    Some(revision),
+                );
+                return Ok(order);
             }
             return Err(Refusal::StaleRevision {
                 message: format!(
@@ -96,7 +105,15 @@ impl SandboxState {
         order.merchandise_total = merchandise_total(&lines);
         order.lines = lines;
         order.updated_at = now;
-        Ok(order.clone())
+        let order = order.clone();
+        self.creates.record(
+            CreateKind::Revision,
+            &order.external_ref,
+            &order.order_number,
+            CreateOutcome::Revised,
+            Some(revision),
+        );
+        Ok(order)
     }
 
     /// A cancellation made by a user inside the ERP: what is still open is released.

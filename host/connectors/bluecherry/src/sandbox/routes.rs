@@ -139,6 +139,7 @@ pub fn router(shared: Shared) -> Router {
             "/faults",
             put(set_faults).get(get_faults).delete(clear_faults),
         )
+        .route("/creates", get(get_creates).delete(clear_creates))
         .route("/work-orders", post(add_work_order))
         .route("/inventory/adjust", post(adjust_inventory))
         .route("/styles/{style}/retail", post(set_retail));
@@ -447,6 +448,15 @@ async fn get_faults(State(shared): State<Shared>) -> impl IntoResponse {
 
 async fn clear_faults(State(shared): State<Shared>) -> impl IntoResponse {
     lock(&shared).faults = Faults::default();
+    StatusCode::NO_CONTENT
+}
+
+async fn get_creates(State(shared): State<Shared>) -> impl IntoResponse {
+    Json(lock(&shared).creates.entries().to_vec())
+}
+
+async fn clear_creates(State(shared): State<Shared>) -> impl IntoResponse {
+    lock(&shared).creates.clear();
     StatusCode::NO_CONTENT
 }
 

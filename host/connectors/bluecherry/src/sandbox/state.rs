@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use time::OffsetDateTime;
 
+use super::creates::{CreateKind, CreateLog, CreateOutcome};
 use super::faults::Faults;
 use crate::model::{
     AtsBuckets, AtsSnapshot, CreditMemo, Customer, CycleStatus, FIRST_REVISION, OrderStatus,
@@ -127,6 +128,8 @@ pub struct SandboxState {
     pub snapshots: VecDeque<AtsSnapshot>,
     /// Armed fault modes.
     pub faults: Faults,
+    /// Every create and revision handled, in call order.
+    pub creates: CreateLog,
     /// Cycles a new work order takes to mature.
     pub work_order_cycles: u32,
     /// Ship orders automatically this many cycles after entry.
@@ -183,6 +186,9 @@ impl SandboxState {
     }
 
     /// Enters a sales order; its quantities count as open orders from now on.
+    ///
+    /// A reference already in use is refused, naming the first order that carries it, unless
+    /// [`Faults::accept_duplicates`] is armed. Both outcomes go to the create log.
     pub fn create_order(
         &mut self,
         req: SalesOrderRequest,
@@ -191,14 +197,21 @@ impl SandboxState {
         if req.external_ref.trim().is_empty() {
             return Err(invalid("external_ref", "external_ref is required"));
         }
-        if let Some(o) = self
-            .orders
-            .iter()
-            .find(|o| o.order.external_ref == req.external_ref)
+        if !self.faults.accept_duplicates
+            && let Some(o) = self
+                .orders
+                .iter()
+                .find(|o| o.order.external_ref == req.external_ref)
         {
-            return Err(Refusal::Duplicate {
-                existing: o.order.order_number.clone(),
-            });
+            let existing = o.order.order_number.clone();
+            self.creates.record(
+                CreateKind::SalesOrder,
+                &req.external_ref,
+                &existing,
+                CreateOutcome::DuplicateRefused,
+                None,
+            );
+            return Err(Refusal::Duplicate { existing });
         }
         let ValidOrder {
             division,
@@ -236,6 +249,13 @@ impl SandboxState {
             entered_after_cycle: self.cycle.last_cycle_id,
             applied,
         });
+        self.creates.record(
+            CreateKind::SalesOrder,
+            &order.external_ref,
+            &order.order_number,
+            CreateOutcome::Created,
+            None,
+        );
         Ok(order)
     }
 

@@ -90,3 +90,30 @@ pub async fn stocked_sku(c: &BlueCherryClient) -> String {
         .sku
         .clone()
 }
+
+/// A sandbox-only route with any method and an optional JSON body.
+pub async fn sandbox_call(
+    sb: &Sandbox,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let mut req =
+        reqwest::Client::new().request(method, format!("{}/sandbox{path}", sb.base_url()));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.expect("sandbox route answers")
+}
+
+/// A `/v1` GET with the sandbox's key, answered as raw JSON (to see exactly what the gateway says).
+pub async fn v1_get(sb: &Sandbox, path_and_query: &str) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v1{path_and_query}", sb.base_url()))
+        .bearer_auth(sb.api_key())
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(resp.status(), 200, "GET /v1{path_and_query}");
+    resp.json().await.expect("JSON body")
+}

@@ -47,5 +47,18 @@ pub trait DecisionAudit: Send + Sync {
         flow: Option<&'a str>,
         subject: &'a str,
         limit: u32,
+    ) -> StoreFuture<'a, Vec<DecisionRecord>> {
+        self.decisions_before(client, flow, subject, None, limit)
+    }
+
+    /// A page of [`DecisionAudit::latest_decisions`]: decisions with an id below `before`
+    /// (the last id of the previous page), newest first.
+    fn decisions_before<'a>(
+        &'a self,
+        client: &'a str,
+        flow: Option<&'a str>,
+        subject: &'a str,
+        before: Option<i64>,
+        limit: u32,
     ) -> StoreFuture<'a, Vec<DecisionRecord>>;
 }

@@ -53,7 +53,8 @@ pub struct ExceptionRecord {
     pub details: Value,
     /// Current state.
     pub state: ExceptionState,
-    /// How many times it was raised while unresolved.
+    /// How many times it was raised while unresolved: a recurrence bumps this and
+    /// `last_seen` instead of adding a history entry.
     pub occurrences: u32,
     /// First raised.
     pub created_at: OffsetDateTime,
@@ -66,11 +67,13 @@ pub struct ExceptionRecord {
 /// One entry of an exception's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExceptionHistoryEntry {
+    /// Store-assigned id; increases with insertion order (a page cursor).
+    pub id: i64,
     /// When.
     pub at: OffsetDateTime,
     /// Who: a user name, or `selvedge` for the host itself.
     pub actor: String,
-    /// What: `raised`, `raised_again`, `retrying`, `resolved`.
+    /// What: `raised`, `raised_again` (re-opened after a retry), `retrying`, `resolved`.
     pub action: String,
     /// Free text.
     pub note: Option<String>,
@@ -114,8 +117,9 @@ pub struct ExceptionCount {
 pub trait Exceptions: Send + Sync {
     /// Raises an exception. If an unresolved one with the same (client, kind, subject)
     /// exists, it is not duplicated: its summary, details and owner are refreshed, its
-    /// `occurrences` and `last_seen` bumped, it goes back to `open`, and a history entry is
-    /// added.
+    /// `occurrences` and `last_seen` bumped, and it goes back to `open`. Only that change of
+    /// state (from `retrying`) adds a history entry: a recurrence of an open exception is
+    /// counted, not logged, so a problem seen every minute does not grow the history.
     fn raise_exception<'a>(
         &'a self,
         exception: NewException,
@@ -133,6 +137,15 @@ pub trait Exceptions: Send + Sync {
     fn exception<'a>(
         &'a self,
         id: i64,
+    ) -> StoreFuture<'a, Option<(ExceptionRecord, Vec<ExceptionHistoryEntry>)>>;
+
+    /// An exception with a page of its history, oldest first: at most `limit` entries with
+    /// an id greater than `after`.
+    fn exception_page<'a>(
+        &'a self,
+        id: i64,
+        after: Option<i64>,
+        limit: u32,
     ) -> StoreFuture<'a, Option<(ExceptionRecord, Vec<ExceptionHistoryEntry>)>>;
 
     /// Marks an unresolved exception `retrying` (a person asked for another try).

@@ -2,7 +2,7 @@
 //!
 //! The contract is a set of small object-safe traits, one per entity (SKU bindings, pushed
 //! stock, published prices, job queue, order and refund ledgers, cursors, exceptions, decision
-//! audit, sync runs, plugin versions). [`Store`] bundles them so the host can pass one `Arc<dyn Store>` around,
+//! audit, sync runs, plugin versions) plus [`Retention`]. [`Store`] bundles them so the host can pass one `Arc<dyn Store>` around,
 //! while a flow that needs only the queue can take an `Arc<dyn JobQueue>` (trait upcasting).
 //!
 //! Methods return [`StoreFuture`], a boxed `Send` future: `async fn` in traits is not
@@ -27,6 +27,7 @@ pub mod orders;
 pub mod plugins;
 pub mod prices;
 pub mod refunds;
+pub mod retention;
 pub mod runs;
 pub mod sqlite;
 pub mod stock;
@@ -47,6 +48,10 @@ pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, So
 pub use plugins::{PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
 pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};
+pub use retention::{
+    PurgeReport, PurgeRun, PurgedBatch, Reclaimed, Retention, RetentionAges, RetentionRule, Step,
+    TimeUnit,
+};
 pub use runs::{Measurements, RunStatus, SyncRun, SyncRuns};
 pub use sqlite::{SqliteStore, WriterStats};
 pub use stock::{PushedStock, PushedStockStore};
@@ -80,6 +85,7 @@ pub trait Store:
     + DecisionAudit
     + SyncRuns
     + PluginVersions
+    + Retention
     + WriteStats
     + Send
     + Sync
@@ -98,6 +104,7 @@ impl<T> Store for T where
         + DecisionAudit
         + SyncRuns
         + PluginVersions
+        + Retention
         + WriteStats
         + Send
         + Sync

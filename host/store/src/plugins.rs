@@ -64,5 +64,17 @@ pub trait PluginVersions: Send + Sync {
         client: &'a str,
         plugin: Option<&'a str>,
         limit: u32,
+    ) -> StoreFuture<'a, Vec<PluginVersionRecord>> {
+        self.plugin_history_before(client, plugin, None, limit)
+    }
+
+    /// A page of [`PluginVersions::plugin_history`]: periods with an id below `before` (the
+    /// last id of the previous page), newest first.
+    fn plugin_history_before<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: Option<&'a str>,
+        before: Option<i64>,
+        limit: u32,
     ) -> StoreFuture<'a, Vec<PluginVersionRecord>>;
 }

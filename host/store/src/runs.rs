@@ -96,6 +96,18 @@ pub trait SyncRuns: Send + Sync {
         client: &'a str,
         flow: &'a str,
         limit: u32,
+    ) -> StoreFuture<'a, Vec<SyncRun>> {
+        self.runs_before(client, flow, None, limit)
+    }
+
+    /// A page of [`SyncRuns::recent_runs`]: runs with an id below `before` (the last id of
+    /// the previous page), newest first.
+    fn runs_before<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+        before: Option<i64>,
+        limit: u32,
     ) -> StoreFuture<'a, Vec<SyncRun>>;
 
     /// The latest successful run of a client's flow.

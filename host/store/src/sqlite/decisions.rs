@@ -51,24 +51,26 @@ impl DecisionAudit for SqliteStore {
         }))
     }
 
-    fn latest_decisions<'a>(
+    fn decisions_before<'a>(
         &'a self,
         client: &'a str,
         flow: Option<&'a str>,
         subject: &'a str,
+        before: Option<i64>,
         limit: u32,
     ) -> StoreFuture<'a, Vec<DecisionRecord>> {
         Box::pin(async move {
             let rows = sqlx::query(
                 "SELECT id, client, flow, subject, plugin_id, plugin_version, reason, value, \
                  created_at FROM decisions \
-                 WHERE client = ?1 AND subject = ?2 AND (?3 IS NULL OR flow = ?3) \
+                 WHERE client = ?1 AND subject = ?2 AND (?3 IS NULL OR flow = ?3) AND id < ?5 \
                  ORDER BY id DESC LIMIT ?4",
             )
             .bind(client)
             .bind(subject)
             .bind(flow)
             .bind(i64::from(limit))
+            .bind(before.unwrap_or(i64::MAX))
             .fetch_all(self.reader())
             .await?;
             rows.iter().map(decision_from_row).collect()

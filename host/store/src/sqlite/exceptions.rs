@@ -84,6 +84,35 @@ async fn add_history(
     Ok(())
 }
 
+/// History entries of exception `id` after entry `after`, oldest first, at most `limit`.
+async fn history(
+    conn: &mut SqliteConnection,
+    id: i64,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<ExceptionHistoryEntry>, StoreError> {
+    let rows: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, at, actor, action, note FROM exception_history \
+         WHERE exception_id = ? AND id > ? ORDER BY id LIMIT ?",
+    )
+    .bind(id)
+    .bind(after.unwrap_or(i64::MIN))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, at, actor, action, note)| {
+            Ok(ExceptionHistoryEntry {
+                id,
+                at: from_ms(at)?,
+                actor,
+                action,
+                note,
+            })
+        })
+        .collect()
+}
+
 impl Exceptions for SqliteStore {
     fn raise_exception<'a>(
         &'a self,
@@ -94,9 +123,9 @@ impl Exceptions for SqliteStore {
             Box::pin(async move {
                 let at = to_ms(at);
                 let details = json_text(&e.details)?;
-                let existing: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM exceptions WHERE client = ? AND kind = ? AND subject = ? \
-                 AND state <> 'resolved'",
+                let existing: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT id, state FROM exceptions WHERE client = ? AND kind = ? \
+                     AND subject = ? AND state <> 'resolved'",
                 )
                 .bind(&e.client)
                 .bind(&e.kind)
@@ -104,7 +133,7 @@ impl Exceptions for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
                 let (id, created) = match existing {
-                    Some(id) => {
+                    Some((id, state)) => {
                         sqlx::query(
                             "UPDATE exceptions SET owner = ?, summary = ?, details = ?, \
                          state = 'open', occurrences = occurrences + 1, last_seen = ?, \
@@ -118,8 +147,12 @@ impl Exceptions for SqliteStore {
                         .bind(id)
                         .execute(&mut *conn)
                         .await?;
-                        add_history(conn, id, at, HOST_ACTOR, "raised_again", Some(&e.summary))
-                            .await?;
+                        // Re-opening after a retry is a change worth a line; a recurrence
+                        // of an open exception is only counted.
+                        if state == ExceptionState::Retrying.as_str() {
+                            add_history(conn, id, at, HOST_ACTOR, "raised_again", Some(&e.summary))
+                                .await?;
+                        }
                         (id, false)
                     }
                     None => {
@@ -177,6 +210,15 @@ impl Exceptions for SqliteStore {
         &'a self,
         id: i64,
     ) -> StoreFuture<'a, Option<(ExceptionRecord, Vec<ExceptionHistoryEntry>)>> {
+        self.exception_page(id, None, u32::MAX)
+    }
+
+    fn exception_page<'a>(
+        &'a self,
+        id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreFuture<'a, Option<(ExceptionRecord, Vec<ExceptionHistoryEntry>)>> {
         Box::pin(async move {
             // One read transaction: the record and its history come from the same snapshot.
             let mut tx = self.reader().begin().await?;
@@ -185,25 +227,8 @@ impl Exceptions for SqliteStore {
                 Err(StoreError::NotFound { .. }) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-                "SELECT at, actor, action, note FROM exception_history \
-                 WHERE exception_id = ? ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+            let history = history(&mut tx, id, after, limit).await?;
             tx.commit().await?;
-            let history = rows
-                .into_iter()
-                .map(|(at, actor, action, note)| {
-                    Ok(ExceptionHistoryEntry {
-                        at: from_ms(at)?,
-                        actor,
-                        action,
-                        note,
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?;
             Ok(Some((record, history)))
         })
     }

@@ -21,15 +21,17 @@ mod orders;
 mod plugins;
 mod prices;
 mod refunds;
+mod retention;
 mod runs;
 mod stock;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, SqliteConnection};
 
@@ -77,8 +79,17 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let mut conn: SqliteConnection = base.clone().create_if_missing(true).connect().await?;
+        // Incremental auto-vacuum lets retention give deleted pages back a few at a time.
+        // SQLite applies it to a new file only before its first table: sqlx sets it before
+        // `journal_mode`, and the migrations create the tables after.
+        let mut conn: SqliteConnection = base
+            .clone()
+            .create_if_missing(true)
+            .auto_vacuum(SqliteAutoVacuum::Incremental)
+            .connect()
+            .await?;
         MIGRATOR.run(&mut conn).await?;
+        switch_to_incremental_vacuum(&mut conn, &path).await?;
         tracing::info!(path = %path.display(), "state store opened");
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
@@ -124,6 +135,50 @@ impl SqliteStore {
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.reader
     }
+}
+
+/// `PRAGMA auto_vacuum` values.
+const AUTO_VACUUM_NONE: i64 = 0;
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
+
+/// A file created before retention has auto-vacuum off, and only a full `VACUUM` can turn it
+/// on: done once, at open, before the readers and the writer task exist (VACUUM needs the
+/// connection to itself). It rewrites the file, so it takes a while on a big one and needs as
+/// much free disk again. If it fails the store still opens (deletes then only make room for
+/// new rows instead of shrinking the file) and the next open tries again.
+async fn switch_to_incremental_vacuum(
+    conn: &mut SqliteConnection,
+    path: &Path,
+) -> Result<(), StoreError> {
+    let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+        .fetch_one(&mut *conn)
+        .await?;
+    if mode != AUTO_VACUUM_NONE {
+        return Ok(());
+    }
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    tracing::info!(path = %path.display(), bytes, "state store: one-time VACUUM to turn on incremental auto-vacuum");
+    let started = Instant::now();
+    let vacuumed = sqlx::raw_sql("PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+        .execute(&mut *conn)
+        .await;
+    let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+        .fetch_one(&mut *conn)
+        .await?;
+    match vacuumed {
+        Ok(_) if mode == AUTO_VACUUM_INCREMENTAL => tracing::info!(
+            path = %path.display(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "state store: incremental auto-vacuum on"
+        ),
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), mode, "state store: VACUUM did not turn on incremental auto-vacuum")
+        }
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "state store: VACUUM failed; auto-vacuum stays off until the next open")
+        }
+    }
+    Ok(())
 }
 
 impl crate::WriteStats for SqliteStore {

@@ -149,10 +149,11 @@ impl PluginVersions for SqliteStore {
         })
     }
 
-    fn plugin_history<'a>(
+    fn plugin_history_before<'a>(
         &'a self,
         client: &'a str,
         plugin: Option<&'a str>,
+        before: Option<i64>,
         limit: u32,
     ) -> StoreFuture<'a, Vec<PluginVersionRecord>> {
         Box::pin(async move {
@@ -160,11 +161,12 @@ impl PluginVersions for SqliteStore {
                 "SELECT ",
                 plugin_cols!(),
                 " FROM plugin_versions WHERE client = ?1 AND (?2 IS NULL OR plugin = ?2) \
-                 ORDER BY id DESC LIMIT ?3"
+                 AND id < ?4 ORDER BY id DESC LIMIT ?3"
             ))
             .bind(client)
             .bind(plugin)
             .bind(i64::from(limit))
+            .bind(before.unwrap_or(i64::MAX))
             .fetch_all(self.reader())
             .await?;
             rows.iter().map(plugin_from_row).collect()

@@ -92,20 +92,23 @@ impl SyncRuns for SqliteStore {
         }))
     }
 
-    fn recent_runs<'a>(
+    fn runs_before<'a>(
         &'a self,
         client: &'a str,
         flow: &'a str,
+        before: Option<i64>,
         limit: u32,
     ) -> StoreFuture<'a, Vec<SyncRun>> {
         Box::pin(async move {
             let rows = sqlx::query(concat!(
                 "SELECT ",
                 run_cols!(),
-                " FROM sync_runs WHERE client = ? AND flow = ? ORDER BY id DESC LIMIT ?"
+                " FROM sync_runs WHERE client = ? AND flow = ? AND id < ? \
+                 ORDER BY id DESC LIMIT ?"
             ))
             .bind(client)
             .bind(flow)
+            .bind(before.unwrap_or(i64::MAX))
             .bind(i64::from(limit))
             .fetch_all(self.reader())
             .await?;

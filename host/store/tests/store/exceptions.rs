@@ -42,7 +42,7 @@ async fn raising_the_same_open_exception_bumps_it_instead_of_duplicating() {
         .expect("exists");
     assert_eq!(record.state, ExceptionState::Open);
     let actions: Vec<_> = history.iter().map(|h| h.action.as_str()).collect();
-    assert_eq!(actions, ["raised", "raised_again"]);
+    assert_eq!(actions, ["raised"], "a recurrence is counted, not logged");
 
     // Retrying, then failing again, re-opens the same exception.
     store
@@ -177,4 +177,107 @@ async fn exceptions_list_by_filter_with_paging_and_count_by_owner_and_kind() {
         .await
         .expect("counts");
     assert_eq!(all.iter().map(|c| c.count).sum::<u64>(), 6);
+}
+
+#[tokio::test]
+async fn recurrences_bump_the_counter_and_last_seen_without_history_rows() {
+    let (_dir, store) = fresh_store().await;
+    let mut last = None;
+    for t in 0..50 {
+        last = Some(
+            store
+                .raise_exception(unmapped("acme", "TEE-1", "ecommerce"), at(t))
+                .await
+                .expect("raise")
+                .exception,
+        );
+    }
+    let record = last.expect("raised");
+    assert_eq!(record.occurrences, 50);
+    assert_eq!(record.last_seen, at(49));
+    assert_eq!(record.created_at, at(0));
+    let (_, history) = store
+        .exception(record.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(history.len(), 1, "{history:?}");
+
+    // Re-opening after a retry is a change of state: that one is logged.
+    store
+        .mark_exception_retrying(record.id, "ana", None, at(60))
+        .await
+        .expect("retry");
+    store
+        .raise_exception(unmapped("acme", "TEE-1", "ecommerce"), at(70))
+        .await
+        .expect("raise");
+    store
+        .raise_exception(unmapped("acme", "TEE-1", "ecommerce"), at(80))
+        .await
+        .expect("raise");
+    let (record, history) = store
+        .exception(record.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    let actions: Vec<_> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["raised", "retrying", "raised_again"]);
+    assert_eq!(record.occurrences, 52);
+    assert_eq!(record.last_seen, at(80));
+}
+
+#[tokio::test]
+async fn an_exception_history_is_read_a_page_at_a_time() {
+    let (_dir, store) = fresh_store().await;
+    let id = store
+        .raise_exception(unmapped("acme", "TEE-1", "ecommerce"), at(0))
+        .await
+        .expect("raise")
+        .exception
+        .id;
+    for t in 1..=4 {
+        store
+            .mark_exception_retrying(id, "ana", Some(&format!("try {t}")), at(t))
+            .await
+            .expect("retry");
+    }
+    let (_, first) = store
+        .exception_page(id, None, 2)
+        .await
+        .expect("page")
+        .expect("exists");
+    let (_, second) = store
+        .exception_page(id, first.last().map(|h| h.id), 2)
+        .await
+        .expect("page")
+        .expect("exists");
+    let (_, third) = store
+        .exception_page(id, second.last().map(|h| h.id), 2)
+        .await
+        .expect("page")
+        .expect("exists");
+    let notes: Vec<_> = first
+        .iter()
+        .chain(&second)
+        .chain(&third)
+        .map(|h| h.note.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "SKU TEE-1 has no storefront product",
+            "try 1",
+            "try 2",
+            "try 3",
+            "try 4"
+        ]
+    );
+    assert!(
+        store
+            .exception_page(999, None, 2)
+            .await
+            .expect("page")
+            .is_none()
+    );
 }

@@ -10,6 +10,7 @@ mod jobs;
 mod ledgers;
 mod migrations;
 mod records;
+mod retention;
 
 use selvedge_store::{OffsetDateTime, SqliteStore};
 use tempfile::TempDir;

@@ -243,3 +243,72 @@ async fn published_prices_are_kept_per_client_storefront_list_and_sku() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn decisions_runs_and_plugin_periods_page_back_by_id() {
+    let (_dir, store) = fresh_store().await;
+    let decisions: Vec<Decision> = (0..5)
+        .map(|t| Decision {
+            client: "acme".into(),
+            flow: "inventory".into(),
+            subject: "TEE-S".into(),
+            plugin_id: "stock-rules".into(),
+            plugin_version: "sha256:ab".into(),
+            reason: json!({}),
+            value: json!(t),
+            created_at: at(t),
+        })
+        .collect();
+    store.record_decisions(&decisions).await.expect("record");
+    let first = store
+        .decisions_before("acme", None, "TEE-S", None, 3)
+        .await
+        .expect("page");
+    let rest = store
+        .decisions_before("acme", None, "TEE-S", first.last().map(|d| d.id), 3)
+        .await
+        .expect("page");
+    let values: Vec<_> = first
+        .iter()
+        .chain(&rest)
+        .map(|d| d.decision.value.clone())
+        .collect();
+    assert_eq!(values, [json!(4), json!(3), json!(2), json!(1), json!(0)]);
+
+    let mut runs = Vec::new();
+    for t in 0..3 {
+        runs.push(
+            store
+                .start_run("acme", "inventory", at(t))
+                .await
+                .expect("start"),
+        );
+    }
+    let older = store
+        .runs_before("acme", "inventory", Some(runs[2]), 10)
+        .await
+        .expect("page");
+    let ids: Vec<_> = older.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [runs[1], runs[0]]);
+
+    for (t, hash) in ["h1", "h2", "h3"].iter().enumerate() {
+        store
+            .activate_plugin_version("acme", "stock-rules", hash, hash, "reload", at(t as i64))
+            .await
+            .expect("activate");
+    }
+    let newest = store
+        .plugin_history_before("acme", None, None, 1)
+        .await
+        .expect("page");
+    let before = store
+        .plugin_history_before("acme", None, newest.first().map(|p| p.id), 10)
+        .await
+        .expect("page");
+    let hashes: Vec<_> = newest
+        .iter()
+        .chain(&before)
+        .map(|p| p.version_hash.as_str())
+        .collect();
+    assert_eq!(hashes, ["h3", "h2", "h1"]);
+}

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod handover;
 pub mod http;
 pub mod metrics;
+pub mod retention;
 pub mod runner;
 pub mod sandbox;
 pub mod scheduler;

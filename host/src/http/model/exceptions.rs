@@ -61,8 +61,11 @@ impl From<&ExceptionRecord> for ExceptionView {
 pub struct ExceptionDetail {
     /// The exception.
     pub exception: ExceptionView,
-    /// Oldest first.
+    /// A page of it, oldest first (`limit`, default 100).
     pub history: Vec<HistoryView>,
+    /// `after` for the next page of the history; null on the last page.
+    #[serde(default)]
+    pub history_next: Option<i64>,
 }
 
 /// One history entry.
@@ -72,7 +75,9 @@ pub struct HistoryView {
     pub at: String,
     /// Who.
     pub actor: String,
-    /// `raised`, `raised_again`, `retrying`, `resolved`.
+    /// `raised`, `raised_again` (re-opened after a retry), `retrying`, `resolved`. A
+    /// recurrence of an open exception adds no entry: it bumps `occurrences` and
+    /// `last_seen`.
     pub action: String,
     /// Note.
     pub note: Option<String>,

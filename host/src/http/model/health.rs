@@ -135,8 +135,11 @@ pub struct DriftReport {
 pub struct Series {
     /// Client.
     pub client: String,
-    /// Inventory runs: cycle latency.
+    /// Inventory runs: cycle latency, oldest first (the latest `limit` runs).
     pub inventory_lag: Vec<LagPoint>,
+    /// `before` for the page of older runs; null when there are none.
+    #[serde(default)]
+    pub inventory_lag_next: Option<i64>,
     /// Orders that reached a final state, per time bucket: injection success.
     pub injection: Vec<InjectionPoint>,
 }

@@ -16,8 +16,11 @@ pub struct PluginView {
     pub label: Option<String>,
     /// Versions ready for instant rollback, newest first.
     pub previous: Vec<String>,
-    /// Activation periods (durable, newest first).
+    /// Activation periods (durable, newest first): a page of `limit` (default 100).
     pub history: Vec<PluginPeriod>,
+    /// `before` for the next (older) page of the history; null on the last page.
+    #[serde(default)]
+    pub history_next: Option<i64>,
     /// Installs, rollbacks and rejected candidates since the host started, oldest first.
     pub events: Vec<PluginEvent>,
 }
@@ -25,6 +28,9 @@ pub struct PluginView {
 /// One activation period of a plugin version.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PluginPeriod {
+    /// Id of the period (a page cursor).
+    #[serde(default)]
+    pub id: i64,
     /// Plugin id.
     pub plugin: String,
     /// Version hash.

@@ -15,8 +15,11 @@ pub struct WhyReport {
     pub subject_kind: String,
     /// The SKU or storefront order id.
     pub subject: String,
-    /// Plugin decisions about it, newest first.
+    /// Plugin decisions about it, newest first: a page of `limit` (default 50).
     pub decisions: Vec<DecisionView>,
+    /// `before` for the next (older) page of decisions; null on the last page.
+    #[serde(default)]
+    pub decisions_next: Option<i64>,
     /// The order's ledger record (orders only).
     pub order: Option<OrderView>,
     /// Exceptions about it, any state.

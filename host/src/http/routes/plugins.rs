@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 
-use super::tags;
+use super::{cut_page, page_limit, tags};
 use crate::http::model::{PluginEvent, PluginPeriod, PluginView, SwapRequest, SwapResult, rfc3339};
 use crate::http::{AdminState, ApiError};
 
@@ -23,17 +23,32 @@ pub struct UploadQuery {
     pub label: Option<String>,
 }
 
-/// Active version, rollback candidates and history.
+/// A page of the durable version history.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Periods per page (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// Periods older than this one (`history_next` of the previous page).
+    pub before: Option<i64>,
+}
+
+/// Active version, rollback candidates and a page of the history (newest first).
 #[utoipa::path(get, path = "/api/clients/{client}/plugin", tag = tags::PLUGINS,
-    params(("client" = String, Path, description = "client id")),
+    params(("client" = String, Path, description = "client id"), HistoryQuery),
     responses((status = 200, body = PluginView), (status = 404)), security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AdminState>,
     Path(client): Path<String>,
+    Query(q): Query<HistoryQuery>,
 ) -> Result<Json<PluginView>, ApiError> {
     let c = state.client(&client)?;
     let current = c.plugin.current();
-    let history = state.store.plugin_history(&c.id, None, 100).await?;
+    let limit = page_limit(q.limit, 100);
+    let mut history = state
+        .store
+        .plugin_history_before(&c.id, None, q.before, limit + 1)
+        .await?;
+    let history_next = cut_page(&mut history, limit, |h| h.id);
     Ok(Json(PluginView {
         client: c.id.clone(),
         plugin: current.as_ref().map(|v| v.name.clone()),
@@ -43,6 +58,7 @@ pub async fn show(
         history: history
             .into_iter()
             .map(|h| PluginPeriod {
+                id: h.id,
                 plugin: h.plugin,
                 version: h.version_hash,
                 label: h.label,
@@ -52,6 +68,7 @@ pub async fn show(
                 deactivation_reason: h.deactivation_reason,
             })
             .collect(),
+        history_next,
         events: c
             .plugin
             .history()

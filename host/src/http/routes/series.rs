@@ -8,7 +8,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 
-use super::tags;
+use super::{cut_page, page_limit, tags};
 use crate::http::model::{InjectionPoint, LagPoint, Series, rfc3339};
 use crate::http::{AdminState, ApiError};
 
@@ -17,6 +17,8 @@ use crate::http::{AdminState, ApiError};
 pub struct SeriesQuery {
     /// Latest runs per series (default 100, at most 1000).
     pub limit: Option<u32>,
+    /// Only runs older than this one (`inventory_lag_next` of the previous page).
+    pub before: Option<i64>,
 }
 
 /// Inventory lag (per inventory run) and injection success (per time bucket), oldest first.
@@ -29,8 +31,12 @@ pub async fn series(
     Query(q): Query<SeriesQuery>,
 ) -> Result<Json<Series>, ApiError> {
     let c = state.client(&client)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
-    let mut inventory = state.store.recent_runs(&c.id, "inventory", limit).await?;
+    let limit = page_limit(q.limit, 100);
+    let mut inventory = state
+        .store
+        .runs_before(&c.id, "inventory", q.before, limit + 1)
+        .await?;
+    let inventory_lag_next = cut_page(&mut inventory, limit, |r| r.id);
     inventory.reverse();
     Ok(Json(Series {
         client: c.id.clone(),
@@ -43,6 +49,7 @@ pub async fn series(
                 status: r.status.as_str().into(),
             })
             .collect(),
+        inventory_lag_next,
         injection: injection(&state, &c.id).await?,
     }))
 }

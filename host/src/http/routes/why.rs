@@ -3,37 +3,50 @@
 //! its exceptions.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use selvedge_store::{DecisionRecord, ExceptionFilter, OrderKey, Page};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::tags;
+use super::{cut_page, page_limit, tags};
 use crate::http::model::{
     DecisionView, ExceptionView, OrderView, TransitionView, WhyReport, rfc3339,
 };
 use crate::http::{AdminClient, AdminState, ApiError};
 
-/// Decisions read per subject.
+/// Decisions per page by default.
 const DECISIONS: u32 = 50;
+
+/// A page of the decisions.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct DecisionsQuery {
+    /// Decisions per page (default 50, at most 1000).
+    pub limit: Option<u32>,
+    /// Decisions older than this one (`decisions_next` of the previous page).
+    pub before: Option<i64>,
+}
 
 /// Why a SKU's storefront stock (or listing) is what it is.
 #[utoipa::path(get, path = "/api/clients/{client}/why/sku/{sku}", tag = tags::WHY,
-    params(("client" = String, Path, description = "client id"), ("sku" = String, Path, description = "ERP SKU")),
+    params(("client" = String, Path, description = "client id"), ("sku" = String, Path, description = "ERP SKU"), DecisionsQuery),
     responses((status = 200, body = WhyReport), (status = 404)), security(("bearer" = [])))]
 pub async fn sku(
     State(state): State<AdminState>,
     Path((client, sku)): Path<(String, String)>,
+    Query(q): Query<DecisionsQuery>,
 ) -> Result<Json<WhyReport>, ApiError> {
     let c = state.client(&client)?;
-    report(&state, c, "sku", &sku, None).await.map(Json)
+    report(&state, c, "sku", &sku, None, &q).await.map(Json)
 }
 
 /// Why an order went where it went (warehouse, division), and where it is now.
 #[utoipa::path(get, path = "/api/clients/{client}/why/order/{order}", tag = tags::WHY,
-    params(("client" = String, Path, description = "client id"), ("order" = String, Path, description = "storefront order id")),
+    params(("client" = String, Path, description = "client id"), ("order" = String, Path, description = "storefront order id"), DecisionsQuery),
     responses((status = 200, body = WhyReport), (status = 404)), security(("bearer" = [])))]
 pub async fn order(
     State(state): State<AdminState>,
     Path((client, order)): Path<(String, String)>,
+    Query(q): Query<DecisionsQuery>,
 ) -> Result<Json<WhyReport>, ApiError> {
     let c = state.client(&client)?;
     let key = OrderKey::new(&c.id, c.storefront, &order);
@@ -58,7 +71,9 @@ pub async fn order(
         }
         None => None,
     };
-    report(&state, c, "order", &order, ledger).await.map(Json)
+    report(&state, c, "order", &order, ledger, &q)
+        .await
+        .map(Json)
 }
 
 async fn report(
@@ -67,11 +82,14 @@ async fn report(
     kind: &str,
     subject: &str,
     order: Option<OrderView>,
+    page: &DecisionsQuery,
 ) -> Result<WhyReport, ApiError> {
-    let decisions = state
+    let limit = page_limit(page.limit, DECISIONS);
+    let mut decisions = state
         .store
-        .latest_decisions(&c.id, None, subject, DECISIONS)
+        .decisions_before(&c.id, None, subject, page.before, limit + 1)
         .await?;
+    let decisions_next = cut_page(&mut decisions, limit, |d| d.id);
     // The store filters exceptions by client; the subject is matched here (a client has few
     // exceptions per subject, and this keeps the store contract unchanged).
     let filter = ExceptionFilter {
@@ -104,6 +122,7 @@ async fn report(
         subject_kind: kind.into(),
         subject: subject.into(),
         decisions: decisions.iter().map(decision).collect(),
+        decisions_next,
         order,
         exceptions,
     })

@@ -88,6 +88,8 @@ pub struct App {
 /// Connector clients of one client, built before anything is opened.
 struct Connections {
     erp: Arc<dyn ErpGateway>,
+    /// Which Blue Cherry account the client writes to (for the shared pacing).
+    erp_account: String,
     storefront: StorefrontClient,
     webhook_secret: Option<String>,
 }
@@ -95,6 +97,7 @@ struct Connections {
 fn connect(client: &ClientConfig, secrets: &Secrets) -> Result<Connections, ConfigError> {
     let file = &client.file;
     let key = bluecherry_key(&client.bluecherry, secrets, file)?;
+    let erp_account = crate::jobs::pacing::account_key(&client.bluecherry.base_url, &key);
     let erp = BlueCherryClient::new(&client.bluecherry, key).map_err(|e| {
         ConfigError::invalid(
             file,
@@ -135,10 +138,36 @@ fn connect(client: &ClientConfig, secrets: &Secrets) -> Result<Connections, Conf
         }
     };
     Ok(Connections {
+        erp_account,
         erp: Arc::new(erp),
         storefront,
         webhook_secret,
     })
+}
+
+/// Two clients whose webhook secrets hold the same value could sign each other's deliveries
+/// (the config check compares variable names; this compares what they hold).
+fn check_distinct_secrets(
+    clients: &[ClientConfig],
+    connections: &[Connections],
+) -> Result<(), ConfigError> {
+    let mut seen: std::collections::HashMap<&str, &ClientConfig> = Default::default();
+    for (c, conn) in clients.iter().zip(connections) {
+        if let Some(secret) = conn.webhook_secret.as_deref()
+            && let Some(first) = seen.insert(secret, c)
+        {
+            return Err(ConfigError::invalid(
+                &c.file,
+                "orders.webhook_secret_env",
+                format!(
+                    "`{}` holds the same secret as client `{}`'s webhook secret",
+                    c.orders.webhook_secret_env, first.id
+                ),
+                "give every client its own webhook secret",
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl App {
@@ -150,6 +179,7 @@ impl App {
             .iter()
             .map(|c| connect(c, secrets))
             .collect::<Result<Vec<_>, _>>()?;
+        check_distinct_secrets(&config.clients, &connections)?;
         let sqlite = SqliteStore::open(Config::state_file(&config.host)).await?;
         let closed = sqlite
             .fail_unfinished_runs(
@@ -179,6 +209,7 @@ impl App {
         })
         .map_err(AppError::Engine)?;
         let registry = PluginRegistry::new(runtime);
+        let accounts = crate::jobs::pacing::ErpAccounts::default();
         let mut clients = Vec::new();
         for (client, conn) in config.clients.iter().zip(connections) {
             let slot = registry.add_client(
@@ -214,6 +245,11 @@ impl App {
                     storefront: conn.storefront,
                     plugin: slot,
                     owners: Arc::new(client.owners.clone()),
+                    erp_writes: accounts.limiter(
+                        &conn.erp_account,
+                        client.orders.pacing.max_per_second,
+                        client.orders.pacing.burst,
+                    ),
                 },
                 config: client.clone(),
                 webhook_secret: conn.webhook_secret,

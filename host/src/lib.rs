@@ -11,6 +11,7 @@ pub mod exit;
 pub mod flows;
 pub mod handover;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod retention;
 pub mod runner;

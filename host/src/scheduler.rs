@@ -237,9 +237,14 @@ struct RunCtx {
 
 async fn run_loop(ctx: RunCtx, slot: Arc<Slot>, mut stop: watch::Receiver<bool>) {
     loop {
+        // Biased: once stopping, a pending trigger never starts another run.
         tokio::select! {
-            _ = slot.notify.notified() => {}
+            biased;
             _ = stop.wait_for(|s| *s) => return,
+            _ = slot.notify.notified() => {}
+        }
+        if *stop.borrow() {
+            return;
         }
         let reason = slot.reason.lock().map(|r| r.clone()).unwrap_or_default();
         run_once(&ctx, &reason).await;

@@ -13,12 +13,13 @@ use crate::app::App;
 use crate::exit::CliError;
 use crate::flows::StorefrontClient;
 use crate::flows::orders::{Injector, IntakeClient, register_webhooks};
+use crate::flows::refunds::RefundWorker;
 use crate::runner::AppFlows;
 use crate::scheduler::{
     ClientSchedule, ErpCycles, RunEvent, Scheduler, SchedulerHandle, SystemClock,
 };
 
-/// How long runs in flight get to finish at shutdown.
+/// How long work in flight gets to finish at shutdown: one deadline for the whole host.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Listeners bound before the host starts (so a caller can learn their addresses first).
@@ -81,7 +82,8 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     let progress = spawn_progress(&scheduler);
     let watch = app.spawn_plugin_watch();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let (intake, workers) = start_order_intake(&app, &stop_rx).await;
+    let engine = job_engine(&app).spawn(stop_rx.clone());
+    let intake = start_order_intake(&app, engine.waker()).await;
     let webhook_router: Router = intake.route("/healthz", get(|| async { "ok" }));
     let admin_router: Router = crate::http::admin_router(crate::http::AdminState::from_app(&app));
     let webhook = spawn_server(listeners.webhook, webhook_router, stop_rx.clone());
@@ -93,39 +95,58 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     }
     let mut stop = options.stop;
     stop.wait(options.duration).await;
+    // One deadline for the whole host; a second signal exits at once.
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    stop.exit_on_next();
     eprintln!(
-        "stopping: letting runs in flight finish (up to {}s)",
+        "stopping: letting work in flight finish (up to {}s; a second signal exits now)",
         SHUTDOWN_GRACE.as_secs()
     );
     let _ = stop_tx.send(true);
-    scheduler.shutdown(SHUTDOWN_GRACE).await;
-    for worker in workers {
-        // Workers stop after their current batch; a job cut short is rescued at next start.
-        if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
-            tracing::warn!("an order worker did not stop in time");
-        }
+    let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
+    scheduler.shutdown(left()).await;
+    // Batches cut short are rescued after the next start (their leases expire).
+    if !engine.join(left()).await {
+        tracing::warn!("job batches still running at the deadline were stopped");
     }
     if let Some(w) = watch {
         w.abort();
     }
     progress.abort();
-    let _ = webhook.await;
-    let _ = admin.await;
-    if let Some(a) = alerts {
-        let _ = a.await;
+    for task in [Some(webhook), Some(admin), alerts].into_iter().flatten() {
+        if tokio::time::timeout(left(), task).await.is_err() {
+            tracing::warn!("a listener did not stop by the deadline");
+        }
     }
-    app.sqlite.close().await;
+    if tokio::time::timeout(left().max(Duration::from_secs(1)), app.sqlite.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the store did not close by the deadline");
+    }
     Ok(())
 }
 
+/// The job engine with every client's workers: one order injector per client, and one
+/// refund worker per BigCommerce client.
+fn job_engine(app: &App) -> crate::jobs::Engine {
+    let mut engine = crate::jobs::Engine::new(app.store.clone(), app.config.host.jobs.options());
+    for c in &app.clients {
+        let id = &c.config.id;
+        let injector = Injector::new(c.services.clone(), c.config.orders.clone());
+        engine.register(crate::flows::orders::order_kind(id), Arc::new(injector));
+        if let StorefrontClient::BigCommerce(_) = c.services.storefront {
+            let refunds = RefundWorker::new(c.services.clone(), c.config.refunds.clone());
+            engine.register(crate::flows::orders::refund_kind(id), Arc::new(refunds));
+        }
+    }
+    engine
+}
+
 /// The BigCommerce webhook endpoint for every BigCommerce client, its hooks registered at
-/// `<public_url>/webhooks/bigcommerce/<client>`, and one order-injection worker per client.
-async fn start_order_intake(
-    app: &App,
-    stop: &tokio::sync::watch::Receiver<bool>,
-) -> (Router, Vec<tokio::task::JoinHandle<()>>) {
+/// `<public_url>/webhooks/bigcommerce/<client>`. A stored delivery wakes the job engine.
+async fn start_order_intake(app: &App, wake: Arc<tokio::sync::Notify>) -> Router {
     let mut intake = std::collections::HashMap::new();
-    let mut workers = Vec::new();
     for c in &app.clients {
         let (StorefrontClient::BigCommerce(bc), Some(secret)) =
             (&c.services.storefront, &c.webhook_secret)
@@ -140,7 +161,9 @@ async fn start_order_intake(
                 secret,
                 &c.config.orders,
                 &c.config.refunds,
-            ),
+            )
+            .with_waker(wake.clone())
+            .with_store_hash(&bc.config().store_hash),
         );
         let destination = format!("{}/webhooks/bigcommerce/{id}", app.config.host.public_url());
         match register_webhooks(bc, &destination, secret).await {
@@ -150,10 +173,8 @@ async fn start_order_intake(
             // Orders still arrive through the scheduled orders run's sweep; say so loudly.
             Err(err) => tracing::error!(client = %id, %err, "cannot register BigCommerce hooks"),
         }
-        let injector = Arc::new(Injector::new(c.services.clone(), c.config.orders.clone()));
-        workers.push(tokio::spawn(injector.work(stop.clone())));
     }
-    (crate::flows::orders::router(intake), workers)
+    crate::flows::orders::router(intake)
 }
 
 fn spawn_server(

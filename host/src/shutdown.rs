@@ -57,6 +57,19 @@ impl StopSignals {
     }
 }
 
+impl StopSignals {
+    /// After the first stop: the next SIGTERM or Ctrl-C exits the process at once with
+    /// code 130, for an operator who will not wait for the grace period.
+    pub fn exit_on_next(self) {
+        let mut me = self;
+        tokio::spawn(async move {
+            me.wait(None).await;
+            eprintln!("second stop signal: exiting now");
+            std::process::exit(130);
+        });
+    }
+}
+
 #[cfg(unix)]
 async fn recv_or_pending(signal: Option<&mut tokio::signal::unix::Signal>) {
     match signal {

@@ -40,7 +40,7 @@ async fn partial_shipment_becomes_a_bigcommerce_shipment_with_tracking() {
     let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
     let id = env.checkout("Express", &[(&a, 2), (&b, 2)]);
     assert!(env.wait_for_queue_depth(&order_kind("brand"), 1).await);
-    orders::run(&env.ctx, &settings).await.unwrap();
+    orders::run_and_drain(&env.ctx, &settings).await.unwrap();
     let number = injected(&env, "bigcommerce", &id.to_string()).await;
     ship(
         &env,
@@ -96,7 +96,9 @@ async fn sparklayer_purchase_gets_its_package_and_status() {
         currency_code: None,
         ..b2b_checkout("WH-NJ", &[(&sku, 2)])
     });
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let number = injected(&env, "sparklayer", &id).await;
     ship(
         &env,
@@ -126,6 +128,8 @@ async fn sparklayer_purchase_gets_its_package_and_status() {
         Some(number.as_str())
     );
     // Our own update does not look like an edit to the order poll.
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     assert_eq!(env.erp_orders().len(), 1);
 }

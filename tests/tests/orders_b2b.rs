@@ -48,7 +48,9 @@ async fn pay_on_account_order_lands_authorised_with_erp_terms_and_po() {
     let env = b2b(Options::default()).await;
     let sku = env.skus[0].clone();
     let id = checkout(&env, "WH-NJ", &[(&sku, 3)]);
-    let report = orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    let report = orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     assert!(
         report.summary.contains("1 orders injected"),
         "{}",
@@ -78,7 +80,9 @@ async fn pay_on_account_order_lands_authorised_with_erp_terms_and_po() {
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0].decision.plugin_version.len(), 64);
     // Polling again changes nothing.
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     assert_eq!(env.erp_orders().len(), 1);
 }
 
@@ -87,10 +91,14 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
     let env = b2b(Options::default()).await;
     let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
     let id = checkout(&env, "WH-NJ", &[(&a, 2)]);
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
     edit(&env, &id, &[(&a, 5), (&b, 1)]);
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let revised = erp_order(&env, &format!("SL-{id}")).expect("the same ERP order");
     assert_eq!(
         revised.order_number, first.order_number,
@@ -119,7 +127,9 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
     );
     assert!(env.exceptions("drift_order").await.is_empty());
     // A poll that sees no new edit re-syncs nothing.
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     assert_eq!(env.erp_orders().len(), 1);
     assert_eq!(
         erp_order(&env, &format!("SL-{id}")).map(|o| o.revision),
@@ -132,7 +142,9 @@ async fn an_edit_after_the_erp_started_shipping_goes_to_finance_and_changes_noth
     let env = b2b(Options::default()).await;
     let (a, b) = (env.skus[0].clone(), env.skus[1].clone());
     let id = checkout(&env, "WH-NJ", &[(&a, 2)]);
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
     env.erp
         .with_state(|s| {
@@ -146,7 +158,9 @@ async fn an_edit_after_the_erp_started_shipping_goes_to_finance_and_changes_noth
         })
         .expect("shipped");
     edit(&env, &id, &[(&b, 4)]);
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let kept = erp_order(&env, &format!("SL-{id}")).expect("ERP order");
     assert_eq!(kept.revision, 1, "a shipped order is not rewritten");
     assert_eq!(kept.lines[0].sku, a);
@@ -168,7 +182,9 @@ async fn unknown_location_goes_to_default_warehouse_and_is_flagged() {
     let env = b2b(Options::default()).await;
     let sku = env.skus[0].clone();
     let id = checkout(&env, "WH-LDN", &[(&sku, 1)]);
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let so = erp_order(&env, &format!("SL-{id}")).expect("injected anyway");
     assert_eq!(so.warehouse, "NJ01", "the default warehouse");
     let flagged = env.exceptions("unknown_location").await;
@@ -186,7 +202,9 @@ async fn invalid_order_goes_to_the_exception_queue_with_its_issues_and_owner() {
         currency_code: None,
         ..b2b_checkout("WH-NJ", &[(&sku, 1)])
     });
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     assert!(env.erp_orders().is_empty(), "no bad ERP record");
     let invalid = env.exceptions("order_invalid").await;
     assert_eq!(invalid.len(), 1);
@@ -220,7 +238,7 @@ async fn one_clients_worker_never_claims_another_clients_orders() {
     })
     .await;
     assert!(queued);
-    orders::run(&ctx, &settings).await.unwrap();
+    orders::run_and_drain(&ctx, &settings).await.unwrap();
     let job = selvedge_store::JobQueue::job_by_key(&*brand.store, "brand", &kind, &key)
         .await
         .unwrap()
@@ -229,6 +247,6 @@ async fn one_clients_worker_never_claims_another_clients_orders() {
         job.attempts, 0,
         "the wholesaler's pass left the brand's order alone"
     );
-    orders::run(&brand.ctx, &settings).await.unwrap();
+    orders::run_and_drain(&brand.ctx, &settings).await.unwrap();
     assert_eq!(brand.erp_orders().len(), 1);
 }

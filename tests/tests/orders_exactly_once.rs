@@ -195,6 +195,7 @@ async fn order_drop_is_paced_to_the_clients_rate_limit() {
     let mut env = b2c(Options::default(), &settings).await;
     let probe = ProbeErp::new(env.ctx.erp.clone(), &env.erp.base_url());
     env.ctx.erp = probe.clone();
+    env.ctx.erp_writes = selvedge::jobs::pacing::ErpWriteLimiter::new(50, 1);
     let sku = env.skus[0].clone();
     for _ in 0..30 {
         env.checkout("Express", &[(&sku, 1)]);

@@ -126,7 +126,8 @@ async fn hooks_are_registered_once_with_the_secret_header() {
             .unwrap();
     assert_eq!(created, 0);
     let hooks = env.bc_client().list_webhooks().await.unwrap();
-    assert_eq!(hooks.len(), 2);
+    // Created, status updated, refund created.
+    assert_eq!(hooks.len(), 3);
     for hook in hooks {
         let headers = hook.headers.expect("headers");
         assert_eq!(
@@ -156,7 +157,7 @@ async fn order_missed_by_webhooks_is_injected_by_the_scheduled_sweep() {
         ..Options::default()
     };
     let env = b2c(options, &settings).await;
-    let first = selvedge::flows::orders::run(&env.ctx, &settings)
+    let first = selvedge::flows::orders::run_and_drain(&env.ctx, &settings)
         .await
         .unwrap();
     assert!(
@@ -168,7 +169,7 @@ async fn order_missed_by_webhooks_is_injected_by_the_scheduled_sweep() {
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let sku = env.skus[0].clone();
     let id = env.checkout("Express", &[(&sku, 1)]);
-    let report = selvedge::flows::orders::run(&env.ctx, &settings)
+    let report = selvedge::flows::orders::run_and_drain(&env.ctx, &settings)
         .await
         .unwrap();
     assert!(
@@ -181,7 +182,7 @@ async fn order_missed_by_webhooks_is_injected_by_the_scheduled_sweep() {
         vec![(format!("BC-{id}"), env.erp_orders()[0].1.clone())]
     );
     // Sweeping again finds the same order and does nothing more.
-    selvedge::flows::orders::run(&env.ctx, &settings)
+    selvedge::flows::orders::run_and_drain(&env.ctx, &settings)
         .await
         .unwrap();
     assert_eq!(env.erp_orders().len(), 1);
@@ -219,7 +220,7 @@ async fn pick_cycle_pacing_holds_orders_until_the_next_pick_cycle() {
         .unwrap()
         .expect("a cycle");
     assert_eq!(job.run_at, next, "released at the next pick cycle");
-    selvedge::flows::orders::run(&env.ctx, &settings)
+    selvedge::flows::orders::run_and_drain(&env.ctx, &settings)
         .await
         .unwrap();
     assert!(

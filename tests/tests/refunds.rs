@@ -30,7 +30,9 @@ async fn refunded_order(env: &Harness) -> (i64, i64, String) {
     let sku = env.skus[0].clone();
     let id = env.checkout("Express", &[(&sku, 2)]);
     assert!(env.wait_for_queue_depth(&order_kind("brand"), 1).await);
-    orders::run(&env.ctx, &fast_settings()).await.unwrap();
+    orders::run_and_drain(&env.ctx, &fast_settings())
+        .await
+        .unwrap();
     let line = env.bc_client().order_products(id).await.unwrap()[0].clone();
     let refund = env
         .bc_client()
@@ -93,7 +95,7 @@ async fn refund_meeting_three_erp_5xx_then_success_makes_exactly_one_credit_memo
     env.ctx.erp = probe.clone();
     let mut posted = false;
     for _ in 0..60 {
-        refunds::run(&env.ctx, &settings()).await.unwrap();
+        refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
         let rec = ledger(&env, refund_id).await;
         if rec.as_ref().is_some_and(|r| r.state == RefundState::Posted) {
             posted = true;
@@ -129,7 +131,7 @@ async fn refund_completes_only_once_the_memo_is_posted_and_restocks() {
     let env = b2c(Options::default(), &fast_settings()).await;
     let (_, refund_id, sku) = refunded_order(&env).await;
     let before = on_hand(&env, &sku);
-    refunds::run(&env.ctx, &settings()).await.unwrap();
+    refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
     let rec = ledger(&env, refund_id).await.expect("ledger record");
     assert_eq!(
         rec.state,
@@ -139,7 +141,7 @@ async fn refund_completes_only_once_the_memo_is_posted_and_restocks() {
     assert_eq!(memos(&env, refund_id), 1);
     env.erp.run_cycle();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    refunds::run(&env.ctx, &settings()).await.unwrap();
+    refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
     let rec = ledger(&env, refund_id).await.expect("ledger record");
     assert_eq!(rec.state, RefundState::Posted);
     assert!(rec.memo_no.is_some());
@@ -150,7 +152,7 @@ async fn refund_completes_only_once_the_memo_is_posted_and_restocks() {
         "the returned unit is back on hand"
     );
     // The poll sees the same refund: no second job, no second memo.
-    refunds::run(&env.ctx, &settings()).await.unwrap();
+    refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
     assert_eq!(memos(&env, refund_id), 1);
 }
 
@@ -170,7 +172,7 @@ async fn a_memo_waiting_for_the_erp_never_uses_up_its_refund_job() {
     // The ERP does not post the memo (no batch cycle) for more checks than the job has
     // claims; every check is a wait, not a failure.
     for _ in 0..limit + 3 {
-        refunds::run(&env.ctx, &settings()).await.unwrap();
+        refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
     assert_eq!(memos(&env, refund_id), 1);
@@ -187,7 +189,7 @@ async fn a_memo_waiting_for_the_erp_never_uses_up_its_refund_job() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
     env.erp.run_cycle();
-    refunds::run(&env.ctx, &settings()).await.unwrap();
+    refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
     let rec = ledger(&env, refund_id).await.expect("ledger");
     assert_eq!(
         rec.state,
@@ -231,7 +233,7 @@ async fn a_refund_job_whose_worker_keeps_dying_becomes_a_refund_failed_exception
                 .unwrap();
         }
     }
-    refunds::run(&env.ctx, &settings()).await.unwrap();
+    refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
     let filter = selvedge_store::ExceptionFilter {
         client: Some("brand".into()),
         kind: Some("refund_failed".into()),

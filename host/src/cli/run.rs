@@ -37,7 +37,7 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
     // Config errors surface before the async runtime, the store or any plugin starts.
     let config = Config::load(&args.config)?;
     let rt = super::tokio_runtime()?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         // First: a signal during start-up must stop us cleanly, not kill us.
         let stop = crate::shutdown::StopSignals::install();
         let listeners = Listeners::bind(&config.host).await?;
@@ -59,7 +59,10 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
             },
         )
         .await
-    })?;
+    });
+    // Work cut short at the deadline is not waited for: it is picked up after a restart.
+    rt.shutdown_timeout(Duration::from_millis(500));
+    served?;
     Ok(exit::OK)
 }
 

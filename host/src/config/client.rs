@@ -213,6 +213,31 @@ pub fn parse(
     raw.orders.validate().map_err(|problem| {
         ConfigError::invalid(file, "orders", problem, "correct the [orders] section")
     })?;
+    let mut orders = raw.orders;
+    if orders.webhook_secret_env.is_empty() {
+        // Each client its own secret: whoever reads one client's hooks must not be able to
+        // sign deliveries for another.
+        orders.webhook_secret_env = default_webhook_secret_env(&raw.id);
+    }
+    let erp_timeout = std::time::Duration::from_millis(bluecherry.timeout_ms);
+    let lease = orders.lease();
+    // Heartbeats come every third of a lease: a lease must outlast one ERP call plus one
+    // heartbeat interval, or a slow call could be rescued and run twice.
+    if lease <= erp_timeout + lease / 3 {
+        return Err(ConfigError::invalid(
+            file,
+            "orders.lease_ms",
+            format!(
+                "{} ms does not outlast one Blue Cherry call ({} ms timeout) plus a heartbeat interval (a third of the lease)",
+                lease.as_millis(),
+                erp_timeout.as_millis()
+            ),
+            format!(
+                "set orders.lease_ms above {} ms",
+                erp_timeout.as_millis() * 3 / 2 + 1
+            ),
+        ));
+    }
     let inventory_scheduled = compiled_schedules
         .iter()
         .any(|s| s.flow == FlowKind::Inventory);
@@ -247,7 +272,7 @@ pub fn parse(
         owners: raw.owners,
         catalog: raw.catalog,
         inventory,
-        orders: raw.orders,
+        orders,
         fulfilment: raw.fulfilment,
         refunds: raw.refunds,
         b2b: raw.b2b,
@@ -329,4 +354,19 @@ fn context(
             "[rules] holds text, number or boolean values; each [mappings.<table>] maps text to text",
         )
     })
+}
+
+/// `SELVEDGE_WEBHOOK_SECRET_<ID>`: the per-client default of `[orders] webhook_secret_env`.
+pub fn default_webhook_secret_env(id: &str) -> String {
+    let id: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("SELVEDGE_WEBHOOK_SECRET_{id}")
 }

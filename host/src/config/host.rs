@@ -36,6 +36,9 @@ pub struct HostConfig {
     /// `[alerts]`: when owner teams are alerted, and where.
     #[serde(default)]
     pub alerts: crate::alerts::AlertSettings,
+    /// `[jobs]`: the job engine every client's orders and refunds run on.
+    #[serde(default)]
+    pub jobs: crate::jobs::JobsConfig,
 }
 
 /// `[plugins]` in `selvedge.toml`: the one wasmtime engine every client shares.
@@ -77,6 +80,7 @@ impl Default for HostConfig {
             plugins: PluginEngineConfig::default(),
             admin: crate::http::AdminSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
+            jobs: crate::jobs::JobsConfig::default(),
         }
     }
 }

@@ -79,6 +79,7 @@ impl Config {
             }
             clients.push(client);
         }
+        check_shared(&clients)?;
         Ok(Config {
             dir: dir.to_path_buf(),
             host,
@@ -95,6 +96,63 @@ impl Config {
     pub fn state_file(host: &HostConfig) -> PathBuf {
         host.data_dir.join("selvedge.sqlite")
     }
+}
+
+/// What clients may not share: a webhook secret (one client could sign another's
+/// deliveries), and, on one Blue Cherry account, differing pacing (the account has one
+/// limiter, so the clients must agree on its rate).
+fn check_shared(clients: &[ClientConfig]) -> Result<(), ConfigError> {
+    let mut secrets: BTreeMap<&str, &ClientConfig> = BTreeMap::new();
+    let mut accounts: BTreeMap<(String, &str), &ClientConfig> = BTreeMap::new();
+    for c in clients {
+        if matches!(c.storefront, StorefrontConfig::BigCommerce(_))
+            && let Some(first) = secrets.insert(&c.orders.webhook_secret_env, c)
+        {
+            return Err(ConfigError::invalid(
+                &c.file,
+                "orders.webhook_secret_env",
+                format!(
+                    "`{}` is also the webhook secret of client `{}` ({})",
+                    c.orders.webhook_secret_env,
+                    first.id,
+                    first.file.display()
+                ),
+                "give every client its own secret (leave the key out for SELVEDGE_WEBHOOK_SECRET_<CLIENT ID>)",
+            ));
+        }
+        let account = (
+            c.bluecherry.base_url.trim_end_matches('/').to_string(),
+            c.bluecherry.api_key_env.as_str(),
+        );
+        if let Some(first) = accounts.get(&account)
+            && (
+                first.orders.pacing.max_per_second,
+                first.orders.pacing.burst,
+            ) != (c.orders.pacing.max_per_second, c.orders.pacing.burst)
+        {
+            return Err(pacing_differs(c, first));
+        }
+        accounts.entry(account).or_insert(c);
+    }
+    Ok(())
+}
+
+/// Two clients on one Blue Cherry account with different `[orders.pacing]`.
+pub fn pacing_differs(c: &ClientConfig, first: &ClientConfig) -> ConfigError {
+    ConfigError::invalid(
+        &c.file,
+        "orders.pacing",
+        format!(
+            "max_per_second = {}, burst = {}, but client `{}` ({}) writes to the same Blue Cherry account with max_per_second = {}, burst = {}",
+            c.orders.pacing.max_per_second,
+            c.orders.pacing.burst,
+            first.id,
+            first.file.display(),
+            first.orders.pacing.max_per_second,
+            first.orders.pacing.burst
+        ),
+        "clients on one account share one limiter: give them the same pacing",
+    )
 }
 
 fn load_host(dir: &Path) -> Result<HostConfig, ConfigError> {

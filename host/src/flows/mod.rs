@@ -97,6 +97,9 @@ pub struct ClientServices {
     pub storefront: StorefrontClient,
     pub plugin: Arc<ClientPlugin>,
     pub owners: Arc<Owners>,
+    /// Paces every ERP write (order create and revise, memo create); shared by every client
+    /// on the same Blue Cherry account.
+    pub erp_writes: Arc<crate::jobs::pacing::ErpWriteLimiter>,
 }
 
 impl ClientServices {

@@ -64,6 +64,9 @@ pub struct Job {
     pub attempts: u32,
     /// See [`NewJob::max_attempts`].
     pub max_attempts: u32,
+    /// Claims that ended in a snooze (a wait, not a failure): they do not count against
+    /// `max_attempts`, while `attempts` still grows so old leases stay fenced.
+    pub snoozes: u32,
     /// Earliest next claim.
     pub run_at: OffsetDateTime,
     /// End of the current lease while `running`.
@@ -86,6 +89,22 @@ impl Job {
             attempt: self.attempts,
         }
     }
+
+    /// Claims that counted against `max_attempts` (snoozes excluded).
+    pub fn attempts_used(&self) -> u32 {
+        self.attempts.saturating_sub(self.snoozes)
+    }
+}
+
+/// Queued work that is due now, per client and kind (what the dispatcher reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueWork {
+    /// Client the jobs belong to.
+    pub client: String,
+    /// Their kind.
+    pub kind: String,
+    /// How many are claimable now.
+    pub ready: u64,
 }
 
 /// Proof of a claim: the job and the attempt number it was claimed as. The attempt number
@@ -155,7 +174,7 @@ pub trait JobQueue: Send + Sync {
     ) -> StoreFuture<'a, Job>;
 
     /// Puts a claimed job back in the queue until `run_at` without using up its attempts
-    /// (`max_attempts` grows by one with the claim's attempt): for work that is waiting on
+    /// (the claim is counted in `snoozes`, so `max_attempts` stays as set): for work that is waiting on
     /// someone else, not failing (River calls it snoozing). Same lease rule as
     /// [`JobQueue::fail`]; snoozing again with the same lease is a no-op.
     fn snooze<'a>(
@@ -190,6 +209,42 @@ pub trait JobQueue: Send + Sync {
 
     /// Jobs of a client and kind that are not finished (`queued` or `running`).
     fn queue_depth<'a>(&'a self, client: &'a str, kind: &'a str) -> StoreFuture<'a, u64>;
+
+    /// Extends the leases of jobs a worker still runs to `now + lease` (a heartbeat).
+    /// Returns the leases still held: a job rescued or claimed again since is left alone,
+    /// and its worker must stop before any further effect.
+    fn heartbeat<'a>(
+        &'a self,
+        leases: &'a [JobLease],
+        lease: Duration,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<JobLease>>;
+
+    /// Whether `lease` is still the job's current claim and unexpired at `now`: checked
+    /// right before an effect that must not happen twice.
+    fn lease_held<'a>(&'a self, lease: JobLease, now: OffsetDateTime) -> StoreFuture<'a, bool>;
+
+    /// Claimable work per (client, kind) among `kinds` (prefix match: `order.inject` matches
+    /// `order.inject/acme`), for a dispatcher that serves many clients fairly.
+    fn due_work<'a>(
+        &'a self,
+        kind_prefixes: &'a [&'a str],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<DueWork>>;
+
+    /// Re-arms an existing job (an exception retried, an order whose status changed): a
+    /// `done`, `dead` or `queued` job becomes `queued` at `run_at` with `extra_attempts` more
+    /// claims allowed than it has used, and `payload` instead of its own when given (what
+    /// re-armed it, e.g. the new order status). A `running` job is left to its worker. The
+    /// same job, never a second one, so every effect keeps its one idempotency key.
+    fn rearm<'a>(
+        &'a self,
+        job_id: i64,
+        run_at: OffsetDateTime,
+        extra_attempts: u32,
+        payload: Option<Value>,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Job>;
 
     /// Deletes `done` and `dead` jobs last changed before `before`; returns how many. Their
     /// idempotency keys are forgotten, so a delivery arriving later would run again: keep

@@ -99,7 +99,7 @@ async fn exceptions_are_grouped_listed_shown_retried_and_resolved_with_history()
 }
 
 #[tokio::test]
-async fn retry_of_an_exception_from_a_dead_job_queues_the_work_again() {
+async fn retry_of_an_exception_from_a_dead_job_rearms_that_same_job() {
     let host = start().await;
     let job = host
         .store
@@ -149,12 +149,19 @@ async fn retry_of_an_exception_from_a_dead_job_queues_the_work_again() {
         .post(&format!("/api/exceptions/{id}/retry"), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{out}");
-    let new_job = out["requeued_job"].as_i64().expect("requeued");
-    assert_ne!(new_job, job.id);
+    let rearmed = out["requeued_job"].as_i64().expect("requeued");
+    // The same job, with its one idempotency key: never a second job for the same work.
+    assert_eq!(rearmed, job.id);
+    let stored = host.store.job(job.id).await.expect("read").expect("job");
+    assert_eq!(stored.state, selvedge_store::JobState::Queued);
+    assert!(
+        stored.max_attempts > stored.attempts_used(),
+        "it has attempts again"
+    );
     assert!(
         out["detail"]["history"][1]["note"]
             .as_str()
-            .is_some_and(|n| n.contains(&new_job.to_string()))
+            .is_some_and(|n| n.contains(&rearmed.to_string()))
     );
 }
 

@@ -26,6 +26,7 @@ time_zone = "UTC"
 [bluecherry]
 base_url = "{erp_url}"
 api_key_env = "E2E_BLUECHERRY_KEY"
+timeout_ms = 500
 
 [bigcommerce]
 base_url = "{bc_url}"
@@ -48,7 +49,7 @@ webhook_secret_env = "E2E_WEBHOOK_SECRET"
 max_attempts = 20
 retry_base_ms = 50
 retry_max_ms = 500
-lease_ms = 1000
+lease_ms = 2000
 idle_poll_ms = 20
 
 [orders.pacing]

@@ -103,6 +103,8 @@ impl Harness {
             storefront,
             plugin: runtime::plugin(client, plugin).await,
             owners: Arc::new(Owners::default()),
+            // Tests that pace set their own limiter.
+            erp_writes: selvedge::jobs::pacing::ErpWriteLimiter::unlimited(),
         };
         let skus = erp.with_state(|s| {
             erp::plain_styles(s)

@@ -142,7 +142,8 @@ pub async fn serve_intake(
     store: Arc<dyn Store>,
     settings: &OrdersSettings,
 ) -> String {
-    let intake = IntakeClient::new(store, SECRET, settings, &RefundsSettings::default());
+    let intake = IntakeClient::new(store, SECRET, settings, &RefundsSettings::default())
+        .with_store_hash("sandbox");
     let router = orders::router(HashMap::from([(client.to_string(), intake)]));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

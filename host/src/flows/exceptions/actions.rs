@@ -3,7 +3,7 @@
 //! note.
 
 use selvedge_store::{
-    ExceptionFilter, ExceptionRecord, ExceptionState, JobState, NewJob, Page, Store, StoreError,
+    ExceptionFilter, ExceptionRecord, ExceptionState, JobState, Page, Store, StoreError,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -62,24 +62,24 @@ pub async fn list(
 }
 
 /// Marks exception `id` as `retrying` and, when it came from a job that gave up (an order or
-/// a refund), queues that job's work again. Returns the new job's id, if one was queued.
+/// a refund), re-arms that job. Returns the job's id, if it was re-armed.
 pub async fn retry(
     store: &dyn Store,
     id: i64,
     actor: &str,
     note: Option<&str>,
 ) -> Result<Option<i64>, ActionError> {
-    let (record, history) = store
+    let (record, _history) = store
         .exception(id)
         .await?
         .ok_or(ActionError::NotFound(id))?;
     if record.state == ExceptionState::Resolved {
         return Err(ActionError::AlreadyResolved(id));
     }
-    let requeued = requeue(store, &record, history.len()).await?;
+    let requeued = requeue(store, &record).await?;
     let note = match (note.filter(|n| !n.trim().is_empty()), requeued) {
-        (Some(n), Some(job)) => Some(format!("{n} (queued again as job {job})")),
-        (None, Some(job)) => Some(format!("queued again as job {job}")),
+        (Some(n), Some(job)) => Some(format!("{n} (job {job} re-armed)")),
+        (None, Some(job)) => Some(format!("job {job} re-armed")),
         (note, None) => note.map(str::to_owned),
     };
     store
@@ -106,14 +106,10 @@ pub async fn resolve(
         .await?)
 }
 
-/// Queues the work of the job an exception came from (`details.job`), if that job gave up.
-/// The new job gets a fresh idempotency key; the flows stay exactly-once through their
-/// ledgers (an order already in the ERP is found by its external reference, not re-created).
-async fn requeue(
-    store: &dyn Store,
-    record: &ExceptionRecord,
-    retry_no: usize,
-) -> Result<Option<i64>, StoreError> {
+/// Re-arms the job an exception came from (`details.job`), if that job gave up: the same
+/// job with its one idempotency key, never a second one, and as many attempts again as it
+/// had. The flows stay exactly-once through their ledgers either way.
+async fn requeue(store: &dyn Store, record: &ExceptionRecord) -> Result<Option<i64>, StoreError> {
     let Some(job_id) = record.details.get("job").and_then(Value::as_i64) else {
         return Ok(None);
     };
@@ -125,18 +121,8 @@ async fn requeue(
         return Ok(None);
     }
     let now = OffsetDateTime::now_utc();
-    let enqueued = store
-        .enqueue(
-            NewJob {
-                client: job.client.clone(),
-                kind: job.kind.clone(),
-                idempotency_key: format!("{}#retry-{}-{retry_no}", job.idempotency_key, record.id),
-                payload: job.payload.clone(),
-                run_at: now,
-                max_attempts: job.max_attempts,
-            },
-            now,
-        )
+    let rearmed = store
+        .rearm(job.id, now, job.max_attempts, None, now)
         .await?;
-    Ok(Some(enqueued.job.id))
+    Ok(Some(rearmed.id))
 }

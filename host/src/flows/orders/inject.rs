@@ -10,7 +10,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::SalesOrderRequest;
 use selvedge_runtime::rules::orders::OrderDecision;
@@ -70,22 +69,17 @@ pub struct BatchOutcome {
 pub struct Injector {
     pub(super) ctx: ClientServices,
     pub(super) settings: OrdersSettings,
-    limiter: Option<DefaultDirectRateLimiter>,
     customers: ErpCustomers,
     observer: Option<TimingObserver>,
 }
 
 impl Injector {
-    /// An injector with the client's pacing (GCRA: `max_per_second`, `burst`).
+    /// An injector for one client. ERP writes are paced by the account's shared limiter
+    /// (`ctx.erp_writes`), never by one of the injector's own.
     pub fn new(ctx: ClientServices, settings: OrdersSettings) -> Self {
-        let limiter = std::num::NonZeroU32::new(settings.pacing.max_per_second).map(|rate| {
-            let burst = std::num::NonZeroU32::new(settings.pacing.burst).unwrap_or(rate);
-            RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
-        });
         Self {
             ctx,
             settings,
-            limiter,
             customers: ErpCustomers::default(),
             observer: None,
         }
@@ -155,10 +149,10 @@ impl Injector {
         Ok(())
     }
 
-    /// Claims one batch and processes it.
+    /// Claims one batch and processes it (without heartbeats: the job engine's dispatch is
+    /// the production path; this serves single-client loops in tests and benchmarks).
     pub async fn run_batch(self: Arc<Self>) -> Result<BatchOutcome, FlowError> {
         let now = OffsetDateTime::now_utc();
-        let claimed = Instant::now();
         let jobs = self
             .ctx
             .store
@@ -169,6 +163,12 @@ impl Injector {
                 now,
             )
             .await?;
+        self.process(jobs).await
+    }
+
+    /// Processes claimed jobs: prepare, one plugin call, inject.
+    pub async fn process(self: Arc<Self>, jobs: Vec<Job>) -> Result<BatchOutcome, FlowError> {
+        let claimed = Instant::now();
         let mut outcome = BatchOutcome {
             claimed: jobs.len(),
             ..BatchOutcome::default()
@@ -204,6 +204,19 @@ impl Injector {
                     self.invalid(&job, &key, &reason, json!({})).await?;
                     outcome.exceptions += 1;
                 }
+                PrepareOutcome::Skipped { key, reason } => {
+                    tracing::info!(client = %self.ctx.client, order = %key.storefront_order_id, %reason, "order skipped");
+                    self.finish(&job, json!({ "skipped": reason })).await;
+                }
+                PrepareOutcome::Recheck { key, reason } => {
+                    self.recheck(&job, &key, &reason).await?;
+                    outcome.retried += 1;
+                }
+                PrepareOutcome::CancelledAfterInjection { record, reason } => {
+                    self.cancelled_after_injection(&job, &record, &reason)
+                        .await?;
+                    outcome.exceptions += 1;
+                }
                 PrepareOutcome::Transient(e) => {
                     self.retry(&job, None, &e).await?;
                     outcome.retried += 1;
@@ -213,35 +226,25 @@ impl Injector {
         if ready.is_empty() {
             return Ok(outcome);
         }
-        // Stage 2: one plugin call for the batch.
+        // Stage 2: one plugin call for the batch (one by one if the batch call fails, so a
+        // poison order never takes its batch down).
         let started = Instant::now();
-        let inputs = ready.iter().map(|(_, p)| p.order.clone()).collect();
-        let called = match self.ctx.plugin.map_orders(inputs).await {
-            Ok(c) if c.output.len() == ready.len() => c,
-            Ok(c) => {
-                let e = format!(
-                    "plugin answered {} decisions for {}",
-                    c.output.len(),
-                    ready.len()
-                );
-                return self.plugin_failed(ready, &e, outcome).await;
-            }
-            Err(e) => return self.plugin_failed(ready, &e.to_string(), outcome).await,
+        let mapped = match self.map_batch(ready, &mut outcome).await? {
+            Some(m) => m,
+            None => return Ok(outcome),
         };
-        // Each order's share of the one call its batch made.
-        let batch_len = u32::try_from(ready.len()).unwrap_or(u32::MAX).max(1);
+        // Each order's share of the plugin time its batch took.
+        let batch_len = u32::try_from(mapped.len()).unwrap_or(u32::MAX).max(1);
         let plugin_time = started.elapsed() / batch_len;
-        let report = called.report;
-        let decisions: Vec<Decision> = ready
+        let decisions: Vec<Decision> = mapped
             .iter()
-            .zip(&called.output)
-            .map(|((_, p), d)| decision_record(&self.ctx.client, &report, &p.key, d))
+            .map(|(_, p, d, report)| decision_record(&self.ctx.client, report, &p.key, d))
             .collect();
         self.ctx.store.record_decisions(&decisions).await?;
         // Stage 3: inject, concurrently (creates are paced by the limiter).
         let mut set = JoinSet::new();
         let permits = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency));
-        for ((job, prepared), decision) in ready.into_iter().zip(called.output) {
+        for (job, prepared, decision, _) in mapped {
             let me = self.clone();
             let permits = permits.clone();
             set.spawn(async move {
@@ -262,18 +265,86 @@ impl Injector {
         Ok(outcome)
     }
 
+    /// Maps the batch through the plugin. If the batch call fails for a reason the order
+    /// itself can cause (a trap, a limit, malformed output), each order is mapped alone: the
+    /// one that fails goes to the exception queue at once, naming the plugin and version,
+    /// and the others go on in this same claim (no attempt lost). Other failures (the
+    /// plugin cannot run at all) retry the batch. `None`: nothing left to inject.
+    async fn map_batch(
+        &self,
+        ready: Vec<(Job, Box<Prepared>)>,
+        outcome: &mut BatchOutcome,
+    ) -> Result<Option<Vec<Mapped>>, FlowError> {
+        let inputs = ready.iter().map(|(_, p)| p.order.clone()).collect();
+        let error = match self.ctx.plugin.map_orders(inputs).await {
+            Ok(called) if called.output.len() == ready.len() => {
+                let report = called.report;
+                return Ok(Some(
+                    ready
+                        .into_iter()
+                        .zip(called.output)
+                        .map(|((job, p), d)| (job, p, d, report.clone()))
+                        .collect(),
+                ));
+            }
+            Ok(called) => {
+                let e = format!(
+                    "plugin answered {} decisions for {} orders",
+                    called.output.len(),
+                    ready.len()
+                );
+                return self.plugin_failed(ready, &e, outcome).await.map(|()| None);
+            }
+            Err(e) => e,
+        };
+        if !order_can_cause(&error.kind) {
+            self.plugin_failed(ready, &error.to_string(), outcome)
+                .await?;
+            return Ok(None);
+        }
+        let mut mapped = Vec::with_capacity(ready.len());
+        for (job, p) in ready {
+            match self.ctx.plugin.map_orders(vec![p.order.clone()]).await {
+                Ok(called) if called.output.len() == 1 => {
+                    let report = called.report;
+                    if let Some(d) = called.output.into_iter().next() {
+                        mapped.push((job, p, d, report));
+                    }
+                }
+                Ok(called) => {
+                    let e = format!(
+                        "plugin answered {} decisions for 1 order",
+                        called.output.len()
+                    );
+                    self.poison(&job, &p.key, &e, None).await?;
+                    outcome.exceptions += 1;
+                }
+                Err(e) if order_can_cause(&e.kind) => {
+                    self.poison(&job, &p.key, &e.to_string(), Some(&e)).await?;
+                    outcome.exceptions += 1;
+                }
+                Err(e) => {
+                    self.retry(&job, Some(&p.key), &format!("plugin: {e}"))
+                        .await?;
+                    outcome.retried += 1;
+                }
+            }
+        }
+        Ok((!mapped.is_empty()).then_some(mapped))
+    }
+
     async fn plugin_failed(
         &self,
         ready: Vec<(Job, Box<Prepared>)>,
         error: &str,
-        mut outcome: BatchOutcome,
-    ) -> Result<BatchOutcome, FlowError> {
+        outcome: &mut BatchOutcome,
+    ) -> Result<(), FlowError> {
         for (job, p) in ready {
             self.retry(&job, Some(&p.key), &format!("plugin: {error}"))
                 .await?;
             outcome.retried += 1;
         }
-        Ok(outcome)
+        Ok(())
     }
 
     async fn inject(
@@ -318,11 +389,18 @@ impl Injector {
             .await?;
         // Paced right before the ERP call, so nothing between the limiter and the create can
         // bunch creates together.
-        let paced_from = Instant::now();
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
+        let paced = self.ctx.erp_writes.until_ready().await;
+        // The lease is checked again right before the ERP call: a job rescued while this
+        // worker waited belongs to another claim now, and only one of them may write.
+        if !self
+            .ctx
+            .store
+            .lease_held(job.lease(), OffsetDateTime::now_utc())
+            .await?
+        {
+            tracing::warn!(client = %self.ctx.client, job_id = job.id, "lease lost before the ERP call; leaving the order to its new claim");
+            return Ok(Injected::Retry);
         }
-        let paced = paced_from.elapsed();
         let erp_started = Instant::now();
         let result = match &p.supersedes {
             Some(previous) => self.revise_once(&request, p.revision, previous).await,
@@ -427,9 +505,67 @@ impl Injector {
     }
 }
 
+/// An order mapped by the plugin, with the report of the call that mapped it.
+type Mapped = (
+    Job,
+    Box<Prepared>,
+    OrderDecision,
+    selvedge_runtime::CallReport,
+);
+
+/// Plugin failures an order's content can cause (so mapping it alone finds the culprit).
+fn order_can_cause(kind: &selvedge_runtime::PluginErrorKind) -> bool {
+    use selvedge_runtime::PluginErrorKind as K;
+    matches!(
+        kind,
+        K::Trap(_)
+            | K::Timeout { .. }
+            | K::FuelExhausted { .. }
+            | K::MemoryLimit { .. }
+            | K::OutputTooLarge { .. }
+            | K::Malformed(_)
+            | K::Rule(_)
+    )
+}
+
 /// How one order of a batch ended.
 pub(super) enum Injected {
     Yes,
     Exception,
     Retry,
+}
+
+impl crate::jobs::Worker for Injector {
+    fn batch_size(&self) -> u32 {
+        self.settings.batch_size
+    }
+
+    fn lease(&self) -> Duration {
+        self.settings.lease()
+    }
+
+    fn work(
+        self: Arc<Self>,
+        jobs: Vec<Job>,
+    ) -> crate::scheduler::BoxFuture<'static, Result<crate::jobs::WorkOutcome, FlowError>> {
+        Box::pin(async move {
+            let b = self.process(jobs).await?;
+            Ok(crate::jobs::WorkOutcome {
+                claimed: b.claimed,
+                done: b.injected,
+                exceptions: b.exceptions,
+                retried: b.retried,
+            })
+        })
+    }
+
+    fn dead(
+        self: Arc<Self>,
+        job: Job,
+    ) -> crate::scheduler::BoxFuture<'static, Result<(), FlowError>> {
+        Box::pin(async move {
+            self.stuck(&job, "its worker stopped on every attempt (lease expired)")
+                .await
+        })
+    }
 }

@@ -24,12 +24,17 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::settings::{OrdersSettings, Pacing, WEBHOOK_SECRET_HEADER};
+use super::status::StatusRule;
 use super::{BIGCOMMERCE_CURSOR, SPARKLAYER_CURSOR, order_kind, refund_kind};
 use crate::flows::refunds::{RefundsSettings, job_max_attempts};
 use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};
 
 /// Scopes the host registers on BigCommerce.
-pub const SCOPES: [&str; 2] = ["store/order/created", "store/order/refund/created"];
+pub const SCOPES: [&str; 3] = [
+    "store/order/created",
+    "store/order/statusUpdated",
+    "store/order/refund/created",
+];
 
 /// One client's webhook receiver settings.
 #[derive(Clone)]
@@ -44,6 +49,10 @@ pub struct IntakeClient {
     pub max_attempts: u32,
     /// Claims allowed per refund job (see [`crate::flows::refunds::job_max_attempts`]).
     pub refund_max_attempts: u32,
+    /// Woken after a job is stored, so the job engine starts it without waiting for a poll.
+    waker: Option<Arc<tokio::sync::Notify>>,
+    /// `stores/{store_hash}` of the client's store: a delivery from another store is refused.
+    producer: Option<String>,
 }
 
 impl IntakeClient {
@@ -60,7 +69,21 @@ impl IntakeClient {
             pacing: settings.pacing.clone(),
             max_attempts: settings.max_attempts,
             refund_max_attempts: job_max_attempts(refunds),
+            waker: None,
+            producer: None,
         }
+    }
+
+    /// Refuses deliveries whose `producer` is not `stores/{store_hash}`.
+    pub fn with_store_hash(mut self, store_hash: &str) -> Self {
+        self.producer = Some(format!("stores/{store_hash}"));
+        self
+    }
+
+    /// Wakes `waker` after each stored delivery.
+    pub fn with_waker(mut self, waker: Arc<tokio::sync::Notify>) -> Self {
+        self.waker = Some(waker);
+        self
     }
 
     fn authentic(&self, headers: &HeaderMap) -> bool {
@@ -122,12 +145,24 @@ async fn receive(
     }
     let payload: WebhookPayload =
         serde_json::from_slice(&body).map_err(|e| IntakeError::BadPayload(e.to_string()))?;
+    if let Some(producer) = &intake.producer
+        && payload.producer != *producer
+    {
+        return Err(IntakeError::BadPayload(format!(
+            "producer `{}` is not this client's store",
+            payload.producer
+        )));
+    }
     let now = OffsetDateTime::now_utc();
+    let order_id = || match payload.resource_id() {
+        Some(id) if id > 0 => Ok(id),
+        _ => Err(IntakeError::BadPayload(
+            "data.id must be a positive order id".into(),
+        )),
+    };
     let (kind, key, job_payload, run_at, max_attempts) = match payload.scope.as_str() {
         "store/order/created" => {
-            let id = payload
-                .resource_id()
-                .ok_or_else(|| IntakeError::BadPayload("data.id must be an order id".into()))?;
+            let id = order_id()?;
             let run_at = intake
                 .pacing
                 .release_at(now)
@@ -140,15 +175,29 @@ async fn receive(
                 intake.max_attempts,
             )
         }
+        "store/order/statusUpdated" => {
+            let id = order_id()?;
+            let new_status = payload
+                .data
+                .pointer("/status/new_status_id")
+                .and_then(serde_json::Value::as_i64)
+                .ok_or_else(|| {
+                    IntakeError::BadPayload("data.status.new_status_id must be a status id".into())
+                })?;
+            return status_updated(intake, &client, id, new_status, now).await;
+        }
         "store/order/refund/created" => {
             let refund_id = payload
                 .data
                 .pointer("/refund/refund_id")
                 .and_then(serde_json::Value::as_i64)
+                .filter(|id| *id > 0)
                 .ok_or_else(|| {
-                    IntakeError::BadPayload("data.refund.refund_id must be a refund id".into())
+                    IntakeError::BadPayload(
+                        "data.refund.refund_id must be a positive refund id".into(),
+                    )
                 })?;
-            let order_id = payload.resource_id().unwrap_or_default();
+            let order_id = order_id()?;
             (
                 refund_kind(&client),
                 format!("bigcommerce:{refund_id}"),
@@ -177,9 +226,71 @@ async fn receive(
         )
         .await
         .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+    if let Some(w) = &intake.waker {
+        w.notify_one();
+    }
     Ok((
         StatusCode::OK,
         axum::Json(json!({ "job": enqueued.job.id, "duplicate": !enqueued.created })),
+    )
+        .into_response())
+}
+
+/// A status change re-arms the order's job (the same job: one idempotency key per order), or
+/// queues one if the order was never seen. The worker applies the status rules with the
+/// order as BigCommerce has it then, so a late or out-of-order delivery cannot inject a
+/// declined order.
+async fn status_updated(
+    intake: &IntakeClient,
+    client: &str,
+    order_id: i64,
+    new_status: i64,
+    now: OffsetDateTime,
+) -> Result<Response, IntakeError> {
+    let unavailable = |e: selvedge_store::StoreError| IntakeError::Unavailable(e.to_string());
+    let run_at = intake
+        .pacing
+        .release_at(now)
+        .map_err(IntakeError::Unavailable)?;
+    let payload = json!({ "storefront": "bigcommerce", "order_id": order_id.to_string(), "new_status_id": new_status });
+    let enqueued = intake
+        .store
+        .enqueue(
+            NewJob {
+                client: client.to_string(),
+                kind: order_kind(client),
+                idempotency_key: format!("bigcommerce:{order_id}"),
+                payload: payload.clone(),
+                run_at,
+                max_attempts: intake.max_attempts,
+            },
+            now,
+        )
+        .await
+        .map_err(unavailable)?;
+    let job = if enqueued.created {
+        enqueued.job
+    } else {
+        intake
+            .store
+            .rearm(
+                enqueued.job.id,
+                run_at,
+                intake.max_attempts,
+                Some(payload),
+                now,
+            )
+            .await
+            .map_err(unavailable)?
+    };
+    if let Some(w) = &intake.waker {
+        w.notify_one();
+    }
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({ "job": job.id, "rearmed": !enqueued.created, "state": job.state.as_str() }),
+        ),
     )
         .into_response())
 }
@@ -260,9 +371,24 @@ pub async fn sweep_bigcommerce(
     let mut queued = 0u64;
     for order in &found {
         cursor = cursor.max(order.modified_at());
-        // Incomplete, cancelled and declined orders are not sales.
-        if matches!(order.status_id, 0 | 5 | 6) {
-            continue;
+        // Incomplete orders come back once modified; declined and cancelled ones are not
+        // sales (one cancelled after injection is the worker's to report, via its job).
+        match super::status::bigcommerce(order.status_id) {
+            StatusRule::Inject => {}
+            StatusRule::Recheck => continue,
+            StatusRule::Skip(reason) => {
+                let key = selvedge_store::OrderKey::new(
+                    &ctx.client,
+                    "bigcommerce",
+                    &order.id.to_string(),
+                );
+                if let Some(rec) = ctx.store.order(&key).await?
+                    && rec.state == selvedge_store::OrderState::Injected
+                {
+                    super::outcome::report_cancelled_after_injection(ctx, &rec, reason).await?;
+                }
+                continue;
+            }
         }
         let enqueued = ctx
             .store
@@ -337,7 +463,9 @@ pub async fn poll_sparklayer(
         let Some(id) = p.purchase_identifiers.sparklayer.as_deref() else {
             continue;
         };
-        if p.purchase_type != "order" || p.status.as_deref() == Some("cancelled") {
+        if p.purchase_type != "order"
+            || super::status::sparklayer(p.status.as_deref()) != StatusRule::Inject
+        {
             continue;
         }
         seen += 1;

@@ -15,6 +15,7 @@ pub mod intake;
 mod outcome;
 pub mod prepare;
 pub mod settings;
+pub mod status;
 
 use std::sync::Arc;
 
@@ -38,28 +39,31 @@ pub const BIGCOMMERCE_CURSOR: &str = "bigcommerce.orders.modified_since";
 /// Cursor of the Sparklayer purchase poll (RFC 3339, inclusive).
 pub const SPARKLAYER_CURSOR: &str = "sparklayer.purchases.updated_since";
 
-/// One scheduled pass: polls Sparklayer, or sweeps BigCommerce for orders the webhooks
-/// missed, then injects every order that is claimable now. Webhook-driven clients also run
-/// [`Injector::work`] continuously.
+/// The scheduled orders run: polls Sparklayer, or sweeps BigCommerce for orders the webhooks
+/// missed, and queues them. It never injects: the job engine's one injector per client does,
+/// paced by the account's shared limiter.
 pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<FlowReport, FlowError> {
-    let mut summary = Vec::new();
     match ctx.storefront {
-        StorefrontClient::Sparklayer(_) => {
-            summary.push(poll_sparklayer(ctx, settings).await?.summary)
-        }
-        StorefrontClient::BigCommerce(_) => {
-            summary.push(sweep_bigcommerce(ctx, settings).await?.summary)
-        }
+        StorefrontClient::Sparklayer(_) => poll_sparklayer(ctx, settings).await,
+        StorefrontClient::BigCommerce(_) => sweep_bigcommerce(ctx, settings).await,
     }
+}
+
+/// [`run`], then injects every order claimable now in this task (no heartbeats): for tools
+/// and tests that run one pass without the job engine.
+pub async fn run_and_drain(
+    ctx: &ClientServices,
+    settings: &OrdersSettings,
+) -> Result<FlowReport, FlowError> {
+    let queued = run(ctx, settings).await?;
     let injector = Arc::new(Injector::new(ctx.clone(), settings.clone()));
     injector.rescue().await?;
     let outcome = injector.drain().await?;
-    summary.push(format!(
-        "{} orders injected, {} exceptions, {} retrying",
-        outcome.injected, outcome.exceptions, outcome.retried
-    ));
     let mut report = FlowReport {
-        summary: summary.join("; "),
+        summary: format!(
+            "{}; {} orders injected, {} exceptions, {} retrying",
+            queued.summary, outcome.injected, outcome.exceptions, outcome.retried
+        ),
         ..FlowReport::default()
     };
     report.measurements.records = Some(outcome.claimed as u64);

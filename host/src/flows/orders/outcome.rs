@@ -150,7 +150,7 @@ impl Injector {
         key: Option<&OrderKey>,
         error: &str,
     ) -> Result<Injected, FlowError> {
-        if job.attempts >= self.settings.max_attempts {
+        if job.attempts_used() >= job.max_attempts {
             if let Some(key) = key {
                 self.to_exception(key, error).await?;
             }
@@ -158,7 +158,7 @@ impl Injector {
             self.give_up(job, error).await;
             return Ok(Injected::Exception);
         }
-        let at = OffsetDateTime::now_utc() + self.settings.retry_delay(job.attempts);
+        let at = OffsetDateTime::now_utc() + self.settings.retry_delay(job.attempts_used());
         match self
             .ctx
             .store
@@ -173,6 +173,76 @@ impl Injector {
             Ok(_) | Err(StoreError::LeaseLost { .. }) => Ok(Injected::Retry),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// An order whose checkout is not finished: checked again with backoff (a snooze, not a
+    /// failed attempt) up to `incomplete_checks` times, then recorded as skipped. A status
+    /// update from the storefront re-arms the job.
+    pub(super) async fn recheck(
+        &self,
+        job: &Job,
+        key: &OrderKey,
+        reason: &str,
+    ) -> Result<(), FlowError> {
+        let now = OffsetDateTime::now_utc();
+        if job.snoozes >= self.settings.incomplete_checks {
+            let skipped = format!("{reason}; skipped after {} checks", job.snoozes);
+            tracing::info!(client = %self.ctx.client, order = %key.storefront_order_id, reason = %skipped, "order skipped");
+            self.finish(job, json!({ "skipped": skipped })).await;
+            return Ok(());
+        }
+        let at = now + self.settings.retry_delay(job.snoozes + 1);
+        match self.ctx.store.snooze(job.lease(), reason, at, now).await {
+            Ok(_) | Err(StoreError::LeaseLost { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The storefront cancelled an order the ERP already holds (see
+    /// [`report_cancelled_after_injection`]); the job is done.
+    pub(super) async fn cancelled_after_injection(
+        &self,
+        job: &Job,
+        record: &OrderRecord,
+        reason: &str,
+    ) -> Result<(), FlowError> {
+        report_cancelled_after_injection(&self.ctx, record, reason).await?;
+        let number = record.erp_order_no.clone().unwrap_or_default();
+        self.finish(
+            job,
+            json!({ "erp_order_no": number, "cancelled_after_injection": reason }),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// An order the plugin fails on by itself: to the exception queue at once (retrying the
+    /// same content would fail the same way), naming the plugin and its version.
+    pub(super) async fn poison(
+        &self,
+        job: &Job,
+        key: &OrderKey,
+        error: &str,
+        plugin: Option<&selvedge_runtime::PluginError>,
+    ) -> Result<(), FlowError> {
+        self.to_exception(key, error).await?;
+        let details = json!({
+            "job": job.id,
+            "error": error,
+            "plugin": plugin.map(|p| &p.plugin),
+            "version": plugin.map(|p| &p.version),
+            "code": plugin.map(|p| p.kind.code()),
+        });
+        self.ctx
+            .raise(
+                ExceptionKind::PluginError,
+                &key.storefront_order_id,
+                format!("the plugin failed on this order alone: {error}"),
+                details,
+            )
+            .await?;
+        self.give_up(job, error).await;
+        Ok(())
     }
 
     pub(super) async fn stuck(&self, job: &Job, error: &str) -> Result<(), FlowError> {
@@ -260,4 +330,23 @@ pub(super) fn decision_record(
         value,
         created_at: OffsetDateTime::now_utc(),
     }
+}
+
+/// The storefront cancelled an order the ERP already holds: the integration does not touch
+/// the ERP order (it may be picking); its owner team decides (`drift_order`).
+pub(super) async fn report_cancelled_after_injection(
+    ctx: &crate::flows::ClientServices,
+    record: &OrderRecord,
+    reason: &str,
+) -> Result<(), FlowError> {
+    let number = record.erp_order_no.clone().unwrap_or_default();
+    let summary = format!("{reason} after it reached Blue Cherry as sales order {number}");
+    let details = json!({ "erp_order_no": number, "reason": reason });
+    ctx.raise(
+        ExceptionKind::DriftOrder,
+        &record.key.storefront_order_id,
+        summary,
+        details,
+    )
+    .await
 }

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::convert;
 use super::intake::purchase_content_hash;
+use super::status::{self, StatusRule};
 use crate::flows::{ClientServices, FlowError, StorefrontClient};
 
 /// What an order job carries (written by the intake).
@@ -29,6 +30,9 @@ pub struct OrderJobPayload {
     /// Sparklayer: hash of the purchase content when it was polled.
     #[serde(default)]
     pub content_hash: Option<String>,
+    /// BigCommerce `store/order/statusUpdated`: the status the order moved to.
+    #[serde(default)]
+    pub new_status_id: Option<i64>,
 }
 
 /// An order ready for the plugin.
@@ -55,6 +59,12 @@ pub enum PrepareOutcome {
     AlreadyDone(OrderRecord),
     /// The order cannot be read or converted: an exception, never retried.
     Invalid { key: OrderKey, reason: String },
+    /// Its status says it is not a sale (declined, cancelled): recorded, never injected.
+    Skipped { key: OrderKey, reason: String },
+    /// Its status is not decided yet (incomplete checkout): check again later.
+    Recheck { key: OrderKey, reason: String },
+    /// Cancelled in the storefront after it reached the ERP: a person must act.
+    CancelledAfterInjection { record: OrderRecord, reason: String },
     /// Failed for now; retry later.
     Transient(String),
 }
@@ -96,6 +106,27 @@ async fn bigcommerce(ctx: &ClientServices, payload: &OrderJobPayload) -> Prepare
     let key = OrderKey::new(&ctx.client, "bigcommerce", &payload.order_id);
     match ctx.store.order(&key).await {
         Ok(Some(rec)) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
+            // A status update for an order the ERP holds: is it cancelled now? (Read from
+            // BigCommerce, not the delivery: deliveries can arrive out of order.)
+            if rec.state == OrderState::Injected && payload.new_status_id.is_some() {
+                let Ok(id) = payload.order_id.parse::<i64>() else {
+                    return PrepareOutcome::AlreadyDone(rec);
+                };
+                match bc.get_order(id).await {
+                    Ok(order) => {
+                        if let StatusRule::Skip(reason) = status::bigcommerce(order.status_id) {
+                            return PrepareOutcome::CancelledAfterInjection {
+                                record: rec,
+                                reason: reason.to_string(),
+                            };
+                        }
+                    }
+                    Err(e) if e.is_transient() => return PrepareOutcome::Transient(e.to_string()),
+                    Err(e) => {
+                        tracing::warn!(order = id, error = %e, "cannot read an injected order's new status");
+                    }
+                }
+            }
             return PrepareOutcome::AlreadyDone(rec);
         }
         Ok(_) => {}
@@ -124,6 +155,22 @@ async fn bigcommerce(ctx: &ClientServices, payload: &OrderJobPayload) -> Prepare
             };
         }
     };
+    // The status as BigCommerce has it now, whichever path brought the order here.
+    match status::bigcommerce(order.status_id) {
+        StatusRule::Inject => {}
+        StatusRule::Recheck => {
+            return PrepareOutcome::Recheck {
+                key,
+                reason: format!("order {id} is still incomplete (status 0)"),
+            };
+        }
+        StatusRule::Skip(reason) => {
+            return PrepareOutcome::Skipped {
+                key,
+                reason: reason.to_string(),
+            };
+        }
+    }
     let order = match convert::bigcommerce_order(&order, &products, &addresses) {
         Ok(o) => o,
         Err(e) => {

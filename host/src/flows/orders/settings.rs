@@ -25,8 +25,9 @@ pub const WEBHOOK_SECRET_HEADER: &str = "x-selvedge-webhook-secret";
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct OrdersSettings {
-    /// Environment variable holding the shared secret BigCommerce sends back in
-    /// [`WEBHOOK_SECRET_HEADER`]; secrets never live in config files.
+    /// Environment variable holding the secret BigCommerce sends back in
+    /// [`WEBHOOK_SECRET_HEADER`]; secrets never live in config files. Default
+    /// `SELVEDGE_WEBHOOK_SECRET_<CLIENT ID>`: every client its own.
     pub webhook_secret_env: String,
     /// Claims of one order job before it goes to the exception queue as `order_stuck`.
     pub max_attempts: u32,
@@ -45,6 +46,9 @@ pub struct OrdersSettings {
     pub idle_poll_ms: u64,
     /// Pacing of ERP creates.
     pub pacing: Pacing,
+    /// Times an incomplete order (checkout not finished) is checked again, with backoff,
+    /// before it is recorded as skipped; a later status update re-arms it.
+    pub incomplete_checks: u32,
     /// External reference prefix of this client's sales orders (as the plugin builds it),
     /// used to find the storefront order of an ERP shipment.
     pub external_ref_prefix: Option<String>,
@@ -53,7 +57,8 @@ pub struct OrdersSettings {
 impl Default for OrdersSettings {
     fn default() -> Self {
         Self {
-            webhook_secret_env: "SELVEDGE_WEBHOOK_SECRET".into(),
+            // Filled in per client when the config is read.
+            webhook_secret_env: String::new(),
             max_attempts: 8,
             retry_base_ms: 2_000,
             retry_max_ms: 600_000,
@@ -62,6 +67,7 @@ impl Default for OrdersSettings {
             concurrency: 8,
             idle_poll_ms: 250,
             pacing: Pacing::default(),
+            incomplete_checks: 8,
             external_ref_prefix: None,
         }
     }

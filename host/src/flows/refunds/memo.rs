@@ -94,6 +94,8 @@ pub async fn create_once(
 ) -> Result<CreditMemo, BlueCherryError> {
     let missing =
         |reason: String| BlueCherryError::Transient(format!("memo not found after: {reason}"));
+    // Paced by the account's shared limiter, right before the write.
+    ctx.erp_writes.until_ready().await;
     match ctx.erp.create_credit_memo(request).await {
         Ok(m) => Ok(m),
         Err(BlueCherryError::Duplicate {

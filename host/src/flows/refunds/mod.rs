@@ -46,6 +46,16 @@ pub struct RefundsSettings {
     pub memo_check_ms: u64,
     /// Lease of a claimed refund job, in milliseconds.
     pub lease_ms: u64,
+    /// A memo still open (entered, not posted by the ERP) this long after the refund arrived
+    /// raises `refund_failed` for finance, in hours.
+    pub memo_deadline_hours: u64,
+}
+
+impl RefundsSettings {
+    /// Lease of a claimed refund job.
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.lease_ms.max(1))
+    }
 }
 
 impl Default for RefundsSettings {
@@ -56,6 +66,7 @@ impl Default for RefundsSettings {
             retry_max_ms: 600_000,
             memo_check_ms: 60_000,
             lease_ms: 60_000,
+            memo_deadline_hours: 72,
         }
     }
 }
@@ -74,8 +85,24 @@ struct RefundJob {
     order_id: i64,
 }
 
-/// Polls refunds created since the cursor, then works every claimable refund job.
+/// The scheduled refunds run: polls refunds created since the cursor and queues them. The
+/// job engine's [`RefundWorker`] turns them into memos.
 pub async fn run(
+    ctx: &ClientServices,
+    settings: &RefundsSettings,
+) -> Result<FlowReport, FlowError> {
+    let queued = poll(ctx, settings).await?;
+    let mut report = FlowReport {
+        summary: format!("{queued} refunds queued"),
+        ..FlowReport::default()
+    };
+    report.measurements.records = Some(queued);
+    Ok(report)
+}
+
+/// Polls, then works every claimable refund job in this task (no heartbeats): for tools and
+/// tests that run one pass without the job engine.
+pub async fn run_and_drain(
     ctx: &ClientServices,
     settings: &RefundsSettings,
 ) -> Result<FlowReport, FlowError> {
@@ -84,23 +111,23 @@ pub async fn run(
     failed += rescue(ctx).await?;
     loop {
         let now = OffsetDateTime::now_utc();
-        let lease = std::time::Duration::from_millis(settings.lease_ms.max(1));
         let jobs = ctx
             .store
-            .claim(&[refund_kind(&ctx.client).as_str()], 16, lease, now)
+            .claim(
+                &[refund_kind(&ctx.client).as_str()],
+                16,
+                settings.lease(),
+                now,
+            )
             .await?;
         if jobs.is_empty() {
             break;
         }
         for job in jobs {
-            match process(ctx, settings, &job).await {
-                Ok(Step::Posted) => posted += 1,
-                Ok(Step::Waiting) => waiting += 1,
-                Ok(Step::Failed) => failed += 1,
-                Err(e) => {
-                    retry(ctx, settings, &job, None, &e.to_string()).await?;
-                    waiting += 1;
-                }
+            match work_one(ctx, settings, &job).await {
+                Step::Posted => posted += 1,
+                Step::Waiting => waiting += 1,
+                Step::Failed => failed += 1,
             }
         }
     }
@@ -112,6 +139,69 @@ pub async fn run(
     };
     report.measurements.changed = Some(posted);
     Ok(report)
+}
+
+/// One client's refund jobs on the job engine.
+pub struct RefundWorker {
+    ctx: ClientServices,
+    settings: RefundsSettings,
+}
+
+impl RefundWorker {
+    /// A worker for `ctx`'s refunds.
+    pub fn new(ctx: ClientServices, settings: RefundsSettings) -> Self {
+        Self { ctx, settings }
+    }
+}
+
+impl crate::jobs::Worker for RefundWorker {
+    fn batch_size(&self) -> u32 {
+        16
+    }
+
+    fn lease(&self) -> std::time::Duration {
+        self.settings.lease()
+    }
+
+    fn work(
+        self: std::sync::Arc<Self>,
+        jobs: Vec<Job>,
+    ) -> crate::scheduler::BoxFuture<'static, Result<crate::jobs::WorkOutcome, FlowError>> {
+        Box::pin(async move {
+            let mut outcome = crate::jobs::WorkOutcome {
+                claimed: jobs.len(),
+                ..Default::default()
+            };
+            for job in jobs {
+                match work_one(&self.ctx, &self.settings, &job).await {
+                    Step::Posted => outcome.done += 1,
+                    Step::Waiting => outcome.retried += 1,
+                    Step::Failed => outcome.exceptions += 1,
+                }
+            }
+            Ok(outcome)
+        })
+    }
+
+    fn dead(
+        self: std::sync::Arc<Self>,
+        job: Job,
+    ) -> crate::scheduler::BoxFuture<'static, Result<(), FlowError>> {
+        Box::pin(async move { file_dead(&self.ctx, &job).await })
+    }
+}
+
+/// One refund job to its end for this attempt; an error becomes a retry.
+async fn work_one(ctx: &ClientServices, settings: &RefundsSettings, job: &Job) -> Step {
+    match process(ctx, settings, job).await {
+        Ok(step) => step,
+        Err(e) => {
+            if let Err(err) = retry(ctx, settings, job, None, &e.to_string()).await {
+                tracing::warn!(job = job.id, error = %err, "cannot schedule the refund's retry");
+            }
+            Step::Waiting
+        }
+    }
 }
 
 /// Queues refunds created since the cursor (the same job key as the webhook's, so a refund
@@ -296,7 +386,22 @@ async fn process(
         complete(ctx, job, &Some(memo.memo_number)).await;
         return Ok(Step::Posted);
     }
-    // Entered, not posted yet: check again later; this is not a failed attempt.
+    // Entered, not posted yet: check again later; this is not a failed attempt. Past the
+    // deadline a person must look (an ERP that never posts it would otherwise wait forever).
+    let open_for = OffsetDateTime::now_utc() - rec.created_at;
+    let deadline = time::Duration::hours(
+        i64::try_from(settings.memo_deadline_hours).unwrap_or(i64::MAX / 3_600_000),
+    );
+    if open_for > deadline {
+        let reason = format!(
+            "credit memo {} still not posted {} hours after the refund",
+            memo.memo_number,
+            open_for.whole_hours()
+        );
+        let details = json!({ "refund_id": refund_id, "memo_no": memo.memo_number, "job": job.id, "open_hours": open_for.whole_hours() });
+        ctx.raise(ExceptionKind::RefundFailed, &refund_id, reason, details)
+            .await?;
+    }
     let at = OffsetDateTime::now_utc() + std::time::Duration::from_millis(settings.memo_check_ms);
     let note = format!(
         "memo {} open, waiting for the ERP to post it",
@@ -315,37 +420,41 @@ async fn rescue(ctx: &ClientServices) -> Result<u64, FlowError> {
     let kind = refund_kind(&ctx.client);
     let mut filed = 0;
     for job in ctx.store.rescue_expired_leases(&[&kind], now).await? {
-        if job.state != JobState::Dead {
-            continue;
+        if job.state == JobState::Dead {
+            file_dead(ctx, &job).await?;
+            filed += 1;
         }
-        let refund_id = job
-            .payload
-            .get("refund_id")
-            .map_or_else(|| job.idempotency_key.clone(), |v| v.to_string());
-        let reason = format!(
-            "its worker stopped on every attempt ({} claims, lease expired)",
-            job.attempts
-        );
-        if let Some(rec) = ctx.store.refund(&ctx.client, &refund_id).await?
-            && rec.state.can_go_to(RefundState::Exception)
-        {
-            ctx.store
-                .transition_refund(
-                    &ctx.client,
-                    &refund_id,
-                    RefundState::Exception,
-                    Some(&reason),
-                    now,
-                )
-                .await?;
-        }
-        let details =
-            json!({ "refund_id": refund_id, "job": job.id, "last_error": job.last_error });
-        ctx.raise(ExceptionKind::RefundFailed, &refund_id, reason, details)
-            .await?;
-        filed += 1;
     }
     Ok(filed)
+}
+
+/// A refund job whose worker stopped on every attempt: `refund_failed` for finance.
+async fn file_dead(ctx: &ClientServices, job: &Job) -> Result<(), FlowError> {
+    let now = OffsetDateTime::now_utc();
+    let refund_id = job
+        .payload
+        .get("refund_id")
+        .map_or_else(|| job.idempotency_key.clone(), |v| v.to_string());
+    let reason = format!(
+        "its worker stopped on every attempt ({} claims, lease expired)",
+        job.attempts_used()
+    );
+    if let Some(rec) = ctx.store.refund(&ctx.client, &refund_id).await?
+        && rec.state.can_go_to(RefundState::Exception)
+    {
+        ctx.store
+            .transition_refund(
+                &ctx.client,
+                &refund_id,
+                RefundState::Exception,
+                Some(&reason),
+                now,
+            )
+            .await?;
+    }
+    let details = json!({ "refund_id": refund_id, "job": job.id, "last_error": job.last_error });
+    ctx.raise(ExceptionKind::RefundFailed, &refund_id, reason, details)
+        .await
 }
 
 async fn retry(

@@ -11,13 +11,14 @@ use time::OffsetDateTime;
 use super::{SqliteStore, count_u32, json_text, parse_json};
 use crate::timestamp::{duration_ms, from_ms, from_ms_opt, to_ms};
 use crate::{
-    Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob, StoreError, StoreFuture,
+    DueWork, Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob, StoreError,
+    StoreFuture,
 };
 
 macro_rules! job_cols {
     () => {
-        "id, client, kind, idempotency_key, payload, state, attempts, max_attempts, run_at, \
-         lease_until, last_error, result, created_at, updated_at"
+        "id, client, kind, idempotency_key, payload, state, attempts, max_attempts, snoozes, \
+         run_at, lease_until, last_error, result, created_at, updated_at"
     };
 }
 
@@ -34,6 +35,7 @@ fn job_from_row(row: &SqliteRow) -> Result<Job, StoreError> {
         state: JobState::parse(row.try_get("state")?)?,
         attempts: count_u32(row.try_get("attempts")?, &what("attempts"))?,
         max_attempts: count_u32(row.try_get("max_attempts")?, &what("max_attempts"))?,
+        snoozes: count_u32(row.try_get("snoozes")?, &what("snoozes"))?,
         run_at: from_ms(row.try_get("run_at")?)?,
         lease_until: from_ms_opt(row.try_get("lease_until")?)?,
         last_error: row.try_get("last_error")?,
@@ -251,10 +253,10 @@ impl JobQueue for SqliteStore {
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
                 // The attempt stays counted (attempt numbers only grow, which is what fences
-                // stale leases); raising `max_attempts` with it keeps the wait off the limit.
+                // stale leases); counting it as a snooze keeps the wait off the limit.
                 let row = sqlx::query(concat!(
                     "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, \
-                     lease_until = NULL, max_attempts = max_attempts + 1, updated_at = ?3 \
+                     lease_until = NULL, snoozes = snoozes + 1, updated_at = ?3 \
                      WHERE id = ?4 AND attempts = ?5 AND state = 'running' RETURNING ",
                     job_cols!()
                 ))
@@ -288,7 +290,7 @@ impl JobQueue for SqliteStore {
                         // is what keeps a completion that committed first from being undone.
                         Ok(sqlx::query(concat!(
                             "UPDATE jobs SET \
-                             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+                             state = CASE WHEN attempts - snoozes >= max_attempts THEN 'dead' ELSE 'queued' END, \
                              last_error = 'lease expired during attempt ' || attempts, \
                              run_at = ?1, lease_until = NULL, updated_at = ?1 \
                              WHERE state = 'running' AND lease_until < ?1 \
@@ -357,6 +359,126 @@ impl JobQueue for SqliteStore {
             .await?;
             u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("queue depth {n}")))
         })
+    }
+
+    fn heartbeat<'a>(
+        &'a self,
+        leases: &'a [JobLease],
+        lease: Duration,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<JobLease>> {
+        let leases = leases.to_vec();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let now = to_ms(now);
+                let until = now.saturating_add(duration_ms(lease));
+                let mut held = Vec::with_capacity(leases.len());
+                for l in leases {
+                    // The attempt is the fence: a job rescued and claimed again is not extended.
+                    let updated = sqlx::query(
+                        "UPDATE jobs SET lease_until = ?1, updated_at = ?2 \
+                         WHERE id = ?3 AND attempts = ?4 AND state = 'running'",
+                    )
+                    .bind(until)
+                    .bind(now)
+                    .bind(l.job_id)
+                    .bind(i64::from(l.attempt))
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                    if updated == 1 {
+                        held.push(l);
+                    }
+                }
+                Ok(held)
+            })
+        }))
+    }
+
+    fn lease_held<'a>(&'a self, lease: JobLease, now: OffsetDateTime) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE id = ? AND attempts = ? AND state = 'running' \
+                 AND lease_until >= ?",
+            )
+            .bind(lease.job_id)
+            .bind(i64::from(lease.attempt))
+            .bind(to_ms(now))
+            .fetch_one(self.reader())
+            .await?;
+            Ok(n == 1)
+        })
+    }
+
+    fn due_work<'a>(
+        &'a self,
+        kind_prefixes: &'a [&'a str],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<DueWork>> {
+        let prefixes = serde_json::to_string(kind_prefixes);
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT client, kind, COUNT(*) AS ready FROM jobs \
+                 WHERE state = 'queued' AND run_at <= ?1 \
+                 AND EXISTS (SELECT 1 FROM json_each(?2) p \
+                   WHERE jobs.kind = p.value OR substr(jobs.kind, 1, length(p.value) + 1) = p.value || '/') \
+                 GROUP BY client, kind ORDER BY MIN(run_at)",
+            )
+            .bind(to_ms(now))
+            .bind(prefixes?)
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let ready: i64 = r.try_get("ready")?;
+                    Ok(DueWork {
+                        client: r.try_get("client")?,
+                        kind: r.try_get("kind")?,
+                        ready: u64::try_from(ready).unwrap_or(0),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn rearm<'a>(
+        &'a self,
+        job_id: i64,
+        run_at: OffsetDateTime,
+        extra_attempts: u32,
+        payload: Option<Value>,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Job> {
+        let payload = payload.as_ref().map(json_text).transpose();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                let payload = payload?;
+                let row = sqlx::query(concat!(
+                    "UPDATE jobs SET state = 'queued', run_at = ?1, lease_until = NULL, \
+                     max_attempts = attempts - snoozes + ?2, updated_at = ?3, \
+                     payload = COALESCE(?5, payload) \
+                     WHERE id = ?4 AND state IN ('queued', 'done', 'dead') RETURNING ",
+                    job_cols!()
+                ))
+                .bind(to_ms(run_at))
+                .bind(i64::from(extra_attempts.max(1)))
+                .bind(to_ms(now))
+                .bind(job_id)
+                .bind(payload)
+                .fetch_optional(&mut *conn)
+                .await?;
+                match row {
+                    Some(row) => job_from_row(&row),
+                    // Running (its worker decides) or unknown.
+                    None => job_by_id(conn, job_id)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound {
+                            entity: "job",
+                            key: job_id.to_string(),
+                        }),
+                }
+            })
+        }))
     }
 
     fn purge_finished_jobs<'a>(&'a self, before: OffsetDateTime) -> StoreFuture<'a, u64> {

@@ -493,6 +493,10 @@ async fn a_snoozed_job_waits_without_using_up_its_attempts_and_keeps_its_lease_f
             .await
             .expect("snooze");
         assert_eq!(snoozed.state, JobState::Queued);
+        // The wait is counted apart; the limit stays what the caller set.
+        assert_eq!(snoozed.max_attempts, 2);
+        assert_eq!(snoozed.snoozes, round);
+        assert_eq!(snoozed.attempts_used(), 0);
         assert!(
             claim_one(&store, now + 5).await.is_none(),
             "not before run_at"

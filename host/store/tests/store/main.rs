@@ -3,6 +3,7 @@
 
 mod catalog;
 mod crash;
+mod engine;
 mod exceptions;
 mod group_commit;
 mod job_model;

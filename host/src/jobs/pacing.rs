@@ -1,0 +1,120 @@
+//! ERP write pacing, owned by the host: one limiter per Blue Cherry account (base URL and
+//! credentials), shared by every worker and every client on that account. Pacing is a promise
+//! to the ERP, so two clients on one account, or a webhook worker and a scheduled run of the
+//! same client, never each get their own budget.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+/// Paces the ERP writes of one account (GCRA: `rate` per second, `burst` back to back).
+pub struct ErpWriteLimiter {
+    limiter: Option<DefaultDirectRateLimiter>,
+    rate: u32,
+    burst: u32,
+}
+
+impl std::fmt::Debug for ErpWriteLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ErpWriteLimiter")
+            .field("rate", &self.rate)
+            .field("burst", &self.burst)
+            .finish()
+    }
+}
+
+impl ErpWriteLimiter {
+    /// `rate` writes a second after a burst of `burst` (0 = the rate); rate 0 = unlimited.
+    pub fn new(rate: u32, burst: u32) -> Arc<Self> {
+        let limiter = NonZeroU32::new(rate).map(|r| {
+            let b = NonZeroU32::new(burst).unwrap_or(r);
+            RateLimiter::direct(Quota::per_second(r).allow_burst(b))
+        });
+        Arc::new(Self {
+            limiter,
+            rate,
+            burst,
+        })
+    }
+
+    /// No pacing (tests and accounts configured with `max_per_second = 0`).
+    pub fn unlimited() -> Arc<Self> {
+        Self::new(0, 0)
+    }
+
+    /// Waits until one more write may go to the ERP; returns how long it waited. Call it
+    /// right before the write, so nothing between the wait and the call bunches writes.
+    pub async fn until_ready(&self) -> Duration {
+        let started = std::time::Instant::now();
+        if let Some(l) = &self.limiter {
+            l.until_ready().await;
+        }
+        started.elapsed()
+    }
+
+    /// Writes per second (0 = unlimited).
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+}
+
+/// Identifies a Blue Cherry account without keeping its secret: base URL plus a digest of
+/// the credentials.
+pub fn account_key(base_url: &str, credentials: &str) -> String {
+    let digest = Sha256::digest(credentials.as_bytes());
+    format!(
+        "{}#{}",
+        base_url.trim_end_matches('/'),
+        hex::encode(&digest[..8])
+    )
+}
+
+/// The limiters of every account a host writes to.
+#[derive(Default)]
+pub struct ErpAccounts {
+    limiters: Mutex<HashMap<String, Arc<ErpWriteLimiter>>>,
+}
+
+impl ErpAccounts {
+    /// The account's limiter, created with `rate` / `burst` by the first client that asks
+    /// (`selvedge check` refuses clients on one account whose pacing differs).
+    pub fn limiter(&self, account: &str, rate: u32, burst: u32) -> Arc<ErpWriteLimiter> {
+        let mut map = match self.limiters.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.entry(account.to_string())
+            .or_insert_with(|| ErpWriteLimiter::new(rate, burst))
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_on_one_account_share_one_limiter() {
+        let accounts = ErpAccounts::default();
+        let a = accounts.limiter(&account_key("http://erp/", "key"), 5, 5);
+        let b = accounts.limiter(&account_key("http://erp", "key"), 5, 5);
+        let other = accounts.limiter(&account_key("http://erp", "other"), 5, 5);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &other));
+    }
+
+    #[tokio::test]
+    async fn the_burst_goes_at_once_and_the_rest_at_the_rate() {
+        let limiter = ErpWriteLimiter::new(20, 2);
+        let started = std::time::Instant::now();
+        for _ in 0..6 {
+            limiter.until_ready().await;
+        }
+        // 2 at once, then 4 more at 20/s: at least 4 x 50 ms (a lower bound, not a deadline).
+        assert!(started.elapsed() >= Duration::from_millis(190));
+    }
+}

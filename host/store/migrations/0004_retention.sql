@@ -11,6 +11,5 @@ CREATE INDEX sync_runs_by_started ON sync_runs (started_at);
 CREATE INDEX units_sold_by_any_day ON units_sold (day);
 
 -- Raising an open exception again no longer adds a `raised_again` history entry (its
--- `occurrences` and `last_seen` already count it). Existing entries stay: retry numbering
--- counts an unresolved exception's entries, so they must not shrink; the purge drops them
--- with the exception once it is resolved and old.
+-- `occurrences` and `last_seen` already count it). Existing entries stay as they are: the
+-- purge drops them with the exception once it is resolved and old.

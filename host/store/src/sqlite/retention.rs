@@ -44,7 +44,7 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
              AND (r.state <> 'posted' OR r.updated_at >= ?1))",
         ),
         // Dated by the exception's resolution, so a recently resolved one keeps its whole
-        // history; an unresolved one keeps all of it (retry numbering counts its entries).
+        // history; an unresolved one keeps all of it (what a person acting on it reads).
         RetentionRule::new("exception_history", "at", ages.resolved_exceptions).keep(
             "EXISTS (SELECT 1 FROM exceptions e WHERE e.id = exception_history.exception_id \
              AND (e.state <> 'resolved' OR e.updated_at >= ?1))",

@@ -88,6 +88,11 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     let admin_router: Router = crate::http::admin_router(crate::http::AdminState::from_app(&app));
     let webhook = spawn_server(listeners.webhook, webhook_router, stop_rx.clone());
     let alerts = crate::alerts::spawn_for(&app, stop_rx.clone());
+    let retention = app
+        .config
+        .host
+        .retention
+        .spawn(app.store.clone(), stop_rx.clone());
     let admin = spawn_server(listeners.admin, admin_router, stop_rx);
     tracing::info!(clients = app.clients.len(), "host running");
     if let Some(hook) = options.on_start {
@@ -113,7 +118,10 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         w.abort();
     }
     progress.abort();
-    for task in [Some(webhook), Some(admin), alerts].into_iter().flatten() {
+    for task in [Some(webhook), Some(admin), alerts, retention]
+        .into_iter()
+        .flatten()
+    {
         if tokio::time::timeout(left(), task).await.is_err() {
             tracing::warn!("a listener did not stop by the deadline");
         }

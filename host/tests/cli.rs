@@ -286,7 +286,7 @@ fn exceptions_round_trip_list_show_retry_resolve() {
         .unwrap_or_default()
         .to_string();
     assert!(
-        note.contains("division fixed in ERP") && note.contains("queued again as job"),
+        note.contains("division fixed in ERP") && note.contains("re-armed"),
         "{note}"
     );
     let depth = rt.block_on(async {

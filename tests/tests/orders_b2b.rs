@@ -56,7 +56,7 @@ async fn pay_on_account_order_lands_authorised_with_erp_terms_and_po() {
         "{}",
         report.summary
     );
-    let so = erp_order(&env, &format!("SL-{id}")).expect("ERP order");
+    let so = erp_order(&env, &format!("wholesaler:sl:{id}")).expect("ERP order");
     let customer = env
         .erp
         .with_state(|s| s.customers.iter().find(|c| c.customer == "C10001").cloned());
@@ -94,12 +94,12 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
     orders::run_and_drain(&env.ctx, &fast_settings())
         .await
         .unwrap();
-    let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
+    let first = erp_order(&env, &format!("wholesaler:sl:{id}")).expect("first ERP order");
     edit(&env, &id, &[(&a, 5), (&b, 1)]);
     orders::run_and_drain(&env.ctx, &fast_settings())
         .await
         .unwrap();
-    let revised = erp_order(&env, &format!("SL-{id}")).expect("the same ERP order");
+    let revised = erp_order(&env, &format!("wholesaler:sl:{id}")).expect("the same ERP order");
     assert_eq!(
         revised.order_number, first.order_number,
         "the edit replaces the ERP order, it does not add one"
@@ -132,7 +132,7 @@ async fn order_edited_in_sparklayer_resyncs_the_whole_order() {
         .unwrap();
     assert_eq!(env.erp_orders().len(), 1);
     assert_eq!(
-        erp_order(&env, &format!("SL-{id}")).map(|o| o.revision),
+        erp_order(&env, &format!("wholesaler:sl:{id}")).map(|o| o.revision),
         Some(2)
     );
 }
@@ -145,7 +145,7 @@ async fn an_edit_after_the_erp_started_shipping_goes_to_finance_and_changes_noth
     orders::run_and_drain(&env.ctx, &fast_settings())
         .await
         .unwrap();
-    let first = erp_order(&env, &format!("SL-{id}")).expect("first ERP order");
+    let first = erp_order(&env, &format!("wholesaler:sl:{id}")).expect("first ERP order");
     env.erp
         .with_state(|s| {
             s.ship(
@@ -161,7 +161,7 @@ async fn an_edit_after_the_erp_started_shipping_goes_to_finance_and_changes_noth
     orders::run_and_drain(&env.ctx, &fast_settings())
         .await
         .unwrap();
-    let kept = erp_order(&env, &format!("SL-{id}")).expect("ERP order");
+    let kept = erp_order(&env, &format!("wholesaler:sl:{id}")).expect("ERP order");
     assert_eq!(kept.revision, 1, "a shipped order is not rewritten");
     assert_eq!(kept.lines[0].sku, a);
     assert_eq!(env.erp_orders().len(), 1, "and no second order is made");
@@ -185,7 +185,7 @@ async fn unknown_location_goes_to_default_warehouse_and_is_flagged() {
     orders::run_and_drain(&env.ctx, &fast_settings())
         .await
         .unwrap();
-    let so = erp_order(&env, &format!("SL-{id}")).expect("injected anyway");
+    let so = erp_order(&env, &format!("wholesaler:sl:{id}")).expect("injected anyway");
     assert_eq!(so.warehouse, "NJ01", "the default warehouse");
     let flagged = env.exceptions("unknown_location").await;
     assert_eq!(flagged.len(), 1);

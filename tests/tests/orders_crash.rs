@@ -76,7 +76,7 @@ async fn host_killed_with_sigkill_mid_burst_and_restarted_loses_and_doubles_noth
         ids.len()
     );
     assert_eq!(refs.len(), unique.len(), "nothing doubled");
-    let expected: HashSet<String> = ids.iter().map(|id| format!("BC-{id}")).collect();
+    let expected: HashSet<String> = ids.iter().map(|id| format!("brand:bc:{id}")).collect();
     assert_eq!(unique.len(), expected.len());
     assert!(refs.iter().all(|r| expected.contains(r)));
 }

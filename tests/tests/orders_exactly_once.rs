@@ -62,7 +62,7 @@ async fn order_drop_of_1000_with_duplicate_deliveries_makes_exactly_1000_erp_ord
         let key = OrderKey::new("brand", "bigcommerce", &id.to_string());
         let rec = env.store.order(&key).await.unwrap().expect("ledger record");
         assert_eq!(rec.state, OrderState::Injected);
-        assert!(refs.contains(&format!("BC-{id}")));
+        assert!(refs.contains(&format!("brand:bc:{id}")));
     }
     // Units sold (the inventory flow's weekly sales) are counted once per order too.
     let ordered: i64 = (0..1_000).map(|i| 1 + (i % 3) as i64).sum();
@@ -109,7 +109,7 @@ async fn commit_then_timeout_records_the_committed_order_without_a_duplicate() {
     let orders = env.erp_orders();
     let mine: Vec<_> = orders
         .iter()
-        .filter(|(r, _)| *r == format!("BC-{id}"))
+        .filter(|(r, _)| *r == format!("brand:bc:{id}"))
         .collect();
     assert_eq!(mine.len(), 1, "one ERP order, not two: {orders:?}");
     let rec = env.store.order(&key).await.unwrap().expect("record");
@@ -176,7 +176,7 @@ async fn poison_order_goes_to_exception_after_its_attempts_while_others_flow() {
     assert!(
         !env.erp_orders()
             .iter()
-            .any(|(r, _)| *r == format!("BC-{poison}"))
+            .any(|(r, _)| *r == format!("brand:bc:{poison}"))
     );
     for id in others {
         let key = OrderKey::new("brand", "bigcommerce", &id.to_string());

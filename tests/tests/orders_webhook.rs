@@ -179,7 +179,7 @@ async fn order_missed_by_webhooks_is_injected_by_the_scheduled_sweep() {
     );
     assert_eq!(
         env.erp_orders(),
-        vec![(format!("BC-{id}"), env.erp_orders()[0].1.clone())]
+        vec![(format!("brand:bc:{id}"), env.erp_orders()[0].1.clone())]
     );
     // Sweeping again finds the same order and does nothing more.
     selvedge::flows::orders::run_and_drain(&env.ctx, &settings)

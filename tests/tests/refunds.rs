@@ -65,7 +65,7 @@ async fn ledger(env: &Harness, refund_id: i64) -> Option<RefundRecord> {
 }
 
 fn memos(env: &Harness, refund_id: i64) -> usize {
-    let external_ref = format!("BC-RF-{refund_id}");
+    let external_ref = format!("brand:bc:rf:{refund_id}");
     env.erp.with_state(|s| {
         s.memos
             .iter()

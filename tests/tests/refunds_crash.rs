@@ -1,7 +1,7 @@
 //! The host process killed with SIGKILL three times while it turns a burst of BigCommerce
 //! refunds into Blue Cherry credit memos, each time with a memo create the ERP has committed
 //! but not yet answered, then restarted on the same data folder: every refund ends with
-//! exactly one credit memo (external reference `BC-RF-<refund id>`) carrying the refund's
+//! exactly one credit memo (external reference `brand:bc:rf:<refund id>`) carrying the refund's
 //! lines and amounts, posted, and each restocked line back on hand once. Runs the real CLI
 //! (`selvedge run --config <dir>`) as a child process against the sandboxes of this test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -65,7 +65,7 @@ struct Refund {
 
 impl Refund {
     fn external_ref(&self) -> String {
-        format!("BC-RF-{}", self.id)
+        format!("brand:bc:rf:{}", self.id)
     }
 
     /// The memo lines the refund must become (the plugin keeps the refund's line order).
@@ -467,7 +467,7 @@ cron = "* * * * * *"
         assert_memo_is_the_refund(
             memo,
             refund,
-            &erp_orders[&format!("BC-{}", refund.order_id)],
+            &erp_orders[&format!("brand:bc:{}", refund.order_id)],
         );
         assert_host_recorded(&store, refund, memo).await;
     }

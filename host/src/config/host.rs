@@ -39,6 +39,9 @@ pub struct HostConfig {
     /// `[jobs]`: the job engine every client's orders and refunds run on.
     #[serde(default)]
     pub jobs: crate::jobs::JobsConfig,
+    /// `[retention]`: how long finished jobs, histories, decisions and runs are kept.
+    #[serde(default)]
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// `[plugins]` in `selvedge.toml`: the one wasmtime engine every client shares.
@@ -81,6 +84,7 @@ impl Default for HostConfig {
             admin: crate::http::AdminSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
             jobs: crate::jobs::JobsConfig::default(),
+            retention: Default::default(),
         }
     }
 }

@@ -164,6 +164,7 @@ fn load_host(dir: &Path) -> Result<HostConfig, ConfigError> {
     if let Some(cache) = &host.plugins.cache_dir {
         host.plugins.cache_dir = Some(dir.join(cache));
     }
+    host.retention.check(&file)?;
     if host.teams.is_empty() {
         return Err(ConfigError::invalid(
             &file,

@@ -14,6 +14,7 @@ pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod reconcile;
+pub mod references;
 pub mod refunds;
 
 use std::sync::Arc;

@@ -100,6 +100,8 @@ pub struct OrderRecord {
     pub state: OrderState,
     /// ERP order number once injected (or found in the ERP by our reference).
     pub erp_order_no: Option<String>,
+    /// The reference the ERP order carries (the host's idempotency key), once assigned.
+    pub erp_ref: Option<String>,
     /// Injection attempts (entries into `injecting`).
     pub attempts: u32,
     /// Note of the last move to `exception`.
@@ -144,6 +146,33 @@ pub trait OrderLedger: Send + Sync {
         erp_order_no: &'a str,
         snapshot: ErpSnapshot,
         sold: &'a [SoldUnits],
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord>;
+
+    /// Stores `erp_ref` as the order's ERP reference unless it has one already; returns the
+    /// record, whose `erp_ref` is the one to use (the first assignment wins forever).
+    fn assign_order_ref<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        erp_ref: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord>;
+
+    /// The live record carrying `erp_ref` (revisions share it: the newest one not
+    /// superseded), e.g. for a shipment the ERP reports.
+    fn order_by_erp_ref<'a>(
+        &'a self,
+        client: &'a str,
+        erp_ref: &'a str,
+    ) -> StoreFuture<'a, Option<OrderRecord>>;
+
+    /// [`OrderLedger::transition_order`] as a compare-and-set on the worker's lease: refused
+    /// with [`crate::StoreError::LeaseLost`] unless `lease` is still its job's current claim.
+    fn transition_order_leased<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        to: OrderState,
+        lease: crate::JobLease,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord>;
 

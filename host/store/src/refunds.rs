@@ -57,6 +57,8 @@ pub struct RefundRecord {
     pub state: RefundState,
     /// ERP credit memo number once posted.
     pub memo_no: Option<String>,
+    /// The reference the credit memo carries (the host's idempotency key), once assigned.
+    pub erp_ref: Option<String>,
     /// Posting attempts (entries into `posting`).
     pub attempts: u32,
     /// Note of the last move to `exception`.
@@ -96,6 +98,16 @@ pub trait RefundLedger: Send + Sync {
         client: &'a str,
         refund_id: &'a str,
         memo_no: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, RefundRecord>;
+
+    /// Stores `erp_ref` as the refund's memo reference unless it has one already; returns
+    /// the record, whose `erp_ref` is the one to use (the first assignment wins forever).
+    fn assign_refund_ref<'a>(
+        &'a self,
+        client: &'a str,
+        refund_id: &'a str,
+        erp_ref: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, RefundRecord>;
 

@@ -24,7 +24,7 @@ use super::order_kind;
 use super::outcome::{decision_record, issues_json};
 use super::prepare::{ErpCustomers, PrepareOutcome, Prepared, prepare};
 use super::settings::OrdersSettings;
-use crate::flows::{ClientServices, FlowError};
+use crate::flows::{ClientServices, FlowError, references};
 
 /// Per-order timings, for measurement (the benchmark subtracts storefront and ERP time).
 #[derive(Debug, Clone, Copy)]
@@ -376,17 +376,22 @@ impl Injector {
             return Ok(Injected::Exception);
         };
         let now = OffsetDateTime::now_utc();
-        let request = convert::sales_order_request(so, so.external_ref.clone(), now);
-        let rec = self
+        let erp_ref = self.reference(&p).await?;
+        let request = convert::sales_order_request(so, erp_ref, now);
+        // Compare-and-set on the lease: a worker whose job was rescued cannot start a write.
+        let rec = match self
             .ctx
             .store
-            .transition_order(
-                &p.key,
-                OrderState::Injecting,
-                None,
-                OffsetDateTime::now_utc(),
-            )
-            .await?;
+            .transition_order_leased(&p.key, OrderState::Injecting, job.lease(), now)
+            .await
+        {
+            Ok(rec) => rec,
+            Err(selvedge_store::StoreError::LeaseLost { .. }) => {
+                tracing::warn!(client = %self.ctx.client, job_id = job.id, "lease lost before injecting; leaving the order to its new claim");
+                return Ok(Injected::Retry);
+            }
+            Err(e) => return Err(e.into()),
+        };
         // Paced right before the ERP call, so nothing between the limiter and the create can
         // bunch creates together.
         let paced = self.ctx.erp_writes.until_ready().await;
@@ -408,7 +413,12 @@ impl Injector {
         };
         let erp = erp_started.elapsed();
         let number = match result {
-            Ok(number) => number,
+            Ok(ErpWrite::Done(number)) => number,
+            Ok(ErpWrite::Differs { number, difference }) => {
+                self.reference_taken(job, &p, &request.external_ref, &number, &difference)
+                    .await?;
+                return Ok(Injected::Exception);
+            }
             Err(e @ BlueCherryError::Rejected { .. }) => {
                 let details = json!({ "error": e.to_string(), "issues": issues_json(&decision) });
                 self.invalid(job, &p.key, &e.to_string(), details).await?;
@@ -427,14 +437,15 @@ impl Injector {
             None => convert::sold_units(&request),
             Some(_) => Vec::new(),
         };
+        // Earlier revisions close first: one live ledger record per ERP order.
+        if let Some(old) = &p.supersedes {
+            self.supersede(old, &p.key, p.revision, &number).await?;
+        }
         self.ctx
             .store
             .record_injected(&p.key, &number, snapshot, &sold, now)
             .await?;
         self.flag_reviews(&p.key, &number, &decision).await?;
-        if let Some(old) = &p.supersedes {
-            self.supersede(old, &p.key, p.revision, &number).await?;
-        }
         self.finish(job, json!({ "erp_order_no": number })).await;
         if let Some(observe) = &self.observer {
             observe(OrderTiming {
@@ -452,6 +463,38 @@ impl Injector {
         Ok(Injected::Yes)
     }
 
+    /// The order's ERP reference: the one stored in its ledger, else inherited from the
+    /// revision it supersedes, else the legacy one for an order already sent to the ERP
+    /// before references were the host's, else a new one. Stored before the ERP call.
+    async fn reference(&self, p: &Prepared) -> Result<String, FlowError> {
+        let key = &p.key;
+        let record = self.ctx.store.order(key).await?;
+        if let Some(r) = record.as_ref().and_then(|r| r.erp_ref.clone()) {
+            return Ok(r);
+        }
+        let legacy = || {
+            let prefix = self
+                .settings
+                .external_ref_prefix
+                .as_deref()
+                .unwrap_or(references::legacy_prefix(&key.storefront));
+            references::legacy_order_ref(prefix, &key.storefront_order_id)
+        };
+        let sent_before = |r: &OrderRecord| r.attempts > 0 || r.erp_order_no.is_some();
+        let candidate = match (&p.supersedes, &record) {
+            (Some(prev), _) if prev.erp_ref.is_some() => prev.erp_ref.clone().unwrap_or_default(),
+            (Some(prev), _) if sent_before(prev) => legacy(),
+            (_, Some(rec)) if sent_before(rec) => legacy(),
+            _ => references::order_ref(&self.ctx.client, &key.storefront, &key.storefront_order_id),
+        };
+        let stored = self
+            .ctx
+            .store
+            .assign_order_ref(key, &candidate, OffsetDateTime::now_utc())
+            .await?;
+        Ok(stored.erp_ref.unwrap_or(candidate))
+    }
+
     /// Replaces the whole ERP order with `revision` of the storefront order; returns the ERP
     /// number. The order is found through the superseded record, or by our external
     /// reference when that record never learned its number (an earlier ambiguous create);
@@ -461,7 +504,7 @@ impl Injector {
         request: &SalesOrderRequest,
         revision: u32,
         previous: &OrderRecord,
-    ) -> Result<String, BlueCherryError> {
+    ) -> Result<ErpWrite, BlueCherryError> {
         let erp = &self.ctx.erp;
         let number = match &previous.erp_order_no {
             Some(number) => number.clone(),
@@ -473,28 +516,33 @@ impl Injector {
         // Re-sending the same revision is a no-op in the ERP, so a retry after a lost
         // answer cannot apply it twice.
         let revised = erp.revise_sales_order(&number, revision, request).await?;
-        Ok(revised.order_number)
+        Ok(ErpWrite::Done(revised.order_number))
     }
 
-    /// Creates the order unless the ERP already has it; returns the ERP number.
+    /// Creates the order unless the ERP already has it; returns the ERP number. An order
+    /// the ERP already holds under our reference is compared with what we would create:
+    /// the same content is ours (a retry), other content is never taken as success.
     async fn create_once(
         &self,
         request: &SalesOrderRequest,
         look_first: bool,
-    ) -> Result<String, BlueCherryError> {
+    ) -> Result<ErpWrite, BlueCherryError> {
         let erp = &self.ctx.erp;
         if look_first && let Some(found) = erp.find_sales_order(&request.external_ref).await? {
-            return Ok(found.order_number);
+            return Ok(verified(request, &found));
         }
         match erp.create_sales_order(request).await {
-            Ok(so) => Ok(so.order_number),
+            Ok(so) => Ok(ErpWrite::Done(so.order_number)),
             Err(BlueCherryError::Duplicate {
                 existing_number, ..
-            }) => Ok(existing_number),
+            }) => {
+                let existing = erp.get_sales_order(&existing_number).await?;
+                Ok(verified(request, &existing))
+            }
             // The ERP may have committed: look before anything else happens.
             Err(BlueCherryError::Ambiguous { reason, .. }) => {
                 match erp.find_sales_order(&request.external_ref).await? {
-                    Some(found) => Ok(found.order_number),
+                    Some(found) => Ok(verified(request, &found)),
                     None => Err(BlueCherryError::Transient(format!(
                         "ambiguous create, not found afterwards: {reason}"
                     ))),
@@ -502,6 +550,27 @@ impl Injector {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// What an ERP write ended with.
+enum ErpWrite {
+    /// The ERP holds our content as this order.
+    Done(String),
+    /// Our reference is already on an ERP order with other content.
+    Differs { number: String, difference: String },
+}
+
+fn verified(
+    request: &SalesOrderRequest,
+    existing: &selvedge_bluecherry::model::SalesOrder,
+) -> ErpWrite {
+    match references::sales_order_differs(request, existing) {
+        None => ErpWrite::Done(existing.order_number.clone()),
+        Some(difference) => ErpWrite::Differs {
+            number: existing.order_number.clone(),
+            difference,
+        },
     }
 }
 

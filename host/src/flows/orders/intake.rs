@@ -486,6 +486,18 @@ pub async fn poll_sparklayer(
             )
             .await?;
         queued += u64::from(enqueued.created);
+        // Content seen before but changed since that job finished (an edit back to it,
+        // A -> B -> A): the same job again; the worker compares with the latest revision.
+        let job = &enqueued.job;
+        if !enqueued.created
+            && job.state == selvedge_store::JobState::Done
+            && p.updated_at.is_some_and(|t| t > job.updated_at)
+        {
+            ctx.store
+                .rearm(job.id, run_at, settings.max_attempts, None, now)
+                .await?;
+            queued += 1;
+        }
     }
     if let Some(cursor) = cursor.filter(|c| Some(*c) != since) {
         let value = cursor

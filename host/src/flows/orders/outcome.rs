@@ -216,6 +216,33 @@ impl Injector {
         Ok(())
     }
 
+    /// Our reference is already on an ERP order with other content (another store on the
+    /// same ERP, an order entered by hand): never recorded as ours; a person decides.
+    pub(super) async fn reference_taken(
+        &self,
+        job: &Job,
+        p: &Prepared,
+        erp_ref: &str,
+        number: &str,
+        difference: &str,
+    ) -> Result<(), FlowError> {
+        let summary = format!(
+            "ERP order {number} already carries reference {erp_ref} with other content ({difference})"
+        );
+        self.to_exception(&p.key, &summary).await?;
+        let details = json!({ "job": job.id, "erp_ref": erp_ref, "erp_order_no": number, "difference": difference });
+        self.ctx
+            .raise(
+                ExceptionKind::OrderInvalid,
+                &p.key.storefront_order_id,
+                summary.clone(),
+                details,
+            )
+            .await?;
+        self.give_up(job, &summary).await;
+        Ok(())
+    }
+
     /// An order the plugin fails on by itself: to the exception queue at once (retrying the
     /// same content would fail the same way), naming the plugin and its version.
     pub(super) async fn poison(

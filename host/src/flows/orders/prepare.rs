@@ -270,29 +270,48 @@ async fn sparklayer(
     }
 }
 
-/// The ledger record for this content: the first one with the same hash, or the next free
-/// revision after the last record (which it supersedes).
+/// The ledger record for this content. Only the latest revision counts: the same content
+/// as the latest is that record; anything else (an edit back to an earlier content too:
+/// A -> B -> A is a third revision) is the next revision, superseding the latest.
 async fn revision(
     ctx: &ClientServices,
     base: &OrderKey,
     hash: &str,
 ) -> Result<(OrderKey, u32, Option<OrderRecord>), FlowError> {
-    let mut previous: Option<OrderRecord> = None;
-    for n in FIRST_REVISION.. {
-        let key = if n == FIRST_REVISION {
+    let key_of = |n: u32| {
+        if n == FIRST_REVISION {
             base.clone()
         } else {
             let id = format!("{}~r{n}", base.storefront_order_id);
             OrderKey::new(&base.client, &base.storefront, &id)
-        };
-        match ctx.store.order(&key).await? {
-            Some(rec) if rec.payload_hash == hash => return Ok((key, n, previous)),
-            Some(rec) => previous = Some(rec),
-            None => return Ok((key, n, previous)),
+        }
+    };
+    let mut records: Vec<OrderRecord> = Vec::new();
+    for n in FIRST_REVISION..=MAX_REVISIONS {
+        match ctx.store.order(&key_of(n)).await? {
+            Some(rec) => records.push(rec),
+            None => break,
         }
     }
-    Err(FlowError::Invalid("too many revisions".into()))
+    let count = u32::try_from(records.len()).unwrap_or(MAX_REVISIONS);
+    let Some(latest) = records.pop() else {
+        return Ok((base.clone(), FIRST_REVISION, None));
+    };
+    if latest.payload_hash == hash {
+        // This content is the latest revision: its record, superseding the one before.
+        return Ok((latest.key.clone(), count, records.pop()));
+    }
+    if count >= MAX_REVISIONS {
+        return Err(FlowError::Invalid(format!(
+            "order {} has {MAX_REVISIONS} revisions; edit it in the ERP",
+            base.storefront_order_id
+        )));
+    }
+    Ok((key_of(count + 1), count + 1, Some(latest)))
 }
+
+/// Revisions of one storefront order the host will follow.
+const MAX_REVISIONS: u32 = 1_000;
 
 /// ERP customers by number.
 type CustomerMap = Arc<HashMap<String, Customer>>;

@@ -12,7 +12,7 @@ use selvedge_store::Decision;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::flows::ClientServices;
+use crate::flows::{ClientServices, references};
 
 /// The plugin's input: refunded lines by SKU (amounts in cents, excluding tax), shipping,
 /// tax, and the original ERP order's customer, warehouse and division.
@@ -60,10 +60,15 @@ pub fn refund_input(
     }
 }
 
-/// The ERP create from the plugin's memo; the unit credit is the line amount over its units.
-pub fn memo_request(memo: &returns::CreditMemo, erp_no: Option<&str>) -> CreditMemoRequest {
+/// The ERP create from the plugin's memo under the host's reference `erp_ref`; the unit
+/// credit is the line amount over its units.
+pub fn memo_request(
+    memo: &returns::CreditMemo,
+    erp_no: Option<&str>,
+    erp_ref: String,
+) -> CreditMemoRequest {
     CreditMemoRequest {
-        external_ref: memo.external_ref.clone(),
+        external_ref: erp_ref,
         customer: memo.customer.clone(),
         original_order: memo
             .sales_order
@@ -104,13 +109,27 @@ pub async fn create_once(
             .erp
             .find_credit_memo(&request.external_ref)
             .await?
-            .ok_or_else(|| missing(existing_number)),
+            .ok_or_else(|| missing(existing_number))
+            .and_then(|m| verified(request, m).map_err(BlueCherryError::Protocol)),
         Err(BlueCherryError::Ambiguous { reason, .. }) => ctx
             .erp
             .find_credit_memo(&request.external_ref)
             .await?
-            .ok_or_else(|| missing(reason)),
+            .ok_or_else(|| missing(reason))
+            .and_then(|m| verified(request, m).map_err(BlueCherryError::Protocol)),
         Err(e) => Err(e),
+    }
+}
+
+/// A memo the ERP already holds under our reference is ours only with our content; other
+/// content is never taken as success.
+pub fn verified(request: &CreditMemoRequest, existing: CreditMemo) -> Result<CreditMemo, String> {
+    match references::memo_differs(request, &existing) {
+        None => Ok(existing),
+        Some(difference) => Err(format!(
+            "credit memo {} already carries reference {} with other content ({difference})",
+            existing.memo_number, request.external_ref
+        )),
     }
 }
 

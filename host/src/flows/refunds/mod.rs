@@ -26,7 +26,7 @@ mod memo;
 use crate::flows::orders::refund_kind;
 use crate::flows::orders::settings::backoff;
 use crate::flows::{
-    ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient,
+    ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient, references,
 };
 
 /// Cursor of the refund poll (`created:min`, inclusive).
@@ -343,10 +343,36 @@ async fn process(
             return Ok(Step::Failed);
         }
     };
-    let request = memo::memo_request(memo, erp_no.as_deref());
+    // The host's reference, stored before the first ERP call; a refund sent before
+    // references were the host's keeps the one its plugin built.
+    let candidate = match (rec.attempts, &rec.erp_ref) {
+        (_, Some(r)) => r.clone(),
+        (0, None) => references::refund_ref(&ctx.client, &rec.storefront, &refund_id),
+        (_, None) => memo.external_ref.clone(),
+    };
+    let erp_ref = ctx
+        .store
+        .assign_refund_ref(
+            &ctx.client,
+            &refund_id,
+            &candidate,
+            OffsetDateTime::now_utc(),
+        )
+        .await?
+        .erp_ref
+        .unwrap_or(candidate);
+    let request = memo::memo_request(memo, erp_no.as_deref(), erp_ref);
     let found = match rec.attempts {
         0 => None,
         _ => ctx.erp.find_credit_memo(&request.external_ref).await?,
+    };
+    let found = match found.map(|m| memo::verified(&request, m)) {
+        Some(Err(difference)) => {
+            fail_refund(ctx, job, &rec, &difference).await?;
+            return Ok(Step::Failed);
+        }
+        Some(Ok(m)) => Some(m),
+        None => None,
     };
     let memo = match found {
         Some(m) => m,
@@ -363,7 +389,7 @@ async fn process(
                 .await?;
             match memo::create_once(ctx, &request).await {
                 Ok(m) => m,
-                Err(e @ BlueCherryError::Rejected { .. }) => {
+                Err(e @ (BlueCherryError::Rejected { .. } | BlueCherryError::Protocol(_))) => {
                     fail_refund(ctx, job, &rec, &e.to_string()).await?;
                     return Ok(Step::Failed);
                 }

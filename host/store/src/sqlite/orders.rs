@@ -13,8 +13,8 @@ use crate::{
 
 macro_rules! order_cols {
     () => {
-        "client, storefront, storefront_order_id, state, erp_order_no, attempts, last_error, \
-         payload_hash, erp_value_minor, erp_qty, created_at, updated_at"
+        "client, storefront, storefront_order_id, state, erp_order_no, erp_ref, attempts, \
+         last_error, payload_hash, erp_value_minor, erp_qty, created_at, updated_at"
     };
 }
 macro_rules! order_key_where {
@@ -39,6 +39,7 @@ fn order_from_row(row: &SqliteRow) -> Result<OrderRecord, StoreError> {
     Ok(OrderRecord {
         state: OrderState::parse(row.try_get("state")?)?,
         erp_order_no: row.try_get("erp_order_no")?,
+        erp_ref: row.try_get("erp_ref")?,
         attempts: count_u32(row.try_get("attempts")?, &format!("order {key} attempts"))?,
         last_error: row.try_get("last_error")?,
         payload_hash: row.try_get("payload_hash")?,
@@ -94,6 +95,67 @@ async fn add_history(
     Ok(())
 }
 
+/// One guarded state change with its history row. With a lease, the change happens only
+/// while that lease is its job's current claim (checked in the same transaction).
+async fn transition(
+    conn: &mut SqliteConnection,
+    key: &OrderKey,
+    to: OrderState,
+    note: Option<&str>,
+    lease: Option<crate::JobLease>,
+    at: i64,
+) -> Result<OrderRecord, StoreError> {
+    if let Some(lease) = lease {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE id = ? AND attempts = ? AND state = 'running'",
+        )
+        .bind(lease.job_id)
+        .bind(i64::from(lease.attempt))
+        .fetch_one(&mut *conn)
+        .await?;
+        if held == 0 {
+            let (attempts, state): (i64, String) =
+                sqlx::query_as("SELECT attempts, state FROM jobs WHERE id = ?")
+                    .bind(lease.job_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .unwrap_or((0, "missing".into()));
+            return Err(StoreError::LeaseLost {
+                job_id: lease.job_id,
+                attempt: lease.attempt,
+                current_attempt: u32::try_from(attempts).unwrap_or(0),
+                state,
+            });
+        }
+    }
+    let current = load(conn, key).await?;
+    if !current.state.can_go_to(to) {
+        return Err(StoreError::InvalidTransition {
+            entity: "order",
+            key: key.to_string(),
+            from: current.state.to_string(),
+            to: to.to_string(),
+        });
+    }
+    sqlx::query(concat!(
+        "UPDATE orders SET state = ?, attempts = attempts + ?, \
+         last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?",
+        order_key_where!()
+    ))
+    .bind(to.as_str())
+    .bind(i64::from(to == OrderState::Injecting))
+    .bind(to == OrderState::Exception)
+    .bind(note)
+    .bind(at)
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .execute(&mut *conn)
+    .await?;
+    add_history(conn, key, Some(current.state), to, note, at).await?;
+    load(conn, key).await
+}
+
 impl OrderLedger for SqliteStore {
     fn record_order_received<'a>(
         &'a self,
@@ -134,34 +196,65 @@ impl OrderLedger for SqliteStore {
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, note, at) = (key.clone(), note.map(str::to_owned), to_ms(at));
         Box::pin(self.write(move |conn| {
+            Box::pin(async move { transition(conn, &key, to, note.as_deref(), None, at).await })
+        }))
+    }
+
+    fn assign_order_ref<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        erp_ref: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord> {
+        let (key, erp_ref, at) = (key.clone(), erp_ref.to_owned(), to_ms(at));
+        Box::pin(self.write(move |conn| {
             Box::pin(async move {
-                let current = load(conn, &key).await?;
-                if !current.state.can_go_to(to) {
-                    return Err(StoreError::InvalidTransition {
-                        entity: "order",
-                        key: key.to_string(),
-                        from: current.state.to_string(),
-                        to: to.to_string(),
-                    });
-                }
                 sqlx::query(concat!(
-                    "UPDATE orders SET state = ?, attempts = attempts + ?, \
-                     last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?",
+                    "UPDATE orders SET erp_ref = COALESCE(erp_ref, ?), updated_at = ?",
                     order_key_where!()
                 ))
-                .bind(to.as_str())
-                .bind(i64::from(to == OrderState::Injecting))
-                .bind(to == OrderState::Exception)
-                .bind(&note)
+                .bind(&erp_ref)
                 .bind(at)
                 .bind(&key.client)
                 .bind(&key.storefront)
                 .bind(&key.storefront_order_id)
                 .execute(&mut *conn)
                 .await?;
-                add_history(conn, &key, Some(current.state), to, note.as_deref(), at).await?;
                 load(conn, &key).await
             })
+        }))
+    }
+
+    fn order_by_erp_ref<'a>(
+        &'a self,
+        client: &'a str,
+        erp_ref: &'a str,
+    ) -> StoreFuture<'a, Option<OrderRecord>> {
+        Box::pin(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                order_cols!(),
+                " FROM orders WHERE client = ? AND erp_ref = ? \
+                 ORDER BY state = 'cancelled', updated_at DESC LIMIT 1"
+            ))
+            .bind(client)
+            .bind(erp_ref)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(order_from_row).transpose()
+        })
+    }
+
+    fn transition_order_leased<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        to: OrderState,
+        lease: crate::JobLease,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, OrderRecord> {
+        let (key, at) = (key.clone(), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move { transition(conn, &key, to, None, Some(lease), at).await })
         }))
     }
 

@@ -11,8 +11,8 @@ use crate::{RefundLedger, RefundRecord, RefundState, StoreError, StoreFuture, Tr
 
 macro_rules! refund_cols {
     () => {
-        "client, refund_id, storefront, storefront_order_id, state, memo_no, attempts, \
-         last_error, payload_hash, created_at, updated_at"
+        "client, refund_id, storefront, storefront_order_id, state, memo_no, erp_ref, \
+         attempts, last_error, payload_hash, created_at, updated_at"
     };
 }
 
@@ -24,6 +24,7 @@ fn refund_from_row(row: &SqliteRow) -> Result<RefundRecord, StoreError> {
         storefront_order_id: row.try_get("storefront_order_id")?,
         state: RefundState::parse(row.try_get("state")?)?,
         memo_no: row.try_get("memo_no")?,
+        erp_ref: row.try_get("erp_ref")?,
         attempts: count_u32(
             row.try_get("attempts")?,
             &format!("refund {refund_id} attempts"),
@@ -215,6 +216,33 @@ impl RefundLedger for SqliteStore {
                 .await?;
                 let record = load(conn, client, refund_id).await?;
                 Ok(record)
+            })
+        }))
+    }
+
+    fn assign_refund_ref<'a>(
+        &'a self,
+        client: &'a str,
+        refund_id: &'a str,
+        erp_ref: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, RefundRecord> {
+        let (client, refund_id, erp_ref) =
+            (client.to_owned(), refund_id.to_owned(), erp_ref.to_owned());
+        let at = crate::timestamp::to_ms(at);
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE refunds SET erp_ref = COALESCE(erp_ref, ?), updated_at = ? \
+                     WHERE client = ? AND refund_id = ?",
+                )
+                .bind(&erp_ref)
+                .bind(at)
+                .bind(&client)
+                .bind(&refund_id)
+                .execute(&mut *conn)
+                .await?;
+                load(conn, &client, &refund_id).await
             })
         }))
     }

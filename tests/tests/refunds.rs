@@ -177,6 +177,10 @@ async fn a_memo_waiting_for_the_erp_never_uses_up_its_refund_job() {
     }
     assert_eq!(memos(&env, refund_id), 1);
     assert_eq!(job().await.state, selvedge_store::JobState::Queued);
+    assert!(
+        env.exceptions("refund_failed").await.is_empty(),
+        "within its deadline an open memo is nobody's problem yet"
+    );
     // A crash now (the lease runs out) must not kill it either.
     env.store
         .claim(
@@ -246,4 +250,97 @@ async fn a_refund_job_whose_worker_keeps_dying_becomes_a_refund_failed_exception
         .unwrap();
     assert_eq!(failed.len(), 1, "the refund is filed, not lost");
     assert_eq!(failed[0].subject, refund_id.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_memo_reference_already_taken_with_other_content_is_refund_failed_not_success() {
+    use selvedge_bluecherry::model::{Cents, CreditMemoLineRequest, CreditMemoRequest};
+    use selvedge_store::OrderLedger;
+    let env = b2c(Options::default(), &fast_settings()).await;
+    let (id, refund_id, sku) = refunded_order(&env).await;
+    let so = env
+        .store
+        .order(&selvedge_store::OrderKey::new(
+            "brand",
+            "bigcommerce",
+            &id.to_string(),
+        ))
+        .await
+        .unwrap()
+        .and_then(|r| r.erp_order_no)
+        .expect("injected");
+    // A memo keyed by hand with our reference, for 5 units instead of 1.
+    let squatter = env
+        .ctx
+        .erp
+        .create_credit_memo(&CreditMemoRequest {
+            external_ref: format!("brand:bc:rf:{refund_id}"),
+            customer: "WEB001".into(),
+            original_order: so,
+            reason: Some("manual".into()),
+            tax_amount: Cents(0),
+            lines: vec![CreditMemoLineRequest {
+                sku,
+                qty: 5,
+                unit_price: Cents(100),
+                restock: false,
+            }],
+        })
+        .await
+        .unwrap();
+    refunds::run_and_drain(&env.ctx, &settings()).await.unwrap();
+    assert_eq!(memos(&env, refund_id), 1, "no second memo");
+    let rec = ledger(&env, refund_id).await.expect("ledger");
+    assert_eq!(rec.state, RefundState::Exception);
+    assert_eq!(rec.memo_no, None, "the other memo is not recorded as ours");
+    let filter = selvedge_store::ExceptionFilter {
+        client: Some("brand".into()),
+        kind: Some("refund_failed".into()),
+        ..Default::default()
+    };
+    let raised = env
+        .store
+        .list_exceptions(&filter, selvedge_store::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(raised.len(), 1);
+    assert!(
+        raised[0].summary.contains(&squatter.memo_number)
+            && raised[0].summary.contains("other content"),
+        "{}",
+        raised[0].summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_memo_still_open_past_its_deadline_goes_to_finance_and_keeps_waiting() {
+    let env = b2c(Options::default(), &fast_settings()).await;
+    let (_order, refund_id, _sku) = refunded_order(&env).await;
+    let overdue = RefundsSettings {
+        memo_deadline_hours: 0,
+        ..settings()
+    };
+    // The ERP enters the memo but runs no batch cycle: it stays open.
+    refunds::run_and_drain(&env.ctx, &overdue).await.unwrap();
+    let raised = env.exceptions("refund_failed").await;
+    assert_eq!(raised.len(), 1, "one refund_failed for the open memo");
+    assert!(
+        raised[0].summary.contains("still not posted"),
+        "{}",
+        raised[0].summary
+    );
+    assert_eq!(raised[0].subject, refund_id.to_string());
+    assert_eq!(
+        ledger(&env, refund_id).await.map(|r| r.state),
+        Some(RefundState::Posting),
+        "still waiting for the ERP, not given up"
+    );
+    env.erp.run_cycle();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    refunds::run_and_drain(&env.ctx, &overdue).await.unwrap();
+    assert_eq!(
+        ledger(&env, refund_id).await.map(|r| r.state),
+        Some(RefundState::Posted)
+    );
+    assert_eq!(memos(&env, refund_id), 1);
 }

@@ -20,8 +20,8 @@ pub fn b2b_wholesale() -> PathBuf {
     component("b2b-wholesale")
 }
 
-/// Faulty test plugin by name: `infinite-loop`, `memory-bomb`, `trap`, `oversized-output`,
-/// `malformed-output`, `wrong-world`.
+/// Test plugin by name: the faulty `infinite-loop`, `memory-bomb`, `trap`, `oversized-output`,
+/// `malformed-output`, `wrong-world`, and `poison-order` (traps on one order's content).
 pub fn test_guest(name: &str) -> PathBuf {
     component(&format!("guest-{name}"))
 }

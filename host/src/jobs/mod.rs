@@ -15,6 +15,7 @@
 //! - **stop**: no new batch after the stop signal; the caller bounds how long batches in
 //!   flight may finish, and anything cut short is rescued after a restart.
 
+pub mod kinds;
 pub mod pacing;
 
 use std::collections::{HashMap, HashSet};

@@ -25,15 +25,8 @@ pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 
 use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};
 
-/// Job kind of `client`'s orders to inject, e.g. `order.inject/northwind`.
-pub fn order_kind(client: &str) -> String {
-    format!("order.inject/{client}")
-}
+pub use crate::jobs::kinds::{order_kind, refund_kind};
 
-/// Job kind of `client`'s refunds to turn into credit memos, e.g. `refund.post/northwind`.
-pub fn refund_kind(client: &str) -> String {
-    format!("refund.post/{client}")
-}
 /// Cursor of the BigCommerce order sweep (RFC 3339 `min_date_modified`, inclusive).
 pub const BIGCOMMERCE_CURSOR: &str = "bigcommerce.orders.modified_since";
 /// Cursor of the Sparklayer purchase poll (RFC 3339, inclusive).

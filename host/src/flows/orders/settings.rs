@@ -158,13 +158,7 @@ impl OrdersSettings {
     }
 }
 
-/// Exponential backoff with +-10% jitter (jitter so retries of a burst spread out).
-pub fn backoff(base_ms: u64, max_ms: u64, attempt: u32) -> Duration {
-    let exp = base_ms.saturating_mul(1u64 << attempt.saturating_sub(1).min(20));
-    let capped = exp.min(max_ms.max(base_ms)) as f64;
-    let jitter = 0.9 + rand::random::<f64>() * 0.2;
-    Duration::from_secs_f64(capped * jitter / 1000.0)
-}
+pub use crate::jobs::kinds::backoff;
 
 impl Pacing {
     /// When an order received at `now` may be injected: `now` as orders arrive, or the

@@ -23,11 +23,10 @@ use time::OffsetDateTime;
 
 mod memo;
 
-use crate::flows::orders::refund_kind;
-use crate::flows::orders::settings::backoff;
 use crate::flows::{
     ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient, references,
 };
+use crate::jobs::kinds::{backoff, refund_kind};
 
 /// Cursor of the refund poll (`created:min`, inclusive).
 pub const REFUNDS_CURSOR: &str = "bigcommerce.refunds.created_min";

@@ -100,7 +100,7 @@ fn a_plugin_for_another_world_exits_2_naming_the_problem() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(
-        t.contains("does not target the selvedge:rules/client-rules@0.1.0 world"),
+        t.contains("does not target the selvedge:rules/client-rules@0.2.0 (or @0.1.0 for plugins built before 0.2.0) world"),
         "{t}"
     );
 }

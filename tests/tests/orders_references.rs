@@ -237,3 +237,61 @@ async fn a_sparklayer_order_edited_a_b_a_ends_with_content_a_in_the_erp() {
         .unwrap();
     assert_eq!(current.state, OrderState::Injected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_built_for_wit_0_1_0_keeps_working_and_its_own_reference_is_ignored() {
+    let settings = fast_settings();
+    let mut env = b2c(
+        Options {
+            register_hooks: false,
+            ..Options::default()
+        },
+        &settings,
+    )
+    .await;
+    let registry = selvedge_runtime::PluginRegistry::new(support::runtime::runtime());
+    let slot = registry.add_client(
+        "brand",
+        selvedge_runtime::ClientContext::default(),
+        selvedge_runtime::PluginLimits::default(),
+        None,
+    );
+    slot.install_file(&selvedge_plugin_artifacts::test_guest("legacy-v0-1"), None)
+        .await
+        .expect("a 0.1.0 plugin installs");
+    assert_eq!(
+        slot.current().map(|v| v.contract()),
+        Some("0.1.0"),
+        "run through the contract it was built for"
+    );
+    env.ctx.plugin = slot;
+    let sku = env.skus[0].clone();
+    let first = env.checkout("Express", &[(&sku, 1)]);
+    let second = env.checkout("Express", &[(&sku, 2)]);
+    for id in [first, second] {
+        enqueue_order(&*env.store, "brand", id).await;
+    }
+    orders::run_and_drain(&env.ctx, &settings).await.unwrap();
+    let mut refs: Vec<String> = env.erp_orders().into_iter().map(|(r, _)| r).collect();
+    refs.sort();
+    let mut want = vec![format!("brand:bc:{first}"), format!("brand:bc:{second}")];
+    want.sort();
+    assert_eq!(
+        refs, want,
+        "the host's references, not the plugin's LEGACY-<id>"
+    );
+    // Matched by position: each ERP order holds its own order's quantity.
+    let by_ref: std::collections::HashMap<String, i64> = env.erp.with_state(|s| {
+        s.orders
+            .iter()
+            .map(|o| {
+                (
+                    o.order.external_ref.clone(),
+                    o.order.lines.iter().map(|l| l.qty).sum(),
+                )
+            })
+            .collect()
+    });
+    assert_eq!(by_ref[&format!("brand:bc:{first}")], 1);
+    assert_eq!(by_ref[&format!("brand:bc:{second}")], 2);
+}

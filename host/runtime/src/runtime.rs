@@ -9,8 +9,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
-use crate::bindings::WORLD;
-use crate::bindings::v0_1_0::{ClientRules, ClientRulesPre};
+use crate::bindings::{WORLDS, v0_1_0, v0_2_0};
 use crate::cache;
 use crate::calls::{CallReport, Called};
 use crate::context::ClientContext;
@@ -86,8 +85,11 @@ impl Runtime {
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| format!("cannot link WASI: {e}"))?;
-        ClientRules::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
-            .map_err(|e| format!("cannot link host imports: {e}"))?;
+        // Both contracts' host imports: plugins built for 0.1.0 keep working.
+        v0_1_0::ClientRules::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| format!("cannot link host imports (0.1.0): {e}"))?;
+        v0_2_0::ClientRules::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| format!("cannot link host imports (0.2.0): {e}"))?;
         let engine_key = cache::engine_key(&engine);
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), options.epoch_tick, ticker_stop.clone());
@@ -157,16 +159,23 @@ impl Runtime {
         .map_err(|e| fail(PluginErrorKind::Compile(e)))?;
         let pre = self.linker.instantiate_pre(&component).map_err(|e| {
             fail(PluginErrorKind::WrongWorld {
-                world: WORLD,
+                world: WORLDS,
                 detail: format!("{e:#}"),
             })
         })?;
-        let pre = ClientRulesPre::new(pre).map_err(|e| {
-            fail(PluginErrorKind::WrongWorld {
-                world: WORLD,
-                detail: format!("{e:#}"),
-            })
-        })?;
+        // The newest contract first; a plugin built for 0.1.0 is run through it unchanged.
+        let pre = match v0_2_0::ClientRulesPre::new(pre.clone()) {
+            Ok(p) => RulesPre::V0_2(p),
+            Err(newest) => match v0_1_0::ClientRulesPre::new(pre) {
+                Ok(p) => RulesPre::V0_1(p),
+                Err(_) => {
+                    return Err(fail(PluginErrorKind::WrongWorld {
+                        world: WORLDS,
+                        detail: format!("{newest:#}"),
+                    }));
+                }
+            },
+        };
         Ok(Arc::new(PluginVersion {
             runtime: self.clone(),
             client: client.to_string(),
@@ -212,7 +221,19 @@ pub struct PluginVersion {
     /// Free-form label given at install (e.g. a git tag).
     pub label: Option<String>,
     pub size_bytes: usize,
-    pre: ClientRulesPre<CallState>,
+    pre: RulesPre,
+}
+
+/// A plugin pre-instantiated for the contract version it targets.
+enum RulesPre {
+    V0_1(v0_1_0::ClientRulesPre<CallState>),
+    V0_2(v0_2_0::ClientRulesPre<CallState>),
+}
+
+/// A plugin instance, by the contract version it targets.
+pub(crate) enum Rules {
+    V0_1(v0_1_0::ClientRules),
+    V0_2(v0_2_0::ClientRules),
 }
 
 impl std::fmt::Debug for PluginVersion {
@@ -228,6 +249,14 @@ impl std::fmt::Debug for PluginVersion {
 impl PluginVersion {
     pub fn short_version(&self) -> &str {
         short(&self.version)
+    }
+
+    /// The `selvedge:rules` contract version the plugin targets (`0.2.0`, `0.1.0`).
+    pub fn contract(&self) -> &'static str {
+        match self.pre {
+            RulesPre::V0_1(_) => "0.1.0",
+            RulesPre::V0_2(_) => "0.2.0",
+        }
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {
@@ -249,7 +278,7 @@ impl PluginVersion {
         &self,
         context: &Arc<ClientContext>,
         limits: &PluginLimits,
-        call: impl FnOnce(&ClientRules, &mut Store<CallState>) -> wasmtime::Result<R>,
+        call: impl FnOnce(&Rules, &mut Store<CallState>) -> wasmtime::Result<R>,
         output_bytes: impl FnOnce(&R) -> usize,
     ) -> Result<Called<R>, PluginError> {
         let started = Instant::now();
@@ -280,9 +309,11 @@ impl PluginVersion {
         } else {
             None
         };
-        let result = self
-            .pre
-            .instantiate(&mut store)
+        let instance = match &self.pre {
+            RulesPre::V0_1(pre) => pre.instantiate(&mut store).map(Rules::V0_1),
+            RulesPre::V0_2(pre) => pre.instantiate(&mut store).map(Rules::V0_2),
+        };
+        let result = instance
             .map_err(|e| self.classify(&store, limits, e, true))
             .and_then(|bindings| {
                 call(&bindings, &mut store).map_err(|e| self.classify(&store, limits, e, false))

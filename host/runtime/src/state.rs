@@ -9,6 +9,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::v0_1_0::selvedge::rules::{host, types};
+use crate::bindings::v0_2_0::selvedge::rules as v2;
 use crate::calls::TraceLine;
 use crate::context::ClientContext;
 
@@ -169,5 +170,28 @@ impl host::Host for CallState {
             .get(&table)
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
+    }
+}
+
+// The 0.2.0 host imports are the 0.1.0 ones under a new version: one implementation serves both.
+impl v2::types::Host for CallState {}
+
+impl v2::host::Host for CallState {
+    fn log(&mut self, level: v2::host::LogLevel, message: String, fields: Vec<(String, String)>) {
+        let level = match level {
+            v2::host::LogLevel::Debug => host::LogLevel::Debug,
+            v2::host::LogLevel::Info => host::LogLevel::Info,
+            v2::host::LogLevel::Warn => host::LogLevel::Warn,
+            v2::host::LogLevel::Error => host::LogLevel::Error,
+        };
+        <Self as host::Host>::log(self, level, message, fields);
+    }
+
+    fn config_value(&mut self, key: String) -> Option<String> {
+        <Self as host::Host>::config_value(self, key)
+    }
+
+    fn mapping_table(&mut self, table: String) -> Vec<(String, String)> {
+        <Self as host::Host>::mapping_table(self, table)
     }
 }

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-#[test]
-fn released_wit_v0_1_0_is_unchanged() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wit/since_v0.1.0");
+fn check_frozen(folder: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../wit")
+        .join(folder);
     let recorded = std::fs::read_to_string(dir.join("FROZEN.sha256")).expect("FROZEN.sha256");
     let mut checked = 0;
     for line in recorded.lines().filter(|l| !l.trim().is_empty()) {
@@ -15,7 +16,7 @@ fn released_wit_v0_1_0_is_unchanged() {
         assert_eq!(
             hex::encode(Sha256::digest(&bytes)),
             hash,
-            "{file} changed: released WIT is frozen; add a new version folder"
+            "{folder}/{file} changed: released WIT is frozen; add a new version folder"
         );
         checked += 1;
     }
@@ -28,4 +29,14 @@ fn released_wit_v0_1_0_is_unchanged() {
         checked, on_disk,
         "every .wit file of the release is recorded"
     );
+}
+
+#[test]
+fn released_wit_v0_1_0_is_unchanged() {
+    check_frozen("since_v0.1.0");
+}
+
+#[test]
+fn released_wit_v0_2_0_is_unchanged() {
+    check_frozen("since_v0.2.0");
 }

@@ -39,6 +39,12 @@ pub fn legacy_order_ref(prefix: &str, order_id: &str) -> String {
     format!("{prefix}{}", base_order_id(order_id))
 }
 
+/// The reference a refund sent to the ERP before references were the host's carries: the
+/// example plugins built `BC-RF-<id>` / `SL-RF-<id>`.
+pub fn legacy_refund_ref(storefront: &str, refund_id: &str) -> String {
+    format!("{}RF-{refund_id}", legacy_prefix(storefront))
+}
+
 /// The reference prefix the example plugins used before 0.2.0.
 pub fn legacy_prefix(storefront: &str) -> &'static str {
     match storefront {

@@ -67,8 +67,8 @@ impl Rules for Wholesaler {
                     })
                     .collect();
                 RefundDecision {
+                    refund_id: r.refund_id.clone(),
                     memo: Some(CreditMemo {
-                        external_ref: format!("SL-RF-{}", r.refund_id),
                         customer: r.customer.clone(),
                         sales_order: r.sales_order.clone(),
                         warehouse: r.warehouse.clone(),

@@ -16,6 +16,7 @@ pub fn map(orders: Vec<StorefrontOrder>) -> Vec<OrderDecision> {
 }
 
 fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
+    let order_id = order.order_id.clone();
     let mut issues = vec![];
     let mut reasons = vec![];
     if order.lines.is_empty() {
@@ -31,6 +32,7 @@ fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
                     format!("location_warehouse entry {value:?} must be WAREHOUSE/DIVISION"),
                 ));
                 return OrderDecision {
+                    order_id: order_id.clone(),
                     sales_order: None,
                     issues,
                     reasons,
@@ -116,6 +118,7 @@ fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
     }
     if issues.iter().any(|i| i.severity == Severity::Error) {
         return OrderDecision {
+            order_id: order_id.clone(),
             sales_order: None,
             issues,
             reasons,
@@ -123,8 +126,8 @@ fn map_one(order: StorefrontOrder, s: &Settings) -> OrderDecision {
     }
     let review_flag = issues.iter().any(|i| i.severity == Severity::Review);
     OrderDecision {
+        order_id: order_id.clone(),
         sales_order: Some(SalesOrder {
-            external_ref: format!("SL-{}", order.order_id),
             division,
             warehouse,
             customer: customer.unwrap_or_default(),

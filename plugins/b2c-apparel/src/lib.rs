@@ -87,7 +87,6 @@ fn map_refund(refund: Refund) -> RefundDecision {
         })
         .collect();
     let memo = issues.is_empty().then(|| CreditMemo {
-        external_ref: format!("BC-RF-{}", refund.refund_id),
         customer: refund.customer.clone(),
         sales_order: refund.sales_order.clone(),
         warehouse: refund.warehouse.clone(),
@@ -99,6 +98,7 @@ fn map_refund(refund: Refund) -> RefundDecision {
         reason_code: if damaged { "DMG".into() } else { "RET".into() },
     });
     RefundDecision {
+        refund_id: refund.refund_id.clone(),
         memo,
         restock: if issues.is_empty() { restock } else { vec![] },
         issues,

@@ -20,6 +20,7 @@ fn map_one(
     division: &str,
     web_customer: &str,
 ) -> OrderDecision {
+    let order_id = order.order_id.clone();
     let mut issues = validate(&order);
     let mut reasons = vec![];
     let warehouse = match warehouses.get_or_default(&order.shipping_method) {
@@ -59,6 +60,7 @@ fn map_one(
     };
     if issues.iter().any(|i| i.severity == Severity::Error) {
         return OrderDecision {
+            order_id: order_id.clone(),
             sales_order: None,
             issues,
             reasons,
@@ -66,7 +68,6 @@ fn map_one(
     }
     let review_flag = issues.iter().any(|i| i.severity == Severity::Review);
     let sales_order = SalesOrder {
-        external_ref: format!("BC-{}", order.order_id),
         division: division.to_string(),
         warehouse,
         customer: web_customer.to_string(),
@@ -93,6 +94,7 @@ fn map_one(
         review: review_flag,
     };
     OrderDecision {
+        order_id: order_id.clone(),
         sales_order: Some(sales_order),
         issues,
         reasons,

@@ -24,11 +24,12 @@
 
 #![deny(missing_docs)]
 
-/// Generated WIT bindings for `selvedge:rules@0.1.0`.
+/// Generated WIT bindings for `selvedge:rules@0.2.0` (decisions name their order or refund;
+/// ERP references are the host's).
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../wit/since_v0.2.0",
         world: "client-rules",
         pub_export_macro: true,
         default_bindings_module: "selvedge_plugin_sdk::bindings",
@@ -75,8 +76,9 @@ pub trait Rules {
     /// Storefront orders -> sales orders, one decision per order.
     fn map_orders(orders: Vec<StorefrontOrder>) -> Vec<OrderDecision> {
         orders
-            .iter()
-            .map(|_| OrderDecision {
+            .into_iter()
+            .map(|o| OrderDecision {
+                order_id: o.order_id,
                 sales_order: None,
                 issues: vec![error(
                     "no-order-rules",
@@ -107,8 +109,9 @@ pub trait Rules {
     /// Refunds -> credit memos and restock, one decision per refund.
     fn map_refunds(refunds: Vec<Refund>) -> Vec<RefundDecision> {
         refunds
-            .iter()
-            .map(|_| RefundDecision {
+            .into_iter()
+            .map(|r| RefundDecision {
+                refund_id: r.refund_id,
                 memo: None,
                 restock: vec![],
                 issues: vec![error(

@@ -355,6 +355,16 @@ impl Injector {
         (plugin, claimed): (Duration, Instant),
     ) -> Result<Injected, FlowError> {
         let started = Instant::now();
+        // The runtime orders decisions by the id each names; a mismatch here is a host bug,
+        // and an order never gets another order's decision.
+        if decision.order_id != p.order.order_id {
+            let reason = format!(
+                "the plugin's decision names order {} instead of {}",
+                decision.order_id, p.order.order_id
+            );
+            self.invalid(job, &p.key, &reason, json!({})).await?;
+            return Ok(Injected::Exception);
+        }
         let errors: Vec<_> = decision
             .issues
             .iter()

@@ -340,7 +340,7 @@ pub(super) fn decision_record(
     d: &OrderDecision,
 ) -> Decision {
     let value = d.sales_order.as_ref().map_or(json!(null), |so| {
-        json!({ "external_ref": so.external_ref, "warehouse": so.warehouse, "division": so.division,
+        json!({ "warehouse": so.warehouse, "division": so.division,
                 "customer": so.customer, "terms": so.terms_code, "authorised": so.authorised,
                 "po_number": so.po_number, "tax": so.tax, "review": so.review })
     });

@@ -151,7 +151,7 @@ pub fn decision_record(
             "issues": d.issues.iter().map(|i| json!({ "code": i.code, "field": i.field, "message": i.message })).collect::<Vec<_>>(),
         }),
         value: json!({
-            "memo": d.memo.as_ref().map(|m| json!({ "external_ref": m.external_ref, "reason_code": m.reason_code, "total": m.total })),
+            "memo": d.memo.as_ref().map(|m| json!({ "reason_code": m.reason_code, "total": m.total })),
             "restock": d.restock.iter().map(|r| json!({ "sku": r.sku, "warehouse": r.warehouse, "quantity": r.quantity })).collect::<Vec<_>>(),
         }),
         created_at: OffsetDateTime::now_utc(),

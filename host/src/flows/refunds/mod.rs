@@ -343,11 +343,11 @@ async fn process(
         }
     };
     // The host's reference, stored before the first ERP call; a refund sent before
-    // references were the host's keeps the one its plugin built.
+    // references were the host's keeps the one its plugin built then.
     let candidate = match (rec.attempts, &rec.erp_ref) {
         (_, Some(r)) => r.clone(),
         (0, None) => references::refund_ref(&ctx.client, &rec.storefront, &refund_id),
-        (_, None) => memo.external_ref.clone(),
+        (_, None) => references::legacy_refund_ref(&rec.storefront, &refund_id),
     };
     let erp_ref = ctx
         .store

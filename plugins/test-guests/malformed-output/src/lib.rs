@@ -17,7 +17,8 @@ impl Rules for Malformed {
         orders.pop();
         orders
             .iter()
-            .map(|_| OrderDecision {
+            .map(|o| OrderDecision {
+                order_id: o.order_id.clone(),
                 sales_order: None,
                 issues: vec![],
                 reasons: vec![],

@@ -8,7 +8,8 @@ impl Rules for Chatty {
         let huge = "x".repeat(8 << 20);
         orders
             .iter()
-            .map(|_| OrderDecision {
+            .map(|o| OrderDecision {
+                order_id: o.order_id.clone(),
                 sales_order: None,
                 issues: vec![error("noise", "", huge.clone())],
                 reasons: vec![],

@@ -18,8 +18,8 @@ fn map_one(order: StorefrontOrder) -> OrderDecision {
         let _ = std::hint::black_box(13 / divisor);
     }
     OrderDecision {
+        order_id: order.order_id,
         sales_order: Some(SalesOrder {
-            external_ref: format!("IGNORED-{}", order.order_id),
             division: "01".into(),
             warehouse: "NJ01".into(),
             customer: "WEB001".into(),

@@ -1,8 +1,8 @@
-//! Targets a different contract (`selvedge:rules@0.2.0` with another inventory signature):
+//! Targets a different contract (`selvedge:rules@9.9.0` with another inventory signature):
 //! the host must refuse it before it ever runs.
 wit_bindgen::generate!({
     inline: r#"
-        package selvedge:rules@0.2.0;
+        package selvedge:rules@9.9.0;
 
         interface inventory {
             compute-ats: func(skus: list<string>) -> list<s32>;

@@ -295,3 +295,70 @@ async fn a_plugin_built_for_wit_0_1_0_keeps_working_and_its_own_reference_is_ign
     assert_eq!(by_ref[&format!("brand:bc:{first}")], 1);
     assert_eq!(by_ref[&format!("brand:bc:{second}")], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_swap_between_an_ambiguous_create_and_its_retry_makes_no_second_order() {
+    use selvedge_bluecherry::sandbox::{CreateOutcome, Faults};
+    let settings = fast_settings();
+    let env = b2c(
+        Options {
+            register_hooks: false,
+            ..Options::default()
+        },
+        &settings,
+    )
+    .await;
+    // An ERP without idempotency: a second create with our reference would be a second order.
+    env.erp.set_faults(Faults {
+        accept_duplicates: true,
+        hang_next_creates: 1,
+        hang_ms: 5_000,
+        ..Faults::default()
+    });
+    let sku = env.skus[0].clone();
+    let id = env.checkout("Express", &[(&sku, 2)]);
+    enqueue_order(&*env.store, "brand", id).await;
+    // The first attempt: the ERP commits the create, then the worker dies before the answer.
+    let first =
+        tokio::spawn(Arc::new(Injector::new(env.ctx.clone(), settings.clone())).run_batch());
+    let committed = support::wait_until(std::time::Duration::from_secs(10), || async {
+        env.erp
+            .creates()
+            .iter()
+            .any(|c| c.outcome == CreateOutcome::Created)
+    })
+    .await;
+    assert!(committed, "the first create reached the ERP");
+    first.abort();
+    // A new plugin version goes live before the retry (its mapping differs in every field
+    // the ERP does not compare, e.g. ship-via and authorisation).
+    env.ctx
+        .plugin
+        .install_file(&selvedge_plugin_artifacts::test_guest("legacy-v0-1"), None)
+        .await
+        .expect("hot-swap");
+    // The lease runs out; the retry looks before it creates.
+    tokio::time::sleep(std::time::Duration::from_millis(settings.lease_ms + 200)).await;
+    orders::run_and_drain(&env.ctx, &settings).await.unwrap();
+    let mine: Vec<_> = env
+        .erp_orders()
+        .into_iter()
+        .filter(|(r, _)| *r == format!("brand:bc:{id}"))
+        .collect();
+    assert_eq!(mine.len(), 1, "one ERP order across the swap and the retry");
+    let created = env
+        .erp
+        .creates()
+        .iter()
+        .filter(|c| c.outcome == CreateOutcome::Created)
+        .count();
+    assert_eq!(created, 1, "no second create call");
+    let rec = env
+        .store
+        .order(&OrderKey::new("brand", "bigcommerce", &id.to_string()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.state, OrderState::Injected);
+    assert_eq!(rec.erp_order_no.as_deref(), Some(mine[0].1.as_str()));
+}

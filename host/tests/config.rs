@@ -346,3 +346,98 @@ fn a_missing_max_percent_above_100_is_refused_and_names_the_key() {
     let config = Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.clients[0].inventory.missing_max_percent, 100);
 }
+
+/// A folder with `acme` (from [`CLIENT`]) and a second client file made from it.
+fn two_clients(second: &str) -> tempfile::TempDir {
+    let dir = folder(HOST, CLIENT);
+    std::fs::write(dir.path().join("clients/beta.toml"), second).expect("write beta");
+    dir
+}
+
+#[test]
+fn every_client_gets_its_own_webhook_secret_variable_by_default() {
+    let dir = two_clients(&CLIENT.replace("id = \"acme\"", "id = \"beta-shop\""));
+    let config = Config::load(dir.path()).expect("loads");
+    let envs: Vec<&str> = config
+        .clients
+        .iter()
+        .map(|c| c.orders.webhook_secret_env.as_str())
+        .collect();
+    assert_eq!(
+        envs,
+        vec!["SELVEDGE_WEBHOOK_SECRET_ACME", "SELVEDGE_WEBHOOK_SECRET_BETA_SHOP"]
+    );
+}
+
+#[test]
+fn two_clients_sharing_a_webhook_secret_are_refused_naming_both() {
+    let shared = "\n[orders]\nwebhook_secret_env = \"ONE_SECRET\"\n";
+    let dir = folder(HOST, &format!("{CLIENT}{shared}"));
+    let beta = CLIENT.replace("id = \"acme\"", "id = \"beta\"");
+    std::fs::write(dir.path().join("clients/beta.toml"), format!("{beta}{shared}"))
+        .expect("write beta");
+    let err = Config::load(dir.path()).expect_err("refused").to_string();
+    assert!(
+        err.contains("orders.webhook_secret_env")
+            && err.contains("ONE_SECRET")
+            && err.contains("acme")
+            && err.contains("beta"),
+        "{err}"
+    );
+}
+
+#[test]
+fn clients_on_one_blue_cherry_account_must_agree_on_pacing() {
+    let dir = two_clients(&format!(
+        "{}\n[orders.pacing]\nmax_per_second = 9\nburst = 9\n",
+        CLIENT.replace("id = \"acme\"", "id = \"beta\"")
+    ));
+    let err = Config::load(dir.path()).expect_err("refused").to_string();
+    assert!(
+        err.contains("orders.pacing") && err.contains("same Blue Cherry account"),
+        "{err}"
+    );
+    // On another account the same pacing difference is fine.
+    let dir = two_clients(&format!(
+        "{}\n[orders.pacing]\nmax_per_second = 9\nburst = 9\n",
+        CLIENT
+            .replace("id = \"acme\"", "id = \"beta\"")
+            .replace("http://127.0.0.1:1", "http://127.0.0.1:7")
+    ));
+    Config::load(dir.path()).expect("another account");
+}
+
+#[test]
+fn a_lease_that_does_not_outlast_an_erp_call_is_refused() {
+    let err = load_err(
+        HOST,
+        &CLIENT.replace(
+            "[bluecherry]\nbase_url = \"http://127.0.0.1:1\"",
+            "[bluecherry]\nbase_url = \"http://127.0.0.1:1\"\ntimeout_ms = 30000\n\n[orders]\nlease_ms = 20000",
+        ),
+    );
+    assert!(
+        err.contains("orders.lease_ms") && err.contains("30000 ms timeout"),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_webhook_secret_variables_holding_the_same_value_are_refused_at_start() {
+    let dir = two_clients(&CLIENT.replace("id = \"acme\"", "id = \"beta\""));
+    let config = Config::load(dir.path()).expect("distinct variable names load");
+    let secrets = Secrets::from_env()
+        .with("SELVEDGE_BLUECHERRY_API_KEY", "k")
+        .with("SELVEDGE_BIGCOMMERCE_ACCESS_TOKEN", "t")
+        .with("SELVEDGE_WEBHOOK_SECRET_ACME", "same-value")
+        .with("SELVEDGE_WEBHOOK_SECRET_BETA", "same-value");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let err = match rt.block_on(selvedge::app::App::build(config, &secrets)) {
+        Ok(_) => panic!("a shared secret value must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("same secret") && err.contains("acme"),
+        "{err}"
+    );
+}

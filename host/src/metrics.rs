@@ -65,6 +65,15 @@ async fn refresh(state: &AdminState) -> Result<(), selvedge_store::StoreError> {
         metrics::counter!("selvedge_store_writes_total").absolute(stats.writes);
         metrics::counter!("selvedge_store_commits_total").absolute(stats.commits);
     }
+    // Every job kind's queue, from one read (kinds carry their client).
+    for k in state.store.job_kind_stats(now).await? {
+        let labels = [("client", k.client.clone()), ("kind", k.kind.clone())];
+        metrics::gauge!("selvedge_jobs_queued", &labels).set(k.queued as f64);
+        metrics::gauge!("selvedge_jobs_running", &labels).set(k.running as f64);
+        metrics::gauge!("selvedge_jobs_oldest_due_seconds", &labels).set(k.oldest_due_seconds);
+        metrics::gauge!("selvedge_jobs_max_attempts_used", &labels)
+            .set(f64::from(k.max_attempts_used));
+    }
     for client in state.clients.iter() {
         let id = client.id.clone();
         for s in [ExceptionState::Open, ExceptionState::Retrying] {

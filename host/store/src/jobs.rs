@@ -96,6 +96,23 @@ impl Job {
     }
 }
 
+/// Queue health of one job kind (`order.inject/acme`), for metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobKindStats {
+    /// Client the jobs belong to.
+    pub client: String,
+    /// The kind.
+    pub kind: String,
+    /// Jobs waiting (`queued`), due or not.
+    pub queued: u64,
+    /// Jobs claimed and running.
+    pub running: u64,
+    /// Seconds the oldest due job has waited past its `run_at` (0 when none is due).
+    pub oldest_due_seconds: f64,
+    /// Most attempts used (snoozes excluded) by a waiting or running job.
+    pub max_attempts_used: u32,
+}
+
 /// Queued work that is due now, per client and kind (what the dispatcher reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueWork {
@@ -231,6 +248,9 @@ pub trait JobQueue: Send + Sync {
         kind_prefixes: &'a [&'a str],
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Vec<DueWork>>;
+
+    /// Queue health per (client, kind) of the unfinished jobs, read at metrics scrape time.
+    fn job_kind_stats<'a>(&'a self, now: OffsetDateTime) -> StoreFuture<'a, Vec<JobKindStats>>;
 
     /// Re-arms an existing job (an exception retried, an order whose status changed): a
     /// `done`, `dead` or `queued` job becomes `queued` at `run_at` with `extra_attempts` more

@@ -43,7 +43,9 @@ pub use exceptions::{
     ExceptionCount, ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState,
     Exceptions, NewException, Raised,
 };
-pub use jobs::{DueWork, Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob};
+pub use jobs::{
+    DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
+};
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
 pub use plugins::{PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};

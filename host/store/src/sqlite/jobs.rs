@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use super::{SqliteStore, count_u32, json_text, parse_json};
 use crate::timestamp::{duration_ms, from_ms, from_ms_opt, to_ms};
 use crate::{
-    DueWork, Enqueued, FailAction, Job, JobLease, JobQueue, JobState, NewJob, StoreError,
-    StoreFuture,
+    DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
+    StoreError, StoreFuture,
 };
 
 macro_rules! job_cols {
@@ -21,6 +21,9 @@ macro_rules! job_cols {
          run_at, lease_until, last_error, result, created_at, updated_at"
     };
 }
+
+/// (client, kind, queued, running, oldest due run_at, most attempts used).
+type KindStatsRow = (String, String, i64, i64, Option<i64>, Option<i64>);
 
 fn job_from_row(row: &SqliteRow) -> Result<Job, StoreError> {
     let id: i64 = row.try_get("id")?;
@@ -438,6 +441,38 @@ impl JobQueue for SqliteStore {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn job_kind_stats<'a>(&'a self, now: OffsetDateTime) -> StoreFuture<'a, Vec<JobKindStats>> {
+        Box::pin(async move {
+            let now = to_ms(now);
+            let rows: Vec<KindStatsRow> = sqlx::query_as(
+                "SELECT client, kind, \
+                 SUM(state = 'queued'), SUM(state = 'running'), \
+                 MIN(CASE WHEN state = 'queued' AND run_at <= ?1 THEN run_at END), \
+                 MAX(attempts - snoozes) \
+                 FROM jobs WHERE state IN ('queued', 'running') GROUP BY client, kind",
+            )
+            .bind(now)
+            .fetch_all(self.reader())
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(client, kind, queued, running, oldest, attempts)| JobKindStats {
+                        client,
+                        kind,
+                        queued: u64::try_from(queued).unwrap_or(0),
+                        running: u64::try_from(running).unwrap_or(0),
+                        oldest_due_seconds: oldest
+                            .map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0),
+                        max_attempts_used: attempts
+                            .and_then(|a| u32::try_from(a).ok())
+                            .unwrap_or(0),
+                    },
+                )
+                .collect())
         })
     }
 

@@ -197,3 +197,24 @@ async fn rearming_a_dead_job_queues_the_same_job_with_fresh_attempts() {
         "a running job keeps its payload"
     );
 }
+
+#[tokio::test]
+async fn kind_stats_count_waiting_and_running_jobs_and_the_oldest_due_wait() {
+    let (_dir, store) = fresh_store().await;
+    for key in ["1", "2", "3"] {
+        store
+            .enqueue(job("acme", "order.inject/acme", key), at(0))
+            .await
+            .expect("enqueue");
+    }
+    store
+        .claim(&["order.inject/acme"], 1, LEASE, at(10))
+        .await
+        .expect("claim");
+    let stats = store.job_kind_stats(at(30)).await.expect("stats");
+    assert_eq!(stats.len(), 1);
+    let s = &stats[0];
+    assert_eq!((s.queued, s.running), (2, 1));
+    assert!((s.oldest_due_seconds - 30.0).abs() < 0.01, "{s:?}");
+    assert_eq!(s.max_attempts_used, 1);
+}

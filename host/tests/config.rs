@@ -365,7 +365,10 @@ fn every_client_gets_its_own_webhook_secret_variable_by_default() {
         .collect();
     assert_eq!(
         envs,
-        vec!["SELVEDGE_WEBHOOK_SECRET_ACME", "SELVEDGE_WEBHOOK_SECRET_BETA_SHOP"]
+        vec![
+            "SELVEDGE_WEBHOOK_SECRET_ACME",
+            "SELVEDGE_WEBHOOK_SECRET_BETA_SHOP"
+        ]
     );
 }
 
@@ -374,8 +377,11 @@ fn two_clients_sharing_a_webhook_secret_are_refused_naming_both() {
     let shared = "\n[orders]\nwebhook_secret_env = \"ONE_SECRET\"\n";
     let dir = folder(HOST, &format!("{CLIENT}{shared}"));
     let beta = CLIENT.replace("id = \"acme\"", "id = \"beta\"");
-    std::fs::write(dir.path().join("clients/beta.toml"), format!("{beta}{shared}"))
-        .expect("write beta");
+    std::fs::write(
+        dir.path().join("clients/beta.toml"),
+        format!("{beta}{shared}"),
+    )
+    .expect("write beta");
     let err = Config::load(dir.path()).expect_err("refused").to_string();
     assert!(
         err.contains("orders.webhook_secret_env")
@@ -436,8 +442,5 @@ fn two_webhook_secret_variables_holding_the_same_value_are_refused_at_start() {
         Ok(_) => panic!("a shared secret value must be refused"),
         Err(e) => e.to_string(),
     };
-    assert!(
-        err.contains("same secret") && err.contains("acme"),
-        "{err}"
-    );
+    assert!(err.contains("same secret") && err.contains("acme"), "{err}");
 }

@@ -94,18 +94,67 @@ struct Connections {
     webhook_secret: Option<String>,
 }
 
-fn connect(client: &ClientConfig, secrets: &Secrets) -> Result<Connections, ConfigError> {
+/// HTTP clients (connection pools, TLS config) shared by every client's connectors; the
+/// connectors set their timeouts and headers per request. Blue Cherry clients are grouped
+/// by connect timeout, the one setting that lives in the HTTP client.
+#[derive(Default)]
+struct SharedHttp {
+    storefronts: Option<reqwest::Client>,
+    erp: std::collections::BTreeMap<u64, reqwest::Client>,
+}
+
+impl SharedHttp {
+    fn storefronts(&mut self) -> Result<reqwest::Client, reqwest::Error> {
+        if let Some(http) = &self.storefronts {
+            return Ok(http.clone());
+        }
+        let http = reqwest::Client::builder().build()?;
+        self.storefronts = Some(http.clone());
+        Ok(http)
+    }
+
+    fn erp(
+        &mut self,
+        config: &selvedge_bluecherry::BlueCherryConfig,
+    ) -> Result<reqwest::Client, selvedge_bluecherry::BlueCherryError> {
+        if let Some(http) = self.erp.get(&config.connect_timeout_ms) {
+            return Ok(http.clone());
+        }
+        let http = BlueCherryClient::http_client(config)?;
+        self.erp.insert(config.connect_timeout_ms, http.clone());
+        Ok(http)
+    }
+}
+
+fn connect(
+    client: &ClientConfig,
+    secrets: &Secrets,
+    http: &mut SharedHttp,
+) -> Result<Connections, ConfigError> {
     let file = &client.file;
     let key = bluecherry_key(&client.bluecherry, secrets, file)?;
     let erp_account = crate::jobs::pacing::account_key(&client.bluecherry.base_url, &key);
-    let erp = BlueCherryClient::new(&client.bluecherry, key).map_err(|e| {
-        ConfigError::invalid(
-            file,
-            "bluecherry",
-            e.to_string(),
-            "correct the [bluecherry] section",
-        )
-    })?;
+    let erp = http
+        .erp(&client.bluecherry)
+        .and_then(|shared| BlueCherryClient::with_http(&client.bluecherry, key, shared))
+        .map_err(|e| {
+            ConfigError::invalid(
+                file,
+                "bluecherry",
+                e.to_string(),
+                "correct the [bluecherry] section",
+            )
+        })?;
+    let mut storefront_http = |section: &str| {
+        http.storefronts().map_err(|e| {
+            ConfigError::invalid(
+                file,
+                section,
+                format!("cannot build HTTP client: {e}"),
+                "check the host's TLS setup",
+            )
+        })
+    };
     let (storefront, webhook_secret) = match &client.storefront {
         StorefrontConfig::BigCommerce(section) => {
             let config = section.resolve(secrets, file)?;
@@ -114,7 +163,8 @@ fn connect(client: &ClientConfig, secrets: &Secrets) -> Result<Connections, Conf
                 file,
                 "orders.webhook_secret_env",
             )?;
-            let bc = BigCommerceClient::new(config).map_err(|e| {
+            let shared = storefront_http("bigcommerce")?;
+            let bc = BigCommerceClient::with_http(config, shared).map_err(|e| {
                 ConfigError::invalid(
                     file,
                     "bigcommerce",
@@ -126,7 +176,8 @@ fn connect(client: &ClientConfig, secrets: &Secrets) -> Result<Connections, Conf
         }
         StorefrontConfig::Sparklayer(section) => {
             let config = section.resolve(secrets, file)?;
-            let sl = SparklayerClient::new(config).map_err(|e| {
+            let shared = storefront_http("sparklayer")?;
+            let sl = SparklayerClient::with_http(config, shared).map_err(|e| {
                 ConfigError::invalid(
                     file,
                     "sparklayer",
@@ -174,10 +225,11 @@ impl App {
     /// Builds everything the config describes and installs each client's plugin (which
     /// must pass its fixtures). Runs marked `running` by a previous process are closed.
     pub async fn build(config: Config, secrets: &Secrets) -> Result<App, AppError> {
+        let mut http = SharedHttp::default();
         let connections = config
             .clients
             .iter()
-            .map(|c| connect(c, secrets))
+            .map(|c| connect(c, secrets, &mut http))
             .collect::<Result<Vec<_>, _>>()?;
         check_distinct_secrets(&config.clients, &connections)?;
         let sqlite = SqliteStore::open(Config::state_file(&config.host)).await?;

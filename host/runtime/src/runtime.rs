@@ -1,8 +1,9 @@
 //! The engine, compiled plugin versions, and one call under limits.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -55,6 +56,15 @@ pub struct Runtime {
     engine_key: String,
     ticker_stop: Arc<AtomicBool>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// Compiled components by content hash: clients whose plugins have the same bytes share
+    /// one component (its code mapped once, one set of warm pool slots). Weak, so a version
+    /// no client keeps any more is freed.
+    compiled: Mutex<HashMap<String, Weak<Compiled>>>,
+}
+
+/// A compiled component, type-checked against the world it targets and linked once.
+struct Compiled {
+    pre: RulesPre,
 }
 
 impl Runtime {
@@ -72,7 +82,10 @@ impl Runtime {
             // Reset reused memory with memset instead of madvise up to this size: a 100k-row
             // cycle touches a few MiB, and re-faulting fresh pages on every call costs more.
             .linear_memory_keep_resident(options.keep_resident_bytes)
-            .table_keep_resident(64 << 10);
+            .table_keep_resident(64 << 10)
+            // Reuse warm slots before touching a cold one, so the slots holding resident memory
+            // are as many as the calls that ran at once, not every slot in the pool over time.
+            .max_unused_warm_slots(0);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -101,6 +114,7 @@ impl Runtime {
             engine_key,
             ticker_stop,
             permits,
+            compiled: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -149,32 +163,37 @@ impl Runtime {
             version: short(&version).to_string(),
             kind,
         };
-        let component = cache::load_or_compile(
-            &self.engine,
-            &self.engine_key,
-            self.options.cache_dir.as_deref(),
-            &version,
-            bytes,
-        )
-        .map_err(|e| fail(PluginErrorKind::Compile(e)))?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
-            fail(PluginErrorKind::WrongWorld {
-                world: WORLDS,
-                detail: format!("{e:#}"),
-            })
-        })?;
-        // The newest contract first; a plugin built for 0.1.0 is run through it unchanged.
-        let pre = match v0_2_0::ClientRulesPre::new(pre.clone()) {
-            Ok(p) => RulesPre::V0_2(p),
-            Err(newest) => match v0_1_0::ClientRulesPre::new(pre) {
-                Ok(p) => RulesPre::V0_1(p),
-                Err(_) => {
-                    return Err(fail(PluginErrorKind::WrongWorld {
+        let compiled = match self.shared(&version) {
+            Some(compiled) => compiled,
+            None => {
+                let component = cache::load_or_compile(
+                    &self.engine,
+                    &self.engine_key,
+                    self.options.cache_dir.as_deref(),
+                    &version,
+                    bytes,
+                )
+                .map_err(|e| fail(PluginErrorKind::Compile(e)))?;
+                let wrong_world = |e: wasmtime::Error| {
+                    fail(PluginErrorKind::WrongWorld {
                         world: WORLDS,
-                        detail: format!("{newest:#}"),
-                    }));
-                }
-            },
+                        detail: format!("{e:#}"),
+                    })
+                };
+                let pre = self
+                    .linker
+                    .instantiate_pre(&component)
+                    .map_err(wrong_world)?;
+                // The newest contract first; a plugin built for 0.1.0 runs through its own.
+                let pre = match v0_2_0::ClientRulesPre::new(pre.clone()) {
+                    Ok(p) => RulesPre::V0_2(p),
+                    Err(newest) => match v0_1_0::ClientRulesPre::new(pre) {
+                        Ok(p) => RulesPre::V0_1(p),
+                        Err(_) => return Err(wrong_world(newest)),
+                    },
+                };
+                self.share(&version, Compiled { pre })
+            }
         };
         Ok(Arc::new(PluginVersion {
             runtime: self.clone(),
@@ -183,8 +202,27 @@ impl Runtime {
             version,
             label,
             size_bytes: bytes.len(),
-            pre,
+            compiled,
         }))
+    }
+
+    /// The component already compiled from bytes with this hash, if a client still uses it.
+    fn shared(&self, version: &str) -> Option<Arc<Compiled>> {
+        let compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        compiled.get(version).and_then(Weak::upgrade)
+    }
+
+    /// Keeps `fresh` for later loads of the same bytes; if another load got there first,
+    /// its component is used instead, so every client shares one.
+    fn share(&self, version: &str, fresh: Compiled) -> Arc<Compiled> {
+        let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(existing) = compiled.get(version).and_then(Weak::upgrade) {
+            return existing;
+        }
+        compiled.retain(|_, c| c.strong_count() > 0);
+        let fresh = Arc::new(fresh);
+        compiled.insert(version.to_string(), Arc::downgrade(&fresh));
+        fresh
     }
 }
 
@@ -221,7 +259,7 @@ pub struct PluginVersion {
     /// Free-form label given at install (e.g. a git tag).
     pub label: Option<String>,
     pub size_bytes: usize,
-    pre: RulesPre,
+    compiled: Arc<Compiled>,
 }
 
 /// A plugin pre-instantiated for the contract version it targets.
@@ -253,7 +291,7 @@ impl PluginVersion {
 
     /// The `selvedge:rules` contract version the plugin targets (`0.2.0`, `0.1.0`).
     pub fn contract(&self) -> &'static str {
-        match self.pre {
+        match self.compiled.pre {
             RulesPre::V0_1(_) => "0.1.0",
             RulesPre::V0_2(_) => "0.2.0",
         }
@@ -309,7 +347,7 @@ impl PluginVersion {
         } else {
             None
         };
-        let instance = match &self.pre {
+        let instance = match &self.compiled.pre {
             RulesPre::V0_1(pre) => pre.instantiate(&mut store).map(Rules::V0_1),
             RulesPre::V0_2(pre) => pre.instantiate(&mut store).map(Rules::V0_2),
         };

@@ -29,7 +29,10 @@ use crate::model::{
 /// Typed client of the modelled Blue Cherry gateway.
 #[derive(Debug, Clone)]
 pub struct BlueCherryClient {
+    /// Possibly shared with other clients of the host (one connection pool and TLS config):
+    /// the timeout is set per request.
     http: reqwest::Client,
+    timeout: Duration,
     base_url: String,
     api_key: String,
     retry: RetryPolicy,
@@ -81,13 +84,31 @@ impl BlueCherryClient {
         api_key: impl Into<String>,
     ) -> Result<Self, BlueCherryError> {
         config.validate().map_err(BlueCherryError::Config)?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.timeout_ms))
+        let http = Self::http_client(config)?;
+        Self::with_http(config, api_key, http)
+    }
+
+    /// An HTTP client with `config`'s connect timeout, to share between every Blue Cherry
+    /// client with the same `connect_timeout_ms` (see [`Self::with_http`]).
+    pub fn http_client(config: &BlueCherryConfig) -> Result<reqwest::Client, BlueCherryError> {
+        reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
             .build()
-            .map_err(|e| BlueCherryError::Config(format!("cannot build HTTP client: {e}")))?;
+            .map_err(|e| BlueCherryError::Config(format!("cannot build HTTP client: {e}")))
+    }
+
+    /// A client for `config` sending through `http`, an HTTP client built by
+    /// [`Self::http_client`] for the same connect timeout and shared with other clients. The
+    /// request timeout, key, retries and pacing stay this client's own.
+    pub fn with_http(
+        config: &BlueCherryConfig,
+        api_key: impl Into<String>,
+        http: reqwest::Client,
+    ) -> Result<Self, BlueCherryError> {
+        config.validate().map_err(BlueCherryError::Config)?;
         Ok(Self {
             http,
+            timeout: Duration::from_millis(config.timeout_ms),
             base_url: config.base_url.trim_end_matches('/').to_string(),
             api_key: api_key.into(),
             retry: config.retry,
@@ -125,6 +146,7 @@ impl BlueCherryClient {
         let resp = self
             .http
             .get(self.url(path))
+            .timeout(self.timeout)
             .bearer_auth(&self.api_key)
             .query(query)
             .send()
@@ -219,6 +241,7 @@ impl BlueCherryClient {
         let resp = self
             .http
             .post(self.url(path))
+            .timeout(self.timeout)
             .bearer_auth(&self.api_key)
             .json(body)
             .send()
@@ -259,6 +282,7 @@ impl BlueCherryClient {
         let resp = self
             .http
             .put(self.url(path))
+            .timeout(self.timeout)
             .bearer_auth(&self.api_key)
             .json(body)
             .send()

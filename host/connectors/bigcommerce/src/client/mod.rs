@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -133,7 +133,10 @@ impl Reply {
 /// Client of one BigCommerce store. Cheap to clone; clones share pacing and counters.
 #[derive(Clone)]
 pub struct BigCommerceClient {
+    /// Possibly shared with other clients of the host (one connection pool and TLS config):
+    /// the token, headers and timeout are set per request.
     http: reqwest::Client,
+    headers: Arc<HeaderMap>,
     config: Arc<BigCommerceConfig>,
     stats: Arc<ClientStats>,
     pace: Arc<Mutex<PaceState>>,
@@ -152,6 +155,16 @@ impl std::fmt::Debug for BigCommerceClient {
 impl BigCommerceClient {
     /// Builds a client after validating the config.
     pub fn new(config: BigCommerceConfig) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}")))?;
+        Self::with_http(config, http)
+    }
+
+    /// Builds a client after validating the config, sending through `http`: an HTTP client
+    /// shared with other clients of the host (no default headers or timeout of its own).
+    /// Pacing, counters, token and timeout stay this client's own.
+    pub fn with_http(config: BigCommerceConfig, http: reqwest::Client) -> Result<Self, Error> {
         config.validate().map_err(Error::Config)?;
         let mut headers = HeaderMap::new();
         let token = HeaderValue::from_str(&config.access_token).map_err(|_| {
@@ -159,14 +172,13 @@ impl BigCommerceClient {
         })?;
         headers.insert("X-Auth-Token", token);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(Duration::from_millis(config.timeout_ms))
-            .user_agent(concat!("selvedge-bigcommerce/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}")))?;
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("selvedge-bigcommerce/", env!("CARGO_PKG_VERSION"))),
+        );
         Ok(Self {
             http,
+            headers: Arc::new(headers),
             config: Arc::new(config),
             stats: Arc::default(),
             pace: Arc::default(),
@@ -229,6 +241,8 @@ impl BigCommerceClient {
             let mut req = self
                 .http
                 .request(call.method.clone(), &url)
+                .headers(HeaderMap::clone(&self.headers))
+                .timeout(Duration::from_millis(self.config.timeout_ms))
                 .query(&call.query);
             if let Some(body) = &call.body {
                 req = req

@@ -66,9 +66,7 @@ async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
         stats.bump(Counter::Call);
         stats.bump(Counter::TokenFetch);
         let sent = client
-            .inner
-            .http
-            .post(&url)
+            .request_builder(reqwest::Method::POST, url.clone())
             .header("Site-Id", &config.site_id)
             .json(&body)
             .send()

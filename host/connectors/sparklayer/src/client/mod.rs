@@ -31,6 +31,7 @@ pub struct SparklayerClient {
 
 struct Inner {
     config: SparklayerConfig,
+    /// Possibly shared with other clients of the host: headers and timeout go on each request.
     http: reqwest::Client,
     auth: auth::TokenCache,
     stats: Arc<ClientStats>,
@@ -41,10 +42,16 @@ impl SparklayerClient {
     pub fn new(config: SparklayerConfig) -> Result<Self, Error> {
         config.validate()?;
         let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .timeout(config.timeout())
             .build()
             .map_err(Error::HttpClient)?;
+        Self::with_http(config, http)
+    }
+
+    /// Validates `config`; requests go through `http`, an HTTP client shared with other
+    /// clients of the host (no default headers or timeout of its own). Token, counters and
+    /// timeout stay this client's own. Makes no request.
+    pub fn with_http(config: SparklayerConfig, http: reqwest::Client) -> Result<Self, Error> {
+        config.validate()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -53,6 +60,19 @@ impl SparklayerClient {
                 stats: Arc::new(ClientStats::default()),
             }),
         })
+    }
+
+    /// A request with this client's user agent and timeout (the HTTP client may be shared).
+    pub(crate) fn request_builder(
+        &self,
+        method: reqwest::Method,
+        url: String,
+    ) -> reqwest::RequestBuilder {
+        self.inner
+            .http
+            .request(method, url)
+            .header(reqwest::header::USER_AGENT, USER_AGENT)
+            .timeout(self.inner.config.timeout())
     }
 
     /// Counters for metrics (calls, 429s, retries, token fetches), shared with every clone.

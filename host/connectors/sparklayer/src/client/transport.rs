@@ -225,9 +225,7 @@ impl SparklayerClient {
     fn request(&self, call: &Call, token: &str) -> reqwest::RequestBuilder {
         let config = &self.inner.config;
         let mut request = self
-            .inner
-            .http
-            .request(
+            .request_builder(
                 call.method.clone(),
                 format!("{}{}", config.base_url, call.path),
             )

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use selvedge::flows::FlowError;
 use selvedge::jobs::pacing::ErpWriteLimiter;
-use selvedge::jobs::{Engine, EngineOptions, WorkOutcome, Worker};
+use selvedge::jobs::{Engine, EngineOptions, Outcome, WorkOutcome, Worker, settle};
 use selvedge::scheduler::BoxFuture;
 use selvedge_store::{Job, JobState, NewJob, SqliteStore, Store};
 use serde_json::json;
@@ -43,9 +43,7 @@ impl Worker for Recorder {
                     .lock()
                     .unwrap()
                     .push((job.client.clone(), job.id, Instant::now()));
-                self.store
-                    .complete(job.lease(), json!({}), OffsetDateTime::now_utc())
-                    .await?;
+                settle(&*self.store, &job, Outcome::Done(json!({}))).await?;
             }
             Ok(WorkOutcome {
                 claimed,
@@ -312,4 +310,67 @@ async fn after_the_stop_signal_no_new_batch_starts() {
     rig.enqueue("a", "late", 3).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(rig.runs.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn outcomes_end_an_attempt_the_same_way_for_every_worker() {
+    let rig = Rig::new().await;
+    let lease = Duration::from_secs(30);
+    let claim = || async {
+        rig.store
+            .claim(&["test.work/a"], 1, lease, OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+            .pop()
+    };
+    let job = rig.enqueue("a", "o", 2).await;
+    // A snooze waits without using the attempt.
+    let claimed = claim().await.expect("claimable");
+    let until = OffsetDateTime::now_utc() + Duration::from_millis(50);
+    let after = settle(
+        &*rig.store,
+        &claimed,
+        Outcome::SnoozeUntil {
+            until,
+            note: "waiting".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((after.state, after.attempts_used()), (JobState::Queued, 0));
+    assert!(claim().await.is_none(), "not before its time");
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // A retry counts the attempt and waits its delay.
+    let claimed = claim().await.expect("claimable after the snooze");
+    let after = settle(
+        &*rig.store,
+        &claimed,
+        Outcome::RetryAfter {
+            delay: Duration::from_millis(50),
+            error: "ERP 503".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((after.state, after.attempts_used()), (JobState::Queued, 1));
+    assert_eq!(after.last_error.as_deref(), Some("ERP 503"));
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // Give-up is final; a stale lease cannot settle again.
+    let claimed = claim().await.expect("claimable after the retry delay");
+    let dead = settle(
+        &*rig.store,
+        &claimed,
+        Outcome::GiveUp {
+            error: "rejected".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(dead.state, JobState::Dead);
+    assert_eq!(dead.id, job.id);
+    let stale = settle(&*rig.store, &claimed, Outcome::Done(json!({}))).await;
+    assert!(
+        matches!(stale, Err(selvedge_store::StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
 }

@@ -16,7 +16,10 @@
 //!   flight may finish, and anything cut short is rescued after a restart.
 
 pub mod kinds;
+pub mod outcome;
 pub mod pacing;
+
+pub use outcome::{Outcome, settle};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -49,9 +52,9 @@ pub trait Worker: Send + Sync + 'static {
     fn batch_size(&self) -> u32;
     /// Lease per claim; heartbeats keep it alive while the batch runs.
     fn lease(&self) -> Duration;
-    /// Works a claimed batch: every job must end completed, failed, snoozed or given up
-    /// through the store with its own lease before this returns (a job left `running` is
-    /// rescued once its lease expires).
+    /// Works a claimed batch: every job's attempt ends through [`settle`] with an
+    /// [`Outcome`] (done, retry-after, snooze-until, give-up) before this returns; a job left
+    /// `running` is rescued once its lease expires.
     fn work(self: Arc<Self>, jobs: Vec<Job>) -> BoxFuture<'static, Result<WorkOutcome, FlowError>>;
     /// A job whose worker stopped on every attempt: file it where a person sees it.
     fn dead(self: Arc<Self>, job: Job) -> BoxFuture<'static, Result<(), FlowError>>;

@@ -3,7 +3,7 @@
 
 use selvedge_runtime::rules::orders::OrderDecision;
 use selvedge_runtime::rules::types::Severity;
-use selvedge_store::{Decision, FailAction, Job, OrderKey, OrderRecord, OrderState, StoreError};
+use selvedge_store::{Decision, Job, OrderKey, OrderRecord, OrderState, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -12,6 +12,7 @@ use selvedge_bluecherry::BlueCherryError;
 use super::inject::{Injected, Injector};
 use super::prepare::Prepared;
 use crate::flows::{ExceptionKind, FlowError};
+use crate::jobs::{Outcome, settle};
 
 impl Injector {
     pub(super) async fn flag_reviews(
@@ -158,18 +159,11 @@ impl Injector {
             self.give_up(job, error).await;
             return Ok(Injected::Exception);
         }
-        let at = OffsetDateTime::now_utc() + self.settings.retry_delay(job.attempts_used());
-        match self
-            .ctx
-            .store
-            .fail(
-                job.lease(),
-                error,
-                FailAction::RetryAt(at),
-                OffsetDateTime::now_utc(),
-            )
-            .await
-        {
+        let outcome = Outcome::RetryAfter {
+            delay: self.settings.retry_delay(job.attempts_used()),
+            error: error.to_string(),
+        };
+        match settle(&*self.ctx.store, job, outcome).await {
             Ok(_) | Err(StoreError::LeaseLost { .. }) => Ok(Injected::Retry),
             Err(e) => Err(e.into()),
         }
@@ -191,8 +185,11 @@ impl Injector {
             self.finish(job, json!({ "skipped": skipped })).await;
             return Ok(());
         }
-        let at = now + self.settings.retry_delay(job.snoozes + 1);
-        match self.ctx.store.snooze(job.lease(), reason, at, now).await {
+        let outcome = Outcome::SnoozeUntil {
+            until: now + self.settings.retry_delay(job.snoozes + 1),
+            note: reason.to_string(),
+        };
+        match settle(&*self.ctx.store, job, outcome).await {
             Ok(_) | Err(StoreError::LeaseLost { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -303,21 +300,17 @@ impl Injector {
     }
 
     pub(super) async fn give_up(&self, job: &Job, reason: &str) {
-        let now = OffsetDateTime::now_utc();
-        if let Err(e) = self
-            .ctx
-            .store
-            .fail(job.lease(), reason, FailAction::GiveUp, now)
-            .await
-        {
+        let outcome = Outcome::GiveUp {
+            error: reason.to_string(),
+        };
+        if let Err(e) = settle(&*self.ctx.store, job, outcome).await {
             tracing::warn!(job = job.id, error = %e, "could not give up job");
         }
     }
 
     pub(super) async fn finish(&self, job: &Job, result: serde_json::Value) {
-        let now = OffsetDateTime::now_utc();
         // A lost lease means another worker owns the job now; the ledger keeps it single.
-        if let Err(e) = self.ctx.store.complete(job.lease(), result, now).await {
+        if let Err(e) = settle(&*self.ctx.store, job, Outcome::Done(result)).await {
             tracing::warn!(job = job.id, error = %e, "could not complete job");
         }
     }

@@ -14,9 +14,7 @@ use selvedge_bigcommerce::model::RefundQuery;
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::MemoStatus;
 use selvedge_runtime::rules::types::Severity;
-use selvedge_store::{
-    FailAction, Job, JobState, NewJob, NewRefund, OrderKey, RefundRecord, RefundState,
-};
+use selvedge_store::{Job, JobState, NewJob, NewRefund, OrderKey, RefundRecord, RefundState};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -27,6 +25,7 @@ use crate::flows::{
     ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient, references,
 };
 use crate::jobs::kinds::{backoff, refund_kind};
+use crate::jobs::{Outcome, settle};
 
 /// Cursor of the refund poll (`created:min`, inclusive).
 pub const REFUNDS_CURSOR: &str = "bigcommerce.refunds.created_min";
@@ -432,9 +431,7 @@ async fn process(
         "memo {} open, waiting for the ERP to post it",
         memo.memo_number
     );
-    ctx.store
-        .snooze(job.lease(), &note, at, OffsetDateTime::now_utc())
-        .await?;
+    settle(&*ctx.store, job, Outcome::SnoozeUntil { until: at, note }).await?;
     Ok(Step::Waiting)
 }
 
@@ -503,10 +500,10 @@ async fn retry(
         let details = json!({ "refund_id": subject, "job": job.id, "last_error": error });
         ctx.raise(ExceptionKind::RefundFailed, &subject, summary, details)
             .await?;
-        let now = OffsetDateTime::now_utc();
-        ctx.store
-            .fail(job.lease(), error, FailAction::GiveUp, now)
-            .await?;
+        let outcome = Outcome::GiveUp {
+            error: error.to_string(),
+        };
+        settle(&*ctx.store, job, outcome).await?;
         return Ok(());
     }
     if let Some(rec) = rec.filter(|_| attempts >= settings.max_attempts) {
@@ -518,20 +515,15 @@ async fn retry(
         )
         .await;
     }
-    let at = OffsetDateTime::now_utc()
-        + backoff(
+    let outcome = Outcome::RetryAfter {
+        delay: backoff(
             settings.retry_base_ms,
             settings.retry_max_ms,
             attempts.max(1),
-        );
-    ctx.store
-        .fail(
-            job.lease(),
-            error,
-            FailAction::RetryAt(at),
-            OffsetDateTime::now_utc(),
-        )
-        .await?;
+        ),
+        error: error.to_string(),
+    };
+    settle(&*ctx.store, job, outcome).await?;
     Ok(())
 }
 
@@ -556,19 +548,16 @@ async fn fail_refund(
     let details = json!({ "refund_id": rec.refund_id, "order_id": rec.storefront_order_id, "reason": reason });
     ctx.raise(ExceptionKind::RefundFailed, &rec.refund_id, reason, details)
         .await?;
-    ctx.store
-        .fail(job.lease(), reason, FailAction::GiveUp, now)
-        .await?;
+    let outcome = Outcome::GiveUp {
+        error: reason.to_string(),
+    };
+    settle(&*ctx.store, job, outcome).await?;
     Ok(())
 }
 
 async fn complete(ctx: &ClientServices, job: &Job, memo_no: &Option<String>) {
-    let now = OffsetDateTime::now_utc();
-    if let Err(e) = ctx
-        .store
-        .complete(job.lease(), json!({ "memo_no": memo_no }), now)
-        .await
-    {
+    let outcome = Outcome::Done(json!({ "memo_no": memo_no }));
+    if let Err(e) = settle(&*ctx.store, job, outcome).await {
         tracing::warn!(job = job.id, error = %e, "could not complete refund job");
     }
 }

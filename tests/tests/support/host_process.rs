@@ -115,6 +115,14 @@ impl HostDir {
     /// environment and waits (up to 60 s) until it answers `/healthz`; `what` names the start
     /// in the failure message.
     pub async fn start(&self, what: &str) -> HostProcess {
+        let host = self.spawn();
+        assert!(healthy(self.webhook).await, "{what}");
+        host
+    }
+
+    /// Starts `selvedge run --config <this folder>` as [`HostDir::start`] does, but returns at
+    /// once, before the host answers `/healthz`: for a kill during start-up.
+    pub fn spawn(&self) -> HostProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_selvedge-e2e-host"))
             .args(["run", "--config"])
             .arg(self.path())
@@ -126,9 +134,17 @@ impl HostDir {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("host starts");
-        let host = HostProcess { child };
-        assert!(healthy(self.webhook).await, "{what}");
-        host
+        HostProcess { child }
+    }
+
+    /// Whether the host answers `/healthz` now (one probe of at most 250 ms).
+    pub async fn answers_healthz(&self) -> bool {
+        answers_healthz(self.webhook).await
+    }
+
+    /// Waits up to `timeout` for the host to answer `/healthz`; returns whether it did.
+    pub async fn wait_healthy(&self, timeout: Duration) -> bool {
+        wait_until(timeout, || self.answers_healthz()).await
     }
 }
 
@@ -158,6 +174,20 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port()
+}
+
+/// Whether a host answers `/healthz` on `port` now (one probe of at most 250 ms; the listener
+/// is bound early in start-up, so a probe may wait in its backlog until the host serves).
+pub async fn answers_healthz(port: u16) -> bool {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(250))
+        .build()
+        .expect("HTTP client");
+    client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }
 
 async fn healthy(port: u16) -> bool {

@@ -6,9 +6,11 @@
 //! - [`erp`]: the Blue Cherry sandbox, and what tests write straight into it.
 //! - [`b2c`]: the brand on BigCommerce, as the catalog, inventory and reconcile flows find it.
 //! - [`b2b`]: the wholesaler on Sparklayer, likewise.
+//! - [`burst`]: order bursts with statuses that are not sales, as the ERP's create log sees them.
 //! - [`orders`]: either client trading: storefront on sale, webhook intake, the orders flow's knobs.
 //! - [`probe_erp`]: an ERP gateway that counts creates and fails credit memos on demand.
 //! - [`host_process`]: the real host as a child process, for the SIGKILL tests.
+//! - [`pacing`]: the pacing promise checked on the ERP's create log.
 //!
 //! The benches include this folder with `#[path = "../tests/support/mod.rs"]`.
 // Each tests/*.rs file and each bench is its own crate and uses only part of this module.
@@ -16,9 +18,11 @@
 
 pub mod b2b;
 pub mod b2c;
+pub mod burst;
 pub mod erp;
 pub mod host_process;
 pub mod orders;
+pub mod pacing;
 pub mod probe_erp;
 pub mod runtime;
 

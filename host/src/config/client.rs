@@ -220,23 +220,24 @@ pub fn parse(
         orders.webhook_secret_env = default_webhook_secret_env(&raw.id);
     }
     let erp_timeout = std::time::Duration::from_millis(bluecherry.timeout_ms);
-    let lease = orders.lease();
-    // Heartbeats come every third of a lease: a lease must outlast one ERP call plus one
-    // heartbeat interval, or a slow call could be rescued and run twice.
-    if lease <= erp_timeout + lease / 3 {
-        return Err(ConfigError::invalid(
-            file,
-            "orders.lease_ms",
-            format!(
-                "{} ms does not outlast one Blue Cherry call ({} ms timeout) plus a heartbeat interval (a third of the lease)",
-                lease.as_millis(),
-                erp_timeout.as_millis()
-            ),
-            format!(
-                "set orders.lease_ms above {} ms",
-                erp_timeout.as_millis() * 3 / 2 + 1
-            ),
-        ));
+    for (key, lease) in [
+        ("orders.lease_ms", orders.lease()),
+        ("refunds.lease_ms", raw.refunds.lease()),
+    ] {
+        // Heartbeats come every third of a lease: a lease must outlast one ERP call plus one
+        // heartbeat interval, or a slow call could be rescued and run twice.
+        if lease <= erp_timeout + lease / 3 {
+            return Err(ConfigError::invalid(
+                file,
+                key,
+                format!(
+                    "{} ms does not outlast one Blue Cherry call ({} ms timeout) plus a heartbeat interval (a third of the lease)",
+                    lease.as_millis(),
+                    erp_timeout.as_millis()
+                ),
+                format!("set {key} above {} ms", erp_timeout.as_millis() * 3 / 2 + 1),
+            ));
+        }
     }
     let inventory_scheduled = compiled_schedules
         .iter()

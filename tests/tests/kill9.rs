@@ -19,7 +19,6 @@ mod support;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use selvedge::flows::orders::{order_kind, refund_kind};
@@ -35,10 +34,11 @@ use selvedge_store::{
 };
 use support::b2c::{seed_products, start_bc};
 use support::burst::{
-    NOT_SALES, Placed, assert_no_non_sale_reached_the_erp, bc_client, created_by_ref,
-    sales_not_exactly_once,
+    NOT_SALES, Placed, assert_erp_orders_are_b2c_apparel_mappings,
+    assert_no_non_sale_reached_the_erp, bc_client, created_by_ref, sales_not_exactly_once,
 };
-use support::host_process::{HostDir, HostProcess, answers_healthz, brand_client};
+use support::chaos::{HealthWatch, Rng};
+use support::host_process::{HostDir, HostProcess, brand_client};
 use support::orders::{Options, address, start_erp};
 use support::wait_until;
 
@@ -56,32 +56,6 @@ const HANG_MS: u64 = 3_000;
 const SLOW_START_MS: u64 = 400;
 /// The brand's second warehouse (division 01), for `Standard` shipping.
 const SECOND_WAREHOUSE: &str = "NJ02";
-
-/// splitmix64: a seeded sequence, so a failing run can be replayed with `KILL9_SEED`.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n` > 0).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 /// Where a kill is aimed; where it landed is observed ([`Kill::phase`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,37 +90,6 @@ impl Kill {
             (true, false) => "create in flight",
             (true, true) => "idle",
         }
-    }
-}
-
-/// Probes a host process's `/healthz` from its spawn on, to tell a kill during start-up.
-struct HealthWatch {
-    answered: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl HealthWatch {
-    fn start(port: u16) -> Self {
-        let answered = Arc::new(AtomicBool::new(false));
-        let flag = answered.clone();
-        // Ends when the host answers, or when the watch is dropped at the kill.
-        let task = tokio::spawn(async move {
-            while !answers_healthz(port).await {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            flag.store(true, Ordering::SeqCst);
-        });
-        Self { answered, task }
-    }
-
-    fn answered(&self) -> bool {
-        self.answered.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for HealthWatch {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -358,87 +301,6 @@ async fn all_sales_injected(store: &SqliteStore, world: &World) -> bool {
     true
 }
 
-/// The ERP order of every sale is the b2c-apparel plugin's mapping of the storefront order,
-/// read back from BigCommerce: division and web customer from `[rules]`, the warehouse by
-/// shipping method, authorised when paid by card, `BC#<id>` as other reference, ship-via
-/// `GROUND` (no `ship_via` table), the checkout's tax, and its lines with their SKUs,
-/// quantities and prices excluding tax; terms are the customer's. Blue Cherry's order header
-/// has no ship-to (nor freight): the gateway cannot be checked for it.
-async fn assert_erp_orders_are_the_plugins_mapping(world: &World) {
-    let web_terms = world.erp.with_state(|s| {
-        s.customers
-            .iter()
-            .find(|c| c.customer == "WEB001")
-            .map(|c| c.terms_code.clone())
-            .expect("WEB001")
-    });
-    let books: BTreeMap<String, selvedge_bluecherry::model::SalesOrder> =
-        world.erp.with_state(|s| {
-            s.orders
-                .iter()
-                .map(|o| (o.order.external_ref.clone(), o.order.clone()))
-                .collect()
-        });
-    for p in world.placed.iter().filter(|p| p.is_sale()) {
-        let r = p.external_ref();
-        let so = &books[&r];
-        let order = world.bc_api.get_order(p.id).await.unwrap();
-        let products = world.bc_api.order_products(p.id).await.unwrap();
-        let addresses = world.bc_api.order_shipping_addresses(p.id).await.unwrap();
-        let method = addresses[0].shipping_method.as_str();
-        let warehouse = if method == "Standard" {
-            SECOND_WAREHOUSE
-        } else {
-            "NJ01"
-        };
-        let pm = order.payment_method.to_ascii_lowercase();
-        let card = !pm.contains("account")
-            && !pm.contains("invoice")
-            && (pm.contains("card") || pm.contains("paypal") || pm.contains("stripe"));
-        let header = (
-            so.division.as_str(),
-            so.warehouse.as_str(),
-            so.customer.as_str(),
-            so.terms.as_str(),
-            so.authorised,
-            so.other_reference.as_deref(),
-            so.po_number.as_deref(),
-            so.ship_via.as_deref(),
-            so.tax_amount,
-            so.revision,
-        );
-        let other_reference = format!("BC#{}", p.id);
-        let expected = (
-            "01",
-            warehouse,
-            "WEB001",
-            web_terms.as_str(),
-            card,
-            Some(other_reference.as_str()),
-            None,
-            Some("GROUND"),
-            Cents(order.total_tax.cents()),
-            1,
-        );
-        assert_eq!(
-            header, expected,
-            "{r} ({method}, {}): division, warehouse, customer, terms, authorised, other \
-             reference, PO, ship-via, tax, revision",
-            order.payment_method
-        );
-        let lines: Vec<(&str, i64, Cents)> = so
-            .lines
-            .iter()
-            .map(|l| (l.sku.as_str(), l.qty, l.unit_price))
-            .collect();
-        let expected: Vec<(&str, i64, Cents)> = products
-            .iter()
-            .map(|l| (l.sku.as_str(), l.quantity, Cents(l.price_ex_tax.cents())))
-            .collect();
-        assert_eq!(lines, expected, "{r}: lines (SKU, quantity, unit price)");
-    }
-}
-
 /// One memo per refund, and nothing else, in the create log and the books; each carries its
 /// refund against its order's ERP number, posted; the ledger names it.
 async fn assert_one_memo_per_refund(world: &World, store: &SqliteStore) {
@@ -509,16 +371,8 @@ async fn host_killed_at_random_points_loses_and_doubles_no_order_and_no_memo() {
         .unwrap_or(DEFAULT_KILLS)
         // One kill of each aim at least: the phase assertions need both.
         .max(2);
-    let seed: u64 = std::env::var("KILL9_SEED")
-        .ok()
-        .map(|s| s.parse().expect("KILL9_SEED is a number"))
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        });
+    let (mut rng, seed) = Rng::from_env("KILL9_SEED");
     eprintln!("kill9: {kills} kills, KILL9_SEED={seed}");
-    let mut rng = Rng(seed);
 
     let erp = Arc::new(start_erp().await);
     erp.with_state(|s| {
@@ -742,7 +596,11 @@ cron = "* * * * * *"
         done,
         "the host settled: every sale injected, every refund posted, no job left"
     );
-    assert_erp_orders_are_the_plugins_mapping(&world).await;
+    let warehouse = |method: &str| match method {
+        "Standard" => SECOND_WAREHOUSE,
+        _ => "NJ01",
+    };
+    assert_erp_orders_are_b2c_apparel_mappings(&erp, &world.bc_api, &world.placed, warehouse).await;
     for p in world.placed.iter().filter(|p| p.is_sale()) {
         let number = erp.with_state(|s| {
             s.orders

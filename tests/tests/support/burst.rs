@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use selvedge_bigcommerce::BigCommerceClient;
 use selvedge_bigcommerce::model::WebhookUpdate;
+use selvedge_bluecherry::model::{Cents, SalesOrder};
 use selvedge_bluecherry::sandbox::{CreateKind, CreateLogEntry, CreateOutcome};
 use selvedge_connector_kit::RetryPolicy;
 
@@ -138,4 +139,90 @@ pub fn sales_not_exactly_once(
         })
         .filter(|(_, logged, books)| (*logged, *books) != (1, 1))
         .collect()
+}
+
+/// The ERP order of every sale placed is the b2c-apparel plugin's mapping of its storefront
+/// order as BigCommerce has it, with the brand's `[rules]` (division 01, web customer WEB001)
+/// and `warehouse` standing for its `shipping_warehouse` table: the warehouse by shipping
+/// method, authorised when paid by card, `BC#<id>` as other reference, no PO, ship-via `GROUND`
+/// (no `ship_via` table), the checkout's tax, its lines with their SKUs, quantities and prices
+/// excluding tax, in order; terms are the customer's, and the order is at its first revision.
+/// Blue Cherry's order header has no ship-to (nor freight), so those cannot be compared.
+pub async fn assert_erp_orders_are_b2c_apparel_mappings(
+    erp: &erp_sandbox::Sandbox,
+    bc: &BigCommerceClient,
+    placed: &[Placed],
+    warehouse: impl Fn(&str) -> &'static str,
+) {
+    let web_terms = erp.with_state(|s| {
+        s.customers
+            .iter()
+            .find(|c| c.customer == "WEB001")
+            .map(|c| c.terms_code.clone())
+            .expect("WEB001")
+    });
+    let books: BTreeMap<String, SalesOrder> = erp.with_state(|s| {
+        s.orders
+            .iter()
+            .map(|o| (o.order.external_ref.clone(), o.order.clone()))
+            .collect()
+    });
+    for p in placed.iter().filter(|p| p.is_sale()) {
+        let r = p.external_ref();
+        let so = books.get(&r).unwrap_or_else(|| panic!("{r}: no ERP order"));
+        let order = bc.get_order(p.id).await.expect("order");
+        let products = bc.order_products(p.id).await.expect("order products");
+        let addresses = bc
+            .order_shipping_addresses(p.id)
+            .await
+            .expect("shipping addresses");
+        let method = addresses.first().map_or("", |a| a.shipping_method.as_str());
+        // The host's payment kinds: card, PayPal and Stripe are cards; account and invoice
+        // are not.
+        let pm = order.payment_method.to_ascii_lowercase();
+        let card = !pm.contains("account")
+            && !pm.contains("invoice")
+            && (pm.contains("card") || pm.contains("paypal") || pm.contains("stripe"));
+        let header = (
+            so.division.as_str(),
+            so.warehouse.as_str(),
+            so.customer.as_str(),
+            so.terms.as_str(),
+            so.authorised,
+            so.other_reference.as_deref(),
+            so.po_number.as_deref(),
+            so.ship_via.as_deref(),
+            so.tax_amount,
+            so.revision,
+        );
+        let other_reference = format!("BC#{}", p.id);
+        let expected = (
+            "01",
+            warehouse(method),
+            "WEB001",
+            web_terms.as_str(),
+            card,
+            Some(other_reference.as_str()),
+            None,
+            Some("GROUND"),
+            Cents(order.total_tax.cents()),
+            1,
+        );
+        assert_eq!(
+            header, expected,
+            "{r} ({method}, {}): division, warehouse, customer, terms, authorised, other \
+             reference, PO, ship-via, tax, revision",
+            order.payment_method
+        );
+        let lines: Vec<(&str, i64, Cents)> = so
+            .lines
+            .iter()
+            .map(|l| (l.sku.as_str(), l.qty, l.unit_price))
+            .collect();
+        let expected: Vec<(&str, i64, Cents)> = products
+            .iter()
+            .map(|l| (l.sku.as_str(), l.quantity, Cents(l.price_ex_tax.cents())))
+            .collect();
+        assert_eq!(lines, expected, "{r}: lines (SKU, quantity, unit price)");
+    }
 }

@@ -7,9 +7,11 @@
 //! - [`b2c`]: the brand on BigCommerce, as the catalog, inventory and reconcile flows find it.
 //! - [`b2b`]: the wholesaler on Sparklayer, likewise.
 //! - [`burst`]: order bursts with statuses that are not sales, as the ERP's create log sees them.
+//! - [`chaos`]: a seeded random sequence and a `/healthz` watch, for the kill -9 harness.
 //! - [`orders`]: either client trading: storefront on sale, webhook intake, the orders flow's knobs.
 //! - [`probe_erp`]: an ERP gateway that counts creates and fails credit memos on demand.
 //! - [`host_process`]: the real host as a child process, for the SIGKILL tests.
+//! - [`many_clients`]: 100 clients on one real host, stopped with SIGTERM (shutdown test, density bench).
 //! - [`pacing`]: the pacing promise checked on the ERP's create log.
 //!
 //! The benches include this folder with `#[path = "../tests/support/mod.rs"]`.
@@ -19,8 +21,10 @@
 pub mod b2b;
 pub mod b2c;
 pub mod burst;
+pub mod chaos;
 pub mod erp;
 pub mod host_process;
+pub mod many_clients;
 pub mod orders;
 pub mod pacing;
 pub mod probe_erp;

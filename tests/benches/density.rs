@@ -9,7 +9,7 @@
 //! Run: `cargo bench -p selvedge-e2e --bench density` (`CLIENTS=100`, `SECS=60`;
 //! `CYCLE_SECS=20`: the ERP's batch cycle; `QUOTA=150`: BigCommerce requests per 30 s window
 //! per client — the clients share one sandbox store, where 100 real stores would have a quota
-//! each).
+//! each; `HOST_BIN=<path>` measures another build of the `selvedge` binary).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/mod.rs"]

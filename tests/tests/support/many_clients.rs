@@ -85,9 +85,12 @@ impl ManyClients {
     /// Starts `selvedge run --config <folder>` with the sandboxes' secrets, every client's
     /// webhook secret and the admin token, and waits up to `ready` until it answers
     /// `/healthz`. `None` if it did not. The host's log (level warn) goes to this process's
-    /// stderr when `MANY_CLIENTS_LOG` is set.
+    /// stderr when `MANY_CLIENTS_LOG` is set; `HOST_BIN` runs another build of the `selvedge`
+    /// binary (a bench comparing a change with the build before it).
     pub async fn start(&self, ready: Duration) -> Option<Host> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_selvedge-e2e-host"));
+        let binary = std::env::var_os("HOST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_selvedge-e2e-host").into());
+        let mut command = Command::new(binary);
         command
             .args(["run", "--config"])
             .arg(self.dir.path())

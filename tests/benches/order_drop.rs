@@ -7,7 +7,7 @@
 //! orders per second and peak memory (VmHWM). Pacing is off: the GCRA limit is a per-client
 //! setting and would only measure itself. Nothing is asserted on time.
 //!
-//! Run: `CARGO_TARGET_DIR=/work/target-flows cargo bench -p selvedge-e2e --bench order_drop`
+//! Run: `cargo bench -p selvedge-e2e --bench order_drop`
 //! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,7 +17,8 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use selvedge::flows::orders::{Injector, OrderTiming};
+use selvedge::flows::orders::{Injector, OrderTiming, order_kind};
+use selvedge::jobs::{Engine, EngineOptions};
 use support::orders::{Options, b2c, fast_settings};
 use support::wait_until;
 
@@ -64,8 +65,12 @@ async fn drop_orders(n: usize) {
                 v.push(t);
             }
         }));
+    // The production path: the job engine (claim, heartbeats, lease-fenced settle) runs the
+    // client's injector, as `selvedge run` does.
     let (stop, rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(Arc::new(injector).work(rx));
+    let mut engine = Engine::new(env.ctx.store.clone(), EngineOptions::default());
+    engine.register(order_kind("brand"), Arc::new(injector));
+    let worker = engine.spawn(rx);
     let skus = env.skus.clone();
     let started = Instant::now();
     for i in 0..n {
@@ -78,7 +83,7 @@ async fn drop_orders(n: usize) {
     .await;
     let wall = started.elapsed();
     let _ = stop.send(true);
-    let _ = worker.await;
+    let _ = worker.join(Duration::from_secs(10)).await;
     let timings = timings.lock().map(|v| v.clone()).unwrap_or_default();
     let erp_orders = env.erp_orders().len();
     let mut host: Vec<Duration> = timings.iter().map(|t| t.host).collect();

@@ -149,15 +149,6 @@ pub trait OrderLedger: Send + Sync {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord>;
 
-    /// Stores `erp_ref` as the order's ERP reference unless it has one already; returns the
-    /// record, whose `erp_ref` is the one to use (the first assignment wins forever).
-    fn assign_order_ref<'a>(
-        &'a self,
-        key: &'a OrderKey,
-        erp_ref: &'a str,
-        at: OffsetDateTime,
-    ) -> StoreFuture<'a, OrderRecord>;
-
     /// The live record carrying `erp_ref` (revisions share it: the newest one not
     /// superseded), e.g. for a shipment the ERP reports.
     fn order_by_erp_ref<'a>(
@@ -168,11 +159,14 @@ pub trait OrderLedger: Send + Sync {
 
     /// [`OrderLedger::transition_order`] as a compare-and-set on the worker's lease: refused
     /// with [`crate::StoreError::LeaseLost`] unless `lease` is still its job's current claim.
+    /// In the same write, `erp_ref` becomes the order's reference unless it has one already
+    /// (the record returned holds the one to use).
     fn transition_order_leased<'a>(
         &'a self,
         key: &'a OrderKey,
         to: OrderState,
         lease: crate::JobLease,
+        erp_ref: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord>;
 

@@ -386,13 +386,13 @@ impl Injector {
             return Ok(Injected::Exception);
         };
         let now = OffsetDateTime::now_utc();
-        let erp_ref = self.reference(&p).await?;
-        let request = convert::sales_order_request(so, erp_ref, now);
-        // Compare-and-set on the lease: a worker whose job was rescued cannot start a write.
+        let candidate = self.reference(&p);
+        // Compare-and-set on the lease (a worker whose job was rescued cannot start a write),
+        // storing the reference before the first ERP call, in one write.
         let rec = match self
             .ctx
             .store
-            .transition_order_leased(&p.key, OrderState::Injecting, job.lease(), now)
+            .transition_order_leased(&p.key, OrderState::Injecting, job.lease(), &candidate, now)
             .await
         {
             Ok(rec) => rec,
@@ -402,6 +402,8 @@ impl Injector {
             }
             Err(e) => return Err(e.into()),
         };
+        let request =
+            convert::sales_order_request(so, rec.erp_ref.clone().unwrap_or(candidate), now);
         // Paced right before the ERP call, so nothing between the limiter and the create can
         // bunch creates together.
         let paced = self.ctx.erp_writes.until_ready().await;
@@ -475,12 +477,12 @@ impl Injector {
 
     /// The order's ERP reference: the one stored in its ledger, else inherited from the
     /// revision it supersedes, else the legacy one for an order already sent to the ERP
-    /// before references were the host's, else a new one. Stored before the ERP call.
-    async fn reference(&self, p: &Prepared) -> Result<String, FlowError> {
+    /// before references were the host's, else a new one. The caller stores it (first
+    /// assignment wins) in the same write that moves the order to `injecting`.
+    fn reference(&self, p: &Prepared) -> String {
         let key = &p.key;
-        let record = self.ctx.store.order(key).await?;
-        if let Some(r) = record.as_ref().and_then(|r| r.erp_ref.clone()) {
-            return Ok(r);
+        if let Some(r) = p.record.erp_ref.clone() {
+            return r;
         }
         let legacy = || {
             let prefix = self
@@ -491,18 +493,12 @@ impl Injector {
             references::legacy_order_ref(prefix, &key.storefront_order_id)
         };
         let sent_before = |r: &OrderRecord| r.attempts > 0 || r.erp_order_no.is_some();
-        let candidate = match (&p.supersedes, &record) {
-            (Some(prev), _) if prev.erp_ref.is_some() => prev.erp_ref.clone().unwrap_or_default(),
-            (Some(prev), _) if sent_before(prev) => legacy(),
-            (_, Some(rec)) if sent_before(rec) => legacy(),
+        match &p.supersedes {
+            Some(prev) if prev.erp_ref.is_some() => prev.erp_ref.clone().unwrap_or_default(),
+            Some(prev) if sent_before(prev) => legacy(),
+            _ if sent_before(&p.record) => legacy(),
             _ => references::order_ref(&self.ctx.client, &key.storefront, &key.storefront_order_id),
-        };
-        let stored = self
-            .ctx
-            .store
-            .assign_order_ref(key, &candidate, OffsetDateTime::now_utc())
-            .await?;
-        Ok(stored.erp_ref.unwrap_or(candidate))
+        }
     }
 
     /// Replaces the whole ERP order with `revision` of the storefront order; returns the ERP

@@ -43,6 +43,8 @@ pub struct Prepared {
     pub revision: u32,
     /// The superseded record, when this is a revision of an injected order.
     pub supersedes: Option<OrderRecord>,
+    /// This job's ledger record as prepared (its reference, if one was stored).
+    pub record: OrderRecord,
     /// Plugin input.
     pub order: StorefrontOrder,
     /// Time spent in storefront calls.
@@ -181,17 +183,19 @@ async fn bigcommerce(ctx: &ClientServices, payload: &OrderJobPayload) -> Prepare
         }
     };
     let hash = hex::encode(Sha256::digest(format!("{order:?}").as_bytes()));
-    if let Err(e) = ctx
+    let record = match ctx
         .store
         .record_order_received(&key, &hash, time::OffsetDateTime::now_utc())
         .await
     {
-        return PrepareOutcome::Transient(e.to_string());
-    }
+        Ok(r) => r,
+        Err(e) => return PrepareOutcome::Transient(e.to_string()),
+    };
     PrepareOutcome::Ready(Box::new(Prepared {
         key,
         revision: FIRST_REVISION,
         supersedes: None,
+        record,
         order,
         fetch,
         prepared_in: std::time::Duration::ZERO,
@@ -258,10 +262,11 @@ async fn sparklayer(
         Ok(rec) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
             PrepareOutcome::AlreadyDone(rec)
         }
-        Ok(_) => PrepareOutcome::Ready(Box::new(Prepared {
+        Ok(record) => PrepareOutcome::Ready(Box::new(Prepared {
             key,
             revision,
             supersedes,
+            record,
             order,
             fetch,
             prepared_in: std::time::Duration::ZERO,

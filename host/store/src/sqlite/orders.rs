@@ -102,10 +102,10 @@ async fn transition(
     key: &OrderKey,
     to: OrderState,
     note: Option<&str>,
-    lease: Option<crate::JobLease>,
+    lease: Option<(crate::JobLease, &str)>,
     at: i64,
 ) -> Result<OrderRecord, StoreError> {
-    if let Some(lease) = lease {
+    if let Some((lease, _)) = lease {
         let held: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM jobs WHERE id = ? AND attempts = ? AND state = 'running'",
         )
@@ -139,7 +139,8 @@ async fn transition(
     }
     sqlx::query(concat!(
         "UPDATE orders SET state = ?, attempts = attempts + ?, \
-         last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?",
+         last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?, \
+         erp_ref = COALESCE(erp_ref, ?)",
         order_key_where!()
     ))
     .bind(to.as_str())
@@ -147,6 +148,7 @@ async fn transition(
     .bind(to == OrderState::Exception)
     .bind(note)
     .bind(at)
+    .bind(lease.map(|(_, erp_ref)| erp_ref))
     .bind(&key.client)
     .bind(&key.storefront)
     .bind(&key.storefront_order_id)
@@ -200,31 +202,6 @@ impl OrderLedger for SqliteStore {
         }))
     }
 
-    fn assign_order_ref<'a>(
-        &'a self,
-        key: &'a OrderKey,
-        erp_ref: &'a str,
-        at: OffsetDateTime,
-    ) -> StoreFuture<'a, OrderRecord> {
-        let (key, erp_ref, at) = (key.clone(), erp_ref.to_owned(), to_ms(at));
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query(concat!(
-                    "UPDATE orders SET erp_ref = COALESCE(erp_ref, ?), updated_at = ?",
-                    order_key_where!()
-                ))
-                .bind(&erp_ref)
-                .bind(at)
-                .bind(&key.client)
-                .bind(&key.storefront)
-                .bind(&key.storefront_order_id)
-                .execute(&mut *conn)
-                .await?;
-                load(conn, &key).await
-            })
-        }))
-    }
-
     fn order_by_erp_ref<'a>(
         &'a self,
         client: &'a str,
@@ -250,11 +227,14 @@ impl OrderLedger for SqliteStore {
         key: &'a OrderKey,
         to: OrderState,
         lease: crate::JobLease,
+        erp_ref: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        let (key, at) = (key.clone(), to_ms(at));
+        let (key, erp_ref, at) = (key.clone(), erp_ref.to_owned(), to_ms(at));
         Box::pin(self.write(move |conn| {
-            Box::pin(async move { transition(conn, &key, to, None, Some(lease), at).await })
+            Box::pin(async move {
+                transition(conn, &key, to, None, Some((lease, erp_ref.as_str())), at).await
+            })
         }))
     }
 

@@ -73,18 +73,35 @@ async fn start(clients: &ManyClients, what: &str) -> Host {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_with_100_clients_exits_0_within_10_s_and_queued_orders_survive_the_restart() {
+    // 25 creates a second for the whole account: the 200 orders take 8 s to inject.
+    stop_and_restart_with_queued_orders(25, 2).await;
+}
+
+/// The same at the example client's pacing (5 creates a second for the account): 100 clients
+/// each with an order waiting when SIGTERM arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails (10.03 s): after the stop signal the job engine still runs the batches it \
+            spawned before it, each waiting for a slot, then claiming and injecting at the \
+            account's pace (host/src/jobs/mod.rs run_batch); un-ignore once it checks the stop"]
+async fn sigterm_with_a_backlog_paced_at_5_a_second_exits_0_within_10_s() {
+    stop_and_restart_with_queued_orders(5, 1).await;
+}
+
+/// 100 clients running; `orders` orders each queued (webhooks) while ERP writes are paced at
+/// `per_second` for the account; SIGTERM exits 0 within the deadline with some still queued;
+/// after a restart every one is in the ERP once.
+async fn stop_and_restart_with_queued_orders(per_second: u32, orders: i64) {
     let erp = start_erp().await;
     let bc = start_bc(Options::default().bc).await;
     let seed = seed_products(&erp, 2);
     bc.handle().seed(&seed).unwrap();
     let sku = seed[0].variant_sku(&seed[0].colours[0], &seed[0].sizes[0]);
-    // 25 creates a second for the whole account: the 200 orders below take 8 s to inject.
-    let template = busy_client(&erp.base_url(), &bc.base_url(), 25);
+    let template = busy_client(&erp.base_url(), &bc.base_url(), per_second);
     let clients = ManyClients::new(&template, CLIENTS, HOST_TOML);
     let mut host = start(&clients, "first start").await;
 
     // Every client has its hooks on the one store: each order reaches all 100 clients.
-    let ids: Vec<i64> = (0..2)
+    let ids: Vec<i64> = (0..orders)
         .map(|n| {
             let order = SandboxOrder {
                 shipping_address: address(),
@@ -113,7 +130,7 @@ async fn sigterm_with_100_clients_exits_0_within_10_s_and_queued_orders_survive_
     .await;
     assert!(
         queued,
-        "every client queued both orders: {:?}",
+        "every client queued its orders: {:?}",
         host.orders().await
     );
 
@@ -138,10 +155,8 @@ async fn sigterm_with_100_clients_exits_0_within_10_s_and_queued_orders_survive_
     );
 
     let host = start(&clients, "restart").await;
-    let all_in = wait_until(Duration::from_secs(40), || async {
-        in_erp() >= expected.len()
-    })
-    .await;
+    let drain = Duration::from_secs(expected.len() as u64 / u64::from(per_second) + 20);
+    let all_in = wait_until(drain, || async { in_erp() >= expected.len() }).await;
     // Let anything that would double an order do so before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
     drop(host);

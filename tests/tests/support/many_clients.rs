@@ -84,8 +84,8 @@ impl ManyClients {
 
     /// Starts `selvedge run --config <folder>` with the sandboxes' secrets, every client's
     /// webhook secret and the admin token, and waits up to `ready` until it answers
-    /// `/healthz`. `None` if it did not. The host's log (level warn) goes to this process's
-    /// stderr when `MANY_CLIENTS_LOG` is set; `HOST_BIN` runs another build of the `selvedge`
+    /// `/healthz`. `None` if it did not. The host's log goes to this process's stderr when
+    /// `MANY_CLIENTS_LOG` is set (to the level, e.g. `info`); `HOST_BIN` runs another build of the `selvedge`
     /// binary (a bench comparing a change with the build before it).
     pub async fn start(&self, ready: Duration) -> Option<Host> {
         let binary = std::env::var_os("HOST_BIN")
@@ -99,7 +99,10 @@ impl ManyClients {
             .env("SELVEDGE_BLUECHERRY_API_KEY", "sandbox-key")
             .env("SELVEDGE_BIGCOMMERCE_ACCESS_TOKEN", "sandbox-token")
             .env("SELVEDGE_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("SELVEDGE_LOG", "warn")
+            .env(
+                "SELVEDGE_LOG",
+                std::env::var("MANY_CLIENTS_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(if std::env::var_os("MANY_CLIENTS_LOG").is_some() {
                 Stdio::inherit()

@@ -1,7 +1,8 @@
 //! Selvedge plugin runtime: client rules as sandboxed WebAssembly components.
 //!
 //! - [`Runtime`]: one wasmtime engine (pooling allocator, epoch deadlines, optional fuel),
-//!   compiled components cached on disk by content hash and engine.
+//!   compiled components cached on disk by content hash and engine, and shared in memory by
+//!   every client whose plugin has the same bytes.
 //! - [`PluginVersion`]: one compiled, type-checked plugin (pre-instantiated); every call
 //!   gets a fresh instance under per-call limits ([`PluginLimits`]).
 //! - [`PluginRegistry`]: many clients, each with its plugin; checked hot-swap, rollback,

@@ -83,6 +83,8 @@ pub struct App {
     pub registry: Arc<PluginRegistry>,
     /// Every client, in config order.
     pub clients: Vec<ClientApp>,
+    /// The ERP write limiters of every Blue Cherry account (stopped at shutdown).
+    pub erp_accounts: Arc<crate::jobs::pacing::ErpAccounts>,
 }
 
 /// Connector clients of one client, built before anything is opened.
@@ -261,7 +263,7 @@ impl App {
         })
         .map_err(AppError::Engine)?;
         let registry = PluginRegistry::new(runtime);
-        let accounts = crate::jobs::pacing::ErpAccounts::default();
+        let accounts = Arc::new(crate::jobs::pacing::ErpAccounts::default());
         let mut clients = Vec::new();
         for (client, conn) in config.clients.iter().zip(connections) {
             let slot = registry.add_client(
@@ -313,6 +315,7 @@ impl App {
             store,
             registry,
             clients,
+            erp_accounts: accounts,
         })
     }
 

@@ -108,10 +108,16 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         SHUTDOWN_GRACE.as_secs()
     );
     let _ = stop_tx.send(true);
+    // ERP writes still waiting for their turn give up now (their jobs wait for the restart).
+    app.erp_accounts.stop_all();
     let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
     scheduler.shutdown(left()).await;
     // Batches cut short are rescued after the next start (their leases expire).
-    if !engine.join(left()).await {
+    // The listeners and the store close in the last second of the deadline.
+    if !engine
+        .join(left().saturating_sub(Duration::from_secs(1)))
+        .await
+    {
         tracing::warn!("job batches still running at the deadline were stopped");
     }
     if let Some(w) = watch {
@@ -126,7 +132,7 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
             tracing::warn!("a listener did not stop by the deadline");
         }
     }
-    if tokio::time::timeout(left().max(Duration::from_secs(1)), app.sqlite.close())
+    if tokio::time::timeout(left(), app.sqlite.close())
         .await
         .is_err()
     {

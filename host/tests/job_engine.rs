@@ -37,7 +37,10 @@ impl Worker for Recorder {
         Box::pin(async move {
             let claimed = jobs.len();
             for job in jobs {
-                self.pace.until_ready().await;
+                self.pace
+                    .until_ready()
+                    .await
+                    .expect("the test never stops the limiter");
                 tokio::time::sleep(self.delay).await;
                 self.runs
                     .lock()

@@ -75,7 +75,9 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
-            slots: 16,
+            // Each (client, kind) holds at most one slot, so a paced backlog holds one; the cap
+            // only bites past 256 busy client-kinds.
+            slots: 256,
             idle_poll: Duration::from_millis(250),
             rescue_every: Duration::from_secs(5),
         }
@@ -230,6 +232,7 @@ async fn dispatch(
                         worker.clone(),
                         d.kind.clone(),
                         slots.clone(),
+                        stop.clone(),
                     ));
                     in_flight.insert(handle.id(), d.kind);
                 }
@@ -294,10 +297,15 @@ async fn run_batch(
     worker: Arc<dyn Worker>,
     kind: String,
     slots: Arc<Semaphore>,
+    stop: watch::Receiver<bool>,
 ) {
     let Ok(_slot) = slots.acquire_owned().await else {
         return;
     };
+    // A batch that waited for its slot past the stop signal claims nothing.
+    if *stop.borrow() {
+        return;
+    }
     let lease = worker.lease();
     let jobs = match store
         .claim(

@@ -16,7 +16,14 @@ pub struct ErpWriteLimiter {
     limiter: Option<DefaultDirectRateLimiter>,
     rate: u32,
     burst: u32,
+    /// Set when the host stops: no write waiting for its turn starts after that.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
+
+/// The host is stopping: the write was not started (its job is picked up again later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the host is stopping: the ERP write was not started")]
+pub struct Stopping;
 
 impl std::fmt::Debug for ErpWriteLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,6 +45,7 @@ impl ErpWriteLimiter {
             limiter,
             rate,
             burst,
+            stopping: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -48,12 +56,27 @@ impl ErpWriteLimiter {
 
     /// Waits until one more write may go to the ERP; returns how long it waited. Call it
     /// right before the write, so nothing between the wait and the call bunches writes.
-    pub async fn until_ready(&self) -> Duration {
+    /// Once the host stops, answers [`Stopping`] at once instead: a paced backlog must not
+    /// hold a shutdown past its deadline.
+    pub async fn until_ready(&self) -> Result<Duration, Stopping> {
         let started = std::time::Instant::now();
-        if let Some(l) = &self.limiter {
-            l.until_ready().await;
+        let mut stopping = self.stopping.subscribe();
+        if *stopping.borrow() {
+            return Err(Stopping);
         }
-        started.elapsed()
+        if let Some(l) = &self.limiter {
+            tokio::select! {
+                biased;
+                _ = stopping.wait_for(|s| *s) => return Err(Stopping),
+                () = l.until_ready() => {}
+            }
+        }
+        Ok(started.elapsed())
+    }
+
+    /// The host is stopping: writes waiting for their turn give up, and no new one starts.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// Writes per second (0 = unlimited).
@@ -80,6 +103,15 @@ pub struct ErpAccounts {
 }
 
 impl ErpAccounts {
+    /// Stops every account's writes that have not started (see [`ErpWriteLimiter::stop`]).
+    pub fn stop_all(&self) {
+        let map = match self.limiters.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.values().for_each(|l| l.stop());
+    }
+
     /// The account's limiter, created with `rate` / `burst` by the first client that asks
     /// (`selvedge check` refuses clients on one account whose pacing differs).
     pub fn limiter(&self, account: &str, rate: u32, burst: u32) -> Arc<ErpWriteLimiter> {
@@ -112,9 +144,31 @@ mod tests {
         let limiter = ErpWriteLimiter::new(20, 2);
         let started = std::time::Instant::now();
         for _ in 0..6 {
-            limiter.until_ready().await;
+            limiter.until_ready().await.expect("not stopping");
         }
         // 2 at once, then 4 more at 20/s: at least 4 x 50 ms (a lower bound, not a deadline).
         assert!(started.elapsed() >= Duration::from_millis(190));
+    }
+
+    #[tokio::test]
+    async fn a_write_waiting_for_its_turn_gives_up_when_the_host_stops() {
+        let limiter = ErpWriteLimiter::new(1, 1);
+        limiter.until_ready().await.expect("the burst");
+        let waiting = {
+            let l = limiter.clone();
+            tokio::spawn(async move { l.until_ready().await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        limiter.stop();
+        let answer = tokio::time::timeout(Duration::from_millis(500), waiting)
+            .await
+            .expect("answered long before its 1 s turn")
+            .expect("task");
+        assert_eq!(answer, Err(Stopping));
+        assert_eq!(
+            limiter.until_ready().await,
+            Err(Stopping),
+            "and no new write starts"
+        );
     }
 }

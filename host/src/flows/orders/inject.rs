@@ -406,7 +406,19 @@ impl Injector {
             convert::sales_order_request(so, rec.erp_ref.clone().unwrap_or(candidate), now);
         // Paced right before the ERP call, so nothing between the limiter and the create can
         // bunch creates together.
-        let paced = self.ctx.erp_writes.until_ready().await;
+        let paced = match self.ctx.erp_writes.until_ready().await {
+            Ok(waited) => waited,
+            Err(stopping) => {
+                // Not a failure: the job waits for the next start (the ledger's `injecting`
+                // makes that attempt look before it creates).
+                let outcome = crate::jobs::Outcome::SnoozeUntil {
+                    until: OffsetDateTime::now_utc(),
+                    note: stopping.to_string(),
+                };
+                crate::jobs::settle(&*self.ctx.store, job, outcome).await?;
+                return Ok(Injected::Retry);
+            }
+        };
         // The lease is checked again right before the ERP call: a job rescued while this
         // worker waited belongs to another claim now, and only one of them may write.
         if !self

@@ -100,7 +100,10 @@ pub async fn create_once(
     let missing =
         |reason: String| BlueCherryError::Transient(format!("memo not found after: {reason}"));
     // Paced by the account's shared limiter, right before the write.
-    ctx.erp_writes.until_ready().await;
+    ctx.erp_writes
+        .until_ready()
+        .await
+        .map_err(|stopping| BlueCherryError::Transient(stopping.to_string()))?;
     match ctx.erp.create_credit_memo(request).await {
         Ok(m) => Ok(m),
         Err(BlueCherryError::Duplicate {

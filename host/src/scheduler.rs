@@ -141,6 +141,11 @@ pub struct Scheduler {
     pub runner: Arc<dyn FlowRunner>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Runs in flight at once across every client and flow (0 = no cap). Every client's
+    /// schedules tick together (one ERP cycle, the same cron minute), and each run holds its
+    /// own working set: the cap keeps a host of many clients at a few runs' memory, while the
+    /// queue behind it drains in order.
+    pub max_concurrent_runs: usize,
 }
 
 impl Scheduler {
@@ -149,6 +154,8 @@ impl Scheduler {
     pub fn start(self, clients: Vec<ClientSchedule>) -> SchedulerHandle {
         let (stop, _) = watch::channel(false);
         let (events, _) = broadcast::channel(1024);
+        let permits = (self.max_concurrent_runs > 0)
+            .then(|| Arc::new(tokio::sync::Semaphore::new(self.max_concurrent_runs)));
         let mut tasks = JoinSet::new();
         let mut slots = BTreeMap::new();
         for client in &clients {
@@ -169,6 +176,7 @@ impl Scheduler {
                         store: self.store.clone(),
                         runner: self.runner.clone(),
                         events: events.clone(),
+                        permits: permits.clone(),
                     },
                     slot.clone(),
                     stop.subscribe(),
@@ -233,6 +241,7 @@ struct RunCtx {
     store: Arc<dyn Store>,
     runner: Arc<dyn FlowRunner>,
     events: broadcast::Sender<RunEvent>,
+    permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 async fn run_loop(ctx: RunCtx, slot: Arc<Slot>, mut stop: watch::Receiver<bool>) {
@@ -246,6 +255,18 @@ async fn run_loop(ctx: RunCtx, slot: Arc<Slot>, mut stop: watch::Receiver<bool>)
         if *stop.borrow() {
             return;
         }
+        // Wait for a host-wide run slot; a stop while waiting starts nothing.
+        let _permit = match &ctx.permits {
+            Some(permits) => tokio::select! {
+                biased;
+                _ = stop.wait_for(|s| *s) => return,
+                p = permits.clone().acquire_owned() => match p {
+                    Ok(p) => Some(p),
+                    Err(_) => return,
+                },
+            },
+            None => None,
+        };
         let reason = slot.reason.lock().map(|r| r.clone()).unwrap_or_default();
         run_once(&ctx, &reason).await;
     }

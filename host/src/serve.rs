@@ -77,6 +77,7 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         store: app.store.clone(),
         runner: Arc::new(AppFlows::new(&app.clients)),
         clock: Arc::new(SystemClock),
+        max_concurrent_runs: app.config.host.max_concurrent_runs,
     }
     .start(schedules);
     let progress = spawn_progress(&scheduler);

@@ -135,10 +135,20 @@ fn client(
 }
 
 fn start(rig: &Rig, flows: FakeFlows, clients: Vec<ClientSchedule>) -> SchedulerHandle {
+    start_capped(rig, flows, clients, 0)
+}
+
+fn start_capped(
+    rig: &Rig,
+    flows: FakeFlows,
+    clients: Vec<ClientSchedule>,
+    max_concurrent_runs: usize,
+) -> SchedulerHandle {
     Scheduler {
         store: rig.store.clone(),
         runner: Arc::new(flows),
         clock: rig.clock.clone(),
+        max_concurrent_runs,
     }
     .start(clients)
 }
@@ -509,6 +519,50 @@ async fn a_late_wake_up_over_many_occurrences_runs_once() {
             .await
             .len(),
         2
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn runs_in_flight_are_capped_host_wide_and_every_client_still_runs() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let flows = FakeFlows {
+        gate: Some(gate.clone()),
+        ..FakeFlows::default()
+    };
+    let stats = flows.stats.clone();
+    let ids = ["a", "b", "c", "d", "e", "f"];
+    let clients = ids
+        .iter()
+        .map(|id| {
+            client(
+                id,
+                "UTC",
+                vec![cron(FlowKind::Inventory, "0 0 * * * *")],
+                Default::default(),
+            )
+        })
+        .collect();
+    let sched = start_capped(&rig, flows, clients, 2);
+    // Six first runs are due at once; two start and are held at the gate.
+    while stats.runs.load(Ordering::SeqCst) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        stats.runs.load(Ordering::SeqCst),
+        2,
+        "the others wait for a slot"
+    );
+    gate.add_permits(100);
+    for id in ids {
+        until_runs(&rig.store, id, FlowKind::Inventory, 1).await;
+    }
+    assert_eq!(
+        stats.max_running.load(Ordering::SeqCst),
+        2,
+        "never more than the cap at once"
     );
     sched.shutdown(Duration::from_secs(5)).await;
 }

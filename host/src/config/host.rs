@@ -36,6 +36,10 @@ pub struct HostConfig {
     /// `[alerts]`: when owner teams are alerted, and where.
     #[serde(default)]
     pub alerts: crate::alerts::AlertSettings,
+    /// Flow runs in flight at once across every client (0 = no cap): many clients' schedules
+    /// tick together, and each run holds its own working set.
+    #[serde(default = "defaults::max_concurrent_runs")]
+    pub max_concurrent_runs: usize,
     /// `[jobs]`: the job engine every client's orders and refunds run on.
     #[serde(default)]
     pub jobs: crate::jobs::JobsConfig,
@@ -83,6 +87,7 @@ impl Default for HostConfig {
             plugins: PluginEngineConfig::default(),
             admin: crate::http::AdminSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
+            max_concurrent_runs: defaults::max_concurrent_runs(),
             jobs: crate::jobs::JobsConfig::default(),
             retention: Default::default(),
         }
@@ -113,6 +118,9 @@ mod defaults {
     }
     pub fn admin_listen() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 8481))
+    }
+    pub fn max_concurrent_runs() -> usize {
+        4
     }
     pub fn teams() -> Vec<String> {
         ["finance", "operations", "ecommerce"]

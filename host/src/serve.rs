@@ -84,8 +84,27 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     let watch = app.spawn_plugin_watch();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let engine = job_engine(&app).spawn(stop_rx.clone());
-    let intake = start_order_intake(&app, engine.waker()).await;
-    let webhook_router: Router = intake.route("/healthz", get(|| async { "ok" }));
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (intake, registrations) =
+        start_order_intake(&app, engine.waker(), stop_rx.clone(), ready.clone());
+    // Ready once every store's hooks are registered (a store delivering before that would
+    // find no hook); the listener and the stop signal do not wait for it.
+    let webhook_router: Router = intake.route(
+        "/healthz",
+        get(move || {
+            let ready = ready.load(std::sync::atomic::Ordering::Acquire);
+            async move {
+                if ready {
+                    (axum::http::StatusCode::OK, "ok")
+                } else {
+                    (
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "starting: registering webhooks",
+                    )
+                }
+            }
+        }),
+    );
     let admin_router: Router = crate::http::admin_router(crate::http::AdminState::from_app(&app));
     let webhook = spawn_server(listeners.webhook, webhook_router, stop_rx.clone());
     let alerts = crate::alerts::spawn_for(&app, stop_rx.clone());
@@ -125,9 +144,15 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         w.abort();
     }
     progress.abort();
-    for task in [Some(webhook), Some(admin), alerts, retention]
-        .into_iter()
-        .flatten()
+    for task in [
+        Some(webhook),
+        Some(admin),
+        alerts,
+        retention,
+        Some(registrations),
+    ]
+    .into_iter()
+    .flatten()
     {
         if tokio::time::timeout(left(), task).await.is_err() {
             tracing::warn!("a listener did not stop by the deadline");
@@ -159,9 +184,16 @@ fn job_engine(app: &App) -> crate::jobs::Engine {
 }
 
 /// The BigCommerce webhook endpoint for every BigCommerce client, its hooks registered at
-/// `<public_url>/webhooks/bigcommerce/<client>`. A stored delivery wakes the job engine.
-async fn start_order_intake(app: &App, wake: Arc<tokio::sync::Notify>) -> Router {
+/// `<public_url>/webhooks/bigcommerce/<client>` in the background (the listener and the stop
+/// signal do not wait for 100 stores' registrations). A stored delivery wakes the job engine.
+fn start_order_intake(
+    app: &App,
+    wake: Arc<tokio::sync::Notify>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+) -> (Router, tokio::task::JoinHandle<()>) {
     let mut intake = std::collections::HashMap::new();
+    let mut registrations = Vec::new();
     for c in &app.clients {
         let (StorefrontClient::BigCommerce(bc), Some(secret)) =
             (&c.services.storefront, &c.webhook_secret)
@@ -181,15 +213,28 @@ async fn start_order_intake(app: &App, wake: Arc<tokio::sync::Notify>) -> Router
             .with_store_hash(&bc.config().store_hash),
         );
         let destination = format!("{}/webhooks/bigcommerce/{id}", app.config.host.public_url());
-        match register_webhooks(bc, &destination, secret).await {
-            Ok(created) => {
-                tracing::info!(client = %id, %destination, created, "BigCommerce order hooks registered")
-            }
-            // Orders still arrive through the scheduled orders run's sweep; say so loudly.
-            Err(err) => tracing::error!(client = %id, %err, "cannot register BigCommerce hooks"),
-        }
+        registrations.push((id.clone(), bc.clone(), destination, secret.clone()));
     }
-    crate::flows::orders::router(intake)
+    let register = tokio::spawn(async move {
+        for (id, bc, destination, secret) in registrations {
+            let registered = tokio::select! {
+                biased;
+                _ = stop.wait_for(|s| *s) => return,
+                r = register_webhooks(&bc, &destination, &secret) => r,
+            };
+            match registered {
+                Ok(created) => {
+                    tracing::info!(client = %id, %destination, created, "BigCommerce order hooks registered")
+                }
+                // Orders still arrive through the scheduled orders run's sweep; say so loudly.
+                Err(err) => {
+                    tracing::error!(client = %id, %err, "cannot register BigCommerce hooks")
+                }
+            }
+        }
+        ready.store(true, std::sync::atomic::Ordering::Release);
+    });
+    (crate::flows::orders::router(intake), register)
 }
 
 fn spawn_server(

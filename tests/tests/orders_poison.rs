@@ -8,7 +8,6 @@ mod support;
 use std::sync::Arc;
 
 use selvedge::flows::orders::{Injector, order_kind};
-use selvedge_runtime::{PluginLimits, PluginRegistry};
 use selvedge_store::{JobQueue, JobState};
 use support::orders::*;
 
@@ -17,16 +16,7 @@ async fn one_trapping_order_in_a_batch_of_16_leaves_the_other_15_injected_on_the
     let mut settings = fast_settings();
     settings.batch_size = 16;
     let mut env = b2c(Options::default(), &settings).await;
-    let registry = PluginRegistry::new(support::runtime::runtime());
-    let slot = registry.add_client(
-        "brand",
-        selvedge_runtime::ClientContext::default(),
-        PluginLimits::default(),
-        None,
-    );
-    slot.install_file(&selvedge_plugin_artifacts::test_guest("poison-order"), None)
-        .await
-        .expect("the poison-order plugin installs");
+    let slot = support::runtime::test_guest("brand", "poison-order").await;
     env.ctx.plugin = slot;
     let sku = env.skus[0].clone();
     let mut ids = Vec::new();

@@ -249,16 +249,7 @@ async fn a_plugin_built_for_wit_0_1_0_keeps_working_and_its_own_reference_is_ign
         &settings,
     )
     .await;
-    let registry = selvedge_runtime::PluginRegistry::new(support::runtime::runtime());
-    let slot = registry.add_client(
-        "brand",
-        selvedge_runtime::ClientContext::default(),
-        selvedge_runtime::PluginLimits::default(),
-        None,
-    );
-    slot.install_file(&selvedge_plugin_artifacts::test_guest("legacy-v0-1"), None)
-        .await
-        .expect("a 0.1.0 plugin installs");
+    let slot = support::runtime::test_guest("brand", "legacy-v0-1").await;
     assert_eq!(
         slot.current().map(|v| v.contract()),
         Some("0.1.0"),

@@ -14,7 +14,7 @@ mod schedule;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use client::{ClientConfig, StorefrontConfig, StorefrontKind};
+pub use client::{ClientConfig, StorefrontConfig, StorefrontKind, default_webhook_secret_env};
 pub use connectors::{BigCommerceSection, Secrets, SparklayerSection, bluecherry_key};
 pub use error::ConfigError;
 pub use host::{HostConfig, PluginEngineConfig};

@@ -16,20 +16,9 @@ use super::wait_until;
 /// Bearer token of the admin API of a host started here.
 pub const ADMIN_TOKEN: &str = "many-clients-admin-token";
 
-/// The variable holding `id`'s webhook secret when its file names none (the host's default:
-/// the id uppercased, every other character than a letter or digit as `_`).
+/// The variable holding `id`'s webhook secret when its file names none (the host's default).
 pub fn secret_env(id: &str) -> String {
-    let id: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("SELVEDGE_WEBHOOK_SECRET_{id}")
+    selvedge::config::default_webhook_secret_env(id)
 }
 
 /// `id`'s webhook secret.

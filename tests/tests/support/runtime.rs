@@ -51,3 +51,19 @@ pub async fn plugin(client: &str, name: &str) -> Arc<ClientPlugin> {
         .expect("plugin installs");
     slot
 }
+
+/// Installs the test plugin `guest` (`plugins/test-guests/<guest>`) for `client`, with no
+/// rule settings and production limits.
+pub async fn test_guest(client: &str, guest: &str) -> Arc<ClientPlugin> {
+    let registry = PluginRegistry::new(runtime());
+    let slot = registry.add_client(
+        client,
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
+    slot.install_file(&selvedge_plugin_artifacts::test_guest(guest), None)
+        .await
+        .expect("the test plugin installs");
+    slot
+}

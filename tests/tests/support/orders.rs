@@ -250,8 +250,18 @@ impl Harness {
     /// Runs the injector in the background until the returned sender is dropped or set.
     pub fn start_injector(&self, settings: OrdersSettings) -> tokio::sync::watch::Sender<bool> {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        let injector = Arc::new(Injector::new(self.ctx.clone(), settings));
-        tokio::spawn(injector.work(rx));
+        // The production path: the job engine runs the client's injector.
+        let options = selvedge::jobs::EngineOptions {
+            idle_poll: Duration::from_millis(settings.idle_poll_ms.max(1)),
+            rescue_every: settings.lease() / 2,
+            ..selvedge::jobs::EngineOptions::default()
+        };
+        let mut engine = selvedge::jobs::Engine::new(self.ctx.store.clone(), options);
+        engine.register(
+            orders::order_kind(&self.ctx.client),
+            Arc::new(Injector::new(self.ctx.clone(), settings)),
+        );
+        drop(engine.spawn(rx));
         tx
     }
 

@@ -65,7 +65,7 @@ pub struct BatchOutcome {
     pub retried: usize,
 }
 
-/// One client's order injector. Share it behind an `Arc`; run [`Injector::work`].
+/// One client's order injector: a [`crate::jobs::Worker`] on the job engine.
 pub struct Injector {
     pub(super) ctx: ClientServices,
     pub(super) settings: OrdersSettings,
@@ -89,35 +89,6 @@ impl Injector {
     pub fn with_observer(mut self, observer: TimingObserver) -> Self {
         self.observer = Some(observer);
         self
-    }
-
-    /// Claims and processes batches until `shutdown` turns true; rescues expired leases
-    /// (jobs of crashed workers) every half lease.
-    pub async fn work(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let rescue_every = self.settings.lease() / 2;
-        let mut last_rescue = Instant::now() - rescue_every;
-        while !*shutdown.borrow() {
-            if last_rescue.elapsed() >= rescue_every {
-                last_rescue = Instant::now();
-                if let Err(e) = self.rescue().await {
-                    tracing::warn!(client = %self.ctx.client, error = %e, "lease rescue failed");
-                }
-            }
-            let claimed = match self.clone().run_batch().await {
-                Ok(outcome) => outcome.claimed,
-                Err(e) => {
-                    tracing::warn!(client = %self.ctx.client, error = %e, "order batch failed");
-                    0
-                }
-            };
-            if claimed == 0 {
-                let idle = Duration::from_millis(self.settings.idle_poll_ms);
-                tokio::select! {
-                    _ = tokio::time::sleep(idle) => {}
-                    _ = shutdown.changed() => {}
-                }
-            }
-        }
     }
 
     /// Processes batches until nothing is claimable now; returns the totals.
@@ -150,7 +121,7 @@ impl Injector {
     }
 
     /// Claims one batch and processes it (without heartbeats: the job engine's dispatch is
-    /// the production path; this serves single-client loops in tests and benchmarks).
+    /// the production path; this serves one-pass drains and tests).
     pub async fn run_batch(self: Arc<Self>) -> Result<BatchOutcome, FlowError> {
         let now = OffsetDateTime::now_utc();
         let jobs = self

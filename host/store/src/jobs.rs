@@ -265,9 +265,4 @@ pub trait JobQueue: Send + Sync {
         payload: Option<Value>,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job>;
-
-    /// Deletes `done` and `dead` jobs last changed before `before`; returns how many. Their
-    /// idempotency keys are forgotten, so a delivery arriving later would run again: keep
-    /// jobs well past the senders' retry window (BigCommerce retries webhooks for ~48 h).
-    fn purge_finished_jobs<'a>(&'a self, before: OffsetDateTime) -> StoreFuture<'a, u64>;
 }

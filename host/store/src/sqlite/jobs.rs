@@ -515,18 +515,4 @@ impl JobQueue for SqliteStore {
             })
         }))
     }
-
-    fn purge_finished_jobs<'a>(&'a self, before: OffsetDateTime) -> StoreFuture<'a, u64> {
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                Ok(sqlx::query(
-                    "DELETE FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ?",
-                )
-                .bind(to_ms(before))
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
-            })
-        }))
-    }
 }

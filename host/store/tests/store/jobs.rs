@@ -353,43 +353,6 @@ async fn concurrent_claimers_never_get_the_same_job() {
     );
 }
 
-#[tokio::test]
-async fn purge_forgets_only_finished_jobs_older_than_the_cutoff() {
-    let (_dir, store) = fresh_store().await;
-    for key in ["old-done", "new-done", "waiting"] {
-        store.enqueue(order_job(key), at(0)).await.expect("enqueue");
-    }
-    let old = claim_one(&store, 0).await.expect("claim");
-    store
-        .complete(old.lease(), json!(null), at(10))
-        .await
-        .expect("complete");
-    let new = claim_one(&store, 0).await.expect("claim");
-    store
-        .complete(new.lease(), json!(null), at(100))
-        .await
-        .expect("complete");
-
-    assert_eq!(store.purge_finished_jobs(at(50)).await.expect("purge"), 1);
-    assert!(store.job(old.id).await.expect("get").is_none());
-    assert!(store.job(new.id).await.expect("get").is_some());
-    assert!(
-        store
-            .job_by_key("acme", "order.inject", "waiting")
-            .await
-            .expect("get")
-            .is_some()
-    );
-    // The key is forgotten: the same delivery now creates a new job.
-    assert!(
-        store
-            .enqueue(order_job("old-done"), at(60))
-            .await
-            .expect("enqueue")
-            .created
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_stores_on_one_file_write_concurrently_without_busy_errors() {
     // Two handles on one file behave like two processes: the file lock is contended,

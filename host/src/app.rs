@@ -17,7 +17,10 @@ use time::OffsetDateTime;
 
 use crate::config::{ClientConfig, Config, ConfigError, Secrets, StorefrontConfig, bluecherry_key};
 use crate::exit::CliError;
-use crate::flows::{ClientServices, StorefrontClient};
+use crate::flows::ClientServices;
+use crate::storefronts::Storefront;
+use crate::storefronts::bigcommerce::BigCommerce;
+use crate::storefronts::sparklayer::Sparklayer;
 
 /// Why the host could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,8 @@ pub struct ClientApp {
     pub config: ClientConfig,
     /// Secret BigCommerce webhooks carry (BigCommerce clients only).
     pub webhook_secret: Option<String>,
+    /// The `producer` its webhooks must name (`stores/{store_hash}`; BigCommerce clients only).
+    pub webhook_producer: Option<String>,
 }
 
 /// The running host's parts.
@@ -92,8 +97,9 @@ struct Connections {
     erp: Arc<dyn ErpGateway>,
     /// Which Blue Cherry account the client writes to (for the shared pacing).
     erp_account: String,
-    storefront: StorefrontClient,
+    storefront: Arc<dyn Storefront>,
     webhook_secret: Option<String>,
+    webhook_producer: Option<String>,
 }
 
 /// HTTP clients (connection pools, TLS config) shared by every client's connectors; the
@@ -157,44 +163,51 @@ fn connect(
             )
         })
     };
-    let (storefront, webhook_secret) = match &client.storefront {
-        StorefrontConfig::BigCommerce(section) => {
-            let config = section.resolve(secrets, file)?;
-            let secret = secrets.get(
-                &client.orders.webhook_secret_env,
-                file,
-                "orders.webhook_secret_env",
-            )?;
-            let shared = storefront_http("bigcommerce")?;
-            let bc = BigCommerceClient::with_http(config, shared).map_err(|e| {
-                ConfigError::invalid(
+    let (storefront, webhook_secret, webhook_producer): (Arc<dyn Storefront>, _, _) =
+        match &client.storefront {
+            StorefrontConfig::BigCommerce(section) => {
+                let config = section.resolve(secrets, file)?;
+                let secret = secrets.get(
+                    &client.orders.webhook_secret_env,
                     file,
-                    "bigcommerce",
-                    e.to_string(),
-                    "correct the [bigcommerce] section",
+                    "orders.webhook_secret_env",
+                )?;
+                let shared = storefront_http("bigcommerce")?;
+                let bc = BigCommerceClient::with_http(config, shared).map_err(|e| {
+                    ConfigError::invalid(
+                        file,
+                        "bigcommerce",
+                        e.to_string(),
+                        "correct the [bigcommerce] section",
+                    )
+                })?;
+                let producer = format!("stores/{}", bc.config().store_hash);
+                (
+                    Arc::new(BigCommerce::new(Arc::new(bc))),
+                    Some(secret),
+                    Some(producer),
                 )
-            })?;
-            (StorefrontClient::BigCommerce(Arc::new(bc)), Some(secret))
-        }
-        StorefrontConfig::Sparklayer(section) => {
-            let config = section.resolve(secrets, file)?;
-            let shared = storefront_http("sparklayer")?;
-            let sl = SparklayerClient::with_http(config, shared).map_err(|e| {
-                ConfigError::invalid(
-                    file,
-                    "sparklayer",
-                    e.to_string(),
-                    "correct the [sparklayer] section",
-                )
-            })?;
-            (StorefrontClient::Sparklayer(Arc::new(sl)), None)
-        }
-    };
+            }
+            StorefrontConfig::Sparklayer(section) => {
+                let config = section.resolve(secrets, file)?;
+                let shared = storefront_http("sparklayer")?;
+                let sl = SparklayerClient::with_http(config, shared).map_err(|e| {
+                    ConfigError::invalid(
+                        file,
+                        "sparklayer",
+                        e.to_string(),
+                        "correct the [sparklayer] section",
+                    )
+                })?;
+                (Arc::new(Sparklayer::new(Arc::new(sl))), None, None)
+            }
+        };
     Ok(Connections {
         erp_account,
         erp: Arc::new(erp),
         storefront,
         webhook_secret,
+        webhook_producer,
     })
 }
 
@@ -307,6 +320,7 @@ impl App {
                 },
                 config: client.clone(),
                 webhook_secret: conn.webhook_secret,
+                webhook_producer: conn.webhook_producer,
             });
         }
         Ok(App {

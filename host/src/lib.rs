@@ -19,3 +19,4 @@ pub mod sandbox;
 pub mod scheduler;
 pub mod serve;
 pub mod shutdown;
+pub mod storefronts;

@@ -11,8 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::exit::CliError;
-use crate::flows::StorefrontClient;
-use crate::flows::orders::{Injector, IntakeClient, register_webhooks};
+use crate::flows::orders::{Injector, IntakeClient};
 use crate::flows::refunds::RefundWorker;
 use crate::runner::AppFlows;
 use crate::scheduler::{
@@ -175,7 +174,8 @@ fn job_engine(app: &App) -> crate::jobs::Engine {
         let id = &c.config.id;
         let injector = Injector::new(c.services.clone(), c.config.orders.clone());
         engine.register(crate::flows::orders::order_kind(id), Arc::new(injector));
-        if let StorefrontClient::BigCommerce(_) = c.services.storefront {
+        // Storefronts with refunds to read get the refund worker.
+        if c.services.storefront.refunds().is_ok() {
             let refunds = RefundWorker::new(c.services.clone(), c.config.refunds.clone());
             engine.register(crate::flows::orders::refund_kind(id), Arc::new(refunds));
         }
@@ -195,9 +195,7 @@ fn start_order_intake(
     let mut intake = std::collections::HashMap::new();
     let mut registrations = Vec::new();
     for c in &app.clients {
-        let (StorefrontClient::BigCommerce(bc), Some(secret)) =
-            (&c.services.storefront, &c.webhook_secret)
-        else {
+        let (Some(secret), Some(producer)) = (&c.webhook_secret, &c.webhook_producer) else {
             continue;
         };
         let id = &c.config.id;
@@ -210,17 +208,24 @@ fn start_order_intake(
                 &c.config.refunds,
             )
             .with_waker(wake.clone())
-            .with_store_hash(&bc.config().store_hash),
+            .with_producer(producer),
         );
         let destination = format!("{}/webhooks/bigcommerce/{id}", app.config.host.public_url());
-        registrations.push((id.clone(), bc.clone(), destination, secret.clone()));
+        let storefront = c.services.storefront.clone();
+        registrations.push((id.clone(), storefront, destination, secret.clone()));
     }
     let register = tokio::spawn(async move {
-        for (id, bc, destination, secret) in registrations {
+        for (id, storefront, destination, secret) in registrations {
+            let register = async {
+                storefront
+                    .orders()?
+                    .register_webhooks(&destination, &secret)
+                    .await
+            };
             let registered = tokio::select! {
                 biased;
                 _ = stop.wait_for(|s| *s) => return,
-                r = register_webhooks(&bc, &destination, &secret) => r,
+                r = register => r,
             };
             match registered {
                 Ok(created) => {

@@ -112,9 +112,7 @@ async fn sparklayer_purchase_gets_its_package_and_status() {
     fulfilment::run(&env.ctx, &FulfilmentSettings::default())
         .await
         .unwrap();
-    let selvedge::flows::StorefrontClient::Sparklayer(sl) = &env.ctx.storefront else {
-        panic!("sparklayer")
-    };
+    let sl = env.sl_client();
     let p = sl
         .get_purchase(LookupBy::Sparklayer, &id)
         .await

@@ -120,10 +120,14 @@ async fn hooks_are_registered_once_with_the_secret_header() {
     let settings = fast_settings();
     let env = b2c(Options::default(), &settings).await;
     // `b2c` registered them already: a second start creates nothing.
-    let created =
-        selvedge::flows::orders::register_webhooks(env.bc_client(), env.webhook_url(), SECRET)
-            .await
-            .unwrap();
+    let created = env
+        .ctx
+        .storefront
+        .orders()
+        .unwrap()
+        .register_webhooks(env.webhook_url(), SECRET)
+        .await
+        .unwrap();
     assert_eq!(created, 0);
     let hooks = env.bc_client().list_webhooks().await.unwrap();
     // Created, status updated, refund created.

@@ -11,7 +11,8 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use selvedge::flows::orders::{BIGCOMMERCE_CURSOR, order_kind};
+use selvedge::flows::orders::order_kind;
+use selvedge::storefronts::bigcommerce::ORDERS_CURSOR as BIGCOMMERCE_CURSOR;
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bluecherry::sandbox::CreateKind;
 use selvedge_store::{Cursors, ExceptionFilter, Exceptions, JobQueue, Page, SqliteStore};

@@ -1,12 +1,14 @@
 //! Catalog: Blue Cherry styles (changed since the cursor) -> the storefront.
 //!
-//! - **BigCommerce** ([`bigcommerce`]): the client plugin maps each style to a product with
+//! The storefront's [`CatalogSink`](crate::storefronts::CatalogSink) applies the styles:
+//!
+//! - **BigCommerce** ([`crate::storefronts::bigcommerce`]): the client plugin maps each style to a product with
 //!   options and variants (`map-styles`). New styles become products (one create each, variants
 //!   inline); changed ones are batch-updated (products in tens, variants in fifties). Only what
 //!   changed is written: a content hash per product and per variant is kept in the bindings.
 //!   A style the plugin refuses, a grid value the product lacks, or a SKU BigCommerce refuses
 //!   becomes a `sku_unmapped` exception, never a broken SKU.
-//! - **Sparklayer** ([`sparklayer`]): Sparklayer sells the underlying platform's products and
+//! - **Sparklayer** ([`crate::storefronts::sparklayer`]): Sparklayer sells the underlying platform's products and
 //!   holds no catalog of its own; what it needs from the ERP master is *which SKUs exist*, so
 //!   the B2B price lists and the stock feed carry exactly those. The flow binds every SKU whose
 //!   grid is sound (colour, size and dimension listed on its style), raises `sku_unmapped` for
@@ -16,11 +18,6 @@
 //! or sent to the exception queue. A style refused for a rule reason is read again when it
 //! changes in the ERP, or on a run with `full_resync` (after fixing the client's rules).
 
-mod bigcommerce;
-mod bigcommerce_batch;
-mod bigcommerce_variants;
-mod sparklayer;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -29,7 +26,7 @@ use time::format_description::well_known::Rfc3339;
 use selvedge_bluecherry::model::Style;
 use selvedge_runtime::rules::catalog::{ErpColour, ErpSize, ErpSku, ErpStyle};
 
-use super::{ClientServices, FlowError, FlowReport, StorefrontClient};
+use super::{ClientServices, FlowError, FlowReport};
 
 /// Cursor: `updated_at` of the newest style applied (RFC 3339).
 pub const CURSOR: &str = "catalog.styles_changed_since";
@@ -104,10 +101,11 @@ pub async fn run(
     };
     let styles = ctx.erp.list_styles(since).await?;
     let newest = styles.iter().map(|s| s.updated_at).max();
-    let mut outcome = match &ctx.storefront {
-        StorefrontClient::BigCommerce(bc) => bigcommerce::sync(ctx, bc, settings, &styles).await?,
-        StorefrontClient::Sparklayer(sl) => sparklayer::sync(ctx, sl, &styles).await?,
-    };
+    let mut outcome = ctx
+        .storefront
+        .catalog()?
+        .sync(ctx, settings, &styles)
+        .await?;
     outcome.styles_read = styles.len() as u64;
     if let Some(newest) = newest
         && let Ok(text) = newest.format(&Rfc3339)

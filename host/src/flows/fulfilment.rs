@@ -6,17 +6,13 @@
 //! BigCommerce shipment's `comments` and the Sparklayer package's `external_id`), so a
 //! shipment seen twice at a boundary or after a crash is not sent twice.
 
-use std::collections::BTreeMap;
-
-use selvedge_bigcommerce::model::{NewShipment, ShipmentItem};
 use selvedge_bluecherry::model::Shipment;
-use selvedge_sparklayer::model::{LookupBy, Package, PackageLine};
 use selvedge_store::OrderKey;
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowReport, StorefrontClient};
+use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowReport};
 
 /// Cursor of the ERP shipment feed (opaque, exclusive).
 pub const SHIPMENTS_CURSOR: &str = "bluecherry.shipments.cursor";
@@ -100,13 +96,6 @@ pub async fn run(
     Ok(report)
 }
 
-fn default_prefix(ctx: &ClientServices) -> &'static str {
-    match ctx.storefront {
-        StorefrontClient::BigCommerce(_) => "BC-",
-        StorefrontClient::Sparklayer(_) => "SL-",
-    }
-}
-
 async fn apply(
     ctx: &ClientServices,
     settings: &FulfilmentSettings,
@@ -124,7 +113,7 @@ async fn apply(
             let prefix = settings
                 .external_ref_prefix
                 .as_deref()
-                .unwrap_or(default_prefix(ctx));
+                .unwrap_or(ctx.storefront.orders()?.legacy_ref_prefix());
             let Some(legacy_id) = shipment.external_ref.strip_prefix(prefix) else {
                 return Ok(Err(Skip::NotOurs));
             };
@@ -146,165 +135,10 @@ async fn apply(
     let ledger_id = ledger_id.as_str();
     // A re-synced Sparklayer edit carries `~rN`; the storefront knows the base id.
     let storefront_id = ledger_id.split('~').next().unwrap_or(ledger_id);
-    match &ctx.storefront {
-        StorefrontClient::BigCommerce(_) => bigcommerce(ctx, storefront_id, shipment).await,
-        StorefrontClient::Sparklayer(_) => sparklayer(ctx, storefront_id, shipment).await,
-    }
-}
-
-fn marker(shipment: &Shipment) -> String {
-    format!("Blue Cherry shipment {}", shipment.shipment_number)
-}
-
-/// Provider codes BigCommerce knows; other carriers go as a custom carrier name.
-fn provider(carrier: &str) -> Option<String> {
-    let c = carrier.to_ascii_lowercase();
-    ["ups", "fedex", "usps", "dhl", "auspost", "royalmail"]
-        .contains(&c.as_str())
-        .then_some(c)
-}
-
-async fn bigcommerce(
-    ctx: &ClientServices,
-    order_id: &str,
-    shipment: &Shipment,
-) -> Result<Result<(), Skip>, FlowError> {
-    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
-        return Ok(Err(Skip::NotOurs));
-    };
-    let Ok(id) = order_id.parse::<i64>() else {
-        return Ok(Err(Skip::Failed(format!(
-            "`{order_id}` is not a BigCommerce order id"
-        ))));
-    };
-    let (products, existing) = tokio::try_join!(bc.order_products(id), bc.list_shipments(id))?;
-    let marker = marker(shipment);
-    // Units still open per order line, reduced by what this shipment takes.
-    let mut open: Vec<(i64, i64, String, i64)> = products
-        .iter()
-        .map(|p| {
-            (
-                p.id,
-                p.order_address_id,
-                p.sku.clone(),
-                p.quantity - p.quantity_shipped,
-            )
-        })
-        .collect();
-    let mut by_address: BTreeMap<i64, Vec<ShipmentItem>> = BTreeMap::new();
-    for line in &shipment.lines {
-        let mut left = line.qty;
-        for (product_id, address_id, sku, remaining) in open.iter_mut() {
-            if left == 0 || *remaining <= 0 || !sku.eq_ignore_ascii_case(&line.sku) {
-                continue;
-            }
-            let take = left.min(*remaining);
-            *remaining -= take;
-            left -= take;
-            by_address
-                .entry(*address_id)
-                .or_default()
-                .push(ShipmentItem {
-                    order_product_id: *product_id,
-                    product_id: None,
-                    quantity: take,
-                });
-        }
-        if left > 0 && !existing.iter().any(|s| s.comments == marker) {
-            return Ok(Err(Skip::Failed(format!(
-                "{} units of {} shipped but not open on BigCommerce order {id}",
-                left, line.sku
-            ))));
-        }
-    }
-    for (address_id, items) in by_address {
-        let done = existing
-            .iter()
-            .any(|s| s.comments == marker && s.order_address_id == address_id);
-        if done {
-            continue;
-        }
-        let tracking: String = shipment.tracking.chars().take(50).collect();
-        let provider = provider(&shipment.carrier);
-        bc.create_shipment(
-            id,
-            &NewShipment {
-                order_address_id: address_id,
-                tracking_number: tracking,
-                tracking_carrier: provider.is_none().then(|| shipment.carrier.clone()),
-                shipping_provider: provider,
-                shipping_method: None,
-                comments: Some(marker.clone()),
-                items,
-            },
-        )
-        .await?;
-    }
-    Ok(Ok(()))
-}
-
-async fn sparklayer(
-    ctx: &ClientServices,
-    purchase_id: &str,
-    shipment: &Shipment,
-) -> Result<Result<(), Skip>, FlowError> {
-    let StorefrontClient::Sparklayer(sl) = &ctx.storefront else {
-        return Ok(Err(Skip::NotOurs));
-    };
-    let Some(mut purchase) = sl.get_purchase(LookupBy::Sparklayer, purchase_id).await? else {
-        return Ok(Err(Skip::Failed(format!(
-            "purchase {purchase_id} not found in Sparklayer"
-        ))));
-    };
-    let number = json!(shipment.shipment_number);
-    if purchase
-        .packages
-        .iter()
-        .any(|p| p.extra.get("external_id") == Some(&number))
-    {
-        return Ok(Ok(()));
-    }
-    let mut extra = serde_json::Map::new();
-    extra.insert("external_id".into(), number);
-    purchase.packages.push(Package {
-        package_type: "shipment".into(),
-        status: Some("shipped".into()),
-        carrier: Some(shipment.carrier.clone()),
-        tracking_number: Some(shipment.tracking.clone()),
-        tracking_url: None,
-        lines: shipment
-            .lines
-            .iter()
-            .map(|l| PackageLine {
-                sku: l.sku.clone(),
-                quantity: u32::try_from(l.qty).unwrap_or(0),
-            })
-            .collect(),
-        extra,
-    });
-    let mut shipped: BTreeMap<String, u64> = BTreeMap::new();
-    for p in purchase
-        .packages
-        .iter()
-        .filter(|p| p.package_type == "shipment")
-    {
-        for l in &p.lines {
-            *shipped.entry(l.sku.to_ascii_uppercase()).or_default() += u64::from(l.quantity);
-        }
-    }
-    let complete = purchase.line_items.iter().all(|l| {
-        shipped
-            .get(&l.sku.to_ascii_uppercase())
-            .copied()
-            .unwrap_or(0)
-            >= u64::from(l.quantity)
-    });
-    purchase.status = Some(if complete { "shipped" } else { "processing" }.into());
-    purchase
-        .purchase_identifiers
-        .set(LookupBy::Internal, shipment.order_number.clone());
-    // Full replace: the purchase was read just above, so nothing is dropped.
-    sl.replace_purchase(LookupBy::Sparklayer, purchase_id, &purchase)
-        .await?;
-    Ok(Ok(()))
+    Ok(ctx
+        .storefront
+        .shipments()?
+        .apply_shipment(storefront_id, shipment)
+        .await?
+        .map_err(Skip::Failed))
 }

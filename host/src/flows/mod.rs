@@ -19,11 +19,11 @@ pub mod refunds;
 
 use std::sync::Arc;
 
-use selvedge_bigcommerce::BigCommerceClient;
 use selvedge_bluecherry::ErpGateway;
 use selvedge_runtime::{ClientPlugin, PluginError};
-use selvedge_sparklayer::SparklayerClient;
 use selvedge_store::{Measurements, Store, StoreError};
+
+use crate::storefronts::{PortError, Storefront};
 
 pub use exceptions::{ExceptionKind, Owners};
 
@@ -72,30 +72,14 @@ impl std::fmt::Display for FlowKind {
     }
 }
 
-/// The storefront a client sells through.
-#[derive(Clone)]
-pub enum StorefrontClient {
-    BigCommerce(Arc<BigCommerceClient>),
-    Sparklayer(Arc<SparklayerClient>),
-}
-
-impl StorefrontClient {
-    /// `bigcommerce` or `sparklayer`: the storefront key used in the store.
-    pub fn name(&self) -> &'static str {
-        match self {
-            StorefrontClient::BigCommerce(_) => "bigcommerce",
-            StorefrontClient::Sparklayer(_) => "sparklayer",
-        }
-    }
-}
-
 /// Everything a flow needs for one client. Cheap to clone.
 #[derive(Clone)]
 pub struct ClientServices {
     pub client: String,
     pub store: Arc<dyn Store>,
     pub erp: Arc<dyn ErpGateway>,
-    pub storefront: StorefrontClient,
+    /// The storefront behind its ports: flows never see a connector.
+    pub storefront: Arc<dyn Storefront>,
     pub plugin: Arc<ClientPlugin>,
     pub owners: Arc<Owners>,
     /// Paces every ERP write (order create and revise, memo create); shared by every client
@@ -144,19 +128,12 @@ pub struct FlowReport {
 pub enum FlowError {
     #[error("Blue Cherry: {0}")]
     Erp(#[from] selvedge_bluecherry::BlueCherryError),
-    #[error("BigCommerce: {0}")]
-    BigCommerce(#[from] selvedge_bigcommerce::Error),
-    #[error("Sparklayer: {0}")]
-    Sparklayer(#[from] selvedge_sparklayer::Error),
+    #[error(transparent)]
+    Storefront(#[from] PortError),
     #[error(transparent)]
     Plugin(#[from] PluginError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
-    #[error("{flow} does not apply to a {storefront} client")]
-    NotApplicable {
-        flow: FlowKind,
-        storefront: &'static str,
-    },
     #[error("{0}")]
     Invalid(String),
 }

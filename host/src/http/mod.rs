@@ -28,7 +28,7 @@ pub use auth::AdminToken;
 pub use error::ApiError;
 
 use crate::app::App;
-use crate::flows::{FlowKind, Owners, StorefrontClient};
+use crate::flows::{FlowKind, Owners};
 
 /// `[admin]` in `selvedge.toml`: how the admin API and dashboard are protected and linked.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -54,10 +54,8 @@ impl Default for AdminSettings {
 /// Connector call counters of a client's storefront, read live.
 #[derive(Clone)]
 pub enum StorefrontStats {
-    /// BigCommerce client counters.
-    BigCommerce(Arc<selvedge_bigcommerce::ClientStats>),
-    /// Sparklayer client counters.
-    Sparklayer(Arc<selvedge_sparklayer::ClientStats>),
+    /// The client's storefront, which counts its calls.
+    Live(Arc<dyn crate::storefronts::Storefront>),
     /// Not available (tests).
     None,
 }
@@ -66,13 +64,9 @@ impl StorefrontStats {
     /// (calls, throttled, retries) so far.
     pub fn read(&self) -> (u64, u64, u64) {
         match self {
-            StorefrontStats::BigCommerce(s) => {
-                let s = s.snapshot();
-                (s.calls, s.throttled, s.retries)
-            }
-            StorefrontStats::Sparklayer(s) => {
-                let s = s.snapshot();
-                (s.calls, s.rate_limited, s.retries)
+            StorefrontStats::Live(s) => {
+                let c = s.calls();
+                (c.calls, c.throttled, c.retries)
             }
             StorefrontStats::None => (0, 0, 0),
         }
@@ -133,10 +127,7 @@ impl AdminState {
                 flows: c.config.compiled_schedules.iter().map(|s| s.flow).collect(),
                 plugin: c.services.plugin.clone(),
                 owners: c.services.owners.clone(),
-                stats: match &c.services.storefront {
-                    StorefrontClient::BigCommerce(bc) => StorefrontStats::BigCommerce(bc.stats()),
-                    StorefrontClient::Sparklayer(sl) => StorefrontStats::Sparklayer(sl.stats()),
-                },
+                stats: StorefrontStats::Live(c.services.storefront.clone()),
             })
             .collect();
         Self {

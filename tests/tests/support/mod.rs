@@ -33,7 +33,9 @@ pub mod runtime;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use selvedge::flows::{ClientServices, FlowError, FlowReport, Owners, StorefrontClient};
+use selvedge::flows::{ClientServices, FlowError, FlowReport, Owners};
+use selvedge::storefronts::bigcommerce::BigCommerce;
+use selvedge::storefronts::sparklayer::Sparklayer;
 use selvedge_bigcommerce::BigCommerceClient;
 use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig};
 use selvedge_connector_kit::RetryPolicy;
@@ -64,6 +66,9 @@ pub struct Harness {
     pub skus: Vec<String>,
     /// Set where the host's webhook endpoint is served ([`orders::b2c`]).
     webhook_url: Option<String>,
+    /// The connector client behind `ctx.storefront` (tests read the storefront with it).
+    bc_api: Option<Arc<BigCommerceClient>>,
+    sl_api: Option<Arc<SparklayerClient>>,
 }
 
 /// The storefront sandbox a client sells on; it decides the client and its example plugin.
@@ -90,18 +95,37 @@ impl Harness {
                 .expect("store"),
         );
         let gateway = BlueCherryClient::new(&erp_config, erp.api_key()).expect("ERP client");
-        let (client, plugin, storefront, bc, sl) = match storefront {
+        let (client, plugin, storefront, bc, sl, bc_api, sl_api) = match storefront {
             Storefront::BigCommerce(bc) => {
                 let mut config = bc.client_config();
                 config.retry = RetryPolicy::fast();
-                let client = BigCommerceClient::new(config).expect("BigCommerce client");
-                let storefront = StorefrontClient::BigCommerce(Arc::new(client));
-                ("brand", "b2c-apparel", storefront, Some(bc), None)
+                let client = Arc::new(BigCommerceClient::new(config).expect("BigCommerce client"));
+                let storefront: Arc<dyn selvedge::storefronts::Storefront> =
+                    Arc::new(BigCommerce::new(client.clone()));
+                (
+                    "brand",
+                    "b2c-apparel",
+                    storefront,
+                    Some(bc),
+                    None,
+                    Some(client),
+                    None,
+                )
             }
             Storefront::Sparklayer(sl) => {
-                let client = SparklayerClient::new(sl.client_config()).expect("Sparklayer client");
-                let storefront = StorefrontClient::Sparklayer(Arc::new(client));
-                ("wholesaler", "b2b-wholesale", storefront, None, Some(sl))
+                let client =
+                    Arc::new(SparklayerClient::new(sl.client_config()).expect("Sparklayer client"));
+                let storefront: Arc<dyn selvedge::storefronts::Storefront> =
+                    Arc::new(Sparklayer::new(client.clone()));
+                (
+                    "wholesaler",
+                    "b2b-wholesale",
+                    storefront,
+                    None,
+                    Some(sl),
+                    None,
+                    Some(client),
+                )
             }
         };
         let ctx = ClientServices {
@@ -129,6 +153,8 @@ impl Harness {
             ctx,
             skus,
             webhook_url: None,
+            bc_api,
+            sl_api,
         }
     }
 
@@ -141,10 +167,11 @@ impl Harness {
     }
 
     pub fn bc_client(&self) -> &BigCommerceClient {
-        match &self.ctx.storefront {
-            StorefrontClient::BigCommerce(c) => c,
-            StorefrontClient::Sparklayer(_) => panic!("not a BigCommerce client"),
-        }
+        self.bc_api.as_deref().expect("a BigCommerce client")
+    }
+
+    pub fn sl_client(&self) -> &SparklayerClient {
+        self.sl_api.as_deref().expect("a Sparklayer client")
     }
 
     /// This client's exceptions of `kind`, in every state (the first page: 100).

@@ -99,7 +99,11 @@ pub async fn b2c(options: Options, settings: &OrdersSettings) -> Harness {
     let mut h = Harness::wire(erp, erp_config, Storefront::BigCommerce(bc)).await;
     let webhook_url = serve_intake("brand", h.store.clone() as Arc<dyn Store>, settings).await;
     if options.register_hooks {
-        orders::register_webhooks(h.bc_client(), &webhook_url, SECRET)
+        h.ctx
+            .storefront
+            .orders()
+            .expect("orders port")
+            .register_webhooks(&webhook_url, SECRET)
             .await
             .expect("hooks registered");
     }

@@ -131,7 +131,7 @@ pub async fn run(
     let storefront = ctx.storefront.name();
     let bindings = ctx.store.list_bindings(&ctx.client, storefront).await?;
     // Counted from here: every storefront call of the run, location reads included.
-    let stats_before = push::storefront_calls(ctx);
+    let stats_before = ctx.storefront.calls();
     let targets = push::resolve_locations(ctx, settings).await?;
     let latency = trace::measured_latency_minutes(ctx, settings).await?;
 
@@ -203,9 +203,9 @@ pub async fn run(
             storefront_updated_at,
         )
         .await?;
-    let stats_after = push::storefront_calls(ctx);
+    let stats_after = ctx.storefront.calls();
 
-    let minimum = push::minimum_calls(ctx, &changes, targets.len());
+    let minimum = push::minimum_calls(ctx, &changes, targets.len())?;
     let mut measurements = selvedge_store::Measurements {
         records: Some(input_rows as u64),
         changed: Some(pushed.rows),

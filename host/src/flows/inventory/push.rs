@@ -3,33 +3,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use selvedge_bigcommerce::client::ADJUSTMENT_MAX_ITEMS;
-use selvedge_bigcommerce::model::{
-    AbsoluteAdjustment, ItemRef, LocationAddress, LocationType, NewLocation,
-};
 use selvedge_runtime::rules::inventory::AtsRows;
-use selvedge_sparklayer::model::{LocationRef, NewStockLocation, StockUpdate};
 use selvedge_store::PushedStock;
 use time::OffsetDateTime;
 
 use super::InventorySettings;
 use super::rows::Built;
 use super::trace::{self, TracePlan};
-use crate::flows::{ClientServices, FlowError, StorefrontClient};
-
-/// Reason sent with BigCommerce adjustments (shows in the store's inventory history).
-const ADJUSTMENT_REASON: &str = "Selvedge: Blue Cherry ATS";
-
-/// A storefront location stock is published to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocationTarget {
-    /// The location as written in `inventory.locations`.
-    pub configured: String,
-    /// Key of last-pushed stock: the BigCommerce location id, or the Sparklayer external id.
-    pub key: String,
-    /// BigCommerce location id.
-    pub bigcommerce_id: Option<i64>,
-}
+use crate::flows::{ClientServices, FlowError};
+pub use crate::storefronts::LocationTarget;
+use crate::storefronts::StockLine;
 
 /// One SKU-location whose ATS changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,75 +55,14 @@ pub(crate) async fn resolve_locations(
     ctx: &ClientServices,
     settings: &InventorySettings,
 ) -> Result<Vec<LocationTarget>, FlowError> {
-    let mut configured: Vec<&String> = settings.locations.values().collect();
+    let mut configured: Vec<String> = settings.locations.values().cloned().collect();
     configured.sort();
     configured.dedup();
-    match &ctx.storefront {
-        StorefrontClient::BigCommerce(bc) => {
-            let known = bc.list_locations().await?;
-            let mut out = Vec::new();
-            for c in configured {
-                let found = known
-                    .iter()
-                    .find(|l| c.parse::<i64>().is_ok_and(|id| id == l.id) || &l.code == c)
-                    .map(|l| l.id);
-                let id = match found {
-                    Some(id) => id,
-                    // An unknown id is a config error; an unknown code is a warehouse the
-                    // store does not list yet: create it, as for Sparklayer.
-                    None if c.parse::<i64>().is_ok() => {
-                        return Err(FlowError::Invalid(format!(
-                            "inventory.locations: BigCommerce has no location with id {c}; \
-                             use an id or code listed under Settings > Locations"
-                        )));
-                    }
-                    None => bc.create_location(&new_bigcommerce_location(c)).await?.id,
-                };
-                out.push(LocationTarget {
-                    configured: c.clone(),
-                    key: id.to_string(),
-                    bigcommerce_id: Some(id),
-                });
-            }
-            Ok(out)
-        }
-        StorefrontClient::Sparklayer(sl) => {
-            let known = sl.list_stock_locations().await?;
-            let mut out = Vec::new();
-            for c in configured {
-                if !known
-                    .iter()
-                    .any(|l| l.external_id.as_deref() == Some(c.as_str()))
-                {
-                    // Sparklayer needs the location before stock can be written to it.
-                    sl.create_stock_location(&NewStockLocation {
-                        name: c.clone(),
-                        external_id: c.clone(),
-                    })
-                    .await?;
-                }
-                out.push(LocationTarget {
-                    configured: c.clone(),
-                    key: c.clone(),
-                    bigcommerce_id: None,
-                });
-            }
-            Ok(out)
-        }
-    }
-}
-
-/// A physical, enabled location named after the ERP warehouse code.
-fn new_bigcommerce_location(code: &str) -> NewLocation {
-    NewLocation {
-        code: code.to_string(),
-        label: format!("Blue Cherry {code}"),
-        enabled: true,
-        type_id: LocationType::Physical,
-        managed_by_external_source: true,
-        time_zone: "UTC".into(),
-        address: LocationAddress::default(),
-    }
+    Ok(ctx
+        .storefront
+        .stock()?
+        .resolve_locations(&configured)
+        .await?)
 }
 
 /// SKU-locations whose computed ATS differs from the last pushed value.
@@ -179,48 +101,24 @@ pub(crate) fn diff(
         .collect()
 }
 
+/// The requests the storefront needs for these changes (the fewest it allows), as indexes
+/// into `changes`.
+fn requests(
+    ctx: &ClientServices,
+    changes: &[Change],
+    locations: usize,
+) -> Result<Vec<Vec<usize>>, FlowError> {
+    let of_lines: Vec<usize> = changes.iter().map(|c| c.location).collect();
+    Ok(ctx.storefront.stock()?.split(&of_lines, locations))
+}
+
 /// The fewest push requests the storefront allows for these changes.
-pub(crate) fn minimum_calls(ctx: &ClientServices, changes: &[Change], locations: usize) -> u64 {
-    let mut per_location = vec![0usize; locations];
-    for c in changes {
-        per_location[c.location] += 1;
-    }
-    match &ctx.storefront {
-        // Absolute adjustments: items are grouped by location, 2,000 a request.
-        StorefrontClient::BigCommerce(_) => per_location
-            .iter()
-            .map(|n| n.div_ceil(ADJUSTMENT_MAX_ITEMS) as u64)
-            .sum(),
-        // Sparklayer's batch stock takes any mix of locations per call.
-        StorefrontClient::Sparklayer(sl) => {
-            changes.len().div_ceil(sl.config().stock_batch_size.max(1)) as u64
-        }
-    }
-}
-
-/// Calls and 429s the storefront client has counted so far.
-pub(crate) struct CallCount {
-    pub calls: u64,
-    pub throttled: u64,
-}
-
-pub(crate) fn storefront_calls(ctx: &ClientServices) -> CallCount {
-    match &ctx.storefront {
-        StorefrontClient::BigCommerce(bc) => {
-            let s = bc.stats().snapshot();
-            CallCount {
-                calls: s.calls,
-                throttled: s.throttled,
-            }
-        }
-        StorefrontClient::Sparklayer(sl) => {
-            let s = sl.stats().snapshot();
-            CallCount {
-                calls: s.calls,
-                throttled: s.rate_limited,
-            }
-        }
-    }
+pub(crate) fn minimum_calls(
+    ctx: &ClientServices,
+    changes: &[Change],
+    locations: usize,
+) -> Result<u64, FlowError> {
+    Ok(requests(ctx, changes, locations)?.len() as u64)
 }
 
 /// Sends the changes request by request; after each accepted request, records what it carried.
@@ -233,72 +131,24 @@ pub(crate) async fn push(
     plan: &TracePlan<'_>,
 ) -> Result<Pushed, FlowError> {
     let mut pushed = Pushed::default();
-    for request in requests(ctx, changes, targets.len()) {
-        match &ctx.storefront {
-            StorefrontClient::BigCommerce(bc) => {
-                let items: Vec<AbsoluteAdjustment> = request
-                    .iter()
-                    .filter_map(|c| {
-                        let location_id = targets[c.location].bigcommerce_id?;
-                        let item = match c.variant_id {
-                            Some(id) => ItemRef::VariantId(id),
-                            None => ItemRef::Sku(c.sku.clone()),
-                        };
-                        Some(AbsoluteAdjustment {
-                            location_id,
-                            item,
-                            quantity: c.qty,
-                        })
-                    })
-                    .collect();
-                // One request: every item shares a location and there are at most 2,000.
-                bc.set_inventory_absolute(Some(ADJUSTMENT_REASON), &items)
-                    .await?;
-            }
-            StorefrontClient::Sparklayer(sl) => {
-                let rows: Vec<StockUpdate> = request
-                    .iter()
-                    .map(|c| StockUpdate {
-                        location: LocationRef::ExternalId(targets[c.location].key.clone()),
-                        sku: c.sku.clone(),
-                        stock_level: c.qty,
-                        restock_date: None,
-                        min_stock_level: None,
-                    })
-                    .collect();
-                sl.batch_update_stock(&rows).await?;
-            }
-        }
+    let sink = ctx.storefront.stock()?;
+    for indexes in requests(ctx, changes, targets.len())? {
+        let request: Vec<&Change> = indexes.iter().filter_map(|i| changes.get(*i)).collect();
+        let lines: Vec<StockLine> = request
+            .iter()
+            .map(|c| StockLine {
+                sku: c.sku.clone(),
+                location: c.location,
+                variant_id: c.variant_id,
+                qty: c.qty,
+            })
+            .collect();
+        sink.push(targets, &lines).await?;
         pushed.requests += 1;
         pushed.rows += request.len() as u64;
         accepted(ctx, targets, request, built, ats, plan).await?;
     }
     Ok(pushed)
-}
-
-/// Splits changes into requests: per location and 2,000 items for BigCommerce; the batch
-/// size across locations for Sparklayer.
-fn requests<'a>(
-    ctx: &ClientServices,
-    changes: &'a [Change],
-    locations: usize,
-) -> Vec<Vec<&'a Change>> {
-    match &ctx.storefront {
-        StorefrontClient::BigCommerce(_) => {
-            let mut by_location: Vec<Vec<&Change>> = vec![Vec::new(); locations];
-            for c in changes {
-                by_location[c.location].push(c);
-            }
-            by_location
-                .iter()
-                .flat_map(|group| group.chunks(ADJUSTMENT_MAX_ITEMS).map(<[&Change]>::to_vec))
-                .collect()
-        }
-        StorefrontClient::Sparklayer(sl) => {
-            let size = sl.config().stock_batch_size.max(1);
-            changes.chunks(size).map(|c| c.iter().collect()).collect()
-        }
-    }
 }
 
 /// The storefront accepted `request`: store the values and their decision trace.

@@ -1,11 +1,11 @@
-//! Order intake: the BigCommerce webhook endpoint, hook registration, and the Sparklayer
-//! purchase poll. Intake only writes durable jobs; the injector does the work.
+//! Order intake: the BigCommerce webhook endpoint. Intake only writes durable jobs; the
+//! injector does the work (the scheduled sweep is [`super::sweep`]).
 //!
 //! A delivery is acknowledged (200) only after its job is committed, so a crash before the
 //! commit makes BigCommerce deliver again; duplicates collapse on the job's idempotency key
 //! (the order id for `store/order/created`, the refund id for `store/order/refund/created`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,27 +14,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use selvedge_bigcommerce::BigCommerceClient;
-use selvedge_bigcommerce::model::{NewWebhook, WebhookPayload};
-use selvedge_sparklayer::model::Purchase;
+use selvedge_bigcommerce::model::WebhookPayload;
 use selvedge_store::{NewJob, Store};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::settings::{OrdersSettings, Pacing, WEBHOOK_SECRET_HEADER};
-use super::status::StatusRule;
-use super::{BIGCOMMERCE_CURSOR, SPARKLAYER_CURSOR, order_kind, refund_kind};
+use super::{order_kind, refund_kind};
 use crate::flows::refunds::{RefundsSettings, job_max_attempts};
-use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};
-
-/// Scopes the host registers on BigCommerce.
-pub const SCOPES: [&str; 3] = [
-    "store/order/created",
-    "store/order/statusUpdated",
-    "store/order/refund/created",
-];
 
 /// One client's webhook receiver settings.
 #[derive(Clone)]
@@ -75,8 +63,13 @@ impl IntakeClient {
     }
 
     /// Refuses deliveries whose `producer` is not `stores/{store_hash}`.
-    pub fn with_store_hash(mut self, store_hash: &str) -> Self {
-        self.producer = Some(format!("stores/{store_hash}"));
+    pub fn with_store_hash(self, store_hash: &str) -> Self {
+        self.with_producer(&format!("stores/{store_hash}"))
+    }
+
+    /// Refuses deliveries whose `producer` is not `producer`.
+    pub fn with_producer(mut self, producer: &str) -> Self {
+        self.producer = Some(producer.to_string());
         self
     }
 
@@ -293,225 +286,4 @@ async fn status_updated(
         ),
     )
         .into_response())
-}
-
-/// Registers the order hooks on BigCommerce with the secret header, skipping hooks already
-/// registered the same way. Returns how many were created. Call at start.
-pub async fn register_webhooks(
-    bigcommerce: &BigCommerceClient,
-    destination: &str,
-    secret: &str,
-) -> Result<usize, selvedge_bigcommerce::Error> {
-    let existing = bigcommerce.list_webhooks().await?;
-    let headers = BTreeMap::from([(WEBHOOK_SECRET_HEADER.to_string(), secret.to_string())]);
-    let mut created = 0;
-    for scope in SCOPES {
-        let present = existing.iter().any(|h| {
-            h.scope == scope
-                && h.destination == destination
-                && h.is_active
-                && h.headers.as_ref() == Some(&headers)
-        });
-        if !present {
-            bigcommerce
-                .create_webhook(&NewWebhook {
-                    scope: scope.into(),
-                    destination: destination.into(),
-                    is_active: true,
-                    headers: Some(headers.clone()),
-                })
-                .await?;
-            created += 1;
-        }
-    }
-    Ok(created)
-}
-
-/// The safety net behind the webhooks: queues BigCommerce orders modified since the cursor
-/// (same job key as the webhook, so an order seen both ways is one job). The first run only
-/// sets the cursor to now: a new client must not inject the store's whole history.
-pub async fn sweep_bigcommerce(
-    ctx: &ClientServices,
-    settings: &OrdersSettings,
-) -> Result<FlowReport, FlowError> {
-    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
-        return Err(FlowError::NotApplicable {
-            flow: crate::flows::FlowKind::Orders,
-            storefront: ctx.storefront.name(),
-        });
-    };
-    let now = OffsetDateTime::now_utc();
-    // Whole seconds, rounded down: BigCommerce dates have no fraction, and down keeps the
-    // cursor inclusive.
-    let format = |t: OffsetDateTime| {
-        let t = t.replace_nanosecond(0).unwrap_or(t);
-        t.format(&Rfc3339)
-            .map_err(|e| FlowError::Invalid(e.to_string()))
-    };
-    let Some(since) = ctx.store.cursor(&ctx.client, BIGCOMMERCE_CURSOR).await? else {
-        ctx.store
-            .set_cursor(&ctx.client, BIGCOMMERCE_CURSOR, &format(now)?, now)
-            .await?;
-        return Ok(FlowReport {
-            summary: "order sweep starts from now".into(),
-            ..FlowReport::default()
-        });
-    };
-    let found = bc
-        .list_orders(&selvedge_bigcommerce::model::OrderQuery {
-            min_date_modified: Some(since.clone()),
-            ..Default::default()
-        })
-        .await?;
-    let run_at = settings
-        .pacing
-        .release_at(now)
-        .map_err(FlowError::Invalid)?;
-    let mut cursor = OffsetDateTime::parse(&since, &Rfc3339).ok();
-    let mut queued = 0u64;
-    for order in &found {
-        cursor = cursor.max(order.modified_at());
-        // Incomplete orders come back once modified; declined and cancelled ones are not
-        // sales (one cancelled after injection is the worker's to report, via its job).
-        match super::status::bigcommerce(order.status_id) {
-            StatusRule::Inject => {}
-            StatusRule::Recheck => continue,
-            StatusRule::Skip(reason) => {
-                let key = selvedge_store::OrderKey::new(
-                    &ctx.client,
-                    "bigcommerce",
-                    &order.id.to_string(),
-                );
-                if let Some(rec) = ctx.store.order(&key).await?
-                    && rec.state == selvedge_store::OrderState::Injected
-                {
-                    super::outcome::report_cancelled_after_injection(ctx, &rec, reason).await?;
-                }
-                continue;
-            }
-        }
-        let enqueued = ctx
-            .store
-            .enqueue(
-                NewJob {
-                    client: ctx.client.clone(),
-                    kind: order_kind(&ctx.client),
-                    idempotency_key: format!("bigcommerce:{}", order.id),
-                    payload: json!({ "storefront": "bigcommerce", "order_id": order.id.to_string() }),
-                    run_at,
-                    max_attempts: settings.max_attempts,
-                },
-                now,
-            )
-            .await?;
-        queued += u64::from(enqueued.created);
-    }
-    if let Some(c) = cursor {
-        ctx.store
-            .set_cursor(&ctx.client, BIGCOMMERCE_CURSOR, &format(c)?, now)
-            .await?;
-    }
-    let mut report = FlowReport {
-        summary: format!("{} orders swept, {queued} missed by webhooks", found.len()),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(found.len() as u64);
-    report.measurements.changed = Some(queued);
-    Ok(report)
-}
-
-/// What of a purchase the ERP order is made of: an edit changes it, a status or package
-/// update (ours included) does not.
-pub fn purchase_content_hash(p: &Purchase) -> String {
-    let content = json!({
-        "lines": p.line_items.iter().map(|l| (&l.sku, l.quantity, l.price_cents)).collect::<Vec<_>>(),
-        "attributes": &p.attributes,
-        "location": &p.stock_location_external_id,
-        "payment": &p.payment_method,
-        "customer": p.customer.as_ref().and_then(|c| c.external_id.as_ref()),
-    });
-    hex::encode(Sha256::digest(content.to_string().as_bytes()))
-}
-
-/// Polls Sparklayer for purchases changed since the cursor and queues each new or edited
-/// order. The cursor (inclusive) is saved only after every job is committed.
-pub async fn poll_sparklayer(
-    ctx: &ClientServices,
-    settings: &OrdersSettings,
-) -> Result<FlowReport, FlowError> {
-    let StorefrontClient::Sparklayer(sparklayer) = &ctx.storefront else {
-        return Err(FlowError::NotApplicable {
-            flow: crate::flows::FlowKind::Orders,
-            storefront: ctx.storefront.name(),
-        });
-    };
-    let since = ctx
-        .store
-        .cursor(&ctx.client, SPARKLAYER_CURSOR)
-        .await?
-        .and_then(|c| OffsetDateTime::parse(&c, &Rfc3339).ok());
-    let purchases = sparklayer.poll_purchases(since).await?;
-    let now = OffsetDateTime::now_utc();
-    let run_at = settings
-        .pacing
-        .release_at(now)
-        .map_err(FlowError::Invalid)?;
-    let (mut queued, mut seen) = (0u64, 0u64);
-    let mut cursor = since;
-    for p in &purchases {
-        cursor = cursor.max(p.updated_at);
-        let Some(id) = p.purchase_identifiers.sparklayer.as_deref() else {
-            continue;
-        };
-        if p.purchase_type != "order"
-            || super::status::sparklayer(p.status.as_deref()) != StatusRule::Inject
-        {
-            continue;
-        }
-        seen += 1;
-        let hash = purchase_content_hash(p);
-        let enqueued = ctx
-            .store
-            .enqueue(
-                NewJob {
-                    client: ctx.client.clone(),
-                    kind: order_kind(&ctx.client),
-                    // The content hash in the key: an edit is a new job, a re-read is not.
-                    idempotency_key: format!("sparklayer:{id}:{}", &hash[..16]),
-                    payload: json!({ "storefront": "sparklayer", "order_id": id, "content_hash": hash }),
-                    run_at,
-                    max_attempts: settings.max_attempts,
-                },
-                now,
-            )
-            .await?;
-        queued += u64::from(enqueued.created);
-        // Content seen before but changed since that job finished (an edit back to it,
-        // A -> B -> A): the same job again; the worker compares with the latest revision.
-        let job = &enqueued.job;
-        if !enqueued.created
-            && job.state == selvedge_store::JobState::Done
-            && p.updated_at.is_some_and(|t| t > job.updated_at)
-        {
-            ctx.store
-                .rearm(job.id, run_at, settings.max_attempts, None, now)
-                .await?;
-            queued += 1;
-        }
-    }
-    if let Some(cursor) = cursor.filter(|c| Some(*c) != since) {
-        let value = cursor
-            .format(&Rfc3339)
-            .map_err(|e| FlowError::Invalid(e.to_string()))?;
-        ctx.store
-            .set_cursor(&ctx.client, SPARKLAYER_CURSOR, &value, now)
-            .await?;
-    }
-    let mut report = FlowReport {
-        summary: format!("{seen} purchases read, {queued} queued"),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(seen);
-    report.measurements.changed = Some(queued);
-    Ok(report)
 }

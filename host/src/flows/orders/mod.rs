@@ -1,8 +1,11 @@
 //! Orders: storefront orders into Blue Cherry, exactly once, paced.
 //!
 //! - [`intake`]: the BigCommerce webhook endpoint (secret header, strict parsing, durable
-//!   enqueue before the 200), hook registration, and the Sparklayer purchase poll;
-//! - [`prepare`] and [`convert`]: the full order from the storefront as the plugin's input;
+//!   enqueue before the 200);
+//! - [`sweep`]: the scheduled read of orders changed in the storefront (any storefront, through
+//!   its [`OrderSource`](crate::storefronts::OrderSource) port);
+//! - [`prepare`]: the full order from the storefront as the plugin's input; [`convert`]: the
+//!   plugin's sales order as the ERP request;
 //! - [`inject`]: the worker that maps through the plugin and creates the sales order;
 //! - [`settings`]: `[orders]` of a client's config (pacing: as arrived, or on pick cycles).
 //!
@@ -15,31 +18,24 @@ pub mod intake;
 mod outcome;
 pub mod prepare;
 pub mod settings;
-pub mod status;
+pub mod sweep;
 
 use std::sync::Arc;
 
 pub use inject::{BatchOutcome, Injector, OrderTiming};
-pub use intake::{IntakeClient, poll_sparklayer, register_webhooks, router, sweep_bigcommerce};
+pub use intake::{IntakeClient, router};
 pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 
-use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};
+use crate::flows::{ClientServices, FlowError, FlowReport};
 
 pub use crate::jobs::kinds::{order_kind, refund_kind};
 
-/// Cursor of the BigCommerce order sweep (RFC 3339 `min_date_modified`, inclusive).
-pub const BIGCOMMERCE_CURSOR: &str = "bigcommerce.orders.modified_since";
-/// Cursor of the Sparklayer purchase poll (RFC 3339, inclusive).
-pub const SPARKLAYER_CURSOR: &str = "sparklayer.purchases.updated_since";
-
-/// The scheduled orders run: polls Sparklayer, or sweeps BigCommerce for orders the webhooks
-/// missed, and queues them. It never injects: the job engine's one injector per client does,
-/// paced by the account's shared limiter.
+/// The scheduled orders run: reads orders changed in the storefront (the safety net behind
+/// webhooks, or the only way in for a storefront without them) and queues them. It never
+/// injects: the job engine's one injector per client does, paced by the account's shared
+/// limiter.
 pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<FlowReport, FlowError> {
-    match ctx.storefront {
-        StorefrontClient::Sparklayer(_) => poll_sparklayer(ctx, settings).await,
-        StorefrontClient::BigCommerce(_) => sweep_bigcommerce(ctx, settings).await,
-    }
+    sweep::run(ctx, settings).await
 }
 
 /// [`run`], then injects every order claimable now in this task (no heartbeats): for tools

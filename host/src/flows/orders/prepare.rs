@@ -1,6 +1,6 @@
 //! Stage one of an order job: which ledger record it is, and the full storefront order.
 //!
-//! A Sparklayer purchase edited after it reached the ERP becomes a *revision*: ledger key
+//! For storefronts whose edits are revisions, a purchase edited after it reached the ERP becomes a *revision*: ledger key
 //! `{id}~r2`, `~r3`, ... (the content hash decides which), each with its own history. The
 //! injector replaces the whole ERP sales order with revision N (the gateway's `PUT` keyed by
 //! the revision number, so a retry applies it once) and closes the superseded ledger record.
@@ -9,16 +9,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use selvedge_bluecherry::model::{Customer, FIRST_REVISION};
-use selvedge_runtime::rules::orders::StorefrontOrder;
-use selvedge_sparklayer::model::LookupBy;
+use selvedge_runtime::rules::orders::{CustomerTerms, StorefrontOrder};
 use selvedge_store::{Job, OrderKey, OrderRecord, OrderState};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use super::convert;
-use super::intake::purchase_content_hash;
-use super::status::{self, StatusRule};
-use crate::flows::{ClientServices, FlowError, StorefrontClient};
+use crate::flows::{ClientServices, FlowError};
+use crate::storefronts::StatusRule;
 
 /// What an order job carries (written by the intake).
 #[derive(Debug, Clone, Deserialize)]
@@ -77,187 +73,138 @@ impl From<FlowError> for PrepareOutcome {
     }
 }
 
-/// Reads the job, finds its ledger record and fetches the order.
+/// Reads the job, finds its ledger record and fetches the order through the storefront's
+/// [`OrderSource`](crate::storefronts::OrderSource).
 pub async fn prepare(ctx: &ClientServices, job: &Job, customers: &ErpCustomers) -> PrepareOutcome {
+    let storefront = ctx.storefront.name();
     let payload: OrderJobPayload = match serde_json::from_value(job.payload.clone()) {
         Ok(p) => p,
         Err(e) => {
-            let key = OrderKey::new(&ctx.client, ctx.storefront.name(), &job.idempotency_key);
+            let key = OrderKey::new(&ctx.client, storefront, &job.idempotency_key);
             return PrepareOutcome::Invalid {
                 key,
                 reason: format!("job payload unreadable: {e}"),
             };
         }
     };
-    match (&ctx.storefront, payload.storefront.as_str()) {
-        (StorefrontClient::BigCommerce(_), "bigcommerce") => bigcommerce(ctx, &payload).await,
-        (StorefrontClient::Sparklayer(_), "sparklayer") => {
-            sparklayer(ctx, &payload, customers).await
-        }
-        (_, other) => PrepareOutcome::Invalid {
-            key: OrderKey::new(&ctx.client, other, &payload.order_id),
-            reason: format!("a {other} order for a {} client", ctx.storefront.name()),
-        },
+    let base = OrderKey::new(&ctx.client, &payload.storefront, &payload.order_id);
+    if payload.storefront != storefront {
+        let other = &payload.storefront;
+        return PrepareOutcome::Invalid {
+            key: base,
+            reason: format!("a {other} order for a {storefront} client"),
+        };
     }
-}
-
-async fn bigcommerce(ctx: &ClientServices, payload: &OrderJobPayload) -> PrepareOutcome {
-    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
-        return PrepareOutcome::Transient("storefront changed".into());
+    let source = match ctx.storefront.orders() {
+        Ok(source) => source,
+        Err(e) => {
+            return PrepareOutcome::Invalid {
+                key: base,
+                reason: e.to_string(),
+            };
+        }
     };
-    let key = OrderKey::new(&ctx.client, "bigcommerce", &payload.order_id);
-    match ctx.store.order(&key).await {
-        Ok(Some(rec)) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
-            // A status update for an order the ERP holds: is it cancelled now? (Read from
-            // BigCommerce, not the delivery: deliveries can arrive out of order.)
-            if rec.state == OrderState::Injected && payload.new_status_id.is_some() {
-                let Ok(id) = payload.order_id.parse::<i64>() else {
-                    return PrepareOutcome::AlreadyDone(rec);
-                };
-                match bc.get_order(id).await {
-                    Ok(order) => {
-                        if let StatusRule::Skip(reason) = status::bigcommerce(order.status_id) {
+    let id = payload.order_id.as_str();
+    // An order injected once (no revisions): nothing to fetch, unless a status update asks
+    // whether it was cancelled since (read from the storefront, not the delivery: deliveries
+    // can arrive out of order).
+    if !source.edits_are_revisions() {
+        match ctx.store.order(&base).await {
+            Ok(Some(rec)) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
+                if rec.state == OrderState::Injected && payload.new_status_id.is_some() {
+                    match source.status(id).await {
+                        Ok(StatusRule::Skip(reason)) => {
                             return PrepareOutcome::CancelledAfterInjection {
                                 record: rec,
                                 reason: reason.to_string(),
                             };
                         }
-                    }
-                    Err(e) if e.is_transient() => return PrepareOutcome::Transient(e.to_string()),
-                    Err(e) => {
-                        tracing::warn!(order = id, error = %e, "cannot read an injected order's new status");
+                        Ok(_) => {}
+                        Err(e) if e.is_transient() => {
+                            return PrepareOutcome::Transient(e.to_string());
+                        }
+                        Err(e) => {
+                            tracing::warn!(order = id, error = %e, "cannot read an injected order's new status");
+                        }
                     }
                 }
+                return PrepareOutcome::AlreadyDone(rec);
             }
-            return PrepareOutcome::AlreadyDone(rec);
-        }
-        Ok(_) => {}
-        Err(e) => return PrepareOutcome::Transient(e.to_string()),
-    }
-    let Ok(id) = payload.order_id.parse::<i64>() else {
-        return PrepareOutcome::Invalid {
-            key,
-            reason: format!("`{}` is not a BigCommerce order id", payload.order_id),
-        };
-    };
-    let started = std::time::Instant::now();
-    let fetched = tokio::try_join!(
-        bc.get_order(id),
-        bc.order_products(id),
-        bc.order_shipping_addresses(id)
-    );
-    let fetch = started.elapsed();
-    let (order, products, addresses) = match fetched {
-        Ok(f) => f,
-        Err(e) if e.is_transient() => return PrepareOutcome::Transient(e.to_string()),
-        Err(e) => {
-            return PrepareOutcome::Invalid {
-                key,
-                reason: format!("cannot read the order from BigCommerce: {e}"),
-            };
-        }
-    };
-    // The status as BigCommerce has it now, whichever path brought the order here.
-    match status::bigcommerce(order.status_id) {
-        StatusRule::Inject => {}
-        StatusRule::Recheck => {
-            return PrepareOutcome::Recheck {
-                key,
-                reason: format!("order {id} is still incomplete (status 0)"),
-            };
-        }
-        StatusRule::Skip(reason) => {
-            return PrepareOutcome::Skipped {
-                key,
-                reason: reason.to_string(),
-            };
+            Ok(_) => {}
+            Err(e) => return PrepareOutcome::Transient(e.to_string()),
         }
     }
-    let order = match convert::bigcommerce_order(&order, &products, &addresses) {
-        Ok(o) => o,
-        Err(e) => {
-            return PrepareOutcome::Invalid {
-                key,
-                reason: e.to_string(),
-            };
-        }
-    };
-    let hash = hex::encode(Sha256::digest(format!("{order:?}").as_bytes()));
-    let record = match ctx
-        .store
-        .record_order_received(&key, &hash, time::OffsetDateTime::now_utc())
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return PrepareOutcome::Transient(e.to_string()),
-    };
-    PrepareOutcome::Ready(Box::new(Prepared {
-        key,
-        revision: FIRST_REVISION,
-        supersedes: None,
-        record,
-        order,
-        fetch,
-        prepared_in: std::time::Duration::ZERO,
-    }))
-}
-
-async fn sparklayer(
-    ctx: &ClientServices,
-    payload: &OrderJobPayload,
-    customers: &ErpCustomers,
-) -> PrepareOutcome {
-    let StorefrontClient::Sparklayer(sl) = &ctx.storefront else {
-        return PrepareOutcome::Transient("storefront changed".into());
-    };
-    let base = OrderKey::new(&ctx.client, "sparklayer", &payload.order_id);
     let started = std::time::Instant::now();
-    let purchase = match sl
-        .get_purchase(LookupBy::Sparklayer, &payload.order_id)
-        .await
-    {
-        Ok(Some(p)) => p,
+    let fetched = match source.fetch(id).await {
+        Ok(Some(f)) => f,
         Ok(None) => {
             return PrepareOutcome::Invalid {
                 key: base,
-                reason: "the purchase no longer exists in Sparklayer".into(),
+                reason: format!("the order no longer exists in {storefront}"),
             };
         }
         Err(e) if e.is_transient() => return PrepareOutcome::Transient(e.to_string()),
         Err(e) => {
             return PrepareOutcome::Invalid {
                 key: base,
-                reason: format!("cannot read the purchase: {e}"),
+                reason: format!("cannot read the order: {e}"),
             };
         }
     };
-    // The purchase as it is now: a later edit than the polled one is simply handled here
-    // (its own job will then find it done).
-    let hash = purchase_content_hash(&purchase);
-    let customers = match customers.get(ctx).await {
-        Ok(c) => c,
-        Err(e) => return PrepareOutcome::Transient(e.to_string()),
-    };
-    let fetch = started.elapsed();
-    let erp_customer = purchase
-        .customer
-        .as_ref()
-        .and_then(|c| c.external_id.as_ref())
-        .and_then(|code| customers.get(code));
-    let order = match convert::sparklayer_order(&purchase, erp_customer) {
-        Ok(o) => o,
-        Err(e) => {
-            return PrepareOutcome::Invalid {
+    // The status as the storefront has it now, whichever path brought the order here.
+    match fetched.status {
+        StatusRule::Inject => {}
+        StatusRule::Recheck => {
+            return PrepareOutcome::Recheck {
                 key: base,
-                reason: e.to_string(),
+                reason: format!("order {id} is still incomplete"),
             };
         }
-    };
+        StatusRule::Skip(reason) => {
+            return match ctx.store.order(&base).await {
+                Ok(Some(record)) if record.state == OrderState::Injected => {
+                    PrepareOutcome::CancelledAfterInjection {
+                        record,
+                        reason: reason.to_string(),
+                    }
+                }
+                Ok(_) => PrepareOutcome::Skipped {
+                    key: base,
+                    reason: reason.to_string(),
+                },
+                Err(e) => PrepareOutcome::Transient(e.to_string()),
+            };
+        }
+    }
+    let mut order = fetched.order;
+    // Blue Cherry is master for terms and credit: the buyer's come from its customer master.
+    if let Some(code) = order.erp_customer.clone() {
+        match customers.get(ctx).await {
+            Ok(map) => order.terms = map.get(&code).map(terms),
+            Err(e) => return PrepareOutcome::Transient(e.to_string()),
+        }
+    }
+    let fetch = started.elapsed();
+    let hash = fetched.content_hash;
+    let now = time::OffsetDateTime::now_utc();
+    if !source.edits_are_revisions() {
+        return match ctx.store.record_order_received(&base, &hash, now).await {
+            Ok(record) => PrepareOutcome::Ready(Box::new(Prepared {
+                key: base,
+                revision: FIRST_REVISION,
+                supersedes: None,
+                record,
+                order,
+                fetch,
+                prepared_in: std::time::Duration::ZERO,
+            })),
+            Err(e) => PrepareOutcome::Transient(e.to_string()),
+        };
+    }
     let (key, revision, supersedes) = match revision(ctx, &base, &hash).await {
         Ok(r) => r,
         Err(e) => return PrepareOutcome::Transient(e.to_string()),
     };
-    let now = time::OffsetDateTime::now_utc();
     match ctx.store.record_order_received(&key, &hash, now).await {
         Ok(rec) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
             PrepareOutcome::AlreadyDone(rec)
@@ -272,6 +219,17 @@ async fn sparklayer(
             prepared_in: std::time::Duration::ZERO,
         })),
         Err(e) => PrepareOutcome::Transient(e.to_string()),
+    }
+}
+
+/// The buyer's terms and credit from the ERP customer master.
+fn terms(c: &Customer) -> CustomerTerms {
+    CustomerTerms {
+        customer: c.customer.clone(),
+        terms_code: c.terms_code.clone(),
+        net_days: c.net_days,
+        credit_limit: c.credit_limit.0,
+        balance: c.balance.0,
     }
 }
 

@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use selvedge_bigcommerce::model::InventoryQuery;
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_store::{OrderRecord, OrderState, Page};
 
 use super::{
     MissingFrom, OrderDrift, ReconcileSettings, ReconciliationReport, SkuMissing, StockDrift,
 };
-use crate::flows::{ClientServices, ExceptionKind, FlowError, StorefrontClient};
+use crate::flows::{ClientServices, ExceptionKind, FlowError};
+use crate::storefronts::{Capability, PortError};
 
 /// Ledger rows read per page.
 const PAGE: u32 = 500;
@@ -108,65 +108,40 @@ async fn storefront_order(
     ctx: &ClientServices,
     rec: &OrderRecord,
 ) -> Result<Option<(i64, i64)>, FlowError> {
-    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
-        return Ok(None);
-    };
-    let Ok(order_id) = rec.key.storefront_order_id.parse::<i64>() else {
-        return Ok(None);
-    };
-    let lines = match bc.order_products(order_id).await {
-        Ok(lines) => lines,
-        Err(selvedge_bigcommerce::Error::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let value = lines
-        .iter()
-        .map(|l| l.price_ex_tax.cents() * l.quantity)
-        .sum();
-    let qty = lines.iter().map(|l| l.quantity).sum();
-    Ok(Some((value, qty)))
+    let totals = ctx
+        .storefront
+        .orders()?
+        .totals(&rec.key.storefront_order_id)
+        .await?;
+    Ok(totals.map(|t| (t.value_minor, t.qty)))
 }
 
 pub(super) async fn storefront_view(
     ctx: &ClientServices,
     report: &mut ReconciliationReport,
 ) -> Result<StorefrontView, FlowError> {
-    match &ctx.storefront {
-        StorefrontClient::BigCommerce(bc) => {
-            let items = bc.inventory_items(&InventoryQuery::default()).await?;
-            let mut stock = HashMap::new();
-            let mut skus = BTreeMap::new();
-            for item in items {
-                if item.identity.sku.is_empty() {
-                    continue;
-                }
-                for l in &item.locations {
-                    stock.insert(
-                        (item.identity.sku.clone(), l.location_id.to_string()),
-                        l.total_inventory_onhand,
-                    );
-                }
-                skus.insert(item.identity.sku.to_lowercase(), item.identity.sku);
-            }
-            Ok(StorefrontView {
-                stock: Some(stock),
-                skus,
-            })
-        }
-        StorefrontClient::Sparklayer(_) => {
-            report.notes.push(
-                "Sparklayer offers no stock read: stock drift not checked; its SKUs are those bound by the catalog flow"
-                    .into(),
-            );
+    match ctx.storefront.stock()?.read_stock().await {
+        Ok(snapshot) => Ok(StorefrontView {
+            stock: Some(snapshot.on_hand),
+            skus: snapshot.skus,
+        }),
+        Err(PortError::NotSupported {
+            capability: Capability::StockRead,
+            storefront,
+        }) => {
+            report.notes.push(format!(
+                "{storefront} offers no stock read: stock drift not checked; its SKUs are those bound by the catalog flow"
+            ));
             let skus = ctx
                 .store
-                .list_bindings(&ctx.client, "sparklayer")
+                .list_bindings(&ctx.client, storefront)
                 .await?
                 .into_iter()
                 .map(|b| (b.storefront_sku.to_lowercase(), b.storefront_sku))
                 .collect();
             Ok(StorefrontView { stock: None, skus })
         }
+        Err(e) => Err(e.into()),
     }
 }
 

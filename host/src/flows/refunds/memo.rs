@@ -1,63 +1,29 @@
 //! The credit-memo side of a refund: plugin input from the storefront refund, the ERP
 //! request from the plugin's memo, the create that never duplicates, and the audit record.
 
-use selvedge_bigcommerce::model::{OrderProduct, Refund as BcRefund, RefundItemType};
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::{
     Cents, CreditMemo, CreditMemoLineRequest, CreditMemoRequest, SalesOrder,
 };
-use selvedge_runtime::rules::returns::{self, Refund, RefundDecision, RefundLine};
-use selvedge_runtime::rules::types::Storefront;
+use selvedge_runtime::rules::returns::{self, Refund, RefundDecision};
 use selvedge_store::Decision;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::flows::{ClientServices, references};
 
-/// The plugin's input: refunded lines by SKU (amounts in cents, excluding tax), shipping,
-/// tax, and the original ERP order's customer, warehouse and division.
-pub fn refund_input(
-    refund: &BcRefund,
-    products: &[OrderProduct],
-    order_id: &str,
+/// Adds the ERP side to the storefront's refund: the original ERP order's number,
+/// customer, warehouse and division.
+pub fn with_erp_order(
+    mut refund: Refund,
     erp_no: Option<String>,
     sales_order: Option<&SalesOrder>,
 ) -> Refund {
-    let mut lines = Vec::new();
-    let mut shipping = 0;
-    for item in &refund.items {
-        match item.item_type {
-            RefundItemType::Product => {
-                let Some(p) = products.iter().find(|p| p.id == item.item_id) else {
-                    continue;
-                };
-                let qty = item.quantity.unwrap_or(0);
-                lines.push(RefundLine {
-                    line_id: p.id.to_string(),
-                    sku: p.sku.clone(),
-                    quantity: u32::try_from(qty).unwrap_or(0),
-                    amount: p.price_ex_tax.cents().saturating_mul(qty),
-                    reason: item.reason.clone().unwrap_or_else(|| refund.reason.clone()),
-                });
-            }
-            RefundItemType::Shipping => shipping += item.requested_amount.map_or(0, |m| m.cents()),
-            _ => {}
-        }
-    }
-    Refund {
-        storefront: Storefront::Bigcommerce,
-        refund_id: refund.id.to_string(),
-        order_id: order_id.to_string(),
-        sales_order: erp_no,
-        customer: sales_order.map(|s| s.customer.clone()).unwrap_or_default(),
-        warehouse: sales_order.map(|s| s.warehouse.clone()).unwrap_or_default(),
-        division: sales_order.map(|s| s.division.clone()).unwrap_or_default(),
-        lines,
-        shipping,
-        tax: refund.total_tax.cents(),
-        total: refund.total_amount.cents(),
-        reason: refund.reason.clone(),
-    }
+    refund.sales_order = erp_no;
+    refund.customer = sales_order.map(|s| s.customer.clone()).unwrap_or_default();
+    refund.warehouse = sales_order.map(|s| s.warehouse.clone()).unwrap_or_default();
+    refund.division = sales_order.map(|s| s.division.clone()).unwrap_or_default();
+    refund
 }
 
 /// The ERP create from the plugin's memo under the host's reference `erp_ref`; the unit

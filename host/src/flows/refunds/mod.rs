@@ -10,7 +10,6 @@
 //! return on hand in the original order's warehouse and show in ATS from that cycle on (the
 //! sandbox does exactly this at its next batch cycle), and the inventory flow pushes them.
 
-use selvedge_bigcommerce::model::RefundQuery;
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::MemoStatus;
 use selvedge_runtime::rules::types::Severity;
@@ -21,14 +20,17 @@ use time::OffsetDateTime;
 
 mod memo;
 
-use crate::flows::{
-    ClientServices, ExceptionKind, FlowError, FlowKind, FlowReport, StorefrontClient, references,
-};
+use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowReport, references};
 use crate::jobs::kinds::{backoff, refund_kind};
 use crate::jobs::{Outcome, settle};
 
 /// Cursor of the refund poll (`created:min`, inclusive).
 pub const REFUNDS_CURSOR: &str = "bigcommerce.refunds.created_min";
+
+/// The refund poll's cursor of a storefront (BigCommerce's is [`REFUNDS_CURSOR`]).
+fn cursor_name(storefront: &str) -> String {
+    format!("{storefront}.refunds.created_min")
+}
 
 /// `[refunds]` in a client's config.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -77,10 +79,27 @@ pub fn job_max_attempts(settings: &RefundsSettings) -> u32 {
 }
 
 /// What a refund job carries.
+/// What a refund job carries. Ids are numbers in jobs written before storefronts were behind
+/// ports (and in BigCommerce webhooks), text otherwise.
 #[derive(Debug, Deserialize)]
 struct RefundJob {
-    refund_id: i64,
-    order_id: i64,
+    #[serde(deserialize_with = "id_text")]
+    refund_id: String,
+    #[serde(deserialize_with = "id_text")]
+    order_id: String,
+}
+
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(i64),
+        Text(String),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Number(n) => n.to_string(),
+        Id::Text(t) => t,
+    })
 }
 
 /// The scheduled refunds run: polls refunds created since the cursor and queues them. The
@@ -205,19 +224,13 @@ async fn work_one(ctx: &ClientServices, settings: &RefundsSettings, job: &Job) -
 /// Queues refunds created since the cursor (the same job key as the webhook's, so a refund
 /// seen both ways is one job). The cursor is saved after the jobs are committed.
 pub async fn poll(ctx: &ClientServices, settings: &RefundsSettings) -> Result<u64, FlowError> {
-    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
-        return Err(FlowError::NotApplicable {
-            flow: FlowKind::Refunds,
-            storefront: ctx.storefront.name(),
-        });
-    };
-    let since = ctx.store.cursor(&ctx.client, REFUNDS_CURSOR).await?;
-    let refunds = bc
-        .list_refunds(&RefundQuery {
-            order_ids: vec![],
-            created_min: since.clone(),
-        })
+    let source = ctx.storefront.refunds()?;
+    let storefront = ctx.storefront.name();
+    let since = ctx
+        .store
+        .cursor(&ctx.client, &cursor_name(storefront))
         .await?;
+    let refunds = source.created_since(since.as_deref()).await?;
     let now = OffsetDateTime::now_utc();
     let mut queued = 0;
     let mut cursor = since.clone();
@@ -228,7 +241,7 @@ pub async fn poll(ctx: &ClientServices, settings: &RefundsSettings) -> Result<u6
                 NewJob {
                     client: ctx.client.clone(),
                     kind: refund_kind(&ctx.client),
-                    idempotency_key: format!("bigcommerce:{}", r.id),
+                    idempotency_key: format!("{storefront}:{}", r.id),
                     payload: json!({ "refund_id": r.id, "order_id": r.order_id }),
                     run_at: now,
                     max_attempts: job_max_attempts(settings),
@@ -244,7 +257,7 @@ pub async fn poll(ctx: &ClientServices, settings: &RefundsSettings) -> Result<u6
     }
     if let Some(c) = cursor.filter(|c| Some(c) != since.as_ref()) {
         ctx.store
-            .set_cursor(&ctx.client, REFUNDS_CURSOR, &c, now)
+            .set_cursor(&ctx.client, &cursor_name(storefront), &c, now)
             .await?;
     }
     Ok(queued)
@@ -261,15 +274,11 @@ async fn process(
     settings: &RefundsSettings,
     job: &Job,
 ) -> Result<Step, FlowError> {
-    let StorefrontClient::BigCommerce(bc) = &ctx.storefront else {
-        return Err(FlowError::NotApplicable {
-            flow: FlowKind::Refunds,
-            storefront: ctx.storefront.name(),
-        });
-    };
+    let source = ctx.storefront.refunds()?;
+    let storefront = ctx.storefront.name();
     let payload: RefundJob = serde_json::from_value(job.payload.clone())
         .map_err(|e| FlowError::Invalid(format!("refund job payload: {e}")))?;
-    let refund_id = payload.refund_id.to_string();
+    let refund_id = payload.refund_id.clone();
     let now = OffsetDateTime::now_utc();
     let rec = ctx
         .store
@@ -277,8 +286,8 @@ async fn process(
             &NewRefund {
                 client: ctx.client.clone(),
                 refund_id: refund_id.clone(),
-                storefront: "bigcommerce".into(),
-                storefront_order_id: Some(payload.order_id.to_string()),
+                storefront: storefront.into(),
+                storefront_order_id: Some(payload.order_id.clone()),
                 payload_hash: job.idempotency_key.clone(),
             },
             now,
@@ -288,11 +297,8 @@ async fn process(
         complete(ctx, job, &rec.memo_no).await;
         return Ok(Step::Posted);
     }
-    let (refund, products) = tokio::try_join!(
-        bc.get_refund(payload.refund_id),
-        bc.order_products(payload.order_id)
-    )?;
-    let order_key = OrderKey::new(&ctx.client, "bigcommerce", &payload.order_id.to_string());
+    let refund = source.fetch(&payload.refund_id, &payload.order_id).await?;
+    let order_key = OrderKey::new(&ctx.client, storefront, &payload.order_id);
     let erp_no = ctx
         .store
         .order(&order_key)
@@ -302,13 +308,7 @@ async fn process(
         Some(no) => Some(ctx.erp.get_sales_order(no).await?),
         None => None,
     };
-    let input = memo::refund_input(
-        &refund,
-        &products,
-        &payload.order_id.to_string(),
-        erp_no.clone(),
-        sales_order.as_ref(),
-    );
+    let input = memo::with_erp_order(refund, erp_no.clone(), sales_order.as_ref());
     let called = ctx.plugin.map_refunds(vec![input]).await?;
     let Some(decision) = called.output.into_iter().next() else {
         return Err(FlowError::Invalid(

@@ -12,8 +12,8 @@ use selvedge_store::{Decision, SkuBinding};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::bigcommerce_batch::{Pending, flush, new_product, product_update, variant_update};
-use super::{CatalogOutcome, CatalogSettings, content_hash, erp_style};
+use super::catalog_batch::{Pending, flush, new_product, product_update, variant_update};
+use crate::flows::catalog::{CatalogOutcome, CatalogSettings, content_hash, erp_style};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
 
 const STOREFRONT: &str = "bigcommerce";
@@ -199,7 +199,7 @@ async fn apply(
         }
     }
     if !new_variants.is_empty() {
-        super::bigcommerce_variants::add(ctx, bc, product_id, &new_variants, bound, out).await?;
+        super::catalog_variants::add(ctx, bc, product_id, &new_variants, bound, out).await?;
         action = "updated";
     }
     if action == "unchanged" {

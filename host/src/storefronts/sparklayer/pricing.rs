@@ -11,7 +11,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{B2bOutcome, B2bSettings};
+use crate::flows::b2b::{B2bOutcome, B2bSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
 
 /// Storefront name of the published prices.

@@ -10,7 +10,7 @@ use selvedge_runtime::rules::catalog::{self as rules, ProductVariant};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{CatalogOutcome, CatalogSettings};
+use crate::flows::catalog::{CatalogOutcome, CatalogSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
 
 const STOREFRONT: &str = "bigcommerce";

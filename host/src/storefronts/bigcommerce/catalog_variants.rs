@@ -15,7 +15,7 @@ use selvedge_store::SkuBinding;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{CatalogOutcome, content_hash};
+use crate::flows::catalog::{CatalogOutcome, content_hash};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
 
 const STOREFRONT: &str = "bigcommerce";

@@ -300,7 +300,8 @@ fn check_id(file: &Path, id: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// B2B publishing targets Sparklayer only; refunds (credit memos) come from BigCommerce only.
+/// B2B publishing targets Sparklayer only (refunds come from both: BigCommerce refunds and
+/// Sparklayer returns).
 fn check_flows_apply(
     file: &Path,
     kind: StorefrontKind,
@@ -311,10 +312,7 @@ fn check_flows_apply(
             FlowKind::B2b,
             "the B2B flow publishes terms and price lists to Sparklayer",
         ),
-        StorefrontKind::Sparklayer => (
-            FlowKind::Refunds,
-            "the refunds flow reads BigCommerce refunds",
-        ),
+        StorefrontKind::Sparklayer => return Ok(()),
     };
     if schedules.iter().any(|s| s.flow == misplaced.0) {
         return Err(ConfigError::invalid(

@@ -1,12 +1,13 @@
 //! Sparklayer behind the storefront ports: SKU bindings (it sells the platform's products),
 //! stock by location external id, purchases (polled; edits become ERP revisions),
-//! packages, and B2B terms and price lists. No stock read and no refund reads.
+//! packages, returns (as refunds), and B2B terms and price lists. No stock read.
 
 mod b2b;
 mod catalog;
 mod convert;
 mod orders;
 mod pricing;
+mod returns;
 mod shipments;
 mod stock;
 
@@ -16,7 +17,8 @@ use async_trait::async_trait;
 use selvedge_sparklayer::SparklayerClient;
 
 use super::{
-    B2bSink, CallCount, CatalogSink, OrderSource, PortError, ShipmentSink, StockSink, Storefront,
+    B2bSink, CallCount, CatalogSink, OrderSource, PortError, RefundSource, ShipmentSink, StockSink,
+    Storefront,
 };
 use crate::flows::b2b::{B2bOutcome, B2bSettings};
 use crate::flows::catalog::{CatalogOutcome, CatalogSettings};
@@ -68,6 +70,10 @@ impl Storefront for Sparklayer {
     }
 
     fn shipments(&self) -> Result<&dyn ShipmentSink, PortError> {
+        Ok(self)
+    }
+
+    fn refunds(&self) -> Result<&dyn RefundSource, PortError> {
         Ok(self)
     }
 

@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
+pub mod exceptions;
 pub mod exit;
 pub mod flows;
 pub mod handover;

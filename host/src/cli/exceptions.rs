@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::exit::{self, CliError};
-use crate::flows::exceptions::actions::{self, ActionError};
+use crate::exceptions::actions::{self, ActionError};
 
 /// `selvedge exceptions <command>`.
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,6 @@
 
 pub mod b2b;
 pub mod catalog;
-pub mod exceptions;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
@@ -25,7 +24,7 @@ use selvedge_store::{Measurements, Store, StoreError};
 
 use crate::storefronts::{PortError, Storefront};
 
-pub use exceptions::{ExceptionKind, Owners};
+pub use crate::exceptions::{ExceptionKind, Owners};
 
 /// Which flow a run or an exception belongs to.
 #[derive(

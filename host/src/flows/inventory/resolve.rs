@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use super::missing::{Missing, PARTIAL_SUBJECT, PartialDetails, SkuMissingDetails};
 use super::push::LocationTarget;
 use super::rows::Built;
-use crate::flows::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
+use crate::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
 
 /// Resolves this flow's open exceptions that the complete snapshot of `cycle_id` shows are

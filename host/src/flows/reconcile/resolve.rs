@@ -18,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::checks::stock_subject;
 use super::{OrderDrift, ReconciliationReport, SkuMissing, StockDrift};
-use crate::flows::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
+use crate::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
 
 /// An exception this run resolved.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{cut_page, page_limit, tags};
-use crate::flows::exceptions::actions::{self, ActionError};
+use crate::exceptions::actions::{self, ActionError};
 use crate::http::model::{
     ActionRequest, ExceptionDetail, ExceptionView, HistoryView, KindCount, OwnerGroup, RetryOutcome,
 };

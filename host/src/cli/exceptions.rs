@@ -10,8 +10,8 @@ use selvedge_store::{
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::exit::{self, CliError};
 use crate::exceptions::actions::{self, ActionError};
+use crate::exit::{self, CliError};
 
 /// `selvedge exceptions <command>`.
 #[derive(Debug, Subcommand)]

@@ -23,9 +23,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use selvedge_store::{PushedStock, SkuBinding};
 use serde::{Deserialize, Serialize};
 
-use super::push::{Change, LocationTarget, Source};
+use super::plan::{Change, Source};
 use super::rows::{self, Built};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
+use crate::storefronts::LocationTarget;
 
 /// Subject of the one exception raised for a snapshot that looks partial.
 pub const PARTIAL_SUBJECT: &str = "ats-snapshot";

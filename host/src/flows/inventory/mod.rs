@@ -9,7 +9,7 @@
 //!    rows of mapped warehouses whose SKU is bound to the storefront, and builds the columnar
 //!    `stock-rows` (per-SKU buffers from config, the measured cycle latency in the context);
 //! 3. computes ATS through the plugin, diffs against what the storefront last accepted, and
-//!    pushes only the changes ([`push`]): BigCommerce absolute adjustments grouped by location,
+//!    pushes only the changes ([`plan`] decides them, [`apply`] sends them): BigCommerce absolute adjustments grouped by location,
 //!    2,000 items a request; Sparklayer batch stock in its batch size. SKU-locations last
 //!    pushed with stock that the snapshot no longer lists are pushed as 0 in the same
 //!    requests, unless so many vanished that the snapshot looks partial ([`missing`]);
@@ -21,8 +21,9 @@
 //! 6. returns the cycle latency (ERP cycle end -> storefront updated) and update frequency in
 //!    the run's measurements; the next run feeds the measured latency back to the plugin.
 
+mod apply;
 mod missing;
-mod push;
+mod plan;
 mod resolve;
 mod rows;
 mod trace;
@@ -34,8 +35,9 @@ use time::OffsetDateTime;
 
 use super::{ClientServices, FlowError, FlowReport};
 
+pub use crate::storefronts::LocationTarget;
 pub use missing::PARTIAL_SUBJECT;
-pub use push::{Change, LocationTarget, Source};
+pub use plan::{Change, Source};
 pub use trace::reason_names;
 
 /// Cursor holding the id of the last ERP cycle whose stock reached the storefront.
@@ -132,7 +134,7 @@ pub async fn run(
     let bindings = ctx.store.list_bindings(&ctx.client, storefront).await?;
     // Counted from here: every storefront call of the run, location reads included.
     let stats_before = ctx.storefront.calls();
-    let targets = push::resolve_locations(ctx, settings).await?;
+    let targets = apply::resolve_locations(ctx, settings).await?;
     let latency = trace::measured_latency_minutes(ctx, settings).await?;
 
     let week_ago = time::OffsetDateTime::now_utc() - time::Duration::days(6);
@@ -169,7 +171,7 @@ pub async fn run(
             .map(|p| ((p.sku.clone(), p.location.clone()), p.qty))
             .collect()
     };
-    let mut changes = push::diff(&built, ats, &targets, &previous);
+    let mut changes = plan::diff(&built.meta, &ats.ats, &targets, &previous);
     let lost = missing::find(
         &built,
         &targets,
@@ -186,7 +188,7 @@ pub async fn run(
         report: &called.report,
         latency_minutes: latency,
     };
-    let pushed = push::push(ctx, &targets, &changes, &built, ats, &plan).await?;
+    let pushed = apply::push(ctx, &targets, &changes, &built, ats, &plan).await?;
     // After the push, so an exception is resolved once the storefront sells the SKU again;
     // before the cursor, so a failure retries the cycle.
     let resolved = if lost.partial {
@@ -205,7 +207,18 @@ pub async fn run(
         .await?;
     let stats_after = ctx.storefront.calls();
 
-    let minimum = push::minimum_calls(ctx, &changes, targets.len())?;
+    let outcome = InventoryOutcome {
+        push_requests: pushed.requests,
+        push_requests_minimum: apply::minimum_calls(ctx, &changes, targets.len())?,
+        skipped_unbound_skus: built.unbound_skus,
+        missing_from_snapshot: lost.vanished.len() as u64,
+        missing_zeroed: zeroed_count as u64,
+        partial_snapshot: lost.partial,
+        exceptions_resolved: resolved,
+        cycles_skipped: cycles_skipped(done, snapshot.cycle_id),
+        cycle_latency_minutes_given: latency,
+        plugin_version: called.report.version.clone(),
+    };
     let mut measurements = selvedge_store::Measurements {
         records: Some(input_rows as u64),
         changed: Some(pushed.rows),
@@ -216,34 +229,64 @@ pub async fn run(
         storefront_updated_at: Some(storefront_updated_at),
         extra: serde_json::Map::new(),
     };
-    let extra = &mut measurements.extra;
-    extra.insert("push_requests".into(), pushed.requests.into());
-    extra.insert("push_requests_minimum".into(), minimum.into());
-    extra.insert("skipped_unbound_skus".into(), built.unbound_skus.into());
-    extra.insert(
-        "missing_from_snapshot".into(),
-        (lost.vanished.len() as u64).into(),
-    );
-    extra.insert("missing_zeroed".into(), (zeroed_count as u64).into());
-    extra.insert("partial_snapshot".into(), lost.partial.into());
-    extra.insert("exceptions_resolved".into(), resolved.into());
-    extra.insert(
-        "cycles_skipped".into(),
-        cycles_skipped(done, snapshot.cycle_id).into(),
-    );
-    extra.insert("cycle_latency_minutes_given".into(), latency.into());
-    extra.insert(
-        "plugin_version".into(),
-        called.report.version.clone().into(),
-    );
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&outcome) {
+        measurements.extra = map;
+    }
     trace::add_frequency(ctx, &mut measurements, storefront_updated_at).await?;
+    Ok(FlowReport {
+        summary: summary(
+            &outcome,
+            &measurements,
+            &lost,
+            snapshot.cycle_id,
+            input_rows,
+            pushed.rows,
+        ),
+        measurements,
+    })
+}
+
+/// What an inventory run did, beside the common measurements (stored with the run).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InventoryOutcome {
+    /// Push requests sent.
+    pub push_requests: u64,
+    /// The fewest requests the storefront allows for the same changes.
+    pub push_requests_minimum: u64,
+    /// Snapshot SKUs with no storefront binding (not published).
+    pub skipped_unbound_skus: u64,
+    /// SKU-locations on sale that the snapshot no longer lists.
+    pub missing_from_snapshot: u64,
+    /// Of those, pushed as 0.
+    pub missing_zeroed: u64,
+    /// So many vanished that the snapshot looks partial: none were zeroed.
+    pub partial_snapshot: bool,
+    /// Earlier exceptions this run showed are over.
+    pub exceptions_resolved: u64,
+    /// ERP cycles that completed between the last pushed one and this one.
+    pub cycles_skipped: u64,
+    /// The measured cycle latency given to the plugin.
+    pub cycle_latency_minutes_given: u32,
+    /// Content hash of the plugin that computed the ATS.
+    pub plugin_version: String,
+}
+
+/// One line for humans.
+fn summary(
+    outcome: &InventoryOutcome,
+    measurements: &selvedge_store::Measurements,
+    lost: &missing::Missing,
+    cycle_id: u64,
+    input_rows: usize,
+    pushed_rows: u64,
+) -> String {
     let latency_s = measurements
         .cycle_latency()
         .map(|d| d.as_seconds_f64())
         .unwrap_or(0.0);
     let mut summary = format!(
-        "cycle {}: pushed {} of {input_rows} SKU-locations in {} calls (minimum {minimum}); latency {latency_s:.1} s",
-        snapshot.cycle_id, pushed.rows, pushed.requests
+        "cycle {cycle_id}: pushed {pushed_rows} of {input_rows} SKU-locations in {} calls (minimum {}); latency {latency_s:.1} s",
+        outcome.push_requests, outcome.push_requests_minimum
     );
     if lost.partial {
         summary.push_str(&format!(
@@ -253,18 +296,19 @@ pub async fn run(
             lost.max_percent,
             PARTIAL_SUBJECT
         ));
-    } else if zeroed_count > 0 {
+    } else if outcome.missing_zeroed > 0 {
         summary.push_str(&format!(
-            "; {zeroed_count} SKU-locations missing from the snapshot set to 0"
+            "; {} SKU-locations missing from the snapshot set to 0",
+            outcome.missing_zeroed
         ));
     }
-    if resolved > 0 {
-        summary.push_str(&format!("; {resolved} earlier exceptions resolved"));
+    if outcome.exceptions_resolved > 0 {
+        summary.push_str(&format!(
+            "; {} earlier exceptions resolved",
+            outcome.exceptions_resolved
+        ));
     }
-    Ok(FlowReport {
-        summary,
-        measurements,
-    })
+    summary
 }
 
 /// Cycles that completed after the last pushed one and before the one pushed now.

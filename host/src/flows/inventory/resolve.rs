@@ -16,10 +16,10 @@
 use std::collections::HashSet;
 
 use super::missing::{Missing, PARTIAL_SUBJECT, PartialDetails, SkuMissingDetails};
-use super::push::LocationTarget;
 use super::rows::Built;
 use crate::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
+use crate::storefronts::LocationTarget;
 
 /// Resolves this flow's open exceptions that the complete snapshot of `cycle_id` shows are
 /// over; returns how many were resolved. Call only when the snapshot is not partial.

@@ -8,7 +8,7 @@ use selvedge_runtime::rules::inventory::{StockContext, StockRows};
 use selvedge_store::{SkuBinding, SoldUnits};
 
 use super::InventorySettings;
-use super::push::LocationTarget;
+use crate::storefronts::LocationTarget;
 
 /// What the flow keeps about each input row, beside the columns sent to the plugin.
 #[derive(Debug, Clone)]

@@ -7,9 +7,10 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::InventorySettings;
-use super::push::{Change, LocationTarget, Source};
+use super::plan::{Change, Source};
 use super::rows::Built;
 use crate::flows::{ClientServices, FlowError, FlowKind};
+use crate::storefronts::LocationTarget;
 
 /// Runs whose measured latency is averaged for the plugin.
 const LATENCY_RUNS: usize = 5;

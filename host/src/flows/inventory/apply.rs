@@ -1,47 +1,17 @@
-//! The delta and the push: only SKU-locations whose ATS differs from what the storefront last
-//! accepted, in as few requests as the API allows, each stored right after it was accepted.
-
-use std::collections::{BTreeMap, HashMap};
+//! The push, through the storefront's stock port: the changes the plan made, in as few
+//! requests as the storefront allows, each stored (with its decision trace) right after it
+//! was accepted.
 
 use selvedge_runtime::rules::inventory::AtsRows;
 use selvedge_store::PushedStock;
 use time::OffsetDateTime;
 
 use super::InventorySettings;
+use super::plan::Change;
 use super::rows::Built;
 use super::trace::{self, TracePlan};
 use crate::flows::{ClientServices, FlowError};
-pub use crate::storefronts::LocationTarget;
-use crate::storefronts::StockLine;
-
-/// One SKU-location whose ATS changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// Storefront SKU.
-    pub sku: String,
-    /// Index into the location targets.
-    pub location: usize,
-    /// BigCommerce variant id, when bound.
-    pub variant_id: Option<i64>,
-    /// Quantity to publish.
-    pub qty: i64,
-    /// What the storefront was last told, if anything.
-    pub previous: Option<i64>,
-    /// Where `qty` comes from.
-    pub source: Source,
-}
-
-/// Where the quantity of a [`Change`] comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// The plugin's ATS of these input rows (usually one; more when warehouses share a
-    /// location).
-    Rows(Vec<usize>),
-    /// The SKU-location was last pushed with stock but is missing from the cycle's ATS
-    /// snapshot: it is pushed as 0 so the storefront stops selling stock the ERP no longer
-    /// reports. `erp_sku` is the ERP SKU bound to it.
-    MissingFromSnapshot { erp_sku: String },
-}
+use crate::storefronts::{LocationTarget, StockLine};
 
 /// What was pushed.
 #[derive(Debug, Default)]
@@ -63,42 +33,6 @@ pub(crate) async fn resolve_locations(
         .stock()?
         .resolve_locations(&configured)
         .await?)
-}
-
-/// SKU-locations whose computed ATS differs from the last pushed value.
-pub(crate) fn diff(
-    built: &Built,
-    ats: &AtsRows,
-    targets: &[LocationTarget],
-    previous: &HashMap<(String, String), i64>,
-) -> Vec<Change> {
-    // Sum per (storefront SKU, location): several warehouses may feed one location.
-    let mut summed: BTreeMap<(usize, &str), Change> = BTreeMap::new();
-    for (i, m) in built.meta.iter().enumerate() {
-        let qty = i64::from(ats.ats[i].max(0));
-        let entry = summed
-            .entry((m.location, m.storefront_sku.as_str()))
-            .or_insert_with(|| Change {
-                sku: m.storefront_sku.clone(),
-                location: m.location,
-                variant_id: m.variant_id,
-                qty: 0,
-                previous: None,
-                source: Source::Rows(Vec::new()),
-            });
-        entry.qty += qty;
-        if let Source::Rows(rows) = &mut entry.source {
-            rows.push(i);
-        }
-    }
-    summed
-        .into_values()
-        .filter_map(|mut c| {
-            let key = (c.sku.clone(), targets[c.location].key.clone());
-            c.previous = previous.get(&key).copied();
-            (c.previous != Some(c.qty)).then_some(c)
-        })
-        .collect()
 }
 
 /// The requests the storefront needs for these changes (the fewest it allows), as indexes

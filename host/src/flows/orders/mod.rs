@@ -6,14 +6,14 @@
 //!   its [`OrderSource`](crate::storefronts::OrderSource) port);
 //! - [`prepare`]: the full order from the storefront as the plugin's input; [`convert`]: the
 //!   plugin's sales order as the ERP request;
-//! - [`inject`]: the worker that maps through the plugin and creates the sales order;
+//! - [`worker`]: the worker that maps through the plugin and creates the sales order;
 //! - [`settings`]: `[orders]` of a client's config (pacing: as arrived, or on pick cycles).
 //!
 //! Every order passes through the durable job queue (`order.inject`), keyed by storefront
 //! order id, so duplicates collapse and a crashed host loses nothing.
 
 pub mod convert;
-pub mod inject;
+pub mod worker;
 pub mod intake;
 mod outcome;
 pub mod prepare;
@@ -22,7 +22,7 @@ pub mod sweep;
 
 use std::sync::Arc;
 
-pub use inject::{BatchOutcome, Injector, OrderTiming};
+pub use worker::{BatchOutcome, Injector, OrderTiming};
 pub use intake::{IntakeClient, router};
 pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use selvedge_bluecherry::BlueCherryError;
 
-use super::inject::{Injected, Injector};
+use super::worker::{Injected, Injector};
 use super::prepare::Prepared;
 use crate::flows::{ExceptionKind, FlowError};
 use crate::jobs::{Outcome, settle};

@@ -1,11 +1,17 @@
-//! The sync flows. Every flow has the same shape:
+//! The sync flows. Every flow is a folder of the same shape:
 //!
-//! - a settings struct (`<Flow>Settings`, serde, `deny_unknown_fields`) read from the client's
-//!   config section of the same name;
-//! - `pub async fn run(ctx: &ClientServices, settings: &<Flow>Settings) -> Result<FlowReport, FlowError>`
-//!   (event-driven flows add their own entry points, e.g. the webhook intake);
-//! - exceptions raised through [`ClientServices::raise`] with the owner team from config;
-//! - plugin decisions recorded in the decision audit with the plugin version that made them.
+//! - `mod.rs`: a settings struct (`<Flow>Settings`, serde, `deny_unknown_fields`) read from the
+//!   client's config section of the same name, and a short
+//!   `pub async fn run(ctx: &ClientServices, settings: &<Flow>Settings) -> Result<FlowReport, FlowError>`
+//!   with its typed outcome (`<Flow>Outcome`) stored in the run's measurements;
+//! - `plan.rs`: pure parts (inputs -> intended changes), unit-tested without I/O;
+//! - `apply.rs`: I/O through the storefront's ports ([`crate::storefronts`]), or, for flows the
+//!   job engine drives (orders, refunds), `worker.rs`: the flow's [`crate::jobs::Worker`].
+//!
+//! Flows never see a connector crate: the storefront is a [`Storefront`] behind ports, the ERP
+//! an [`ErpGateway`]. Exceptions are raised through [`ClientServices::raise`] with the owner
+//! team from config; plugin decisions are recorded in the decision audit with the plugin
+//! version that made them.
 
 pub mod b2b;
 pub mod catalog;
@@ -13,7 +19,6 @@ pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod reconcile;
-pub mod references;
 pub mod refunds;
 
 use std::sync::Arc;

@@ -13,18 +13,18 @@
 //! order id, so duplicates collapse and a crashed host loses nothing.
 
 pub mod convert;
-pub mod worker;
 pub mod intake;
 mod outcome;
 pub mod prepare;
 pub mod settings;
 pub mod sweep;
+pub mod worker;
 
 use std::sync::Arc;
 
-pub use worker::{BatchOutcome, Injector, OrderTiming};
 pub use intake::{IntakeClient, router};
 pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
+pub use worker::{BatchOutcome, Injector, OrderTiming};
 
 use crate::flows::{ClientServices, FlowError, FlowReport};
 

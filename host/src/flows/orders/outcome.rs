@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 
 use selvedge_bluecherry::BlueCherryError;
 
-use super::worker::{Injected, Injector};
 use super::prepare::Prepared;
+use super::worker::{Injected, Injector};
 use crate::flows::{ExceptionKind, FlowError};
 use crate::jobs::{Outcome, settle};
 

@@ -24,7 +24,8 @@ use super::order_kind;
 use super::outcome::{decision_record, issues_json};
 use super::prepare::{ErpCustomers, PrepareOutcome, Prepared, prepare};
 use super::settings::OrdersSettings;
-use crate::flows::{ClientServices, FlowError, references};
+use crate::flows::{ClientServices, FlowError};
+use crate::references;
 
 /// Per-order timings, for measurement (the benchmark subtracts storefront and ERP time).
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,8 @@ use selvedge_store::Decision;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::flows::{ClientServices, references};
+use crate::flows::ClientServices;
+use crate::references;
 
 /// Adds the ERP side to the storefront's refund: the original ERP order's number,
 /// customer, warehouse and division.

@@ -20,9 +20,10 @@ use time::OffsetDateTime;
 
 mod memo;
 
-use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowReport, references};
+use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowReport};
 use crate::jobs::kinds::{backoff, refund_kind};
 use crate::jobs::{Outcome, settle};
+use crate::references;
 
 /// Cursor of the refund poll (`created:min`, inclusive).
 pub const REFUNDS_CURSOR: &str = "bigcommerce.refunds.created_min";

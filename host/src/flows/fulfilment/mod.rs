@@ -6,8 +6,9 @@
 //! BigCommerce shipment's `comments` and the Sparklayer package's `external_id`), so a
 //! shipment seen twice at a boundary or after a crash is not sent twice.
 
-use selvedge_bluecherry::model::Shipment;
-use selvedge_store::OrderKey;
+mod apply;
+
+use apply::{Skip, apply};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -35,14 +36,6 @@ impl Default for FulfilmentSettings {
             external_ref_prefix: None,
         }
     }
-}
-
-/// Why one shipment was not applied.
-enum Skip {
-    /// Not this client's order.
-    NotOurs,
-    /// Cannot be applied as is: an exception, and the feed moves on.
-    Failed(String),
 }
 
 /// Applies every shipment after the cursor.
@@ -94,51 +87,4 @@ pub async fn run(
     report.measurements.records = Some(read);
     report.measurements.changed = Some(applied);
     Ok(report)
-}
-
-async fn apply(
-    ctx: &ClientServices,
-    settings: &FulfilmentSettings,
-    shipment: &Shipment,
-) -> Result<Result<(), Skip>, FlowError> {
-    // By the reference stored in the ledger; orders sent before references were the host's
-    // are found by the prefix their plugin used.
-    let record = match ctx
-        .store
-        .order_by_erp_ref(&ctx.client, &shipment.external_ref)
-        .await?
-    {
-        Some(rec) => Some(rec),
-        None => {
-            let prefix = settings
-                .external_ref_prefix
-                .as_deref()
-                .unwrap_or(ctx.storefront.orders()?.legacy_ref_prefix());
-            let Some(legacy_id) = shipment.external_ref.strip_prefix(prefix) else {
-                return Ok(Err(Skip::NotOurs));
-            };
-            let key = OrderKey::new(&ctx.client, ctx.storefront.name(), legacy_id);
-            ctx.store.order(&key).await?
-        }
-    };
-    let ledger_id = match record {
-        Some(rec) if rec.erp_order_no.as_deref() == Some(&shipment.order_number) => {
-            rec.key.storefront_order_id
-        }
-        _ => {
-            return Ok(Err(Skip::Failed(format!(
-                "{} ({}) is not an order this host injected",
-                shipment.order_number, shipment.external_ref
-            ))));
-        }
-    };
-    let ledger_id = ledger_id.as_str();
-    // A re-synced Sparklayer edit carries `~rN`; the storefront knows the base id.
-    let storefront_id = ledger_id.split('~').next().unwrap_or(ledger_id);
-    Ok(ctx
-        .storefront
-        .shipments()?
-        .apply_shipment(storefront_id, shipment)
-        .await?
-        .map_err(Skip::Failed))
 }

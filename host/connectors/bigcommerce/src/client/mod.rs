@@ -3,13 +3,16 @@
 
 mod catalog;
 mod inventory;
+pub mod ops;
 mod orders;
 pub mod pacing;
+mod paging;
 mod refunds;
 mod webhooks;
 
 pub use catalog::{PRODUCT_BATCH_MAX, VARIANT_BATCH_MAX};
 pub use inventory::ADJUSTMENT_MAX_ITEMS;
+pub use ops::{Api, Operation};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -55,13 +58,6 @@ impl ClientStats {
     }
 }
 
-/// Which API root a path is under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Api {
-    V2,
-    V3,
-}
-
 /// One logical call; may be sent several times.
 pub(crate) struct Call {
     method: Method,
@@ -72,11 +68,12 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    pub(crate) fn new(method: Method, api: Api, path: impl Into<String>) -> Self {
+    /// A call of `op`, its path parameters filled from `ids` in order.
+    pub(crate) fn new(op: Operation, ids: &[i64]) -> Self {
         Self {
-            method,
-            api,
-            path: path.into(),
+            method: op.method(),
+            api: op.api(),
+            path: op.path(ids),
             query: Vec::new(),
             body: None,
         }
@@ -84,6 +81,12 @@ impl Call {
 
     pub(crate) fn query(mut self, key: &str, value: impl ToString) -> Self {
         self.query.push((key.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Adds every pair of `params`.
+    pub(crate) fn params(mut self, params: &[(String, String)]) -> Self {
+        self.query.extend(params.iter().cloned());
         self
     }
 

@@ -455,6 +455,22 @@ pub struct VariantUpdate {
     /// New MPN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mpn: Option<String>,
+    /// New stock at the default location (absolute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory_level: Option<i64>,
+}
+
+/// Filters of `GET /catalog/variants`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VariantQuery {
+    /// One variant id (`id`).
+    pub id: Option<i64>,
+    /// Exact SKU (`sku`).
+    pub sku: Option<String>,
+    /// Exact UPC (`upc`).
+    pub upc: Option<String>,
+    /// Variants of these products (`product_id:in`).
+    pub product_ids: Vec<i64>,
 }
 
 /// Filters of `GET /catalog/products`.

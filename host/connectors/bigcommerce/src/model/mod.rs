@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod inventory;
 pub mod money;
 pub mod options;
+pub mod order_create;
+pub mod order_query;
 pub mod orders;
 pub mod refunds;
 pub mod webhooks;
@@ -15,6 +17,8 @@ pub use catalog::*;
 pub use inventory::*;
 pub use money::{Money, MoneyError};
 pub use options::*;
+pub use order_create::*;
+pub use order_query::*;
 pub use orders::*;
 pub use refunds::*;
 pub use webhooks::*;
@@ -39,6 +43,23 @@ pub struct Pagination {
     /// Number of pages.
     #[serde(default)]
     pub total_pages: i64,
+    /// Query strings of this page and its neighbours (`?page=2&limit=50`).
+    #[serde(default)]
+    pub links: PageLinks,
+}
+
+/// `meta.pagination.links`: `previous` and `next` only where such a page exists.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PageLinks {
+    /// The page before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    /// This page.
+    #[serde(default)]
+    pub current: String,
+    /// The page after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// V3 `meta` object.

@@ -115,6 +115,26 @@ pub struct Order {
     /// Billing address.
     #[serde(default)]
     pub billing_address: BillingAddress,
+    /// Link to the order's lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<ResourceLink>,
+    /// Link to the order's shipping addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_addresses: Option<ResourceLink>,
+    /// Link to the order's coupons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupons: Option<ResourceLink>,
+}
+
+/// A V2 sub-resource link: `{url, resource}` (e.g. `resource: /orders/7/products`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResourceLink {
+    /// Absolute URL.
+    #[serde(default)]
+    pub url: String,
+    /// Path below the V2 root.
+    #[serde(default)]
+    pub resource: String,
 }
 
 impl Order {
@@ -191,17 +211,6 @@ impl OrderStatus {
             _ => "Unknown",
         }
     }
-}
-
-/// Filters of `GET /v2/orders`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrderQuery {
-    /// `min_date_modified` (RFC 2822 or ISO 8601).
-    pub min_date_modified: Option<String>,
-    /// `status_id`.
-    pub status_id: Option<i64>,
-    /// `min_id`.
-    pub min_id: Option<i64>,
 }
 
 /// A chosen option (size, colour) on an order line.

@@ -10,7 +10,8 @@ use axum::response::Response;
 use axum::routing::{get, put};
 use serde_json::{Value, json};
 
-use super::state::{PendingStock, Store, id_list, query_map};
+use super::query::{Params, Refusal, page_answer};
+use super::state::{PendingStock, Store};
 use super::{SandboxHandle, json_response, paginate, parse_body, problem};
 use crate::model::{
     AdjustmentRequest, InventoryItem, ItemIdentity, ItemRef, Location, LocationSettings,
@@ -148,16 +149,28 @@ pub(crate) fn sku_inventory_event(
 }
 
 async fn items(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
-    let q = query_map(&q);
+    let applied = [
+        "sku:in",
+        "variant_id:in",
+        "product_id:in",
+        "location_id:in",
+        "page",
+        "limit",
+    ];
     let mut s = h.store();
     s.settle_stock();
-    let skus: Vec<String> = q
-        .get("sku:in")
-        .map(|v| v.split(',').map(|x| x.trim().to_lowercase()).collect())
-        .unwrap_or_default();
-    let variant_ids = id_list(q.get("variant_id:in"));
-    let product_ids = id_list(q.get("product_id:in"));
-    let location_ids = id_list(q.get("location_id:in"));
+    page_answer(
+        Params::strict(&q, &applied).and_then(|p| items_page(&s, &p)),
+        true,
+    )
+}
+
+fn items_page(s: &Store, p: &Params<'_>) -> Result<(Vec<InventoryItem>, Value), Refusal> {
+    let (page, limit) = p.page_limit(1000)?;
+    let skus: Vec<String> = p.list("sku:in").iter().map(|x| x.to_lowercase()).collect();
+    let variant_ids = p.ids("variant_id:in")?;
+    let product_ids = p.ids("product_id:in")?;
+    let location_ids = p.ids("location_id:in")?;
     let found: Vec<InventoryItem> = s
         .variants
         .values()
@@ -191,41 +204,34 @@ async fn items(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
                 .collect(),
         })
         .collect();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 1000);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (data, meta) = paginate(&found, page, limit);
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+    Ok(paginate(&found, page, limit))
 }
 
 async fn locations(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
-    let q = query_map(&q);
+    let applied = [
+        "location_id:in",
+        "location_code:in",
+        "is_active",
+        "page",
+        "limit",
+    ];
     let s = h.store();
-    let ids = id_list(q.get("location_id:in"));
-    let codes: Vec<&str> = q
-        .get("location_code:in")
-        .map(|v| v.split(',').collect())
-        .unwrap_or_default();
-    let active = q.get("is_active").map(|v| *v == "true");
-    let found: Vec<Location> = s
-        .locations
-        .values()
-        .filter(|l| ids.is_empty() || ids.contains(&l.id))
-        .filter(|l| codes.is_empty() || codes.contains(&l.code.as_str()))
-        .filter(|l| active.is_none_or(|a| a == l.enabled))
-        .cloned()
-        .collect();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 250);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (data, meta) = paginate(&found, page, limit);
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+    let answer = Params::strict(&q, &applied).and_then(|p| {
+        let (page, limit) = p.page_limit(250)?;
+        let ids = p.ids("location_id:in")?;
+        let codes = p.list("location_code:in");
+        let active = p.bool("is_active")?;
+        let found: Vec<Location> = s
+            .locations
+            .values()
+            .filter(|l| ids.is_empty() || ids.contains(&l.id))
+            .filter(|l| codes.is_empty() || codes.contains(&l.code.as_str()))
+            .filter(|l| active.is_none_or(|a| a == l.enabled))
+            .cloned()
+            .collect();
+        Ok(paginate(&found, page, limit))
+    });
+    page_answer(answer, true)
 }
 
 async fn create_locations(State(h): State<SandboxHandle>, body: Bytes) -> Response {

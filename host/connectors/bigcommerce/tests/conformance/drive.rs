@@ -141,6 +141,24 @@ pub async fn drive(client: &BigCommerceClient, h: &SandboxHandle, hook_url: &str
         .create_variant(cap.id, &variant)
         .await
         .expect("variant");
+    let shown = client
+        .get_product(tee.id, true, true)
+        .await
+        .expect("one product");
+    assert_eq!(shown.variants.len(), 2);
+    let own = client
+        .product_variants(tee.id)
+        .await
+        .expect("product variants");
+    assert_eq!(own.len(), 2);
+    let by_product = client
+        .list_variants(&VariantQuery {
+            product_ids: vec![tee.id, cap.id],
+            ..VariantQuery::default()
+        })
+        .await
+        .expect("variants");
+    assert!(by_product.len() >= 3, "{by_product:?}");
     client
         .list_products(&ProductQuery {
             sku: Some("CT1".into()),
@@ -235,6 +253,51 @@ pub async fn drive(client: &BigCommerceClient, h: &SandboxHandle, hook_url: &str
         .await
         .expect("orders");
     client.get_order(order_id).await.expect("order");
+    let navy_l = own
+        .iter()
+        .find(|v| v.sku == "CT1-NAVY-L")
+        .expect("variant L");
+    let posted = client
+        .create_order(&NewOrder {
+            status_id: Some(11),
+            customer_id: Some(42),
+            billing_address: common::address(),
+            shipping_addresses: vec![NewOrderAddress {
+                address: common::address(),
+                shipping_method: Some("UPS Ground".into()),
+            }],
+            products: vec![
+                NewOrderProduct {
+                    product_id: Some(tee.id),
+                    variant_id: Some(navy_l.id),
+                    quantity: 1,
+                    ..NewOrderProduct::default()
+                },
+                NewOrderProduct {
+                    name: Some("Gift wrap".into()),
+                    quantity: 1,
+                    price_inc_tax: Some(Money(300)),
+                    price_ex_tax: Some(Money(250)),
+                    ..NewOrderProduct::default()
+                },
+            ],
+            external_id: Some("ERP-1".into()),
+            payment_method: Some("Manual".into()),
+            ..NewOrder::default()
+        })
+        .await
+        .expect("order created over the API");
+    client.order_coupons(posted.id).await.expect("no coupons");
+    let counted = client
+        .count_orders(&OrderQuery {
+            status_id: Some(11),
+            ..OrderQuery::default()
+        })
+        .await
+        .expect("count");
+    assert_eq!(counted.count, 2);
+    assert_eq!(client.order_statuses().await.expect("statuses").len(), 15);
+    client.server_time().await.expect("store clock");
     let lines = client.order_products(order_id).await.expect("lines");
     let addresses = client
         .order_shipping_addresses(order_id)

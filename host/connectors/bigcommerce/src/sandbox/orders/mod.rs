@@ -163,7 +163,7 @@ pub(crate) fn set_status(rec: &mut OrderRec, status_id: i64) {
 }
 
 pub(crate) fn touch(rec: &mut OrderRec) {
-    rec.modified = OffsetDateTime::now_utc();
+    rec.modified = record::whole_second(OffsetDateTime::now_utc());
     rec.order.date_modified = rfc2822(rec.modified);
 }
 

@@ -195,6 +195,12 @@ fn lines(
     Ok(out)
 }
 
+/// Order dates have whole seconds, as the RFC 2822 strings that show them (so a date read from
+/// an order, used as a `max_date_*` filter, includes that order).
+pub(crate) fn whole_second(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
 /// Records the order and fires its webhooks. Returns the order id.
 pub(crate) fn record(h: &SandboxHandle, d: &OrderDraft) -> Result<i64, Refusal> {
     if d.lines.is_empty() {
@@ -229,7 +235,7 @@ pub(crate) fn record(h: &SandboxHandle, d: &OrderDraft) -> Result<i64, Refusal> 
             .map(|l| l.price_ex_tax.cents() * l.quantity)
             .sum();
         let items: i64 = lines.iter().map(|l| l.quantity).sum();
-        let now = OffsetDateTime::now_utc();
+        let now = whole_second(OffsetDateTime::now_utc());
         let a = &d.ship_to;
         let address = ShippingAddress {
             id: address_id,

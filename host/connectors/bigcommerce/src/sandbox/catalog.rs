@@ -11,6 +11,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::query::modelled;
 use super::state::{Store, rfc3339};
 use super::{SandboxHandle, json_response, parse_body, v3_error};
 use crate::model::{
@@ -78,12 +79,8 @@ pub(crate) fn create_product(s: &mut Store, body: &Value) -> Result<i64, Respons
             json!(missing),
         ));
     }
-    let new: NewProduct = serde_json::from_value(body.clone()).map_err(|e| {
-        invalid(
-            "The request payload is not valid.",
-            json!({"body": e.to_string()}),
-        )
-    })?;
+    let new: NewProduct = modelled(body)
+        .map_err(|e| invalid("The request payload is not valid.", json!({e.name: e.why})))?;
     if new.name.trim().is_empty() || new.name.chars().count() > 250 {
         return Err(invalid(
             "The product is not valid.",

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::query::{Params, page_answer};
+use super::query::{Params, modelled, page_answer};
 use super::state::Delivery;
 use super::{
     SandboxHandle, WEBHOOK_RETRY_SCHEDULE_S, json_response, paginate, parse_body, v3_error,
@@ -33,13 +33,13 @@ async fn create(State(h): State<SandboxHandle>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let new: NewWebhook = match serde_json::from_value(body) {
+    let new: NewWebhook = match modelled(&body) {
         Ok(n) => n,
         Err(e) => {
             return v3_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "The webhook is not valid.",
-                json!({"body": e.to_string()}),
+                json!({e.name: e.why}),
             );
         }
     };
@@ -84,13 +84,13 @@ async fn update(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let update: WebhookUpdate = match serde_json::from_value(body) {
+    let update: WebhookUpdate = match modelled(&body) {
         Ok(u) => u,
         Err(e) => {
             return v3_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "The webhook is not valid.",
-                json!({"body": e.to_string()}),
+                json!({e.name: e.why}),
             );
         }
     };

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, put};
 use serde_json::{Value, json};
 
-use super::query::{Params, Refusal, page_answer};
+use super::query::{Params, Refusal, modelled, page_answer};
 use super::state::{PendingStock, Store};
 use super::{SandboxHandle, json_response, paginate, parse_body, problem};
 use crate::model::{
@@ -45,13 +45,10 @@ async fn absolute(State(h): State<SandboxHandle>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let req: AdjustmentRequest = match serde_json::from_value(body) {
+    let req: AdjustmentRequest = match modelled(&body) {
         Ok(r) => r,
         Err(e) => {
-            return invalid(
-                "The adjustment is not valid.",
-                json!({"items": e.to_string()}),
-            );
+            return invalid("The adjustment is not valid.", json!({e.name: e.why}));
         }
     };
     // The spec declares only 200 and 422 here, so the item cap answers 422.

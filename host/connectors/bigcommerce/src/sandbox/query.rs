@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -206,6 +208,44 @@ fn sparse_object(obj: &mut Map<String, Value>, include: &[&str], exclude: &[&str
     obj.retain(|k, _| k == "id" || !exclude.contains(&k.as_str()));
 }
 
+/// Reads a body into the sandbox's model of it, refusing by path (`items[3].bin_picking_number`)
+/// any field sent with a value that the model does not carry: a field the sandbox would
+/// otherwise drop silently. (Nulls and empty lists change nothing and pass.)
+pub(crate) fn modelled<T: DeserializeOwned + Serialize>(body: &Value) -> Result<T, Refusal> {
+    let parsed: T =
+        serde_json::from_value(body.clone()).map_err(|e| Refusal::new("body", e.to_string()))?;
+    let kept = serde_json::to_value(&parsed).map_err(|e| Refusal::new("body", e.to_string()))?;
+    match dropped(body, &kept, "") {
+        Some(path) => Err(Refusal::unsupported(&path)),
+        None => Ok(parsed),
+    }
+}
+
+/// The first path present (with a value) in `sent` but absent from `kept`.
+fn dropped(sent: &Value, kept: &Value, at: &str) -> Option<String> {
+    match (sent, kept) {
+        (Value::Object(sent), Value::Object(kept)) => sent.iter().find_map(|(key, value)| {
+            let path = if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            };
+            let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
+            match kept.get(key) {
+                None if empty => None,
+                None => Some(path),
+                Some(k) => dropped(value, k, &path),
+            }
+        }),
+        (Value::Array(sent), Value::Array(kept)) => sent
+            .iter()
+            .zip(kept)
+            .enumerate()
+            .find_map(|(i, (s, k))| dropped(s, k, &format!("{at}[{i}]"))),
+        _ => None,
+    }
+}
+
 /// Refuses the first key of `body` (an object) not in `applied`, prefixed by `at` (`products[0]`).
 pub(crate) fn known_keys(body: &Value, applied: &[&str], at: &str) -> Result<(), Refusal> {
     let Some(obj) = body.as_object() else {
@@ -242,6 +282,21 @@ mod tests {
         let p = Params::strict(&q, &["min_id"]).ok();
         let err = p.map(|p| p.int("min_id"));
         assert!(matches!(err, Some(Err(Refusal { ref name, .. })) if name == "min_id"));
+    }
+
+    #[derive(serde::Deserialize, Serialize)]
+    struct Line {
+        sku: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qty: Option<i64>,
+    }
+
+    #[test]
+    fn a_body_field_the_model_does_not_carry_is_refused_by_path() {
+        let ok: Result<Vec<Line>, _> = modelled(&json!([{"sku": "A", "qty": null}]));
+        assert!(ok.is_ok());
+        let err = modelled::<Vec<Line>>(&json!([{"sku": "A"}, {"sku": "B", "colour": "red"}]));
+        assert_eq!(err.err().map(|e| e.name), Some("[1].colour".to_owned()));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::orders::{set_status, status_events};
-use super::query::{Params, page_answer};
+use super::query::{Params, modelled, page_answer};
 use super::state::{OrderRec, parse_date, rfc3339};
 use super::{SandboxHandle, json_response, paginate, parse_body, v3_error};
 use crate::model::{
@@ -51,9 +51,9 @@ async fn create(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let new: NewRefund = match serde_json::from_value(body) {
+    let new: NewRefund = match modelled(&body) {
         Ok(n) => n,
-        Err(e) => return refused("body", &e.to_string()),
+        Err(e) => return refused(&e.name, &e.why),
     };
     let (refund, previous, status) = {
         let mut s = h.store();

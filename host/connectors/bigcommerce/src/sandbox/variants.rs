@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::catalog::{VARIANTS_PER_PRODUCT, duplicate_sku, insert_variant, invalid, not_found};
 use super::inventory::sku_inventory_event;
-use super::query::known_keys;
+use super::query::modelled;
 use super::state::Store;
 use super::{SandboxHandle, json_response, parse_body, v3_error};
 use crate::model::{
@@ -62,9 +62,9 @@ async fn create_option(
     else {
         return not_found("product");
     };
-    let new: NewOption = match serde_json::from_value(body) {
+    let new: NewOption = match modelled(&body) {
         Ok(o) => o,
-        Err(e) => return invalid("The option is not valid.", json!({"body": e.to_string()})),
+        Err(e) => return invalid("The option is not valid.", json!({e.name: e.why})),
     };
     if new.display_name.trim().is_empty()
         || new.option_values.is_empty()
@@ -122,9 +122,9 @@ async fn create_variant(
     else {
         return not_found("product");
     };
-    let new: NewVariant = match serde_json::from_value(body) {
+    let new: NewVariant = match modelled(&body) {
         Ok(v) => v,
-        Err(e) => return invalid("The variant is not valid.", json!({"body": e.to_string()})),
+        Err(e) => return invalid("The variant is not valid.", json!({e.name: e.why})),
     };
     if new.sku.is_empty() || new.option_values.is_empty() {
         return invalid(
@@ -211,11 +211,7 @@ async fn batch_update_variants(State(h): State<SandboxHandle>, body: Bytes) -> R
             .and_then(serde_json::Value::as_i64)
             .map_or(format!("[{i}]"), |id| id.to_string());
         // A documented field the sandbox does not apply is refused, not dropped.
-        if let Err(r) = known_keys(item, UPDATABLE, "") {
-            failed.insert(key, r.to_string());
-            continue;
-        }
-        match serde_json::from_value::<VariantUpdate>(item.clone()) {
+        match modelled::<VariantUpdate>(item) {
             Ok(u) if !s.variants.contains_key(&u.id) => {
                 failed.insert(u.id.to_string(), format!("variant {} not found", u.id));
             }
@@ -255,21 +251,6 @@ async fn batch_update_variants(State(h): State<SandboxHandle>, body: Bytes) -> R
     }
     json_response(StatusCode::OK, json!({"data": data, "meta": {}}))
 }
-
-/// Fields of a batch variant update the sandbox applies.
-const UPDATABLE: &[&str] = &[
-    "id",
-    "sku",
-    "price",
-    "sale_price",
-    "retail_price",
-    "cost_price",
-    "purchasing_disabled",
-    "upc",
-    "gtin",
-    "mpn",
-    "inventory_level",
-];
 
 /// Why one update cannot be applied, if it cannot.
 fn refusal(s: &Store, u: &VariantUpdate) -> Option<String> {

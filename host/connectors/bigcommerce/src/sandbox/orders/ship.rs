@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::super::query::modelled;
 use super::super::state::{OrderRec, rfc2822};
 use super::super::{SandboxHandle, json_response, parse_body, v2_error};
 use super::{P, not_found, order_id, set_status, status_events};
@@ -22,7 +23,7 @@ pub(super) async fn create_shipment(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let new: NewShipment = match serde_json::from_value(body) {
+    let new: NewShipment = match modelled(&body) {
         Ok(n) => n,
         Err(e) => {
             return v2_error(

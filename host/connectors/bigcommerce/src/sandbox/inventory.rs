@@ -209,6 +209,9 @@ async fn locations(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
         "location_id:in",
         "location_code:in",
         "is_active",
+        "is_default",
+        "type_id:in",
+        "managed_by_external_source",
         "page",
         "limit",
     ];
@@ -218,12 +221,26 @@ async fn locations(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
         let ids = p.ids("location_id:in")?;
         let codes = p.list("location_code:in");
         let active = p.bool("is_active")?;
+        let default = p.bool("is_default")?;
+        let external = p.bool("managed_by_external_source")?;
+        let types = p.list("type_id:in");
         let found: Vec<Location> = s
             .locations
             .values()
             .filter(|l| ids.is_empty() || ids.contains(&l.id))
             .filter(|l| codes.is_empty() || codes.contains(&l.code.as_str()))
             .filter(|l| active.is_none_or(|a| a == l.enabled))
+            // Location 1 is the default one.
+            .filter(|l| default.is_none_or(|d| d == (l.id == 1)))
+            .filter(|l| external.is_none_or(|e| e == l.managed_by_external_source))
+            .filter(|l| {
+                types.is_empty()
+                    || types.iter().any(|t| {
+                        json!(l.type_id)
+                            .as_str()
+                            .is_some_and(|own| own.eq_ignore_ascii_case(t))
+                    })
+            })
             .cloned()
             .collect();
         Ok(paginate(&found, page, limit))
@@ -236,7 +253,7 @@ async fn create_locations(State(h): State<SandboxHandle>, body: Bytes) -> Respon
         Ok(b) => b,
         Err(r) => return r,
     };
-    let news: Vec<NewLocation> = match serde_json::from_value(body) {
+    let news: Vec<NewLocation> = match modelled(&body) {
         Ok(l) => l,
         Err(e) => {
             return invalid(
@@ -273,6 +290,8 @@ async fn create_locations(State(h): State<SandboxHandle>, body: Bytes) -> Respon
                 enabled: l.enabled,
                 type_id: l.type_id,
                 managed_by_external_source: l.managed_by_external_source,
+                time_zone: Some(l.time_zone),
+                address: Some(l.address),
             },
         );
     }

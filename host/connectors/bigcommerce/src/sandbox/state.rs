@@ -144,6 +144,8 @@ impl Store {
                 enabled: true,
                 type_id: crate::model::LocationType::Physical,
                 managed_by_external_source: false,
+                time_zone: None,
+                address: None,
             },
         );
         Self {

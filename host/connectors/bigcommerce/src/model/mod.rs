@@ -4,6 +4,7 @@
 //! so a batch update touches only what the caller set.
 
 pub mod catalog;
+pub mod catalog_updates;
 pub mod inventory;
 pub mod money;
 pub mod options;
@@ -11,9 +12,11 @@ pub mod order_create;
 pub mod order_query;
 pub mod orders;
 pub mod refunds;
+pub mod shipments;
 pub mod webhooks;
 
 pub use catalog::*;
+pub use catalog_updates::*;
 pub use inventory::*;
 pub use money::{Money, MoneyError};
 pub use options::*;
@@ -21,6 +24,7 @@ pub use order_create::*;
 pub use order_query::*;
 pub use orders::*;
 pub use refunds::*;
+pub use shipments::*;
 pub use webhooks::*;
 
 use serde::{Deserialize, Serialize};

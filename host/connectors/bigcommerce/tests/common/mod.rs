@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod receiver;
+pub mod schema;
 pub mod spec;
 
 use selvedge_bigcommerce::model::{BillingAddress, FormField, Money};

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod drive;
+mod drive_orders;
 
 use std::collections::BTreeSet;
 

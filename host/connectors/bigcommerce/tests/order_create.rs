@@ -177,3 +177,46 @@ async fn an_api_order_with_an_unmodelled_or_missing_field_is_refused_by_name() {
     );
     sandbox.handle().clear_log();
 }
+
+#[tokio::test]
+async fn a_query_parameter_on_a_write_or_a_single_order_read_is_refused_by_name() {
+    let (sandbox, _client) = common::start().await;
+    let id = common::seeded_order(&sandbox.handle(), "QW", &[("QW-NAVY-S", 1)]);
+    common::checkpoint(&sandbox);
+    let body = json!({"billing_address": {"zip": "1"}, "products": [{"name": "Mug", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 4}]});
+    let (status, answer) = common::raw(
+        &sandbox,
+        Method::POST,
+        "v2",
+        "/orders?include=fees",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        answer[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'include'")
+    );
+    let path = format!("/orders/{id}?include=consignments");
+    let (status, answer) = common::raw(&sandbox, Method::GET, "v2", &path, None).await;
+    assert_eq!(status, 400);
+    assert!(
+        answer[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'include'")
+    );
+    let (status, answer) = common::raw(
+        &sandbox,
+        Method::PUT,
+        "v3",
+        "/catalog/products?include_fields=sku",
+        Some(json!([])),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(answer["errors"].get("include_fields").is_some(), "{answer}");
+    sandbox.handle().clear_log();
+}

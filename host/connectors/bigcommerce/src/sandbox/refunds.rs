@@ -241,7 +241,11 @@ async fn list(State(h): State<SandboxHandle>, Query(q): Query<Vec<(String, Strin
 async fn get_one(
     State(h): State<SandboxHandle>,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(r) = Params::strict(&q, &[]) {
+        return r.v3();
+    }
     let s = h.store();
     match id.parse::<i64>().ok().and_then(|id| s.refunds.get(&id)) {
         Some(r) => {

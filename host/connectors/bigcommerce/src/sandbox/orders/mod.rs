@@ -104,7 +104,11 @@ fn order_id(s: &Store, raw: &str) -> Option<i64> {
         .filter(|id| s.orders.contains_key(id))
 }
 
-async fn get_order(State(h): State<SandboxHandle>, Path((_, id)): P) -> Response {
+async fn get_order(State(h): State<SandboxHandle>, Path((_, id)): P, Query(q): Q) -> Response {
+    // `include` (consignments, fees) is documented here but not modelled.
+    if let Err(r) = Params::strict(&q, &[]) {
+        return r.v2();
+    }
     let s = h.store();
     match order_id(&s, &id).and_then(|id| s.orders.get(&id)) {
         Some(o) => json_response(StatusCode::OK, json!(shown(&h, o))),

@@ -184,30 +184,16 @@ async fn a_query_parameter_on_a_write_or_a_single_order_read_is_refused_by_name(
     let id = common::seeded_order(&sandbox.handle(), "QW", &[("QW-NAVY-S", 1)]);
     common::checkpoint(&sandbox);
     let body = json!({"billing_address": {"zip": "1"}, "products": [{"name": "Mug", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 4}]});
-    let (status, answer) = common::raw(
-        &sandbox,
-        Method::POST,
-        "v2",
-        "/orders?include=fees",
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(
-        answer[0]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("'include'")
-    );
-    let path = format!("/orders/{id}?include=consignments");
-    let (status, answer) = common::raw(&sandbox, Method::GET, "v2", &path, None).await;
-    assert_eq!(status, 400);
-    assert!(
-        answer[0]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("'include'")
-    );
+    let single = format!("/orders/{id}?include=consignments");
+    for (method, path, body) in [
+        (Method::POST, "/orders?include=fees", Some(body)),
+        (Method::GET, single.as_str(), None),
+    ] {
+        let (status, answer) = common::raw(&sandbox, method, "v2", path, body).await;
+        assert_eq!(status, 400, "{path}");
+        let message = answer[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("'include'"), "{path}: {answer}");
+    }
     let (status, answer) = common::raw(
         &sandbox,
         Method::PUT,

@@ -48,8 +48,15 @@ pub struct Pagination {
     #[serde(default)]
     pub total_pages: i64,
     /// Query strings of this page and its neighbours (`?page=2&limit=50`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_links")]
     pub links: PageLinks,
+}
+
+/// Links are informative: a shape other than an object (some endpoints send `[]`) must not
+/// fail the whole page, so it reads as no links.
+fn lenient_links<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PageLinks, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
 /// `meta.pagination.links`: `previous` and `next` only where such a page exists.
@@ -111,4 +118,22 @@ pub struct ItemFailure {
     pub status: u16,
     /// BigCommerce's reason.
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_links_read_as_sent_and_an_odd_shape_reads_as_none() {
+        let p: Pagination = serde_json::from_value(serde_json::json!({
+            "total": 3, "current_page": 2, "total_pages": 3,
+            "links": {"previous": "?page=1&limit=1", "current": "?page=2&limit=1", "next": "?page=3&limit=1"}
+        }))
+        .unwrap_or_default();
+        assert_eq!(p.links.next.as_deref(), Some("?page=3&limit=1"));
+        let odd: Result<Pagination, _> =
+            serde_json::from_value(serde_json::json!({"total": 0, "links": []}));
+        assert_eq!(odd.ok().map(|p| p.links), Some(PageLinks::default()));
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::money::Money;
+use super::money::{self, Money};
 
 /// Filters of `GET /v2/orders` (every one the spec documents except `cart_id` and
 /// `external_order_id`). Dates are RFC 2822 or ISO 8601.
@@ -108,7 +108,7 @@ pub struct OrderCount {
 }
 
 /// An order coupon (`GET /v2/orders/{id}/coupons`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OrderCoupon {
     /// Row id.
     pub id: i64,
@@ -124,9 +124,9 @@ pub struct OrderCoupon {
     /// Discount type (0..=5).
     #[serde(default, rename = "type")]
     pub coupon_type: i64,
-    /// Amount off the order.
-    #[serde(default)]
-    pub discount: f64,
+    /// Amount off the order (BigCommerce sends a number or a decimal string).
+    #[serde(default, with = "money::as_number")]
+    pub discount: Money,
 }
 
 /// `GET /v2/time`: the store's clock.

@@ -27,12 +27,17 @@ pub fn specs_dir() -> Option<PathBuf> {
 /// Loads the specs or says plainly that they are missing (the caller then skips). Under
 /// `CI=true` missing specs fail the test instead: CI must not pass without the check.
 pub fn load_or_skip() -> Option<Specs> {
-    match specs_dir() {
+    load_from(specs_dir(), std::env::var("CI").is_ok_and(|v| v == "true"))
+}
+
+/// [`load_or_skip`] with the directory found (or not) and whether this is CI.
+pub fn load_from(dir: Option<PathBuf>, ci: bool) -> Option<Specs> {
+    match dir {
         Some(dir) => Some(
             Specs::load(&dir)
                 .unwrap_or_else(|e| panic!("cannot load specs in {}: {e}", dir.display())),
         ),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+        None if ci => panic!(
             "CI=true but the BigCommerce OpenAPI specs are missing: set SELVEDGE_BIGCOMMERCE_SPECS \
              or provide <workspace>/../shared/specs/bigcommerce"
         ),

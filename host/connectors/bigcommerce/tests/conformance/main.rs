@@ -306,3 +306,14 @@ fn checker_rejects_query_values_outside_the_declared_enum() {
         "{problems:?}"
     );
 }
+
+#[test]
+#[should_panic(expected = "CI=true but the BigCommerce OpenAPI specs are missing")]
+fn missing_specs_fail_under_ci() {
+    common::spec::load_from(None, true);
+}
+
+#[test]
+fn missing_specs_outside_ci_skip() {
+    assert!(common::spec::load_from(None, false).is_none());
+}

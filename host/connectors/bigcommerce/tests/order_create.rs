@@ -141,6 +141,10 @@ async fn an_api_order_with_an_unmodelled_or_missing_field_is_refused_by_name() {
             json!({"billing_address": billing, "products": [line], "status_id": 99}),
             "status_id",
         ),
+        (
+            json!({"billing_address": billing, "products": [{"product_id": 1, "variant_id": 2, "quantity": 1, "product_options": [{"id": 1, "value": "2"}]}]}),
+            "products[0].product_options",
+        ),
     ] {
         let (status, answer) =
             common::raw(&sandbox, Method::POST, "v2", "/orders", Some(body.clone())).await;

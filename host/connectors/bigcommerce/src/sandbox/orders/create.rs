@@ -103,6 +103,13 @@ fn check_fields(body: &Value) -> Result<(), Refusal> {
 
 fn line(i: usize, p: &NewOrderProduct) -> Result<LineDraft, Refusal> {
     let item = match (p.product_id, p.variant_id) {
+        (_, Some(_)) if !p.product_options.is_empty() => {
+            // Both name a variant; which one wins is not documented, so neither is guessed.
+            return Err(Refusal::new(
+                format!("products[{i}].product_options"),
+                "give either variant_id or product_options, not both",
+            ));
+        }
         (product_id, Some(variant_id)) => LineRef::Variant {
             product_id,
             variant_id,

@@ -238,6 +238,32 @@ async fn locations_can_be_created_and_listed_and_codes_are_unique() {
 }
 
 #[tokio::test]
+async fn a_created_location_keeps_its_address_and_the_documented_filters_apply() {
+    let (sandbox, client) = common::start().await;
+    let sent = location("ERP-02");
+    let wh = client.create_location(&sent).await.expect("create");
+    // The address and time zone are stored, not dropped.
+    assert_eq!(wh.address.as_ref(), Some(&sent.address));
+    assert_eq!(wh.time_zone.as_deref(), Some(sent.time_zone.as_str()));
+    for (query, expected) in [
+        ("managed_by_external_source=true", vec![wh.id]),
+        ("is_default=true", vec![1]),
+        ("is_default=false", vec![wh.id]),
+        ("type_id:in=PHYSICAL", vec![1, wh.id]),
+        ("type_id:in=VIRTUAL", vec![]),
+    ] {
+        let path = format!("/inventory/locations?{query}");
+        let (status, body) = common::raw(&sandbox, reqwest::Method::GET, "v3", &path, None).await;
+        assert_eq!(status, 200, "{query}");
+        let ids: Vec<i64> = body["data"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|l| l["id"].as_i64()).collect())
+            .unwrap_or_default();
+        assert_eq!(ids, expected, "{query}");
+    }
+}
+
+#[tokio::test]
 async fn inventory_items_page_through_more_than_one_thousand() {
     let (sandbox, client) = common::start().await;
     let styles: Vec<_> = (0..200)

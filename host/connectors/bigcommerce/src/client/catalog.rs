@@ -2,15 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::{Api, BigCommerceClient, Call, join};
+use super::paging::{Params, param};
+use super::{BigCommerceClient, Call, Operation, join};
 use crate::error::Error;
 use crate::model::{
     BatchReport, Envelope, ItemFailure, NewOption, NewProduct, NewVariant, Product, ProductOption,
-    ProductQuery, ProductUpdate, Variant, VariantUpdate,
+    ProductQuery, ProductUpdate, Variant, VariantQuery, VariantUpdate,
 };
 
 /// Most products one `PUT /catalog/products` accepts (more gives 413).
@@ -19,6 +20,16 @@ pub const PRODUCT_BATCH_MAX: usize = 10;
 pub const VARIANT_BATCH_MAX: usize = 50;
 /// SKUs or ids per `:in` filter, to keep URLs short.
 const FILTER_CHUNK: usize = 50;
+
+/// The `include` value for variants and/or options.
+fn includes(variants: bool, options: bool) -> Option<&'static str> {
+    match (variants, options) {
+        (true, true) => Some("variants,options"),
+        (true, false) => Some("variants"),
+        (false, true) => Some("options"),
+        (false, false) => None,
+    }
+}
 
 /// `207` body: applied items in `data`, refused ones keyed by id in `errors.errors`.
 #[derive(Deserialize)]
@@ -75,52 +86,68 @@ impl BigCommerceClient {
     async fn list_products_paged(&self, query: &ProductQuery) -> Result<Vec<Product>, Error> {
         // With options included BigCommerce serves at most 10 products per page.
         let limit = if query.include_options { 10 } else { 250 };
-        let mut include = Vec::new();
-        if query.include_variants {
-            include.push("variants");
+        let mut params = Params::new();
+        if let Some(sku) = &query.sku {
+            param(&mut params, "sku", sku);
         }
-        if query.include_options {
-            include.push("options");
+        if !query.skus.is_empty() {
+            param(&mut params, "sku:in", join(&query.skus));
         }
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let mut call = Call::new(Method::GET, Api::V3, "/catalog/products")
-                .query("page", page)
-                .query("limit", limit);
-            if let Some(sku) = &query.sku {
-                call = call.query("sku", sku);
-            }
-            if !query.skus.is_empty() {
-                call = call.query("sku:in", join(&query.skus));
-            }
-            if !query.ids.is_empty() {
-                call = call.query("id:in", join(&query.ids));
-            }
-            if let Some(min) = &query.date_modified_min {
-                call = call.query("date_modified:min", min);
-            }
-            if !include.is_empty() {
-                call = call.query("include", include.join(","));
-            }
-            let env: Envelope<Vec<Product>> = self.fetch(call).await?;
-            let done = env.data.is_empty()
-                || env
-                    .meta
-                    .pagination
-                    .as_ref()
-                    .is_none_or(|p| p.current_page >= p.total_pages);
-            out.extend(env.data);
-            if done {
-                return Ok(out);
-            }
-            page += 1;
+        if !query.ids.is_empty() {
+            param(&mut params, "id:in", join(&query.ids));
         }
+        if let Some(min) = &query.date_modified_min {
+            param(&mut params, "date_modified:min", min);
+        }
+        if let Some(include) = includes(query.include_variants, query.include_options) {
+            param(&mut params, "include", include);
+        }
+        self.v3_all(Operation::GetProducts, &[], &params, limit)
+            .await
+    }
+
+    /// One product, with its variants and/or options when asked.
+    pub async fn get_product(
+        &self,
+        product_id: i64,
+        include_variants: bool,
+        include_options: bool,
+    ) -> Result<Product, Error> {
+        let mut call = Call::new(Operation::GetProduct, &[product_id]);
+        if let Some(include) = includes(include_variants, include_options) {
+            call = call.query("include", include);
+        }
+        let env: Envelope<Product> = self.fetch(call).await?;
+        Ok(env.data)
+    }
+
+    /// The variants of one product (all pages).
+    pub async fn product_variants(&self, product_id: i64) -> Result<Vec<Variant>, Error> {
+        self.v3_all(Operation::GetProductVariants, &[product_id], &[], 250)
+            .await
+    }
+
+    /// Variants across the catalog matching `query` (all pages).
+    pub async fn list_variants(&self, query: &VariantQuery) -> Result<Vec<Variant>, Error> {
+        let mut params = Params::new();
+        if let Some(id) = query.id {
+            param(&mut params, "id", id);
+        }
+        if let Some(sku) = &query.sku {
+            param(&mut params, "sku", sku);
+        }
+        if let Some(upc) = &query.upc {
+            param(&mut params, "upc", upc);
+        }
+        if !query.product_ids.is_empty() {
+            param(&mut params, "product_id:in", join(&query.product_ids));
+        }
+        self.v3_all(Operation::GetVariants, &[], &params, 250).await
     }
 
     /// Creates one product (with inline variants that create its options).
     pub async fn create_product(&self, product: &NewProduct) -> Result<Product, Error> {
-        let call = Call::new(Method::POST, Api::V3, "/catalog/products").json(product)?;
+        let call = Call::new(Operation::CreateProduct, &[]).json(product)?;
         let env: Envelope<Product> = self.fetch(call).await?;
         Ok(env.data)
     }
@@ -134,7 +161,7 @@ impl BigCommerceClient {
         let mut report = BatchReport::default();
         for chunk in updates.chunks(PRODUCT_BATCH_MAX) {
             let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
-            let call = Call::new(Method::PUT, Api::V3, "/catalog/products").json(chunk)?;
+            let call = Call::new(Operation::PutProducts, &[]).json(chunk)?;
             self.batch(call, &ids, |p: &Product| p.id, &mut report)
                 .await?;
         }
@@ -147,12 +174,7 @@ impl BigCommerceClient {
         product_id: i64,
         option: &NewOption,
     ) -> Result<ProductOption, Error> {
-        let call = Call::new(
-            Method::POST,
-            Api::V3,
-            format!("/catalog/products/{product_id}/options"),
-        )
-        .json(option)?;
+        let call = Call::new(Operation::CreateOption, &[product_id]).json(option)?;
         let env: Envelope<ProductOption> = self.fetch(call).await?;
         Ok(env.data)
     }
@@ -163,12 +185,7 @@ impl BigCommerceClient {
         product_id: i64,
         variant: &NewVariant,
     ) -> Result<Variant, Error> {
-        let call = Call::new(
-            Method::POST,
-            Api::V3,
-            format!("/catalog/products/{product_id}/variants"),
-        )
-        .json(variant)?;
+        let call = Call::new(Operation::CreateVariant, &[product_id]).json(variant)?;
         let env: Envelope<Variant> = self.fetch(call).await?;
         Ok(env.data)
     }
@@ -181,7 +198,7 @@ impl BigCommerceClient {
         let mut report = BatchReport::default();
         for chunk in updates.chunks(VARIANT_BATCH_MAX) {
             let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
-            let call = Call::new(Method::PUT, Api::V3, "/catalog/variants").json(chunk)?;
+            let call = Call::new(Operation::PutVariants, &[]).json(chunk)?;
             self.batch(call, &ids, |v: &Variant| v.id, &mut report)
                 .await?;
         }

@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use reqwest::Method;
-
-use super::{Api, BigCommerceClient, Call, join};
+use super::paging::{Params, param};
+use super::{BigCommerceClient, Call, Operation, join};
 use crate::error::Error;
 use crate::model::{
-    AbsoluteAdjustment, AdjustmentRequest, Envelope, InventoryItem, InventoryQuery, Location,
-    NewLocation, TransactionId,
+    AbsoluteAdjustment, AdjustmentRequest, InventoryItem, InventoryQuery, Location, NewLocation,
+    TransactionId,
 };
 
 /// Most items (items x locations) one adjustment request may carry.
@@ -37,8 +36,7 @@ impl BigCommerceClient {
                     reason: reason.map(str::to_owned),
                     items: chunk.to_vec(),
                 };
-                let call = Call::new(Method::PUT, Api::V3, "/inventory/adjustments/absolute")
-                    .json(&body)?;
+                let call = Call::new(Operation::PutInventoryAbsolute, &[]).json(&body)?;
                 let tx: TransactionId = self.fetch(call).await?;
                 transactions.push(tx.transaction_id);
             }
@@ -51,34 +49,18 @@ impl BigCommerceClient {
         &self,
         query: &InventoryQuery,
     ) -> Result<Vec<InventoryItem>, Error> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let mut call = Call::new(Method::GET, Api::V3, "/inventory/items")
-                .query("page", page)
-                .query("limit", 1000);
-            if !query.skus.is_empty() {
-                call = call.query("sku:in", join(&query.skus));
-            }
-            if !query.variant_ids.is_empty() {
-                call = call.query("variant_id:in", join(&query.variant_ids));
-            }
-            if !query.location_ids.is_empty() {
-                call = call.query("location_id:in", join(&query.location_ids));
-            }
-            let env: Envelope<Vec<InventoryItem>> = self.fetch(call).await?;
-            let done = env.data.is_empty()
-                || env
-                    .meta
-                    .pagination
-                    .as_ref()
-                    .is_none_or(|p| p.current_page >= p.total_pages);
-            out.extend(env.data);
-            if done {
-                return Ok(out);
-            }
-            page += 1;
+        let mut params = Params::new();
+        if !query.skus.is_empty() {
+            param(&mut params, "sku:in", join(&query.skus));
         }
+        if !query.variant_ids.is_empty() {
+            param(&mut params, "variant_id:in", join(&query.variant_ids));
+        }
+        if !query.location_ids.is_empty() {
+            param(&mut params, "location_id:in", join(&query.location_ids));
+        }
+        self.v3_all(Operation::GetInventoryItems, &[], &params, 1000)
+            .await
     }
 
     /// Lists inventory locations.
@@ -87,34 +69,18 @@ impl BigCommerceClient {
     }
 
     async fn locations_where(&self, code: Option<&str>) -> Result<Vec<Location>, Error> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let mut call = Call::new(Method::GET, Api::V3, "/inventory/locations")
-                .query("page", page)
-                .query("limit", 250);
-            if let Some(code) = code {
-                call = call.query("location_code:in", code);
-            }
-            let env: Envelope<Vec<Location>> = self.fetch(call).await?;
-            let done = env.data.is_empty()
-                || env
-                    .meta
-                    .pagination
-                    .as_ref()
-                    .is_none_or(|p| p.current_page >= p.total_pages);
-            out.extend(env.data);
-            if done {
-                return Ok(out);
-            }
-            page += 1;
+        let mut params = Params::new();
+        if let Some(code) = code {
+            param(&mut params, "location_code:in", code);
         }
+        self.v3_all(Operation::GetLocations, &[], &params, 250)
+            .await
     }
 
     /// Creates a location and reads it back by code (the create answers only a transaction id).
     pub async fn create_location(&self, location: &NewLocation) -> Result<Location, Error> {
-        let call = Call::new(Method::POST, Api::V3, "/inventory/locations")
-            .json(std::slice::from_ref(location))?;
+        let call =
+            Call::new(Operation::CreateLocations, &[]).json(std::slice::from_ref(location))?;
         let _: TransactionId = self.fetch(call).await?;
         self.locations_where(Some(&location.code))
             .await?

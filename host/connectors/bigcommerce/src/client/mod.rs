@@ -3,13 +3,17 @@
 
 mod catalog;
 mod inventory;
+pub mod ops;
 mod orders;
 pub mod pacing;
+mod paging;
 mod refunds;
+mod reply;
 mod webhooks;
 
 pub use catalog::{PRODUCT_BATCH_MAX, VARIANT_BATCH_MAX};
 pub use inventory::ADJUSTMENT_MAX_ITEMS;
+pub use ops::{Api, Operation};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,8 +26,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::BigCommerceConfig;
-use crate::error::{Error, ErrorBody};
+use crate::error::Error;
 use pacing::PaceState;
+use reply::{Reply, map_error};
 
 /// Counters the host exports as metrics. Shared: clone the `Arc` from [`BigCommerceClient::stats`].
 #[derive(Debug, Default)]
@@ -55,13 +60,6 @@ impl ClientStats {
     }
 }
 
-/// Which API root a path is under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Api {
-    V2,
-    V3,
-}
-
 /// One logical call; may be sent several times.
 pub(crate) struct Call {
     method: Method,
@@ -72,11 +70,12 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    pub(crate) fn new(method: Method, api: Api, path: impl Into<String>) -> Self {
+    /// A call of `op`, its path parameters filled from `ids` in order.
+    pub(crate) fn new(op: Operation, ids: &[i64]) -> Self {
         Self {
-            method,
-            api,
-            path: path.into(),
+            method: op.method(),
+            api: op.api(),
+            path: op.path(ids),
             query: Vec::new(),
             body: None,
         }
@@ -84,6 +83,12 @@ impl Call {
 
     pub(crate) fn query(mut self, key: &str, value: impl ToString) -> Self {
         self.query.push((key.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Adds every pair of `params`.
+    pub(crate) fn params(mut self, params: &[(String, String)]) -> Self {
+        self.query.extend(params.iter().cloned());
         self
     }
 
@@ -101,32 +106,6 @@ impl Call {
             self.method,
             Method::GET | Method::PUT | Method::DELETE | Method::HEAD
         )
-    }
-}
-
-/// A successful (2xx) answer.
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) body: Vec<u8>,
-    method: String,
-    path: String,
-}
-
-impl Reply {
-    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-            method: self.method.clone(),
-            path: self.path.clone(),
-            message: e.to_string(),
-        })
-    }
-
-    /// V2 lists answer 204 with no body when empty.
-    pub(crate) fn decode_list<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
-        if self.status == StatusCode::NO_CONTENT || self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Vec::new());
-        }
-        self.decode()
     }
 }
 
@@ -335,62 +314,6 @@ impl BigCommerceClient {
     /// Sends and decodes a JSON answer.
     pub(crate) async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         self.send(&call).await?.decode()
-    }
-}
-
-fn map_error(
-    status: StatusCode,
-    body: &[u8],
-    method: String,
-    path: String,
-    attempts: u32,
-) -> Error {
-    let parsed = ErrorBody::parse(&String::from_utf8_lossy(body));
-    let message = parsed.message;
-    let code = status.as_u16();
-    match code {
-        401 | 403 => Error::Unauthorized {
-            method,
-            path,
-            status: code,
-            message,
-        },
-        404 => Error::NotFound {
-            method,
-            path,
-            message,
-        },
-        409 => Error::Conflict {
-            method,
-            path,
-            message,
-            fields: parsed.fields,
-        },
-        413 => Error::TooLarge {
-            method,
-            path,
-            message,
-        },
-        400 | 422 => Error::Validation {
-            method,
-            path,
-            status: code,
-            message,
-            fields: parsed.fields,
-        },
-        500..=599 => Error::Server {
-            method,
-            path,
-            status: code,
-            attempts,
-            message,
-        },
-        _ => Error::Status {
-            method,
-            path,
-            status: code,
-            message,
-        },
     }
 }
 

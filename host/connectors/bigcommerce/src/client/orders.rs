@@ -1,46 +1,43 @@
-//! Orders V2 calls: orders, lines, shipping addresses, status, shipments.
+//! Orders V2 calls: orders (list, count, create, get, status), lines, shipping addresses,
+//! coupons, shipments, the status table and the store clock.
 
-use reqwest::Method;
-use serde::de::DeserializeOwned;
-
-use super::{Api, BigCommerceClient, Call};
+use super::{BigCommerceClient, Call, Operation};
 use crate::error::Error;
 use crate::model::{
-    NewShipment, Order, OrderProduct, OrderQuery, Shipment, ShippingAddress, StatusUpdate,
+    NewOrder, NewShipment, Order, OrderCount, OrderCoupon, OrderProduct, OrderQuery,
+    OrderStatusInfo, ServerTime, Shipment, ShippingAddress, StatusUpdate,
 };
 
-/// V2 page size (its maximum).
-const V2_LIMIT: usize = 250;
-
 impl BigCommerceClient {
-    /// Lists orders matching `query`, all pages, oldest first.
+    /// Lists orders matching `query`, all pages, least recently modified first.
     pub async fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>, Error> {
-        let mut base = vec![("sort".to_owned(), "date_modified:asc".to_owned())];
-        if let Some(min) = &query.min_date_modified {
-            base.push(("min_date_modified".into(), min.clone()));
-        }
-        if let Some(status) = query.status_id {
-            base.push(("status_id".into(), status.to_string()));
-        }
-        if let Some(min_id) = query.min_id {
-            base.push(("min_id".into(), min_id.to_string()));
-        }
-        self.v2_pages("/orders", &base).await
+        let mut params = vec![("sort".to_owned(), "date_modified:asc".to_owned())];
+        params.extend(query.to_params());
+        self.v2_all(Operation::GetOrdersV2, &[], &params).await
+    }
+
+    /// How many orders match `query`, in total and per status.
+    pub async fn count_orders(&self, query: &OrderQuery) -> Result<OrderCount, Error> {
+        let call = Call::new(Operation::GetOrdersCountV2, &[]).params(&query.to_params());
+        self.fetch(call).await
+    }
+
+    /// Creates an order (as a merchant or an importer would). Not retried: on a timeout,
+    /// look the order up by `external_id` before sending again.
+    pub async fn create_order(&self, order: &NewOrder) -> Result<Order, Error> {
+        let call = Call::new(Operation::CreateOrderV2, &[]).json(order)?;
+        self.fetch(call).await
     }
 
     /// One order.
     pub async fn get_order(&self, order_id: i64) -> Result<Order, Error> {
-        self.fetch(Call::new(
-            Method::GET,
-            Api::V2,
-            format!("/orders/{order_id}"),
-        ))
-        .await
+        self.fetch(Call::new(Operation::GetOrderV2, &[order_id]))
+            .await
     }
 
     /// The lines of an order.
     pub async fn order_products(&self, order_id: i64) -> Result<Vec<OrderProduct>, Error> {
-        self.v2_pages(&format!("/orders/{order_id}/products"), &[])
+        self.v2_all(Operation::GetOrderProductsV2, &[order_id], &[])
             .await
     }
 
@@ -49,14 +46,20 @@ impl BigCommerceClient {
         &self,
         order_id: i64,
     ) -> Result<Vec<ShippingAddress>, Error> {
-        self.v2_pages(&format!("/orders/{order_id}/shipping_addresses"), &[])
+        self.v2_all(Operation::GetOrderShippingAddressesV2, &[order_id], &[])
+            .await
+    }
+
+    /// The coupons applied to an order.
+    pub async fn order_coupons(&self, order_id: i64) -> Result<Vec<OrderCoupon>, Error> {
+        self.v2_all(Operation::GetOrderCouponsV2, &[order_id], &[])
             .await
     }
 
     /// Sets an order's status.
     pub async fn update_order_status(&self, order_id: i64, status_id: i64) -> Result<Order, Error> {
-        let call = Call::new(Method::PUT, Api::V2, format!("/orders/{order_id}"))
-            .json(&StatusUpdate { status_id })?;
+        let call =
+            Call::new(Operation::PutOrderV2, &[order_id]).json(&StatusUpdate { status_id })?;
         self.fetch(call).await
     }
 
@@ -66,42 +69,27 @@ impl BigCommerceClient {
         order_id: i64,
         shipment: &NewShipment,
     ) -> Result<Shipment, Error> {
-        let call = Call::new(
-            Method::POST,
-            Api::V2,
-            format!("/orders/{order_id}/shipments"),
-        )
-        .json(shipment)?;
+        let call = Call::new(Operation::CreateShipmentV2, &[order_id]).json(shipment)?;
         self.fetch(call).await
     }
 
     /// The shipments of an order.
     pub async fn list_shipments(&self, order_id: i64) -> Result<Vec<Shipment>, Error> {
-        self.v2_pages(&format!("/orders/{order_id}/shipments"), &[])
+        self.v2_all(Operation::GetOrderShipmentsV2, &[order_id], &[])
             .await
     }
 
-    async fn v2_pages<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        params: &[(String, String)],
-    ) -> Result<Vec<T>, Error> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let mut call = Call::new(Method::GET, Api::V2, path)
-                .query("page", page)
-                .query("limit", V2_LIMIT);
-            for (k, v) in params {
-                call = call.query(k, v);
-            }
-            let items: Vec<T> = self.send(&call).await?.decode_list()?;
-            let full = items.len() >= V2_LIMIT;
-            out.extend(items);
-            if !full {
-                return Ok(out);
-            }
-            page += 1;
-        }
+    /// The store's order statuses (ids, names, labels).
+    pub async fn order_statuses(&self) -> Result<Vec<OrderStatusInfo>, Error> {
+        let reply = self
+            .send(&Call::new(Operation::GetOrderStatusesV2, &[]))
+            .await?;
+        reply.decode_list()
+    }
+
+    /// The store's clock, in Unix seconds (to set polling cursors in the store's time).
+    pub async fn server_time(&self) -> Result<i64, Error> {
+        let t: ServerTime = self.fetch(Call::new(Operation::GetTimeV2, &[])).await?;
+        Ok(t.time)
     }
 }

@@ -170,6 +170,12 @@ pub struct Location {
     /// Stock managed outside BigCommerce.
     #[serde(default)]
     pub managed_by_external_source: bool,
+    /// IANA time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<LocationAddress>,
 }
 
 /// Location to create (`POST /inventory/locations` takes an array).

@@ -1,4 +1,4 @@
-//! Orders V2: orders, order products, shipping addresses, shipments. Money is a decimal string.
+//! Orders V2: orders, order products, shipping addresses, status updates. Money is a decimal string.
 
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +115,26 @@ pub struct Order {
     /// Billing address.
     #[serde(default)]
     pub billing_address: BillingAddress,
+    /// Link to the order's lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<ResourceLink>,
+    /// Link to the order's shipping addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_addresses: Option<ResourceLink>,
+    /// Link to the order's coupons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupons: Option<ResourceLink>,
+}
+
+/// A V2 sub-resource link: `{url, resource}` (e.g. `resource: /orders/7/products`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResourceLink {
+    /// Absolute URL.
+    #[serde(default)]
+    pub url: String,
+    /// Path below the V2 root.
+    #[serde(default)]
+    pub resource: String,
 }
 
 impl Order {
@@ -191,17 +211,6 @@ impl OrderStatus {
             _ => "Unknown",
         }
     }
-}
-
-/// Filters of `GET /v2/orders`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrderQuery {
-    /// `min_date_modified` (RFC 2822 or ISO 8601).
-    pub min_date_modified: Option<String>,
-    /// `status_id`.
-    pub status_id: Option<i64>,
-    /// `min_id`.
-    pub min_id: Option<i64>,
 }
 
 /// A chosen option (size, colour) on an order line.
@@ -333,74 +342,6 @@ pub struct ShippingAddress {
     /// Custom checkout fields.
     #[serde(default)]
     pub form_fields: Vec<FormField>,
-}
-
-/// A line of a shipment.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ShipmentItem {
-    /// Order product id.
-    pub order_product_id: i64,
-    /// Catalog product id (set by BigCommerce).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product_id: Option<i64>,
-    /// Units.
-    pub quantity: i64,
-}
-
-/// A shipment of an order.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Shipment {
-    /// Shipment id.
-    pub id: i64,
-    /// Order id.
-    pub order_id: i64,
-    /// Shipping address id.
-    #[serde(default)]
-    pub order_address_id: i64,
-    /// RFC 2822 creation time.
-    #[serde(default)]
-    pub date_created: String,
-    /// Tracking number.
-    #[serde(default)]
-    pub tracking_number: String,
-    /// Shipping method.
-    #[serde(default)]
-    pub shipping_method: String,
-    /// Provider code (`ups`, `fedex`, ... or empty).
-    #[serde(default)]
-    pub shipping_provider: String,
-    /// Carrier name.
-    #[serde(default)]
-    pub tracking_carrier: String,
-    /// Comments.
-    #[serde(default)]
-    pub comments: String,
-    /// Lines.
-    #[serde(default)]
-    pub items: Vec<ShipmentItem>,
-}
-
-/// Shipment to create (`POST /v2/orders/{id}/shipments`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct NewShipment {
-    /// Shipping address id.
-    pub order_address_id: i64,
-    /// Tracking number (at most 50 characters).
-    pub tracking_number: String,
-    /// Provider code, e.g. `ups`; empty for a custom carrier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shipping_provider: Option<String>,
-    /// Carrier name when the provider is custom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_carrier: Option<String>,
-    /// Shipping method label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shipping_method: Option<String>,
-    /// Comments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comments: Option<String>,
-    /// Lines (partial shipments allowed).
-    pub items: Vec<ShipmentItem>,
 }
 
 /// Body of `PUT /v2/orders/{id}` for a status change.

@@ -7,15 +7,11 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::OffsetDateTime;
 
-use super::inventory::sku_inventory_event;
-use super::state::{Fault, OrderRec, rfc2822};
+use super::orders::record::{LineDraft, LineRef, OrderDraft, record};
+use super::state::Fault;
 use super::{SandboxHandle, json_response, seed};
-use crate::model::{
-    BillingAddress, FormField, Money, Order, OrderProduct, OrderProductOption, OrderStatus,
-    ShippingAddress,
-};
+use crate::model::{BillingAddress, FormField, Money, OrderStatus};
 
 /// One line of a simulated checkout.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -90,153 +86,41 @@ pub(crate) fn routes() -> Router<SandboxHandle> {
 }
 
 /// Records a checkout: lines priced from the catalog, stock taken from the default location,
-/// `store/order/created` fired.
+/// `store/order/created` fired (the same path as `POST /v2/orders`).
 pub(crate) fn create_order(h: &SandboxHandle, input: &SandboxOrder) -> Result<i64, String> {
-    if input.products.is_empty() {
-        return Err("an order needs at least one product".into());
-    }
-    let order_id = {
-        let mut s = h.store();
-        s.settle_stock();
-        let order_id = s.id();
-        let address_id = s.id();
-        let mut lines = Vec::new();
-        for line in &input.products {
-            if line.quantity <= 0 {
-                return Err(format!("quantity of {} must be positive", line.sku));
-            }
-            let variant = s
-                .variants
-                .values()
-                .find(|v| v.sku.eq_ignore_ascii_case(&line.sku))
-                .map(|v| s.shown_variant(v))
-                .ok_or_else(|| format!("unknown sku {}", line.sku))?;
-            let name = s
-                .products
-                .get(&variant.product_id)
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
-            let price = line.price.or(variant.calculated_price).unwrap_or_default();
-            let line_id = s.id();
-            let product_options = variant
-                .option_values
-                .iter()
-                .map(|ov| OrderProductOption {
-                    id: ov.id.unwrap_or_default(),
-                    option_id: ov.option_id.unwrap_or_default(),
-                    display_name: ov.option_display_name.clone().unwrap_or_default(),
-                    display_value: ov.label.clone().unwrap_or_default(),
-                })
-                .collect();
-            lines.push(OrderProduct {
-                id: line_id,
-                order_id,
-                product_id: variant.product_id,
-                variant_id: variant.id,
-                order_address_id: address_id,
-                name,
-                sku: variant.sku.clone(),
-                quantity: line.quantity,
-                price_ex_tax: price,
-                price_inc_tax: price,
-                total_inc_tax: Money(price.cents() * line.quantity),
-                quantity_shipped: 0,
-                quantity_refunded: 0,
-                product_options,
-            });
-        }
-        let mut events = Vec::new();
-        for line in &lines {
-            let level = s.stock.entry((line.variant_id, 1)).or_insert(0);
-            *level = (*level - line.quantity).max(0);
-            events.extend(sku_inventory_event(
-                &s,
-                line.variant_id,
-                "relative",
-                -line.quantity,
-            ));
-        }
-        let subtotal: i64 = lines.iter().map(|l| l.total_inc_tax.cents()).sum();
-        let items: i64 = lines.iter().map(|l| l.quantity).sum();
-        let now = OffsetDateTime::now_utc();
-        let a = &input.shipping_address;
-        let address = ShippingAddress {
-            id: address_id,
-            order_id,
-            first_name: a.first_name.clone(),
-            last_name: a.last_name.clone(),
-            company: a.company.clone(),
-            street_1: a.street_1.clone(),
-            street_2: a.street_2.clone(),
-            city: a.city.clone(),
-            state: a.state.clone(),
-            zip: a.zip.clone(),
-            country: a.country.clone(),
-            country_iso2: a.country_iso2.clone(),
-            phone: a.phone.clone(),
-            email: a.email.clone(),
-            shipping_method: input.shipping_method.clone(),
-            cost_inc_tax: input.shipping_cost,
-            items_total: items,
-            items_shipped: 0,
-            form_fields: input.form_fields.clone(),
-        };
-        let status_id = input
+    let draft = OrderDraft {
+        customer_id: input.customer_id,
+        billing: input
+            .billing_address
+            .clone()
+            .unwrap_or_else(|| input.shipping_address.clone()),
+        ship_to: input.shipping_address.clone(),
+        shipping_method: input.shipping_method.clone(),
+        shipping_cost: input.shipping_cost,
+        form_fields: input.form_fields.clone(),
+        lines: input
+            .products
+            .iter()
+            .map(|l| LineDraft {
+                item: LineRef::Sku(l.sku.clone()),
+                quantity: l.quantity,
+                price_inc_tax: l.price,
+                price_ex_tax: l.price,
+            })
+            .collect(),
+        customer_message: input.customer_message.clone(),
+        staff_notes: input.staff_notes.clone(),
+        external_id: input.external_id.clone(),
+        status_id: input
             .status_id
-            .unwrap_or(OrderStatus::AwaitingFulfillment.id());
-        let total = Money(subtotal + input.shipping_cost.cents());
-        let order = Order {
-            id: order_id,
-            status_id,
-            status: OrderStatus::name_of(status_id).into(),
-            customer_id: input.customer_id,
-            date_created: rfc2822(now),
-            date_modified: rfc2822(now),
-            subtotal_ex_tax: Money(subtotal),
-            subtotal_inc_tax: Money(subtotal),
-            shipping_cost_inc_tax: input.shipping_cost,
-            total_tax: Money::ZERO,
-            total_ex_tax: total,
-            total_inc_tax: total,
-            refunded_amount: Money::ZERO,
-            currency_code: "USD".into(),
-            payment_method: input
-                .payment_method
-                .clone()
-                .unwrap_or_else(|| "Credit Card".into()),
-            payment_status: "captured".into(),
-            customer_message: input.customer_message.clone(),
-            staff_notes: input.staff_notes.clone(),
-            channel_id: input.channel_id.unwrap_or(1),
-            external_id: input.external_id.clone(),
-            items_total: items,
-            items_shipped: 0,
-            billing_address: input
-                .billing_address
-                .clone()
-                .unwrap_or_else(|| input.shipping_address.clone()),
-        };
-        s.orders.insert(
-            order_id,
-            OrderRec {
-                order,
-                modified: now,
-                products: lines,
-                addresses: vec![address],
-                shipments: Vec::new(),
-            },
-        );
-        (order_id, events)
+            .unwrap_or(OrderStatus::AwaitingFulfillment.id()),
+        payment_method: input
+            .payment_method
+            .clone()
+            .unwrap_or_else(|| "Credit Card".into()),
+        channel_id: input.channel_id.unwrap_or(1),
     };
-    let (order_id, events) = order_id;
-    h.emit(
-        "store/order/created",
-        json!({"type": "order", "id": order_id}),
-    );
-    for event in events {
-        h.emit("store/sku/inventory/updated", event);
-    }
-    Ok(order_id)
+    record(h, &draft).map_err(|e| e.to_string())
 }
 
 async fn post_order(State(h): State<SandboxHandle>, Json(order): Json<SandboxOrder>) -> Response {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::catalog::invalid;
+use super::query::modelled;
 use super::state::{Store, rfc3339};
 use super::{SandboxHandle, json_response, parse_body, v3_error};
 use crate::model::{Product, ProductUpdate};
@@ -40,7 +41,7 @@ pub(crate) async fn batch_update(State(h): State<SandboxHandle>, body: Bytes) ->
     let mut failed: BTreeMap<String, String> = BTreeMap::new();
     let mut conflicts = 0;
     for (i, item) in items.iter().enumerate() {
-        let update: ProductUpdate = match serde_json::from_value(item.clone()) {
+        let update: ProductUpdate = match modelled(item) {
             Ok(u) => u,
             Err(e) => {
                 let key = item

@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::state::{Store, id_list, query_map, rfc3339};
-use super::{SandboxHandle, json_response, paginate, parse_body, v3_error};
+use super::query::modelled;
+use super::state::{Store, rfc3339};
+use super::{SandboxHandle, json_response, parse_body, v3_error};
 use crate::model::{
     NewProduct, NewVariant, OptionType, OptionValue, Product, ProductOption, Variant,
     VariantOptionValue,
@@ -31,11 +32,11 @@ struct OptionPlan {
 pub(crate) fn routes() -> Router<SandboxHandle> {
     Router::new().route(
         "/stores/{store_hash}/v3/catalog/products",
-        get(list).post(create).put(super::batch::batch_update),
+        get(super::catalog_reads::list)
+            .post(create)
+            .put(super::batch::batch_update),
     )
 }
-
-type Q = Query<Vec<(String, String)>>;
 
 pub(crate) fn not_found(what: &str) -> Response {
     v3_error(
@@ -47,67 +48,6 @@ pub(crate) fn not_found(what: &str) -> Response {
 
 pub(crate) fn invalid(title: &str, errors: Value) -> Response {
     v3_error(StatusCode::UNPROCESSABLE_ENTITY, title, errors)
-}
-
-async fn list(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
-    let q = query_map(&q);
-    let includes: Vec<&str> = q
-        .get("include")
-        .map(|s| s.split(',').collect())
-        .unwrap_or_default();
-    let (with_variants, with_options) = (
-        includes.contains(&"variants"),
-        includes.contains(&"options"),
-    );
-    let mut s = h.store();
-    s.settle_stock();
-    let sku = q.get("sku").map(|s| s.to_lowercase());
-    let skus: Vec<String> = q
-        .get("sku:in")
-        .map(|s| s.split(',').map(|x| x.trim().to_lowercase()).collect())
-        .unwrap_or_default();
-    let ids = id_list(q.get("id:in"));
-    let min = q
-        .get("date_modified:min")
-        .and_then(|d| super::state::parse_date(d));
-    let matches_sku = |p: &Product, s: &Store, wanted: &[String]| {
-        wanted.contains(&p.sku.to_lowercase())
-            || s.variants
-                .values()
-                .any(|v| v.product_id == p.id && wanted.contains(&v.sku.to_lowercase()))
-    };
-    let found: Vec<i64> = s
-        .products
-        .values()
-        .filter(|p| {
-            sku.as_ref()
-                .is_none_or(|w| matches_sku(p, &s, std::slice::from_ref(w)))
-        })
-        .filter(|p| skus.is_empty() || matches_sku(p, &s, &skus))
-        .filter(|p| ids.is_empty() || ids.contains(&p.id))
-        .filter(|p| {
-            min.is_none_or(|m| {
-                p.date_modified
-                    .as_deref()
-                    .and_then(super::state::parse_date)
-                    .is_none_or(|d| d >= m)
-            })
-        })
-        .map(|p| p.id)
-        .collect();
-    let cap = if with_options { 10 } else { 250 };
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, cap);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (slice, meta) = paginate(&found, page, limit);
-    let data: Vec<Product> = slice
-        .iter()
-        .filter_map(|id| s.full_product(*id, with_variants, with_options))
-        .collect();
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
 }
 
 async fn create(State(h): State<SandboxHandle>, body: Bytes) -> Response {
@@ -139,12 +79,8 @@ pub(crate) fn create_product(s: &mut Store, body: &Value) -> Result<i64, Respons
             json!(missing),
         ));
     }
-    let new: NewProduct = serde_json::from_value(body.clone()).map_err(|e| {
-        invalid(
-            "The request payload is not valid.",
-            json!({"body": e.to_string()}),
-        )
-    })?;
+    let new: NewProduct = modelled(body)
+        .map_err(|e| invalid("The request payload is not valid.", json!({e.name: e.why})))?;
     if new.name.trim().is_empty() || new.name.chars().count() > 250 {
         return Err(invalid(
             "The product is not valid.",

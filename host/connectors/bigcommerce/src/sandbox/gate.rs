@@ -1,5 +1,6 @@
 //! What every API request goes through: counting, the rate-limit window (headers on every
-//! answer, 429 when spent), the `X-Auth-Token` check, injected faults and the exchange log.
+//! answer, 429 when spent), the `X-Auth-Token` check, injected faults, refusal of query
+//! parameters on writes (none is applied) and the exchange log.
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::json;
 
+use super::query::Refusal;
 use super::state::Exchange;
 use super::{SandboxHandle, v2_error, v3_error};
 
@@ -133,6 +135,10 @@ pub(crate) async fn gate(State(h): State<SandboxHandle>, req: Request, next: Nex
         } else {
             v3_error(status, "Injected fault", json!({}))
         }
+    } else if let Some((name, _)) = query.first().filter(|_| method != "GET") {
+        // No modelled write applies a query parameter (e.g. `include` on POST /v2/orders).
+        let refusal = Refusal::new(name.as_str(), "is not applied by the sandbox on this write");
+        if v2 { refusal.v2() } else { refusal.v3() }
     } else {
         next.run(req).await
     };

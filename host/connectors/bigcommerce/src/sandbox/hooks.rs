@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::state::{Delivery, query_map};
+use super::query::{Params, modelled, page_answer};
+use super::state::Delivery;
 use super::{
     SandboxHandle, WEBHOOK_RETRY_SCHEDULE_S, json_response, paginate, parse_body, v3_error,
 };
@@ -32,13 +33,13 @@ async fn create(State(h): State<SandboxHandle>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let new: NewWebhook = match serde_json::from_value(body) {
+    let new: NewWebhook = match modelled(&body) {
         Ok(n) => n,
         Err(e) => {
             return v3_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "The webhook is not valid.",
-                json!({"body": e.to_string()}),
+                json!({e.name: e.why}),
             );
         }
     };
@@ -83,13 +84,13 @@ async fn update(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let update: WebhookUpdate = match serde_json::from_value(body) {
+    let update: WebhookUpdate = match modelled(&body) {
         Ok(u) => u,
         Err(e) => {
             return v3_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "The webhook is not valid.",
-                json!({"body": e.to_string()}),
+                json!({e.name: e.why}),
             );
         }
     };
@@ -115,25 +116,23 @@ async fn update(
 }
 
 async fn list(State(h): State<SandboxHandle>, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let q = query_map(&q);
+    let applied = ["is_active", "scope", "destination", "page", "limit"];
     let s = h.store();
-    let active = q.get("is_active").map(|v| *v == "true");
-    let found: Vec<Webhook> = s
-        .hooks
-        .values()
-        .filter(|w| active.is_none_or(|a| a == w.is_active))
-        .filter(|w| q.get("scope").is_none_or(|sc| *sc == w.scope))
-        .filter(|w| q.get("destination").is_none_or(|d| *d == w.destination))
-        .cloned()
-        .collect();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 250);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (data, meta) = paginate(&found, page, limit);
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+    let answer = Params::strict(&q, &applied).and_then(|p| {
+        let (page, limit) = p.page_limit(250)?;
+        let active = p.bool("is_active")?;
+        let (scope, destination) = (p.str("scope"), p.str("destination"));
+        let found: Vec<Webhook> = s
+            .hooks
+            .values()
+            .filter(|w| active.is_none_or(|a| a == w.is_active))
+            .filter(|w| scope.is_none_or(|sc| sc == w.scope))
+            .filter(|w| destination.is_none_or(|d| d == w.destination))
+            .cloned()
+            .collect();
+        Ok(paginate(&found, page, limit))
+    });
+    page_answer(answer, false)
 }
 
 fn scope_matches(hook: &str, scope: &str) -> bool {

@@ -10,7 +10,8 @@ use axum::response::Response;
 use axum::routing::{get, put};
 use serde_json::{Value, json};
 
-use super::state::{PendingStock, Store, id_list, query_map};
+use super::query::{Params, Refusal, modelled, page_answer};
+use super::state::{PendingStock, Store};
 use super::{SandboxHandle, json_response, paginate, parse_body, problem};
 use crate::model::{
     AdjustmentRequest, InventoryItem, ItemIdentity, ItemRef, Location, LocationSettings,
@@ -44,13 +45,10 @@ async fn absolute(State(h): State<SandboxHandle>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let req: AdjustmentRequest = match serde_json::from_value(body) {
+    let req: AdjustmentRequest = match modelled(&body) {
         Ok(r) => r,
         Err(e) => {
-            return invalid(
-                "The adjustment is not valid.",
-                json!({"items": e.to_string()}),
-            );
+            return invalid("The adjustment is not valid.", json!({e.name: e.why}));
         }
     };
     // The spec declares only 200 and 422 here, so the item cap answers 422.
@@ -148,16 +146,28 @@ pub(crate) fn sku_inventory_event(
 }
 
 async fn items(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
-    let q = query_map(&q);
+    let applied = [
+        "sku:in",
+        "variant_id:in",
+        "product_id:in",
+        "location_id:in",
+        "page",
+        "limit",
+    ];
     let mut s = h.store();
     s.settle_stock();
-    let skus: Vec<String> = q
-        .get("sku:in")
-        .map(|v| v.split(',').map(|x| x.trim().to_lowercase()).collect())
-        .unwrap_or_default();
-    let variant_ids = id_list(q.get("variant_id:in"));
-    let product_ids = id_list(q.get("product_id:in"));
-    let location_ids = id_list(q.get("location_id:in"));
+    page_answer(
+        Params::strict(&q, &applied).and_then(|p| items_page(&s, &p)),
+        true,
+    )
+}
+
+fn items_page(s: &Store, p: &Params<'_>) -> Result<(Vec<InventoryItem>, Value), Refusal> {
+    let (page, limit) = p.page_limit(1000)?;
+    let skus: Vec<String> = p.list("sku:in").iter().map(|x| x.to_lowercase()).collect();
+    let variant_ids = p.ids("variant_id:in")?;
+    let product_ids = p.ids("product_id:in")?;
+    let location_ids = p.ids("location_id:in")?;
     let found: Vec<InventoryItem> = s
         .variants
         .values()
@@ -191,41 +201,51 @@ async fn items(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
                 .collect(),
         })
         .collect();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 1000);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (data, meta) = paginate(&found, page, limit);
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+    Ok(paginate(&found, page, limit))
 }
 
 async fn locations(State(h): State<SandboxHandle>, Query(q): Q) -> Response {
-    let q = query_map(&q);
+    let applied = [
+        "location_id:in",
+        "location_code:in",
+        "is_active",
+        "is_default",
+        "type_id:in",
+        "managed_by_external_source",
+        "page",
+        "limit",
+    ];
     let s = h.store();
-    let ids = id_list(q.get("location_id:in"));
-    let codes: Vec<&str> = q
-        .get("location_code:in")
-        .map(|v| v.split(',').collect())
-        .unwrap_or_default();
-    let active = q.get("is_active").map(|v| *v == "true");
-    let found: Vec<Location> = s
-        .locations
-        .values()
-        .filter(|l| ids.is_empty() || ids.contains(&l.id))
-        .filter(|l| codes.is_empty() || codes.contains(&l.code.as_str()))
-        .filter(|l| active.is_none_or(|a| a == l.enabled))
-        .cloned()
-        .collect();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 250);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (data, meta) = paginate(&found, page, limit);
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+    let answer = Params::strict(&q, &applied).and_then(|p| {
+        let (page, limit) = p.page_limit(250)?;
+        let ids = p.ids("location_id:in")?;
+        let codes = p.list("location_code:in");
+        let active = p.bool("is_active")?;
+        let default = p.bool("is_default")?;
+        let external = p.bool("managed_by_external_source")?;
+        let types = p.list("type_id:in");
+        let found: Vec<Location> = s
+            .locations
+            .values()
+            .filter(|l| ids.is_empty() || ids.contains(&l.id))
+            .filter(|l| codes.is_empty() || codes.contains(&l.code.as_str()))
+            .filter(|l| active.is_none_or(|a| a == l.enabled))
+            // Location 1 is the default one.
+            .filter(|l| default.is_none_or(|d| d == (l.id == 1)))
+            .filter(|l| external.is_none_or(|e| e == l.managed_by_external_source))
+            .filter(|l| {
+                types.is_empty()
+                    || types.iter().any(|t| {
+                        json!(l.type_id)
+                            .as_str()
+                            .is_some_and(|own| own.eq_ignore_ascii_case(t))
+                    })
+            })
+            .cloned()
+            .collect();
+        Ok(paginate(&found, page, limit))
+    });
+    page_answer(answer, true)
 }
 
 async fn create_locations(State(h): State<SandboxHandle>, body: Bytes) -> Response {
@@ -233,7 +253,7 @@ async fn create_locations(State(h): State<SandboxHandle>, body: Bytes) -> Respon
         Ok(b) => b,
         Err(r) => return r,
     };
-    let news: Vec<NewLocation> = match serde_json::from_value(body) {
+    let news: Vec<NewLocation> = match modelled(&body) {
         Ok(l) => l,
         Err(e) => {
             return invalid(
@@ -270,6 +290,8 @@ async fn create_locations(State(h): State<SandboxHandle>, body: Bytes) -> Respon
                 enabled: l.enabled,
                 type_id: l.type_id,
                 managed_by_external_source: l.managed_by_external_source,
+                time_zone: Some(l.time_zone),
+                address: Some(l.address),
             },
         );
     }

@@ -9,10 +9,12 @@
 mod admin;
 mod batch;
 mod catalog;
+mod catalog_reads;
 mod gate;
 mod hooks;
 mod inventory;
 mod orders;
+mod query;
 mod refunds;
 mod seed;
 pub mod state;
@@ -85,6 +87,8 @@ pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
     pub(crate) store: Mutex<Store>,
     pub(crate) http: reqwest::Client,
+    /// `http://127.0.0.1:PORT` once the server is bound (absolute URLs in V2 resource links).
+    pub(crate) base_url: std::sync::OnceLock<String>,
 }
 
 /// Handle to the sandbox's state, for tests and the admin routes. Cheap to clone.
@@ -105,6 +109,7 @@ impl SandboxHandle {
                 config,
                 store: Mutex::new(store),
                 http,
+                base_url: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -197,6 +202,8 @@ impl Sandbox {
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> Result<Self, BindError> {
         let handle = SandboxHandle::new(config);
         let server = SandboxServer::start(router(handle.clone()), addr).await?;
+        // Set once, right after binding: a second set cannot happen.
+        let _ = handle.shared.base_url.set(server.base_url());
         Ok(Self { server, handle })
     }
 
@@ -304,10 +311,19 @@ pub(crate) fn paginate<T: Clone>(items: &[T], page: usize, limit: usize) -> (Vec
         .take(limit)
         .cloned()
         .collect();
+    // `previous` and `next` appear only where that page exists, as the spec's examples show.
+    let link = |p: usize| Value::String(format!("?page={p}&limit={limit}"));
+    let mut links = serde_json::Map::new();
+    if page > 1 {
+        links.insert("previous".into(), link(page - 1));
+    }
+    links.insert("current".into(), link(page));
+    if page < total_pages {
+        links.insert("next".into(), link(page + 1));
+    }
     let meta = json!({"pagination": {
         "total": total, "count": slice.len(), "per_page": limit,
-        "current_page": page, "total_pages": total_pages,
-        "links": {"current": format!("?page={page}&limit={limit}")}
+        "current_page": page, "total_pages": total_pages, "links": links
     }});
     (slice, meta)
 }
@@ -333,5 +349,11 @@ mod tests {
         assert_eq!(slice, vec![3, 4]);
         assert_eq!(meta["pagination"]["total_pages"], 3);
         assert_eq!(meta["pagination"]["current_page"], 2);
+        let links = &meta["pagination"]["links"];
+        assert_eq!(links["previous"], "?page=1&limit=2");
+        assert_eq!(links["current"], "?page=2&limit=2");
+        assert_eq!(links["next"], "?page=3&limit=2");
+        let (_, last) = paginate(&[1, 2, 3, 4, 5], 3, 2);
+        assert!(last["pagination"]["links"].get("next").is_none());
     }
 }

@@ -10,7 +10,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::orders::{set_status, status_events};
-use super::state::{OrderRec, id_list, parse_date, query_map, rfc3339};
+use super::query::{Params, modelled, page_answer};
+use super::state::{OrderRec, parse_date, rfc3339};
 use super::{SandboxHandle, json_response, paginate, parse_body, v3_error};
 use crate::model::{
     Money, NewRefund, OrderStatus, Refund, RefundItem, RefundItemType, RefundPayment,
@@ -50,9 +51,9 @@ async fn create(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let new: NewRefund = match serde_json::from_value(body) {
+    let new: NewRefund = match modelled(&body) {
         Ok(n) => n,
-        Err(e) => return refused("body", &e.to_string()),
+        Err(e) => return refused(&e.name, &e.why),
     };
     let (refund, previous, status) = {
         let mut s = h.store();
@@ -206,38 +207,45 @@ fn apply(
 }
 
 async fn list(State(h): State<SandboxHandle>, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let q = query_map(&q);
+    let applied = [
+        "order_id:in",
+        "id:in",
+        "created:min",
+        "created:max",
+        "page",
+        "limit",
+    ];
     let s = h.store();
-    let orders = id_list(q.get("order_id:in"));
-    let ids = id_list(q.get("id:in"));
-    let min = q.get("created:min").and_then(|d| parse_date(d));
-    let max = q.get("created:max").and_then(|d| parse_date(d));
-    let found: Vec<Refund> = s
-        .refunds
-        .values()
-        .filter(|r| orders.is_empty() || orders.contains(&r.order_id))
-        .filter(|r| ids.is_empty() || ids.contains(&r.id))
-        .filter(|r| {
-            let created = parse_date(&r.created);
-            min.is_none_or(|m| created.is_none_or(|c| c >= m))
-                && max.is_none_or(|m| created.is_none_or(|c| c <= m))
-        })
-        .cloned()
-        .collect();
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 250);
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (data, meta) = paginate(&found, page, limit);
-    json_response(StatusCode::OK, json!({"data": data, "meta": meta}))
+    let answer = Params::strict(&q, &applied).and_then(|p| {
+        let (page, limit) = p.page_limit(250)?;
+        let orders = p.ids("order_id:in")?;
+        let ids = p.ids("id:in")?;
+        let (min, max) = (p.date("created:min")?, p.date("created:max")?);
+        let found: Vec<Refund> = s
+            .refunds
+            .values()
+            .filter(|r| orders.is_empty() || orders.contains(&r.order_id))
+            .filter(|r| ids.is_empty() || ids.contains(&r.id))
+            .filter(|r| {
+                let created = parse_date(&r.created);
+                min.is_none_or(|m| created.is_none_or(|c| c >= m))
+                    && max.is_none_or(|m| created.is_none_or(|c| c <= m))
+            })
+            .cloned()
+            .collect();
+        Ok(paginate(&found, page, limit))
+    });
+    page_answer(answer, false)
 }
 
 async fn get_one(
     State(h): State<SandboxHandle>,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(r) = Params::strict(&q, &[]) {
+        return r.v3();
+    }
     let s = h.store();
     match id.parse::<i64>().ok().and_then(|id| s.refunds.get(&id)) {
         Some(r) => {

@@ -1,7 +1,7 @@
 //! In-memory store of the sandbox: catalog, stock, locations, orders, refunds, hooks,
 //! rate-limit window, injected faults and the request log.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -88,6 +88,7 @@ pub struct Counters {
 #[derive(Debug, Clone)]
 pub(crate) struct OrderRec {
     pub order: Order,
+    pub created: OffsetDateTime,
     pub modified: OffsetDateTime,
     pub products: Vec<OrderProduct>,
     pub addresses: Vec<ShippingAddress>,
@@ -143,6 +144,8 @@ impl Store {
                 enabled: true,
                 type_id: crate::model::LocationType::Physical,
                 managed_by_external_source: false,
+                time_zone: None,
+                address: None,
             },
         );
         Self {
@@ -295,15 +298,4 @@ pub(crate) fn parse_date(s: &str) -> Option<OffsetDateTime> {
                 .ok()
                 .and_then(|n| OffsetDateTime::from_unix_timestamp(n).ok())
         })
-}
-
-/// Query pairs as a lookup (last one wins).
-pub(crate) fn query_map(q: &[(String, String)]) -> HashMap<&str, &str> {
-    q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
-/// `a,b,c` as ids; unparsable entries are dropped.
-pub(crate) fn id_list(s: Option<&&str>) -> Vec<i64> {
-    s.map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_default()
 }

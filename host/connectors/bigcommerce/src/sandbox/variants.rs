@@ -1,5 +1,6 @@
-//! Catalog V3 routes for options and variants: create an option, create a variant,
-//! batch-update variants (at most 50; all-or-nothing since the spec declares no 207).
+//! Catalog V3 writes for options and variants: create an option, create a variant,
+//! batch-update variants (at most 50; all-or-nothing since the spec declares no 207; stock via
+//! `inventory_level` applied at the default location; unmodelled fields refused by name).
 
 use std::collections::BTreeMap;
 
@@ -8,16 +9,21 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{post, put};
+use axum::routing::{get, post};
 use serde_json::json;
 
 use super::catalog::{VARIANTS_PER_PRODUCT, duplicate_sku, insert_variant, invalid, not_found};
+use super::inventory::sku_inventory_event;
+use super::query::modelled;
+use super::state::Store;
 use super::{SandboxHandle, json_response, parse_body, v3_error};
 use crate::model::{
-    NewOption, NewVariant, OptionValue, ProductOption, VariantOptionValue, VariantUpdate,
+    NewOption, NewVariant, OptionValue, ProductOption, Variant, VariantOptionValue, VariantUpdate,
 };
 
 const VARIANT_BATCH_MAX: usize = 50;
+/// Most stock one variant may hold.
+const MAX_STOCK: i64 = 2_147_483_647;
 
 pub(crate) fn routes() -> Router<SandboxHandle> {
     Router::new()
@@ -26,12 +32,16 @@ pub(crate) fn routes() -> Router<SandboxHandle> {
             post(create_option),
         )
         .route(
+            "/stores/{store_hash}/v3/catalog/products/{product_id}",
+            get(super::catalog_reads::get_product),
+        )
+        .route(
             "/stores/{store_hash}/v3/catalog/products/{product_id}/variants",
-            post(create_variant),
+            get(super::catalog_reads::product_variants).post(create_variant),
         )
         .route(
             "/stores/{store_hash}/v3/catalog/variants",
-            put(batch_update_variants),
+            get(super::catalog_reads::variants).put(batch_update_variants),
         )
 }
 
@@ -52,9 +62,9 @@ async fn create_option(
     else {
         return not_found("product");
     };
-    let new: NewOption = match serde_json::from_value(body) {
+    let new: NewOption = match modelled(&body) {
         Ok(o) => o,
-        Err(e) => return invalid("The option is not valid.", json!({"body": e.to_string()})),
+        Err(e) => return invalid("The option is not valid.", json!({e.name: e.why})),
     };
     if new.display_name.trim().is_empty()
         || new.option_values.is_empty()
@@ -112,9 +122,9 @@ async fn create_variant(
     else {
         return not_found("product");
     };
-    let new: NewVariant = match serde_json::from_value(body) {
+    let new: NewVariant = match modelled(&body) {
         Ok(v) => v,
-        Err(e) => return invalid("The variant is not valid.", json!({"body": e.to_string()})),
+        Err(e) => return invalid("The variant is not valid.", json!({e.name: e.why})),
     };
     if new.sku.is_empty() || new.option_values.is_empty() {
         return invalid(
@@ -196,33 +206,23 @@ async fn batch_update_variants(State(h): State<SandboxHandle>, body: Bytes) -> R
     let mut updates = Vec::new();
     let mut failed: BTreeMap<String, String> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
-        match serde_json::from_value::<VariantUpdate>(item.clone()) {
+        let key = item
+            .get("id")
+            .and_then(serde_json::Value::as_i64)
+            .map_or(format!("[{i}]"), |id| id.to_string());
+        // A documented field the sandbox does not apply is refused, not dropped.
+        match modelled::<VariantUpdate>(item) {
             Ok(u) if !s.variants.contains_key(&u.id) => {
                 failed.insert(u.id.to_string(), format!("variant {} not found", u.id));
             }
-            Ok(u) => {
-                let product = s.variants.get(&u.id).map(|v| v.product_id);
-                let dup = u.sku.as_deref().and_then(|sku| {
-                    s.sku_owner(sku, None, Some(u.id))
-                        .filter(|_| product.is_some())
-                });
-                if let Some(owner) = dup {
-                    failed.insert(
-                        u.id.to_string(),
-                        format!("SKU is already in use by {owner}"),
-                    );
-                } else if [u.price, u.sale_price, u.retail_price, u.cost_price]
-                    .iter()
-                    .flatten()
-                    .any(|m| m.cents() < 0)
-                {
-                    failed.insert(u.id.to_string(), "prices must not be negative".into());
-                } else {
-                    updates.push(u);
+            Ok(u) => match refusal(&s, &u) {
+                Some(why) => {
+                    failed.insert(u.id.to_string(), why);
                 }
-            }
+                None => updates.push(u),
+            },
             Err(e) => {
-                failed.insert(format!("[{i}]"), format!("invalid variant: {e}"));
+                failed.insert(key, format!("invalid variant: {e}"));
             }
         }
     }
@@ -231,39 +231,77 @@ async fn batch_update_variants(State(h): State<SandboxHandle>, body: Bytes) -> R
         return invalid("The variants could not be updated.", json!(failed));
     }
     let mut data = Vec::new();
+    let mut events = Vec::new();
     for u in &updates {
         if let Some(v) = s.variants.get_mut(&u.id) {
-            if let Some(x) = &u.sku {
-                v.sku = x.clone()
-            }
-            if u.price.is_some() {
-                v.price = u.price
-            }
-            if u.sale_price.is_some() {
-                v.sale_price = u.sale_price
-            }
-            if u.retail_price.is_some() {
-                v.retail_price = u.retail_price
-            }
-            if u.cost_price.is_some() {
-                v.cost_price = u.cost_price
-            }
-            if let Some(x) = u.purchasing_disabled {
-                v.purchasing_disabled = x
-            }
-            if u.upc.is_some() {
-                v.upc = u.upc.clone()
-            }
-            if u.gtin.is_some() {
-                v.gtin = u.gtin.clone()
-            }
-            if u.mpn.is_some() {
-                v.mpn = u.mpn.clone()
-            }
+            apply(v, u);
+        }
+        if let Some(level) = u.inventory_level {
+            // Catalog stock is the default location's, applied at once (unlike adjustments).
+            s.stock.insert((u.id, 1), level);
+            events.extend(sku_inventory_event(&s, u.id, "absolute", level));
         }
         if let Some(v) = s.variants.get(&u.id) {
             data.push(s.shown_variant(v));
         }
     }
+    drop(s);
+    for event in events {
+        h.emit("store/sku/inventory/updated", event);
+    }
     json_response(StatusCode::OK, json!({"data": data, "meta": {}}))
+}
+
+/// Why one update cannot be applied, if it cannot.
+fn refusal(s: &Store, u: &VariantUpdate) -> Option<String> {
+    if let Some(owner) = u
+        .sku
+        .as_deref()
+        .and_then(|sku| s.sku_owner(sku, None, Some(u.id)))
+    {
+        return Some(format!("SKU is already in use by {owner}"));
+    }
+    if [u.price, u.sale_price, u.retail_price, u.cost_price]
+        .iter()
+        .flatten()
+        .any(|m| m.cents() < 0)
+    {
+        return Some("prices must not be negative".into());
+    }
+    if u.inventory_level
+        .is_some_and(|l| !(0..=MAX_STOCK).contains(&l))
+    {
+        return Some(format!("inventory_level must be 0 to {MAX_STOCK}"));
+    }
+    None
+}
+
+fn apply(v: &mut Variant, u: &VariantUpdate) {
+    if let Some(x) = &u.sku {
+        v.sku = x.clone()
+    }
+    if u.price.is_some() {
+        v.price = u.price
+    }
+    if u.sale_price.is_some() {
+        v.sale_price = u.sale_price
+    }
+    if u.retail_price.is_some() {
+        v.retail_price = u.retail_price
+    }
+    if u.cost_price.is_some() {
+        v.cost_price = u.cost_price
+    }
+    if let Some(x) = u.purchasing_disabled {
+        v.purchasing_disabled = x
+    }
+    if u.upc.is_some() {
+        v.upc = u.upc.clone()
+    }
+    if u.gtin.is_some() {
+        v.gtin = u.gtin.clone()
+    }
+    if u.mpn.is_some() {
+        v.mpn = u.mpn.clone()
+    }
 }

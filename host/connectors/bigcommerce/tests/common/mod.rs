@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod receiver;
+pub mod schema;
 pub mod spec;
 
 use selvedge_bigcommerce::model::{BillingAddress, FormField, Money};
@@ -67,6 +68,33 @@ pub fn client_for(
     cfg.timeout_ms = 2_000;
     tweak(&mut cfg);
     BigCommerceClient::new(cfg).expect("client builds")
+}
+
+/// Sends a request straight to the sandbox API (`api` is `v2` or `v3`; `path` may carry a
+/// query string) and returns the status and the JSON body (`Null` when there is none).
+pub async fn raw(
+    sandbox: &Sandbox,
+    method: reqwest::Method,
+    api: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let cfg = sandbox.client_config();
+    let root = if api == "v2" {
+        cfg.v2_root()
+    } else {
+        cfg.v3_root()
+    };
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{root}{path}"))
+        .header("X-Auth-Token", &cfg.access_token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("sandbox answers");
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
 
 /// One small style: TST-{colour}-{size}.

@@ -1,12 +1,10 @@
-//! Drives the client through every operation the sync flows use, happy paths first, then the
-//! documented error answers, so the sandbox records one exchange of each kind.
+//! Drives the client through every operation it has, happy paths first, then the documented
+//! error answers, so the sandbox records one exchange of each kind (orders in `drive_orders`).
 
 use selvedge_bigcommerce::BigCommerceClient;
 use selvedge_bigcommerce::model::*;
 use selvedge_bigcommerce::sandbox::SandboxHandle;
 use serde_json::json;
-
-use crate::common;
 
 fn new_location(code: &str) -> NewLocation {
     NewLocation {
@@ -141,6 +139,24 @@ pub async fn drive(client: &BigCommerceClient, h: &SandboxHandle, hook_url: &str
         .create_variant(cap.id, &variant)
         .await
         .expect("variant");
+    let shown = client
+        .get_product(tee.id, true, true)
+        .await
+        .expect("one product");
+    assert_eq!(shown.variants.len(), 2);
+    let own = client
+        .product_variants(tee.id)
+        .await
+        .expect("product variants");
+    assert_eq!(own.len(), 2);
+    let by_product = client
+        .list_variants(&VariantQuery {
+            product_ids: vec![tee.id, cap.id],
+            ..VariantQuery::default()
+        })
+        .await
+        .expect("variants");
+    assert!(by_product.len() >= 3, "{by_product:?}");
     client
         .list_products(&ProductQuery {
             sku: Some("CT1".into()),
@@ -216,80 +232,7 @@ pub async fn drive(client: &BigCommerceClient, h: &SandboxHandle, hook_url: &str
         .await
         .expect("items");
 
-    let order_id = h
-        .create_order(&common::checkout(&[("CT1-NAVY-M", 2), ("CT1-NAVY-L", 1)]))
-        .expect("order");
-    client
-        .list_orders(&OrderQuery {
-            min_date_modified: Some("Thu, 01 Jan 2026 00:00:00 +0000".into()),
-            ..OrderQuery::default()
-        })
-        .await
-        .expect("orders");
-    client
-        .list_orders(&OrderQuery {
-            status_id: Some(11),
-            min_id: Some(1),
-            ..OrderQuery::default()
-        })
-        .await
-        .expect("orders");
-    client.get_order(order_id).await.expect("order");
-    let lines = client.order_products(order_id).await.expect("lines");
-    let addresses = client
-        .order_shipping_addresses(order_id)
-        .await
-        .expect("addresses");
-    client
-        .list_shipments(order_id)
-        .await
-        .expect("no shipments: 204");
-    client
-        .update_order_status(order_id, 9)
-        .await
-        .expect("status");
-    let shipment = NewShipment {
-        order_address_id: addresses[0].id,
-        tracking_number: "1Z999".into(),
-        shipping_provider: Some("ups".into()),
-        tracking_carrier: Some("ups".into()),
-        comments: Some("first parcel".into()),
-        items: vec![ShipmentItem {
-            order_product_id: lines[0].id,
-            product_id: None,
-            quantity: 1,
-        }],
-        ..NewShipment::default()
-    };
-    client
-        .create_shipment(order_id, &shipment)
-        .await
-        .expect("shipment");
-    client.list_shipments(order_id).await.expect("shipments");
-    let line = &lines[1];
-    let refund = NewRefund {
-        items: vec![
-            NewRefundItem::product(line.id, 1),
-            NewRefundItem::shipping(addresses[0].id, Money(250)),
-        ],
-        payments: vec![NewRefundPayment {
-            provider_id: "storecredit".into(),
-            amount: Money(line.price_inc_tax.cents() + 250),
-            offline: true,
-        }],
-    };
-    let refund = client
-        .create_refund(order_id, &refund)
-        .await
-        .expect("refund");
-    client.get_refund(refund.id).await.expect("refund");
-    client
-        .list_refunds(&RefundQuery {
-            order_ids: vec![order_id],
-            created_min: Some("2026-01-01T00:00:00Z".into()),
-        })
-        .await
-        .expect("refunds");
+    let (order_id, line) = crate::drive_orders::orders(client, h, tee.id, &own).await;
 
     // Documented errors, through the client.
     let dup = NewProduct {

@@ -57,7 +57,7 @@ burst = 20
 /// The wholesaler's client file (`clients/wholesaler.toml`) against these sandboxes, after
 /// `examples/clients/harbour-wholesale.toml`: plugin `b2b-wholesale`, the PO number in
 /// `PO Number`, stock location `WH-NJ` (and any other) to NJ01 / division 02, fast order
-/// retries, and purchases polled every second (Sparklayer has no order hooks). A test adds or
+/// retries, pacing at 150 a second, and purchases polled every second (Sparklayer has no order hooks). A test adds or
 /// changes keys before [`HostDir::new`] writes it.
 pub fn wholesaler_client(erp_url: &str, sl_url: &str) -> toml::Table {
     format!(
@@ -85,6 +85,10 @@ retry_base_ms = 50
 retry_max_ms = 500
 lease_ms = 2000
 idle_poll_ms = 20
+
+[orders.pacing]
+max_per_second = 150
+burst = 20
 
 [schedules.orders]
 cron = "* * * * * *"

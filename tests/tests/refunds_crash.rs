@@ -8,24 +8,23 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use selvedge::flows::orders::refund_kind;
 use selvedge_bigcommerce::model::{NewRefund, NewRefundItem, NewRefundPayment};
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bigcommerce::{BigCommerceClient, Money};
 use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
-use selvedge_bluecherry::sandbox::Sandbox as Erp;
-use selvedge_bluecherry::sandbox::faults::Faults;
 use selvedge_connector_kit::RetryPolicy;
-use selvedge_store::{
-    ExceptionFilter, Exceptions, JobQueue, JobState, OrderKey, OrderLedger, Page, RefundLedger,
-    RefundState, SqliteStore,
-};
+use selvedge_store::{OrderKey, OrderLedger, SqliteStore};
 use support::b2c::{seed_products, start_bc};
 use support::host_process::{HostDir, brand_client};
+use support::memos::{
+    arm_hanging_creates, assert_host_recorded, assert_no_refund_failed, assert_one_memo_each,
+    crash_refund_settings, drained, kill_at_memo_counts, memos_by_ref, on_hand, run_cycles,
+    unposted,
+};
 use support::orders::{Options, address, start_erp};
 use support::wait_until;
 
@@ -64,6 +63,10 @@ struct Refund {
 }
 
 impl Refund {
+    fn refund_id(&self) -> String {
+        self.id.to_string()
+    }
+
     fn external_ref(&self) -> String {
         format!("brand:bc:rf:{}", self.id)
     }
@@ -163,18 +166,6 @@ async fn send(bc: &BigCommerceClient, refund: &mut Refund) {
     refund.tax = created.total_tax.cents();
 }
 
-fn memo_count(erp: &Erp) -> usize {
-    erp.with_state(|s| s.memos.len())
-}
-
-fn on_hand(erp: &Erp, sku: &str) -> i64 {
-    erp.with_state(|s| {
-        s.stock
-            .get(&(WAREHOUSE.to_string(), sku.to_string()))
-            .map_or(0, |b| b.total_qoh)
-    })
-}
-
 /// How many of `orders` the host's ledger has with their ERP number.
 async fn injected(store: &SqliteStore, orders: &[i64]) -> usize {
     let mut n = 0;
@@ -184,55 +175,6 @@ async fn injected(store: &SqliteStore, orders: &[i64]) -> usize {
         n += usize::from(rec.is_some_and(|r| r.erp_order_no.is_some()));
     }
     n
-}
-
-/// Refunds not posted in the host's ledger: (refund id, state, last error).
-async fn unposted(store: &SqliteStore, refunds: &[Refund]) -> Vec<(i64, String, Option<String>)> {
-    let mut out = Vec::new();
-    for r in refunds {
-        match store
-            .refund("brand", &r.id.to_string())
-            .await
-            .expect("ledger")
-        {
-            Some(rec) if rec.state == RefundState::Posted => {}
-            Some(rec) => out.push((r.id, rec.state.to_string(), rec.last_error)),
-            None => out.push((r.id, "not received".into(), None)),
-        }
-    }
-    out
-}
-
-/// Every refund posted in the host's ledger and no refund job queued or running.
-async fn drained(store: &SqliteStore, refunds: &[Refund]) -> bool {
-    let depth = store.queue_depth("brand", &refund_kind("brand")).await;
-    depth.expect("queue depth") == 0 && unposted(store, refunds).await.is_empty()
-}
-
-/// The ERP's credit memos by external reference.
-fn memos_by_ref(erp: &Erp) -> BTreeMap<String, Vec<CreditMemo>> {
-    let mut by_ref: BTreeMap<String, Vec<CreditMemo>> = BTreeMap::new();
-    for m in erp.with_state(|s| s.memos.clone()) {
-        by_ref.entry(m.external_ref.clone()).or_default().push(m);
-    }
-    by_ref
-}
-
-/// Nothing doubled, nothing missing, nothing else.
-fn assert_one_memo_per_refund(by_ref: &BTreeMap<String, Vec<CreditMemo>>, refunds: &[Refund]) {
-    let doubled: Vec<(&String, usize)> = by_ref
-        .iter()
-        .map(|(r, ms)| (r, ms.len()))
-        .filter(|(_, n)| *n > 1)
-        .collect();
-    assert!(doubled.is_empty(), "memos doubled: {doubled:?}");
-    let missing: Vec<String> = refunds
-        .iter()
-        .map(Refund::external_ref)
-        .filter(|r| !by_ref.contains_key(r))
-        .collect();
-    assert!(missing.is_empty(), "refunds without a memo: {missing:?}");
-    assert_eq!(by_ref.len(), refunds.len(), "no memo but the refunds'");
 }
 
 /// The memo carries the refund: its lines (unit credit excluding tax, restock unless damaged),
@@ -251,29 +193,6 @@ fn assert_memo_is_the_refund(memo: &CreditMemo, refund: &Refund, erp_order: &str
     assert_eq!(memo.original_order, erp_order, "{external_ref}: its order");
     assert_eq!(memo.customer, "WEB001", "{external_ref}: customer");
     assert_eq!(memo.status, MemoStatus::Posted, "{external_ref}: posted");
-}
-
-/// The host's ledger has the refund posted as this memo, and its job is done.
-async fn assert_host_recorded(store: &SqliteStore, refund: &Refund, memo: &CreditMemo) {
-    let external_ref = refund.external_ref();
-    let rec = store
-        .refund("brand", &refund.id.to_string())
-        .await
-        .unwrap()
-        .expect("ledger record");
-    assert_eq!(rec.state, RefundState::Posted, "{external_ref}: ledger");
-    assert_eq!(
-        rec.memo_no.as_deref(),
-        Some(memo.memo_number.as_str()),
-        "{external_ref}: the ledger names the ERP's memo"
-    );
-    let key = format!("bigcommerce:{}", refund.id);
-    let job = store
-        .job_by_key("brand", &refund_kind("brand"), &key)
-        .await
-        .unwrap()
-        .expect("refund job");
-    assert_eq!(job.state, JobState::Done, "{external_ref}: job done");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -295,28 +214,9 @@ async fn host_killed_with_sigkill_while_posting_credit_memos_makes_each_exactly_
         .collect();
     assert_eq!(skus.len(), 4, "two sizes of two styles");
     let mut client = brand_client(&erp.base_url(), &bc.base_url());
-    // A hung create becomes ambiguous after 1 s (the host then looks the memo up).
-    client["bluecherry"]
-        .as_table_mut()
-        .unwrap()
-        .insert("timeout_ms".into(), 1_000.into());
-    // Refunds every second; a claimed job's lease outlives a batch with hung creates in it.
-    let sections: toml::Table = r#"
-[refunds]
-max_attempts = 20
-retry_base_ms = 50
-retry_max_ms = 500
-memo_check_ms = 100
-lease_ms = 5000
-
-[schedules.refunds]
-cron = "* * * * * *"
-"#
-    .parse()
-    .unwrap();
-    client.extend(sections);
+    crash_refund_settings(&mut client);
     let dir = HostDir::new(&client);
-    let mut host = dir.start("the host came up").await;
+    let host = dir.start("the host came up").await;
     // The host's store, only read from here, alongside the host (WAL: readers never block it).
     let store = SqliteStore::open(dir.store_path()).await.expect("store");
 
@@ -377,68 +277,32 @@ cron = "* * * * * *"
     }
     let mut refunds = plan(&orders);
     assert_eq!(refunds.len(), REFUNDS);
-    let before: HashMap<&String, i64> = skus.iter().map(|k| (k, on_hand(&erp, k))).collect();
+    let before: HashMap<&String, i64> = skus
+        .iter()
+        .map(|k| (k, on_hand(&erp, WAREHOUSE, k)))
+        .collect();
 
     // A slow ERP, and the first two memo creates committed then hung past the host's timeout.
-    erp.set_faults(Faults {
-        delay_ms: 10,
-        hang_next_creates: 2,
-        hang_ms: 5_000,
-        ..Faults::default()
-    });
+    arm_hanging_creates(&erp, false);
     // Memos post (and restock) at the ERP's batch cycles.
-    let cycles = {
-        let erp = erp.clone();
-        tokio::spawn(async move {
-            loop {
-                erp.run_cycle();
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        })
-    };
+    let cycles = run_cycles(erp.clone());
     for refund in &mut refunds[..BURST] {
         send(&bc_client, refund).await;
     }
-
-    let mut in_flight_at_kill = Vec::new();
-    for (kill, threshold) in KILL_AT.into_iter().enumerate() {
-        let kill = kill + 1;
-        let working = wait_until(Duration::from_secs(90), || async {
-            memo_count(&erp) >= threshold
-        })
-        .await;
-        assert!(working, "memos were being created before kill {kill}");
-        // The next memo create commits and hangs: the kill lands while the host waits for it.
-        erp.with_state(|s| s.faults.hang_next_creates += 1);
-        let hung = wait_until(Duration::from_secs(60), || async {
-            erp.with_state(|s| s.faults.hang_next_creates == 0)
-        })
-        .await;
-        assert!(hung, "a memo create committed and hung before kill {kill}");
-        host.sigkill();
-        let (at_kill, last) = erp.with_state(|s| {
-            let last = s.memos.last().map(|m| m.external_ref.clone());
-            (s.memos.len(), last)
-        });
-        assert!(
-            at_kill < REFUNDS,
-            "kill {kill} landed mid-work ({at_kill} of {REFUNDS} memos)"
-        );
-        eprintln!("kill {kill}: {at_kill} memos in the ERP, the last ({last:?}) unanswered");
-        in_flight_at_kill.extend(last);
-        if kill == 1 {
-            // Refunds keep coming while the host is down: webhook retries and the poll.
-            for refund in &mut refunds[BURST..] {
-                send(&bc_client, refund).await;
+    let (host, in_flight_at_kill) =
+        kill_at_memo_counts(&erp, &dir, host, &KILL_AT, REFUNDS, async |kill| {
+            if kill == 1 {
+                // Refunds keep coming while the host is down: webhook retries and the poll.
+                for refund in &mut refunds[BURST..] {
+                    send(&bc_client, refund).await;
+                }
             }
-        }
-        host = dir
-            .start(&format!("the host came back after kill {kill}"))
-            .await;
-    }
+        })
+        .await;
 
+    let refund_ids: Vec<String> = refunds.iter().map(Refund::refund_id).collect();
     let done = wait_until(Duration::from_secs(180), || async {
-        drained(&store, &refunds).await
+        drained(&store, "brand", &refund_ids).await
     })
     .await;
     // Let anything that would double a memo do so before counting.
@@ -447,11 +311,12 @@ cron = "* * * * * *"
     cycles.abort();
 
     let by_ref = memos_by_ref(&erp);
-    assert_one_memo_per_refund(&by_ref, &refunds);
+    let refs: Vec<String> = refunds.iter().map(Refund::external_ref).collect();
+    assert_one_memo_each(&by_ref, &refs);
     assert!(
         done,
         "the refund queue drained with every refund posted; not posted: {:?}",
-        unposted(&store, &refunds).await
+        unposted(&store, "brand", &refund_ids).await
     );
     for r in &in_flight_at_kill {
         assert_eq!(by_ref[r].len(), 1, "{r}: committed at a kill, once");
@@ -469,18 +334,9 @@ cron = "* * * * * *"
             refund,
             &erp_orders[&format!("brand:bc:{}", refund.order_id)],
         );
-        assert_host_recorded(&store, refund, memo).await;
+        assert_host_recorded(&store, "brand", "bigcommerce", &refund.refund_id(), memo).await;
     }
-    let filter = ExceptionFilter {
-        client: Some("brand".into()),
-        kind: Some("refund_failed".into()),
-        ..ExceptionFilter::default()
-    };
-    let failed = store
-        .list_exceptions(&filter, Page::default())
-        .await
-        .unwrap();
-    assert!(failed.is_empty(), "no refund failed: {failed:?}");
+    assert_no_refund_failed(&store, "brand").await;
 
     // Restock: each restocked memo line back on hand once, damaged units not at all.
     for sku in &skus {
@@ -491,7 +347,7 @@ cron = "* * * * * *"
             .map(|l| l.qty)
             .sum();
         assert_eq!(
-            on_hand(&erp, sku) - before[sku],
+            on_hand(&erp, WAREHOUSE, sku) - before[sku],
             restocked,
             "{sku}: restocked units on hand in {WAREHOUSE}"
         );

@@ -9,10 +9,10 @@ use std::time::Duration;
 use selvedge::flows::orders;
 use selvedge::flows::refunds::{self, RefundsSettings};
 use selvedge_bluecherry::model::{CreditMemo, MemoStatus};
-use selvedge_sparklayer::model::{LookupBy, Package, PackageLine};
 use selvedge_sparklayer::sandbox::Checkout;
 use selvedge_store::{OrderKey, OrderLedger, RefundLedger, RefundState};
 use support::Harness;
+use support::b2b::add_return;
 use support::orders::*;
 
 fn settings() -> RefundsSettings {
@@ -22,34 +22,6 @@ fn settings() -> RefundsSettings {
         memo_check_ms: 10,
         ..RefundsSettings::default()
     }
-}
-
-/// A buyer's return of `lines` added to the purchase, as Sparklayer's admin records it.
-async fn add_return(env: &Harness, purchase_id: &str, lines: &[(&str, u32)]) {
-    let sl = env.sl_client();
-    let mut purchase = sl
-        .get_purchase(LookupBy::Sparklayer, purchase_id)
-        .await
-        .unwrap()
-        .expect("purchase");
-    purchase.packages.push(Package {
-        package_type: "return".into(),
-        status: Some("received".into()),
-        carrier: None,
-        tracking_number: None,
-        tracking_url: None,
-        lines: lines
-            .iter()
-            .map(|(sku, quantity)| PackageLine {
-                sku: (*sku).to_string(),
-                quantity: *quantity,
-            })
-            .collect(),
-        extra: Default::default(),
-    });
-    sl.replace_purchase(LookupBy::Sparklayer, purchase_id, &purchase)
-        .await
-        .unwrap();
 }
 
 /// The ERP's credit memos for this purchase's returns.
@@ -125,10 +97,10 @@ async fn each_sparklayer_return_becomes_exactly_one_posted_memo_that_restocks() 
     });
     let before = (on_hand(&env, &warehouse, &a), on_hand(&env, &warehouse, &b));
 
-    add_return(&env, &id, &[(&a, 2), (&b, 1)]).await;
+    add_return(env.sl_client(), &id, &[(&a, 2), (&b, 1)]).await;
     settle(&env, &id, 1).await;
     // The same lines returned again later: a second return, a second memo.
-    add_return(&env, &id, &[(&a, 1)]).await;
+    add_return(env.sl_client(), &id, &[(&a, 1)]).await;
     settle(&env, &id, 2).await;
     // Nothing is doubled by further runs.
     for _ in 0..3 {

@@ -2,6 +2,8 @@
 //! inventory and B2B flows find it: no buyers and no catalog until a test adds them.
 
 use selvedge_bluecherry::BlueCherryConfig;
+use selvedge_sparklayer::SparklayerClient;
+use selvedge_sparklayer::model::{LookupBy, Package, PackageLine};
 
 use super::{Harness, Storefront, erp, sl_sandbox};
 
@@ -18,4 +20,32 @@ pub async fn start_sl(config: sl_sandbox::SandboxConfig) -> sl_sandbox::Sandbox 
     sl_sandbox::Sandbox::start(config)
         .await
         .expect("Sparklayer sandbox")
+}
+
+/// A buyer's return of `lines` added to the purchase, as Sparklayer's admin records it: the
+/// purchase read, a `return` package appended, and the whole purchase put back.
+pub async fn add_return(sl: &SparklayerClient, purchase_id: &str, lines: &[(&str, u32)]) {
+    let mut purchase = sl
+        .get_purchase(LookupBy::Sparklayer, purchase_id)
+        .await
+        .expect("purchase read")
+        .expect("purchase");
+    purchase.packages.push(Package {
+        package_type: "return".into(),
+        status: Some("received".into()),
+        carrier: None,
+        tracking_number: None,
+        tracking_url: None,
+        lines: lines
+            .iter()
+            .map(|(sku, quantity)| PackageLine {
+                sku: (*sku).to_string(),
+                quantity: *quantity,
+            })
+            .collect(),
+        extra: Default::default(),
+    });
+    sl.replace_purchase(LookupBy::Sparklayer, purchase_id, &purchase)
+        .await
+        .expect("purchase replaced");
 }

@@ -1,5 +1,5 @@
 //! The real host as a child process, for the SIGKILL tests: a config folder on free loopback
-//! ports (the brand on the test's sandboxes), `selvedge run --config <dir>` started and
+//! ports (the brand or the wholesaler on the test's sandboxes), `selvedge run --config <dir>` started and
 //! checked healthy, and killed with SIGKILL. The data folder lives in the config folder, so a
 //! restart with the same folder finds the state the killed host left.
 
@@ -19,15 +19,7 @@ use super::wait_until;
 /// [`HostDir::new`] writes it.
 pub fn brand_client(erp_url: &str, bc_url: &str) -> toml::Table {
     format!(
-        r#"id = "brand"
-storefront = "bigcommerce"
-time_zone = "UTC"
-
-[bluecherry]
-base_url = "{erp_url}"
-api_key_env = "E2E_BLUECHERRY_KEY"
-timeout_ms = 500
-
+        r#"{head}
 [bigcommerce]
 base_url = "{bc_url}"
 store_hash = "sandbox"
@@ -55,10 +47,71 @@ idle_poll_ms = 20
 [orders.pacing]
 max_per_second = 150
 burst = 20
-"#
+"#,
+        head = client_head("brand", "bigcommerce", erp_url)
     )
     .parse()
     .expect("the brand's client file parses")
+}
+
+/// The wholesaler's client file (`clients/wholesaler.toml`) against these sandboxes, after
+/// `examples/clients/harbour-wholesale.toml`: plugin `b2b-wholesale`, the PO number in
+/// `PO Number`, stock location `WH-NJ` (and any other) to NJ01 / division 02, fast order
+/// retries, pacing at 150 a second, and purchases polled every second (Sparklayer has no order hooks). A test adds or
+/// changes keys before [`HostDir::new`] writes it.
+pub fn wholesaler_client(erp_url: &str, sl_url: &str) -> toml::Table {
+    format!(
+        r#"{head}
+[sparklayer]
+base_url = "{sl_url}"
+site_id = "sandbox-site"
+client_id = "sandbox-client"
+client_secret_env = "E2E_SPARKLAYER_SECRET"
+po_number_attribute = "PO Number"
+
+[plugin]
+example = "b2b-wholesale"
+
+[rules]
+po_field = "PO Number"
+
+[mappings.location_warehouse]
+"WH-NJ" = "NJ01/02"
+"*" = "NJ01/02"
+
+[orders]
+max_attempts = 20
+retry_base_ms = 50
+retry_max_ms = 500
+lease_ms = 2000
+idle_poll_ms = 20
+
+[orders.pacing]
+max_per_second = 150
+burst = 20
+
+[schedules.orders]
+cron = "* * * * * *"
+"#,
+        head = client_head("wholesaler", "sparklayer", erp_url)
+    )
+    .parse()
+    .expect("the wholesaler's client file parses")
+}
+
+/// A client file's identity and its ERP (key from `E2E_BLUECHERRY_KEY`, 500 ms timeout).
+fn client_head(id: &str, storefront: &str, erp_url: &str) -> String {
+    format!(
+        r#"id = "{id}"
+storefront = "{storefront}"
+time_zone = "UTC"
+
+[bluecherry]
+base_url = "{erp_url}"
+api_key_env = "E2E_BLUECHERRY_KEY"
+timeout_ms = 500
+"#
+    )
 }
 
 /// A config folder: `selvedge.toml` (data folder `data`, webhook and admin listeners on free
@@ -128,6 +181,7 @@ impl HostDir {
             .arg(self.path())
             .env("E2E_BLUECHERRY_KEY", "sandbox-key")
             .env("E2E_BIGCOMMERCE_TOKEN", "sandbox-token")
+            .env("E2E_SPARKLAYER_SECRET", "sandbox-secret")
             .env("E2E_WEBHOOK_SECRET", SECRET)
             .env("SELVEDGE_LOG", "warn")
             .stdout(Stdio::null())

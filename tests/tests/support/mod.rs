@@ -11,6 +11,7 @@
 //! - [`orders`]: either client trading: storefront on sale, webhook intake, the orders flow's knobs.
 //! - [`probe_erp`]: an ERP gateway that counts creates and fails credit memos on demand.
 //! - [`host_process`]: the real host as a child process, for the SIGKILL tests.
+//! - [`memos`]: credit memos under SIGKILL: the ERP's memos, kills while a create hangs, the ledger.
 //! - [`many_clients`]: 100 clients on one real host, stopped with SIGTERM (shutdown test, density bench).
 //! - [`pacing`]: the pacing promise checked on the ERP's create log.
 //!
@@ -25,6 +26,7 @@ pub mod chaos;
 pub mod erp;
 pub mod host_process;
 pub mod many_clients;
+pub mod memos;
 pub mod orders;
 pub mod pacing;
 pub mod probe_erp;

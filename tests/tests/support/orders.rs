@@ -116,6 +116,13 @@ pub async fn b2c(options: Options, settings: &OrdersSettings) -> Harness {
 pub async fn b2b(options: Options) -> Harness {
     let erp = start_erp().await;
     let erp_config = erp_config(&erp, &options);
+    let sl = start_wholesale_sl().await;
+    Harness::wire(erp, erp_config, Storefront::Sparklayer(sl)).await
+}
+
+/// The wholesaler's Sparklayer site: PO numbers in `PO Number`, the demo stock locations, and
+/// buyer `cust_c10001` (ERP customer `C10001`) on pay-on-account terms.
+pub async fn start_wholesale_sl() -> sl_sandbox::Sandbox {
     let sl = start_sl(sl_sandbox::SandboxConfig {
         po_number_attribute: "PO Number".into(),
         ..Default::default()
@@ -137,7 +144,7 @@ pub async fn b2b(options: Options) -> Harness {
         }],
         extra: Default::default(),
     });
-    Harness::wire(erp, erp_config, Storefront::Sparklayer(sl)).await
+    sl
 }
 
 /// Serves the host's webhook endpoint for `client` on loopback; returns the URL.

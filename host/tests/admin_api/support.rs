@@ -91,6 +91,7 @@ pub async fn start_with(token: AdminToken) -> Host {
             stats: StorefrontStats::None,
         }]),
         token,
+        webhook_auth: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

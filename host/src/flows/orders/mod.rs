@@ -1,7 +1,8 @@
 //! Orders: storefront orders into Blue Cherry, exactly once, paced.
 //!
-//! - [`intake`]: the BigCommerce webhook endpoint (secret header, strict parsing, durable
-//!   enqueue before the 200), hook registration, and the Sparklayer purchase poll;
+//! - [`intake`]: what a BigCommerce webhook delivery becomes (strict parsing, durable
+//!   enqueue before the 200; the endpoint itself is `crate::http::webhook`), hook
+//!   registration, and the Sparklayer purchase poll;
 //! - [`prepare`] and [`convert`]: the full order from the storefront as the plugin's input;
 //! - [`inject`]: the worker that maps through the plugin and creates the sales order;
 //! - [`settings`]: `[orders]` of a client's config (pacing: as arrived, or on pick cycles).
@@ -20,7 +21,10 @@ pub mod status;
 use std::sync::Arc;
 
 pub use inject::{BatchOutcome, Injector, OrderTiming};
-pub use intake::{IntakeClient, poll_sparklayer, register_webhooks, router, sweep_bigcommerce};
+pub use intake::{
+    IntakeClient, IntakeError, Receipt, accept, poll_sparklayer, register_webhooks,
+    sweep_bigcommerce,
+};
 pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 
 use crate::flows::{ClientServices, FlowError, FlowReport, StorefrontClient};

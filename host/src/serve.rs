@@ -233,8 +233,11 @@ fn spawn_server(
     listener: TcpListener,
     router: Router,
     limits: ListenerLimits,
-    stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
+    let stop = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
     tokio::spawn(crate::http::listener::serve(listener, router, limits, stop))
 }
 

@@ -79,23 +79,24 @@ fn as_http_error(err: &BoxError) -> HttpError {
     }
 }
 
-/// Serves `router` on `listener` within `limits` until `stop` turns true (or its sender is
-/// gone); then stops accepting and waits for the connections in flight to finish.
+/// Serves `router` on `listener` within `limits` until `stop` completes; then stops
+/// accepting and waits for the connections in flight to finish.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ListenerLimits,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: impl Future<Output = ()>,
 ) {
     let service = bounded(router, &limits);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = stop.wait_for(|s| *s) => break,
+            () = &mut stop => break,
         };
         let stream = match accepted {
             Ok((stream, _)) => stream,

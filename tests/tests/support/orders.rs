@@ -153,12 +153,9 @@ pub async fn serve_intake(
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    // The host's own listener and limits; the sender lives as long as the server.
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        let _stop = stop;
-        serve(listener, router, ListenerLimits::WEBHOOK, stopped).await;
-    });
+    // The host's own listener and limits.
+    let never = std::future::pending();
+    tokio::spawn(serve(listener, router, ListenerLimits::WEBHOOK, never));
     format!("http://{addr}/webhooks/bigcommerce/{client}")
 }
 

@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 use super::tags;
 use crate::flows::orders::order_kind;
 use crate::http::model::{
-    ClientSummary, DriftReport, ExceptionView, FlowStatus, RunView, SyncHealth, rfc3339,
+    ClientSummary, DriftReport, ExceptionView, FlowStatus, RunView, SyncHealth, WebhookAuth,
+    rfc3339,
 };
 use crate::http::{AdminClient, AdminState, HttpError};
 
@@ -122,6 +123,15 @@ pub async fn sync_health(
         injection_success_rate: (injected + failed > 0)
             .then(|| injected as f64 / (injected + failed) as f64),
         flows,
+        webhook_auth: state
+            .webhook_auth
+            .get(id)
+            .map(|f| WebhookAuth {
+                failures: f.count,
+                last_at: Some(rfc3339(f.last_at)),
+                last_reason: Some(f.last_reason.as_str().into()),
+            })
+            .unwrap_or_default(),
     })
 }
 

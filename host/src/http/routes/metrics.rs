@@ -3,32 +3,31 @@
 //! another process on the same store.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use selvedge_store::ExceptionState;
 use time::OffsetDateTime;
 
-use crate::http::AdminState;
+use crate::http::{AdminState, HttpError};
 use crate::jobs::kinds::order_kind;
 
 /// `GET /metrics`.
-pub async fn scrape(State(state): State<AdminState>) -> Response {
-    // Installs the recorder on first use, so the refresh below is recorded.
+pub async fn scrape(State(state): State<AdminState>) -> Result<Response, HttpError> {
+    // Without our recorder the numbers would be wrong: say so instead (503).
     if crate::metrics::handle().is_none() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "metrics recorder not installed\n",
-        )
-            .into_response();
+        return Err(HttpError::Unavailable {
+            message: "metrics recorder not installed",
+            internal: "another metrics recorder was installed first".into(),
+        });
     }
     if let Err(err) = refresh(&state).await {
         tracing::warn!(%err, "metrics: cannot read the store");
     }
-    (
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render().unwrap_or_default(),
     )
-        .into_response()
+        .into_response())
 }
 
 async fn refresh(state: &AdminState) -> Result<(), selvedge_store::StoreError> {

@@ -22,7 +22,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use support::{CLIENT, Host, serve, start};
+use support::{AdminToken, CLIENT, Host, TOKEN, serve, start, start_limited};
 
 const SECRET: &str = "webhook-secret-5d2e";
 const PATH: &str = "/webhooks/bigcommerce/northwind";
@@ -192,7 +192,7 @@ async fn refused_deliveries_are_counted_per_client_on_metrics_and_the_admin_api(
         let res = host
             .http
             .get(format!("{}/metrics", host.base))
-            .bearer_auth(support::TOKEN)
+            .bearer_auth(TOKEN)
             .send()
             .await
             .expect("metrics");
@@ -312,4 +312,35 @@ async fn requests_beyond_the_in_flight_cap_are_refused_with_503_until_a_slot_fre
         assert!(started.elapsed() < WAIT, "no slot freed: still {status}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn the_admin_listener_has_its_own_cap_and_request_deadline() {
+    let limits = ListenerLimits {
+        max_in_flight: 1,
+        request_timeout: Duration::from_secs(2),
+        ..PATIENT
+    };
+    let host = start_limited(AdminToken::new(Some(TOKEN.into())), limits).await;
+    let addr: SocketAddr = host
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    // A plugin upload whose body never comes holds the one slot.
+    let head = format!(
+        "POST /api/clients/{CLIENT}/plugin/swap HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 1000\r\nexpect: 100-continue\r\n\r\n"
+    );
+    let mut held = send_head(addr, &head).await;
+    let (status, head, _) = read_response(&mut held).await;
+    assert_eq!(status, 100, "{head}");
+    let (status, body) = host.get("/api/clients").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "overloaded");
+    // The held upload is cut off at the request deadline, which frees the slot.
+    let (status, head, body) = read_response(&mut held).await;
+    assert_eq!(status, 408, "{head}");
+    assert_eq!(body["code"], "timeout");
+    let (status, body) = host.get("/api/clients").await;
+    assert_eq!(status, 200, "{body}");
 }

@@ -66,6 +66,11 @@ pub async fn start() -> Host {
 }
 
 pub async fn start_with(token: AdminToken) -> Host {
+    start_limited(token, ListenerLimits::ADMIN).await
+}
+
+/// A host whose admin listener has `limits`.
+pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = SqliteStore::open(dir.path().join("state.sqlite"))
         .await
@@ -98,7 +103,7 @@ pub async fn start_with(token: AdminToken) -> Host {
         token,
         webhook_auth: webhook_auth.clone(),
     };
-    let addr = serve(admin_router(state), ListenerLimits::ADMIN).await;
+    let addr = serve(admin_router(state), limits).await;
     Host {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),

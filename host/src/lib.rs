@@ -6,7 +6,6 @@ pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod dashboard;
 pub mod exceptions;
 pub mod exit;
 pub mod flows;

@@ -5,18 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::exit::CliError;
-use crate::flows::orders::{Injector, IntakeClient};
+use crate::flows::orders::Injector;
 use crate::flows::refunds::RefundWorker;
+use crate::http::webhook::{WebhookClient, WebhookState};
+use crate::http::{AuthFailures, ListenerLimits};
 use crate::runner::AppFlows;
 use crate::scheduler::{
     ClientSchedule, ErpCycles, RunEvent, Scheduler, SchedulerHandle, SystemClock,
 };
+use crate::storefronts::bigcommerce::intake::IntakeClient;
 
 /// How long work in flight gets to finish at shutdown: one deadline for the whole host.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -83,36 +85,31 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     let watch = app.spawn_plugin_watch();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let engine = job_engine(&app).spawn(stop_rx.clone());
-    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (intake, registrations) =
-        start_order_intake(&app, engine.waker(), stop_rx.clone(), ready.clone());
-    // Ready once every store's hooks are registered (a store delivering before that would
-    // find no hook); the listener and the stop signal do not wait for it.
-    let webhook_router: Router = intake.route(
-        "/healthz",
-        get(move || {
-            let ready = ready.load(std::sync::atomic::Ordering::Acquire);
-            async move {
-                if ready {
-                    (axum::http::StatusCode::OK, "ok")
-                } else {
-                    (
-                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                        "starting: registering webhooks",
-                    )
-                }
-            }
-        }),
+    let admin_state = crate::http::AdminState::from_app(&app);
+    let (webhook_state, registrations) = start_order_intake(
+        &app,
+        engine.waker(),
+        stop_rx.clone(),
+        admin_state.webhook_auth.clone(),
     );
-    let admin_router: Router = crate::http::admin_router(crate::http::AdminState::from_app(&app));
-    let webhook = spawn_server(listeners.webhook, webhook_router, stop_rx.clone());
+    let webhook = spawn_server(
+        listeners.webhook,
+        crate::http::webhook::router(webhook_state),
+        ListenerLimits::WEBHOOK,
+        stop_rx.clone(),
+    );
     let alerts = crate::alerts::spawn_for(&app, stop_rx.clone());
     let retention = app
         .config
         .host
         .retention
         .spawn(app.store.clone(), stop_rx.clone());
-    let admin = spawn_server(listeners.admin, admin_router, stop_rx);
+    let admin = spawn_server(
+        listeners.admin,
+        crate::http::admin_router(admin_state),
+        ListenerLimits::ADMIN,
+        stop_rx,
+    );
     tracing::info!(clients = app.clients.len(), "host running");
     if let Some(hook) = options.on_start {
         hook(&scheduler);
@@ -185,13 +182,15 @@ fn job_engine(app: &App) -> crate::jobs::Engine {
 
 /// The BigCommerce webhook endpoint for every BigCommerce client, its hooks registered at
 /// `<public_url>/webhooks/bigcommerce/<client>` in the background (the listener and the stop
-/// signal do not wait for 100 stores' registrations). A stored delivery wakes the job engine.
+/// signal do not wait for 100 stores' registrations; `/healthz` says when they are done).
+/// A stored delivery wakes the job engine; a refused one is recorded in `failures`.
 fn start_order_intake(
     app: &App,
     wake: Arc<tokio::sync::Notify>,
     mut stop: tokio::sync::watch::Receiver<bool>,
-    ready: Arc<std::sync::atomic::AtomicBool>,
-) -> (Router, tokio::task::JoinHandle<()>) {
+    failures: Arc<AuthFailures>,
+) -> (WebhookState, tokio::task::JoinHandle<()>) {
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut intake = std::collections::HashMap::new();
     let mut registrations = Vec::new();
     for c in &app.clients {
@@ -199,21 +198,15 @@ fn start_order_intake(
             continue;
         };
         let id = &c.config.id;
-        intake.insert(
-            id.clone(),
-            IntakeClient::new(
-                app.store.clone(),
-                secret,
-                &c.config.orders,
-                &c.config.refunds,
-            )
+        let client = IntakeClient::new(app.store.clone(), &c.config.orders, &c.config.refunds)
             .with_waker(wake.clone())
-            .with_producer(producer),
-        );
+            .with_producer(producer);
+        intake.insert(id.clone(), WebhookClient::new(secret, client));
         let destination = format!("{}/webhooks/bigcommerce/{id}", app.config.host.public_url());
         let storefront = c.services.storefront.clone();
         registrations.push((id.clone(), storefront, destination, secret.clone()));
     }
+    let state = WebhookState::new(intake, failures).ready_when(ready.clone());
     let register = tokio::spawn(async move {
         for (id, storefront, destination, secret) in registrations {
             let register = async {
@@ -239,25 +232,19 @@ fn start_order_intake(
         }
         ready.store(true, std::sync::atomic::Ordering::Release);
     });
-    (crate::flows::orders::router(intake), register)
+    (state, register)
 }
 
 fn spawn_server(
     listener: TcpListener,
     router: Router,
+    limits: ListenerLimits,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(err) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(%err, "listener stopped with an error");
-        }
-    })
+    let stop = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    tokio::spawn(crate::http::listener::serve(listener, router, limits, stop))
 }
 
 /// A spinner with counts while running; one line per finished run.

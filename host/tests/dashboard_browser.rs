@@ -1,6 +1,6 @@
 //! The dashboard in headless Chromium against a running host (`selvedge run`) and the
-//! sandboxes: log in, find an exception, resolve it from the page, see the state change,
-//! save a screenshot (`target/dashboard.png`; `BLESS=1` also copies it to `docs/dashboard.png`).
+//! sandboxes: log in, find an exception, resolve it from the page, see the state change, see
+//! a webhook delivery refused for a wrong secret on the client's card, save a screenshot (`target/dashboard.png`; `BLESS=1` also copies it to `docs/dashboard.png`).
 //!
 //! Needs Debian's `chromium`, `node` and `npm install` in `tests/browser/` (`scripts/test` does
 //! all three). Without them the test fails when `CI=true` and skips with a message otherwise.
@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "browser-test-token-7c1e";
 const TOKEN_ENV: &str = "SELVEDGE_BROWSER_TEST_ADMIN_TOKEN";
+/// What a storefront sends after the secret was rotated without it.
+const ROTATED_OUT: &str = "rotated-out-webhook-secret-91b0";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -154,8 +156,8 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     .expect("sandboxes");
     let sandboxes = Arc::new(sandboxes);
     let dir = tempfile::tempdir().expect("tempdir");
-    let admin_port = free_port();
-    write_config(dir.path(), &sandboxes.urls(), free_port(), admin_port);
+    let (admin_port, webhook_port) = (free_port(), free_port());
+    write_config(dir.path(), &sandboxes.urls(), webhook_port, admin_port);
 
     let log = dir.path().join("host.log");
     let log_file = std::fs::File::create(&log).expect("log file");
@@ -249,6 +251,18 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .expect("raise")
         .exception;
 
+    // A storefront still sending a rotated-out secret: refused, and shown on the client's card.
+    let refused = http
+        .post(format!(
+            "http://127.0.0.1:{webhook_port}/webhooks/bigcommerce/northwind-apparel"
+        ))
+        .header(selvedge::flows::orders::WEBHOOK_SECRET_HEADER, ROTATED_OUT)
+        .body("{}")
+        .send()
+        .await
+        .expect("webhook delivery");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+
     let shot = repo().join("target/dashboard.png");
     std::fs::create_dir_all(repo().join("target")).expect("target dir");
     let out = tokio::process::Command::new("node")
@@ -259,6 +273,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .env("SCREENSHOT", &shot)
         .env("CHROMIUM", &chromium)
         .env("WHY_SKU", why_sku.as_deref().unwrap_or(""))
+        .env("WEBHOOK_AUTH_FAILURES", "1")
         .output()
         .await
         .expect("run node");
@@ -297,9 +312,23 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         logged.contains("\"level\":\"INFO\""),
         "expected JSON logs, got:\n{logged}"
     );
-    for (name, secret) in credentials::ENV.iter().copied().chain([(TOKEN_ENV, TOKEN)]) {
+    for (name, secret) in credentials::ENV
+        .iter()
+        .copied()
+        .chain([(TOKEN_ENV, TOKEN), ("the refused secret", ROTATED_OUT)])
+    {
         assert!(!logged.contains(secret), "the log shows {name}");
     }
+    // The refusal is logged with the client and the reason.
+    assert!(
+        logged
+            .lines()
+            .any(|l| l.contains("webhook delivery refused")
+                && l.contains("northwind-apparel")
+                && l.contains("wrong secret")
+                && l.contains("\"level\":\"WARN\"")),
+        "no warning for the refused delivery:\n{logged}"
+    );
     if let Ok(s) = Arc::try_unwrap(sandboxes) {
         s.shutdown().await;
     }

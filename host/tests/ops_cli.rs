@@ -40,6 +40,7 @@ async fn start() -> (String, Arc<dyn Store>, tempfile::TempDir) {
             stats: StorefrontStats::None,
         }]),
         token: AdminToken::new(Some(TOKEN.into())),
+        webhook_auth: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -3,7 +3,8 @@
 // test raised, resolve it from the page, see its state change, save a screenshot.
 //
 // Env: DASHBOARD_URL, ADMIN_TOKEN, EXCEPTION_ID, SCREENSHOT, CHROMIUM (default /usr/bin/chromium),
-// WHY_SKU (optional: a SKU whose decision trace the page must show).
+// WHY_SKU (optional: a SKU whose decision trace the page must show), WEBHOOK_AUTH_FAILURES
+// (optional: refused webhook deliveries the client's card must show).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +64,11 @@ try {
   await page.selectOption("#exc-state", "all");
   await page.locator(`tr[data-exception-id="${id}"] td.state`, { hasText: "resolved" }).waitFor();
   await page.locator("#health .card").first().waitFor();
+  // Refused webhook deliveries (a rotated secret the storefront does not have) on the card.
+  const refused = process.env.WEBHOOK_AUTH_FAILURES;
+  if (refused) {
+    await page.locator("#webhook-auth.bad .value", { hasText: new RegExp(`^${refused}, last at `) }).waitFor();
+  }
   // The "why" view of a SKU the host pushed: its decision trace with the plugin version.
   const whySku = process.env.WHY_SKU;
   if (whySku) {

@@ -1,26 +1,73 @@
-//! Bearer-token authentication of the admin API.
-//!
-//! The token comes from the environment variable `[admin] token_env` names; it is compared in
-//! constant time so response timing does not reveal how much of a guess was right. A host
-//! without a token set refuses every protected request rather than running open.
+//! Shared-secret checks of both listeners: the admin bearer token and the webhook secret
+//! header. Both compare in constant time on SHA-256 digests, so response timing reveals
+//! neither how much of a guess was right nor the secret's length.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::AdminState;
+use super::{AdminState, HttpError};
 
-/// The admin token. `Debug` and `Display` never show it, so it cannot leak into logs.
+/// A secret held for comparison only: its digest, never the text. `Debug` shows neither.
 #[derive(Clone, Default)]
-pub struct AdminToken(Option<String>);
+pub struct Secret(Option<[u8; 32]>);
+
+impl Secret {
+    /// A secret; an empty or blank string counts as none (nothing could match it safely).
+    pub fn new(secret: Option<&str>) -> Self {
+        Self(
+            secret
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Sha256::digest(s.as_bytes()).into()),
+        )
+    }
+
+    /// Whether a secret is configured at all.
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Constant-time comparison with what a caller presented.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        match &self.0 {
+            Some(expected) => {
+                let presented: [u8; 32] = Sha256::digest(presented).into();
+                bool::from(expected.ct_eq(&presented))
+            }
+            None => false,
+        }
+    }
+}
+
+impl Secret {
+    /// What `Debug` shows instead of the secret.
+    fn redacted(&self) -> &'static str {
+        if self.is_set() {
+            "<redacted>"
+        } else {
+            "<unset>"
+        }
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// The admin token (from the environment variable `[admin] token_env` names). A host without
+/// one refuses every protected request rather than running open.
+#[derive(Clone, Default)]
+pub struct AdminToken(Secret);
 
 impl AdminToken {
-    /// A token; an empty string counts as none (nothing could match it safely).
+    /// A token; an empty string counts as none.
     pub fn new(token: Option<String>) -> Self {
-        Self(token.filter(|t| !t.trim().is_empty()))
+        Self(Secret::new(token.as_deref()))
     }
 
     /// Reads the token from the environment variable `env`.
@@ -30,32 +77,18 @@ impl AdminToken {
 
     /// Whether a token is configured at all.
     pub fn is_set(&self) -> bool {
-        self.0.is_some()
+        self.0.is_set()
     }
 
-    /// Constant-time comparison with a presented token. Both sides are hashed first so the
-    /// comparison takes the same time whatever the presented length is.
+    /// Constant-time comparison with a presented token.
     pub fn matches(&self, presented: &str) -> bool {
-        match &self.0 {
-            Some(expected) => {
-                let (a, b) = (
-                    Sha256::digest(expected.as_bytes()),
-                    Sha256::digest(presented.as_bytes()),
-                );
-                bool::from(a.as_slice().ct_eq(b.as_slice()))
-            }
-            None => false,
-        }
+        self.0.matches(presented.as_bytes())
     }
 }
 
 impl std::fmt::Debug for AdminToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.is_set() {
-            "AdminToken(<redacted>)"
-        } else {
-            "AdminToken(<unset>)"
-        })
+        write!(f, "AdminToken({})", self.0.redacted())
     }
 }
 
@@ -74,26 +107,15 @@ pub async fn require_token(
     request: Request,
     next: Next,
 ) -> Response {
-    let ok = bearer(request.headers()).is_some_and(|t| state.token.matches(t));
-    if ok {
+    if bearer(request.headers()).is_some_and(|t| state.token.matches(t)) {
         return next.run(request).await;
     }
-    metrics::counter!("selvedge_admin_unauthorized_total").increment(1);
-    let message = if state.token.is_set() {
-        "missing or wrong bearer token"
+    metrics::counter!(crate::metrics::ADMIN_UNAUTHORIZED).increment(1);
+    if state.token.is_set() {
+        HttpError::BadToken.into_response()
     } else {
-        "the admin token is not set on the host (see [admin] token_env in selvedge.toml)"
-    };
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(serde_json::json!({ "error": message })),
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    response
+        HttpError::TokenUnset.into_response()
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +136,11 @@ mod tests {
         assert!(!token.matches("ab"));
         assert!(!AdminToken::new(Some(String::new())).matches(""));
         assert!(!AdminToken::default().matches(""));
+    }
+
+    #[test]
+    fn a_blank_secret_matches_nothing() {
+        assert!(!Secret::new(Some("  ")).matches(b"  "));
+        assert!(Secret::new(Some("x")).matches(b"x"));
     }
 }

@@ -1,6 +1,6 @@
-//! The admin HTTP API and the dashboard, on their own listener (`admin_listen`, loopback by
-//! default), apart from the storefront webhook endpoint.
+//! The HTTP edge: both listeners, their state, auth, errors and limits.
 //!
+//! The admin listener (`admin_listen`, loopback by default):
 //! - `/` and `/dashboard/*`: the dashboard page (static, no data: it asks for the token);
 //! - `/api/openapi.json`: the OpenAPI document, generated from the handlers' annotations;
 //! - `/api/*`: JSON, bearer token required (401 and no change without it);
@@ -9,26 +9,29 @@
 //!
 //! No CORS headers are sent at all: the dashboard is same-origin, and a browser page from
 //! elsewhere must not be able to read the API with a token it got hold of.
+//!
+//! The webhook listener (`webhook_listen`): see [`webhook`]. Both are served by
+//! [`listener::serve`] within [`ListenerLimits`]; every error is an [`HttpError`].
 
 pub mod auth;
+pub mod dashboard;
 mod error;
+pub mod listener;
 pub mod model;
 pub mod openapi;
 mod routes;
-
-use std::sync::Arc;
+mod state;
+pub mod webhook;
 
 use axum::Router;
 use axum::routing::{get, post};
-use selvedge_runtime::{ClientPlugin, PluginRegistry};
-use selvedge_store::Store;
 use serde::Deserialize;
 
 pub use auth::AdminToken;
-pub use error::ApiError;
-
-use crate::app::App;
-use crate::flows::{FlowKind, Owners};
+pub use error::HttpError;
+pub use listener::ListenerLimits;
+pub use state::{AdminClient, AdminState, StorefrontStats};
+pub use webhook::failures::AuthFailures;
 
 /// `[admin]` in `selvedge.toml`: how the admin API and dashboard are protected and linked.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -51,104 +54,10 @@ impl Default for AdminSettings {
     }
 }
 
-/// Connector call counters of a client's storefront, read live.
-#[derive(Clone)]
-pub enum StorefrontStats {
-    /// The client's storefront, which counts its calls.
-    Live(Arc<dyn crate::storefronts::Storefront>),
-    /// Not available (tests).
-    None,
-}
-
-impl StorefrontStats {
-    /// (calls, throttled, retries) so far.
-    pub fn read(&self) -> (u64, u64, u64) {
-        match self {
-            StorefrontStats::Live(s) => {
-                let c = s.calls();
-                (c.calls, c.throttled, c.retries)
-            }
-            StorefrontStats::None => (0, 0, 0),
-        }
-    }
-}
-
-/// What the admin API knows of one client.
-#[derive(Clone)]
-pub struct AdminClient {
-    /// Client id.
-    pub id: String,
-    /// `bigcommerce` or `sparklayer`.
-    pub storefront: &'static str,
-    /// Flows with a schedule.
-    pub flows: Vec<FlowKind>,
-    /// The client's plugin slot (swap, rollback, in-memory history).
-    pub plugin: Arc<ClientPlugin>,
-    /// Owner team per exception kind.
-    pub owners: Arc<Owners>,
-    /// Storefront call counters.
-    pub stats: StorefrontStats,
-}
-
-/// Shared state of the admin router. Build it with [`AdminState::from_app`].
-#[derive(Clone)]
-pub struct AdminState {
-    /// The store.
-    pub store: Arc<dyn Store>,
-    /// Every client's plugin slot.
-    pub registry: Arc<PluginRegistry>,
-    /// Clients in config order.
-    pub clients: Arc<Vec<AdminClient>>,
-    /// Bearer token.
-    pub token: AdminToken,
-}
-
-impl AdminState {
-    /// From the running host; the token is read from the environment variable in `[admin]`.
-    pub fn from_app(app: &App) -> Self {
-        let token = AdminToken::from_env(&app.config.host.admin.token_env);
-        if !token.is_set() {
-            tracing::warn!(
-                env = %app.config.host.admin.token_env,
-                "admin token not set: the admin API and dashboard will refuse every request"
-            );
-        }
-        Self::with_token(app, token)
-    }
-
-    /// From the running host with a given token.
-    pub fn with_token(app: &App, token: AdminToken) -> Self {
-        let clients = app
-            .clients
-            .iter()
-            .map(|c| AdminClient {
-                id: c.config.id.clone(),
-                storefront: c.services.storefront.name(),
-                flows: c.config.compiled_schedules.iter().map(|s| s.flow).collect(),
-                plugin: c.services.plugin.clone(),
-                owners: c.services.owners.clone(),
-                stats: StorefrontStats::Live(c.services.storefront.clone()),
-            })
-            .collect();
-        Self {
-            store: app.store.clone(),
-            registry: app.registry.clone(),
-            clients: Arc::new(clients),
-            token,
-        }
-    }
-
-    /// A client by id, or 404.
-    pub fn client(&self, id: &str) -> Result<&AdminClient, ApiError> {
-        self.clients
-            .iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| ApiError::not_found(format!("no client `{id}`")))
-    }
-}
-
 /// The admin router: dashboard, API, OpenAPI document, metrics. Serve it on the admin listener.
 pub fn admin_router(state: AdminState) -> Router {
+    // Counters recorded before the first scrape must not be lost.
+    let _ = crate::metrics::handle();
     let api = Router::new()
         .route("/api/clients", get(routes::clients::list))
         .route("/api/clients/{client}/health", get(routes::clients::health))
@@ -179,7 +88,7 @@ pub fn admin_router(state: AdminState) -> Router {
             "/api/exceptions/{id}/resolve",
             post(routes::exceptions::resolve),
         )
-        .route("/metrics", get(crate::metrics::scrape))
+        .route("/metrics", get(routes::metrics::scrape))
         // Uploaded plugins can be large; 64 MiB is far above any real rule plugin.
         .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -190,6 +99,6 @@ pub fn admin_router(state: AdminState) -> Router {
         .merge(api)
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
-        .merge(crate::dashboard::router())
+        .merge(dashboard::router())
         .with_state(state)
 }

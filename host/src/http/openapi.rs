@@ -19,7 +19,7 @@ use super::routes::{clients, exceptions, plugins, series, why};
         why::sku, why::order,
     ),
     components(schemas(
-        ClientSummary, SyncHealth, FlowStatus, RunView, ExceptionView, ExceptionDetail, HistoryView,
+        ClientSummary, SyncHealth, WebhookAuth, FlowStatus, RunView, ExceptionView, ExceptionDetail, HistoryView,
         OwnerGroup, KindCount, ActionRequest, RetryOutcome, DriftReport, PluginView, PluginPeriod,
         PluginEvent, SwapRequest, SwapResult, WhyReport, DecisionView, OrderView, TransitionView,
         Series, LagPoint, InjectionPoint,

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use selvedge::flows::{FlowKind, Owners};
 pub use selvedge::http::AdminToken;
-use selvedge::http::{AdminClient, AdminState, StorefrontStats, admin_router};
+use selvedge::http::{
+    AdminClient, AdminState, AuthFailures, ListenerLimits, StorefrontStats, admin_router,
+};
 use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, Runtime, RuntimeOptions};
 pub use selvedge_store::{
     Decision, Measurements, NewException, NewJob, OrderKey, OrderState, RunStatus, SqliteStore,
@@ -23,6 +25,8 @@ pub struct Host {
     pub http: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub registry: Arc<PluginRegistry>,
+    /// Refused webhook deliveries the admin API reports; share it with a webhook router.
+    pub webhook_auth: Arc<AuthFailures>,
     _dir: tempfile::TempDir,
 }
 
@@ -62,6 +66,11 @@ pub async fn start() -> Host {
 }
 
 pub async fn start_with(token: AdminToken) -> Host {
+    start_limited(token, ListenerLimits::ADMIN).await
+}
+
+/// A host whose admin listener has `limits`.
+pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = SqliteStore::open(dir.path().join("state.sqlite"))
         .await
@@ -75,6 +84,7 @@ pub async fn start_with(token: AdminToken) -> Host {
         PluginLimits::default(),
         None,
     );
+    let webhook_auth = Arc::new(AuthFailures::default());
     let state = AdminState {
         store: store.clone(),
         registry: registry.clone(),
@@ -91,21 +101,31 @@ pub async fn start_with(token: AdminToken) -> Host {
             stats: StorefrontStats::None,
         }]),
         token,
+        webhook_auth: webhook_auth.clone(),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, admin_router(state)).await;
-    });
+    let addr = serve(admin_router(state), limits).await;
     Host {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
         store,
         registry,
+        webhook_auth,
         _dir: dir,
     }
+}
+
+/// Serves `router` on loopback the way the host does (its listener, `limits`) until the
+/// test ends; returns the address.
+pub async fn serve(router: axum::Router, limits: ListenerLimits) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let never = std::future::pending();
+    tokio::spawn(selvedge::http::listener::serve(
+        listener, router, limits, never,
+    ));
+    addr
 }
 
 pub async fn raise(

@@ -6,8 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use selvedge::flows::orders::{self, Injector, IntakeClient, OrdersSettings};
+use selvedge::flows::orders::{self, Injector, OrdersSettings};
 use selvedge::flows::refunds::RefundsSettings;
+use selvedge::http::ListenerLimits;
+use selvedge::http::listener::serve;
+use selvedge::http::webhook::{self, WebhookClient, WebhookState};
+use selvedge::storefronts::bigcommerce::intake::IntakeClient;
 use selvedge_bigcommerce::model::BillingAddress;
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bluecherry::BlueCherryConfig;
@@ -153,16 +157,17 @@ pub async fn serve_intake(
     store: Arc<dyn Store>,
     settings: &OrdersSettings,
 ) -> String {
-    let intake = IntakeClient::new(store, SECRET, settings, &RefundsSettings::default())
-        .with_store_hash("sandbox");
-    let router = orders::router(HashMap::from([(client.to_string(), intake)]));
+    let intake =
+        IntakeClient::new(store, settings, &RefundsSettings::default()).with_store_hash("sandbox");
+    let clients = HashMap::from([(client.to_string(), WebhookClient::new(SECRET, intake))]);
+    let router = webhook::router(WebhookState::new(clients, Default::default()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    // The host's own listener and limits.
+    let never = std::future::pending();
+    tokio::spawn(serve(listener, router, ListenerLimits::WEBHOOK, never));
     format!("http://{addr}/webhooks/bigcommerce/{client}")
 }
 

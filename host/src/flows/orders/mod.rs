@@ -1,7 +1,7 @@
 //! Orders: storefront orders into Blue Cherry, exactly once, paced.
 //!
-//! - [`intake`]: the BigCommerce webhook endpoint (secret header, strict parsing, durable
-//!   enqueue before the 200);
+//! - webhook deliveries are queued by the storefront's adapter
+//!   ([`crate::storefronts::bigcommerce::intake`], served by `crate::http::webhook`);
 //! - [`sweep`]: the scheduled read of orders changed in the storefront (any storefront, through
 //!   its [`OrderSource`](crate::storefronts::OrderSource) port);
 //! - [`prepare`]: the full order from the storefront as the plugin's input; [`convert`]: the
@@ -13,7 +13,6 @@
 //! order id, so duplicates collapse and a crashed host loses nothing.
 
 pub mod convert;
-pub mod intake;
 mod outcome;
 pub mod prepare;
 pub mod settings;
@@ -22,7 +21,6 @@ pub mod worker;
 
 use std::sync::Arc;
 
-pub use intake::{IntakeClient, router};
 pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 pub use worker::{BatchOutcome, Injector, OrderTiming};
 

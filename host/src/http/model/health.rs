@@ -49,6 +49,19 @@ pub struct SyncHealth {
     pub injection_success_rate: Option<f64>,
     /// Every scheduled flow's latest run.
     pub flows: Vec<FlowStatus>,
+    /// Webhook deliveries refused since the host started (a rotated secret shows here).
+    pub webhook_auth: WebhookAuth,
+}
+
+/// A client's refused webhook deliveries (401) since the host started.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct WebhookAuth {
+    /// How many.
+    pub failures: u64,
+    /// When the latest was refused.
+    pub last_at: Option<String>,
+    /// Why: `missing secret` or `wrong secret`.
+    pub last_reason: Option<String>,
 }
 
 /// A flow's latest run and latest success.

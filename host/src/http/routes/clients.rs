@@ -8,9 +8,10 @@ use time::OffsetDateTime;
 use super::tags;
 use crate::flows::orders::order_kind;
 use crate::http::model::{
-    ClientSummary, DriftReport, ExceptionView, FlowStatus, RunView, SyncHealth, rfc3339,
+    ClientSummary, DriftReport, ExceptionView, FlowStatus, RunView, SyncHealth, WebhookAuth,
+    rfc3339,
 };
-use crate::http::{AdminClient, AdminState, ApiError};
+use crate::http::{AdminClient, AdminState, HttpError};
 
 /// Exception kinds shown in the drift report.
 pub const DRIFT_KINDS: [&str; 4] = ["drift_stock", "drift_order", "sku_missing", "sku_unmapped"];
@@ -21,7 +22,7 @@ const ORDER_COUNT_LIMIT: u32 = 100_000;
 #[utoipa::path(get, path = "/api/clients", tag = tags::CLIENTS,
     responses((status = 200, body = [ClientSummary]), (status = 401, description = "missing or wrong token")),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AdminState>) -> Result<Json<Vec<ClientSummary>>, ApiError> {
+pub async fn list(State(state): State<AdminState>) -> Result<Json<Vec<ClientSummary>>, HttpError> {
     let mut out = Vec::new();
     for client in state.clients.iter() {
         out.push(summary(&state, client).await?);
@@ -37,13 +38,13 @@ pub async fn list(State(state): State<AdminState>) -> Result<Json<Vec<ClientSumm
 pub async fn health(
     State(state): State<AdminState>,
     Path(client): Path<String>,
-) -> Result<Json<ClientSummary>, ApiError> {
+) -> Result<Json<ClientSummary>, HttpError> {
     let c = state.client(&client)?;
     Ok(Json(summary(&state, c).await?))
 }
 
 /// Headline and health of one client.
-pub async fn summary(state: &AdminState, client: &AdminClient) -> Result<ClientSummary, ApiError> {
+pub async fn summary(state: &AdminState, client: &AdminClient) -> Result<ClientSummary, HttpError> {
     let counts = state
         .store
         .exception_counts(Some(&client.id), ExceptionState::Open)
@@ -67,7 +68,10 @@ pub async fn summary(state: &AdminState, client: &AdminClient) -> Result<ClientS
 }
 
 /// Sync health from the run records, the queue, the ledger and the live connector counters.
-pub async fn sync_health(state: &AdminState, client: &AdminClient) -> Result<SyncHealth, ApiError> {
+pub async fn sync_health(
+    state: &AdminState,
+    client: &AdminClient,
+) -> Result<SyncHealth, HttpError> {
     let store = &state.store;
     let id = client.id.as_str();
     let inventory = store.recent_runs(id, "inventory", 200).await?;
@@ -119,6 +123,15 @@ pub async fn sync_health(state: &AdminState, client: &AdminClient) -> Result<Syn
         injection_success_rate: (injected + failed > 0)
             .then(|| injected as f64 / (injected + failed) as f64),
         flows,
+        webhook_auth: state
+            .webhook_auth
+            .get(id)
+            .map(|f| WebhookAuth {
+                failures: f.count,
+                last_at: Some(rfc3339(f.last_at)),
+                last_reason: Some(f.last_reason.as_str().into()),
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -131,7 +144,7 @@ pub async fn sync_health(state: &AdminState, client: &AdminClient) -> Result<Syn
 pub async fn drift(
     State(state): State<AdminState>,
     Path(client): Path<String>,
-) -> Result<Json<DriftReport>, ApiError> {
+) -> Result<Json<DriftReport>, HttpError> {
     let c = state.client(&client)?;
     let run = state.store.recent_runs(&c.id, "reconciliation", 1).await?;
     let run = run.first();

@@ -15,15 +15,15 @@ use crate::exceptions::actions::{self, ActionError};
 use crate::http::model::{
     ActionRequest, ExceptionDetail, ExceptionView, HistoryView, KindCount, OwnerGroup, RetryOutcome,
 };
-use crate::http::{AdminState, ApiError};
+use crate::http::{AdminState, HttpError};
 
-impl From<ActionError> for ApiError {
+impl From<ActionError> for HttpError {
     fn from(e: ActionError) -> Self {
         match e {
-            ActionError::NotFound(_) => ApiError::not_found(e.to_string()),
-            ActionError::AlreadyResolved(_) => ApiError::conflict(e.to_string()),
+            ActionError::NotFound(_) => HttpError::not_found(e.to_string()),
+            ActionError::AlreadyResolved(_) => HttpError::conflict(e.to_string()),
             ActionError::NoNote | ActionError::UnknownState(_) => {
-                ApiError::bad_request(e.to_string())
+                HttpError::bad_request(e.to_string())
             }
             ActionError::Store(e) => e.into(),
         }
@@ -83,7 +83,7 @@ pub struct SummaryQuery {
 pub async fn list(
     State(state): State<AdminState>,
     Query(q): Query<ListQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
     let filter = ExceptionFilter {
         client: q.client,
         state: None,
@@ -94,7 +94,7 @@ pub async fn list(
     let limit = page_limit(q.limit, LIST_DEFAULT);
     let offset = q.offset.unwrap_or(0);
     if offset > MAX_OFFSET {
-        return Err(ApiError::bad_request(format!(
+        return Err(HttpError::bad_request(format!(
             "offset {offset} is past {MAX_OFFSET}: narrow the list with client, owner, kind or state"
         )));
     }
@@ -127,7 +127,7 @@ pub async fn list(
 pub async fn summary(
     State(state): State<AdminState>,
     Query(q): Query<SummaryQuery>,
-) -> Result<Json<Vec<OwnerGroup>>, ApiError> {
+) -> Result<Json<Vec<OwnerGroup>>, HttpError> {
     let client = q.client.as_deref();
     let mut groups: BTreeMap<String, BTreeMap<String, (u64, u64)>> = BTreeMap::new();
     for c in state
@@ -182,7 +182,7 @@ pub async fn show(
     State(state): State<AdminState>,
     Path(id): Path<i64>,
     Query(q): Query<HistoryQuery>,
-) -> Result<Json<ExceptionDetail>, ApiError> {
+) -> Result<Json<ExceptionDetail>, HttpError> {
     Ok(Json(detail(state.store.as_ref(), id, &q).await?))
 }
 
@@ -196,7 +196,7 @@ pub async fn retry(
     State(state): State<AdminState>,
     Path(id): Path<i64>,
     body: Option<Json<ActionRequest>>,
-) -> Result<Json<RetryOutcome>, ApiError> {
+) -> Result<Json<RetryOutcome>, HttpError> {
     let req = body.map(|Json(b)| b).unwrap_or_default();
     let store = state.store.as_ref();
     let who = actor(req.actor);
@@ -218,7 +218,7 @@ pub async fn resolve(
     State(state): State<AdminState>,
     Path(id): Path<i64>,
     body: Option<Json<ActionRequest>>,
-) -> Result<Json<ExceptionDetail>, ApiError> {
+) -> Result<Json<ExceptionDetail>, HttpError> {
     let req = body.map(|Json(b)| b).unwrap_or_default();
     let store = state.store.as_ref();
     let who = actor(req.actor);
@@ -240,12 +240,12 @@ async fn detail(
     store: &dyn Store,
     id: i64,
     page: &HistoryQuery,
-) -> Result<ExceptionDetail, ApiError> {
+) -> Result<ExceptionDetail, HttpError> {
     let limit = page_limit(page.limit, HISTORY_DEFAULT);
     let (record, mut history) = store
         .exception_page(id, page.after, limit + 1)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no exception {id}")))?;
+        .ok_or_else(|| HttpError::not_found(format!("no exception {id}")))?;
     let next = cut_page(&mut history, limit, |h| h.id);
     Ok(ExceptionDetail {
         exception: ExceptionView::from(&record),
@@ -279,6 +279,7 @@ mod tests {
             registry: PluginRegistry::new(runtime),
             clients: Arc::new(Vec::new()),
             token: AdminToken::new(Some("t".into())),
+            webhook_auth: Default::default(),
         };
         (dir, state)
     }

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 
 use super::{cut_page, page_limit, tags};
 use crate::http::model::{PluginEvent, PluginPeriod, PluginView, SwapRequest, SwapResult, rfc3339};
-use crate::http::{AdminState, ApiError};
+use crate::http::{AdminState, HttpError};
 
 /// Query of an upload swap.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -40,7 +40,7 @@ pub async fn show(
     State(state): State<AdminState>,
     Path(client): Path<String>,
     Query(q): Query<HistoryQuery>,
-) -> Result<Json<PluginView>, ApiError> {
+) -> Result<Json<PluginView>, HttpError> {
     let c = state.client(&client)?;
     let current = c.plugin.current();
     let limit = page_limit(q.limit, 100);
@@ -97,7 +97,7 @@ pub async fn swap(
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<SwapResult>, ApiError> {
+) -> Result<Json<SwapResult>, HttpError> {
     let c = state.client(&client)?;
     let replaced = c.plugin.current().map(|v| v.name.clone());
     let is_json = headers
@@ -106,9 +106,9 @@ pub async fn swap(
         .is_some_and(|v| v.starts_with("application/json"));
     let report = if is_json {
         let req: SwapRequest = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("body is not a swap request: {e}")))?;
+            .map_err(|e| HttpError::bad_request(format!("body is not a swap request: {e}")))?;
         let path = req.path.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
-            ApiError::bad_request("`path` is required (or upload the .wasm as application/wasm)")
+            HttpError::bad_request("`path` is required (or upload the .wasm as application/wasm)")
         })?;
         let label = req.label.or_else(|| Some(format!("api: {path}")));
         c.plugin
@@ -116,7 +116,7 @@ pub async fn swap(
             .await
     } else {
         if body.is_empty() {
-            return Err(ApiError::bad_request(
+            return Err(HttpError::bad_request(
                 "empty upload: send the .wasm bytes, or JSON {\"path\": ...}",
             ));
         }
@@ -141,7 +141,7 @@ pub async fn swap(
 pub async fn rollback(
     State(state): State<AdminState>,
     Path(client): Path<String>,
-) -> Result<Json<SwapResult>, ApiError> {
+) -> Result<Json<SwapResult>, HttpError> {
     let c = state.client(&client)?;
     let replaced = c.plugin.current().map(|v| v.name.clone());
     let report = c.plugin.rollback().map_err(swap_error)?;
@@ -157,7 +157,7 @@ async fn record(
     report: &SwapReport,
     replaced: Option<String>,
     reason: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), HttpError> {
     let now = OffsetDateTime::now_utc();
     if let Some(old) = replaced.filter(|old| *old != report.plugin) {
         let why = format!("replaced by {}", report.plugin);
@@ -187,11 +187,11 @@ async fn record(
     Ok(())
 }
 
-fn swap_error(err: SwapError) -> ApiError {
+fn swap_error(err: SwapError) -> HttpError {
     match err {
-        SwapError::UnknownClient(c) => ApiError::not_found(format!("no client `{c}`")),
-        SwapError::NoPrevious(_) | SwapError::NoPlugin(_) => ApiError::conflict(err.to_string()),
-        other => ApiError::unprocessable(other.to_string()),
+        SwapError::UnknownClient(c) => HttpError::not_found(format!("no client `{c}`")),
+        SwapError::NoPrevious(_) | SwapError::NoPlugin(_) => HttpError::conflict(err.to_string()),
+        other => HttpError::unprocessable(other.to_string()),
     }
 }
 

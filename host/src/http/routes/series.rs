@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::{cut_page, page_limit, tags};
 use crate::http::model::{InjectionPoint, LagPoint, Series, rfc3339};
-use crate::http::{AdminState, ApiError};
+use crate::http::{AdminState, HttpError};
 
 /// How many runs to chart.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -29,7 +29,7 @@ pub async fn series(
     State(state): State<AdminState>,
     Path(client): Path<String>,
     Query(q): Query<SeriesQuery>,
-) -> Result<Json<Series>, ApiError> {
+) -> Result<Json<Series>, HttpError> {
     let c = state.client(&client)?;
     let limit = page_limit(q.limit, 100);
     let mut inventory = state
@@ -62,7 +62,7 @@ const ORDERS: u32 = 20_000;
 /// Injection success per time bucket, from the order ledger: the webhook worker injects
 /// between scheduled orders runs, so the runs' own counts would miss most orders. An order
 /// counts in the bucket of its last change: injected, or failed (exception state).
-async fn injection(state: &AdminState, client: &str) -> Result<Vec<InjectionPoint>, ApiError> {
+async fn injection(state: &AdminState, client: &str) -> Result<Vec<InjectionPoint>, HttpError> {
     let page = Page {
         limit: ORDERS,
         offset: 0,

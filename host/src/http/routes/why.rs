@@ -12,7 +12,7 @@ use super::{cut_page, page_limit, tags};
 use crate::http::model::{
     DecisionView, ExceptionView, OrderView, TransitionView, WhyReport, rfc3339,
 };
-use crate::http::{AdminClient, AdminState, ApiError};
+use crate::http::{AdminClient, AdminState, HttpError};
 
 /// Decisions per page by default.
 const DECISIONS: u32 = 50;
@@ -34,7 +34,7 @@ pub async fn sku(
     State(state): State<AdminState>,
     Path((client, sku)): Path<(String, String)>,
     Query(q): Query<DecisionsQuery>,
-) -> Result<Json<WhyReport>, ApiError> {
+) -> Result<Json<WhyReport>, HttpError> {
     let c = state.client(&client)?;
     report(&state, c, "sku", &sku, None, &q).await.map(Json)
 }
@@ -47,7 +47,7 @@ pub async fn order(
     State(state): State<AdminState>,
     Path((client, order)): Path<(String, String)>,
     Query(q): Query<DecisionsQuery>,
-) -> Result<Json<WhyReport>, ApiError> {
+) -> Result<Json<WhyReport>, HttpError> {
     let c = state.client(&client)?;
     let key = OrderKey::new(&c.id, c.storefront, &order);
     let ledger = match state.store.order(&key).await? {
@@ -83,7 +83,7 @@ async fn report(
     subject: &str,
     order: Option<OrderView>,
     page: &DecisionsQuery,
-) -> Result<WhyReport, ApiError> {
+) -> Result<WhyReport, HttpError> {
     let limit = page_limit(page.limit, DECISIONS);
     let mut decisions = state
         .store
@@ -112,7 +112,7 @@ async fn report(
         .map(ExceptionView::from)
         .collect();
     if decisions.is_empty() && order.is_none() && exceptions.is_empty() {
-        return Err(ApiError::not_found(format!(
+        return Err(HttpError::not_found(format!(
             "nothing recorded about {kind} `{subject}` for client {}",
             c.id
         )));

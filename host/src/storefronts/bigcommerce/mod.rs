@@ -5,6 +5,7 @@ mod catalog;
 mod catalog_batch;
 mod catalog_variants;
 mod convert;
+pub mod intake;
 mod orders;
 mod shipments;
 mod stock;

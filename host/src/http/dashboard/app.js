@@ -158,6 +158,7 @@
       card("Injection success", typeof rate === "number" ? (rate * 100).toFixed(1) + " %" : "–", typeof rate === "number" && rate < 0.95 ? "bad" : "ok"),
       card("Unresolved exceptions", s.unresolved_exceptions, s.unresolved_exceptions > 0 ? "bad" : "ok"),
       card("Plugin", s.plugin_version || "none"),
+      webhookAuthCard(hl.webhook_auth),
     );
     const body = $("flows").tBodies[0];
     body.textContent = "";
@@ -171,6 +172,15 @@
         h("td", { class: r && r.error ? "error" : "muted" }, r ? r.error || runSummary(r) : ""),
       ));
     }
+  }
+
+  // Refused webhook deliveries: after a secret rotation the storefront's old secret shows here.
+  function webhookAuthCard(w) {
+    const failed = w && w.failures > 0;
+    const c = card("Webhook auth failures", failed ? `${w.failures}, last at ${fmtTime(w.last_at)}` : "0", failed ? "bad" : "ok");
+    c.id = "webhook-auth";
+    if (failed) c.title = `latest: ${w.last_reason}`;
+    return c;
   }
 
   function runSummary(r) {

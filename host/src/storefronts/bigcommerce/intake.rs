@@ -1,36 +1,28 @@
-//! Order intake: the BigCommerce webhook endpoint. Intake only writes durable jobs; the
-//! injector does the work (the scheduled sweep is [`super::sweep`]).
+//! Order intake: what a verified BigCommerce webhook delivery becomes ([`accept`]). Intake
+//! only writes durable jobs; the injector does the work (the scheduled sweep is
+//! [`crate::flows::orders::sweep`]). The HTTP side (secret, limits, status codes) is `crate::http::webhook`.
 //!
 //! A delivery is acknowledged (200) only after its job is committed, so a crash before the
 //! commit makes BigCommerce deliver again; duplicates collapse on the job's idempotency key
 //! (the order id for `store/order/created`, the refund id for `store/order/refund/created`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use selvedge_bigcommerce::model::WebhookPayload;
 use selvedge_store::{NewJob, Store};
+use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::settings::{OrdersSettings, Pacing, WEBHOOK_SECRET_HEADER};
-use super::{order_kind, refund_kind};
+use crate::flows::orders::settings::{OrdersSettings, Pacing};
 use crate::flows::refunds::{RefundsSettings, job_max_attempts};
+use crate::jobs::kinds::{order_kind, refund_kind};
 
-/// One client's webhook receiver settings.
+/// One client's webhook intake settings (the secret is checked before, on the HTTP side).
 #[derive(Clone)]
 pub struct IntakeClient {
     /// Where jobs go.
     pub store: Arc<dyn Store>,
-    /// SHA-256 of the shared secret: comparing digests takes the same time for any guess.
-    secret_digest: [u8; 32],
     /// When received orders may be injected.
     pub pacing: Pacing,
     /// Claims allowed per order job before it is given up.
@@ -44,16 +36,14 @@ pub struct IntakeClient {
 }
 
 impl IntakeClient {
-    /// A receiver for a client whose hooks send `secret`.
+    /// The intake of one client.
     pub fn new(
         store: Arc<dyn Store>,
-        secret: &str,
         settings: &OrdersSettings,
         refunds: &RefundsSettings,
     ) -> Self {
         Self {
             store,
-            secret_digest: Sha256::digest(secret.as_bytes()).into(),
             pacing: settings.pacing.clone(),
             max_attempts: settings.max_attempts,
             refund_max_attempts: job_max_attempts(refunds),
@@ -78,66 +68,54 @@ impl IntakeClient {
         self.waker = Some(waker);
         self
     }
-
-    fn authentic(&self, headers: &HeaderMap) -> bool {
-        let Some(sent) = headers.get(WEBHOOK_SECRET_HEADER) else {
-            return false;
-        };
-        let digest: [u8; 32] = Sha256::digest(sent.as_bytes()).into();
-        // Constant time: no early exit on the first differing byte.
-        digest
-            .iter()
-            .zip(self.secret_digest.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-    }
 }
 
-/// The HTTP endpoint of every client of a host: `POST /webhooks/bigcommerce/{client}`.
-pub fn router(clients: HashMap<String, IntakeClient>) -> Router {
-    Router::new()
-        .route("/webhooks/bigcommerce/{client}", post(receive))
-        .with_state(Arc::new(clients))
+/// What a delivery became; serialised as the 200 body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Receipt {
+    /// A job was queued (or was already: `duplicate`).
+    Queued {
+        /// Job id.
+        job: i64,
+        /// The delivery was seen before (same idempotency key).
+        duplicate: bool,
+    },
+    /// A status change: the order's job was re-armed, or queued if never seen.
+    StatusUpdated {
+        /// Job id.
+        job: i64,
+        /// An existing job was re-armed.
+        rearmed: bool,
+        /// The job's state now.
+        state: &'static str,
+    },
+    /// A scope the host does not act on, acknowledged so BigCommerce does not retry it.
+    Ignored {
+        /// The scope.
+        ignored: String,
+    },
 }
 
-/// Why a delivery was refused: the status, and a message safe to show the sender.
+/// Why a verified delivery was not taken.
 #[derive(Debug, thiserror::Error)]
-enum IntakeError {
-    #[error("missing or wrong webhook secret")]
-    Unauthorized,
+pub enum IntakeError {
+    /// The payload is not a delivery the host can use (the sender's fault: 400).
     #[error("invalid webhook payload: {0}")]
     BadPayload(String),
-    #[error("cannot store the delivery now, retry later")]
+    /// The job could not be stored now (retry later: 503); the text is for the log.
+    #[error("cannot store the delivery now: {0}")]
     Unavailable(String),
 }
 
-impl IntoResponse for IntakeError {
-    fn into_response(self) -> Response {
-        let status = match &self {
-            IntakeError::Unauthorized => StatusCode::UNAUTHORIZED,
-            IntakeError::BadPayload(_) => StatusCode::BAD_REQUEST,
-            IntakeError::Unavailable(internal) => {
-                tracing::error!(error = %internal, "webhook not stored");
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-        };
-        (status, axum::Json(json!({ "error": self.to_string() }))).into_response()
-    }
-}
-
-async fn receive(
-    State(clients): State<Arc<HashMap<String, IntakeClient>>>,
-    Path(client): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, IntakeError> {
-    // An unknown client gets the same answer as a wrong secret: no probing for names.
-    let intake = clients.get(&client).ok_or(IntakeError::Unauthorized)?;
-    if !intake.authentic(&headers) {
-        return Err(IntakeError::Unauthorized);
-    }
+/// Turns an authenticated delivery to `client` into a durable job (or re-arms one).
+pub async fn accept(
+    intake: &IntakeClient,
+    client: &str,
+    body: &[u8],
+) -> Result<Receipt, IntakeError> {
     let payload: WebhookPayload =
-        serde_json::from_slice(&body).map_err(|e| IntakeError::BadPayload(e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| IntakeError::BadPayload(e.to_string()))?;
     if let Some(producer) = &intake.producer
         && payload.producer != *producer
     {
@@ -161,7 +139,7 @@ async fn receive(
                 .release_at(now)
                 .map_err(IntakeError::Unavailable)?;
             (
-                order_kind(&client),
+                order_kind(client),
                 format!("bigcommerce:{id}"),
                 json!({ "storefront": "bigcommerce", "order_id": id.to_string() }),
                 run_at,
@@ -177,7 +155,7 @@ async fn receive(
                 .ok_or_else(|| {
                     IntakeError::BadPayload("data.status.new_status_id must be a status id".into())
                 })?;
-            return status_updated(intake, &client, id, new_status, now).await;
+            return status_updated(intake, client, id, new_status, now).await;
         }
         "store/order/refund/created" => {
             let refund_id = payload
@@ -192,7 +170,7 @@ async fn receive(
                 })?;
             let order_id = order_id()?;
             (
-                refund_kind(&client),
+                refund_kind(client),
                 format!("bigcommerce:{refund_id}"),
                 json!({ "refund_id": refund_id, "order_id": order_id }),
                 now,
@@ -201,14 +179,16 @@ async fn receive(
         }
         // Acknowledged so BigCommerce does not retry a scope we do not act on.
         other => {
-            return Ok((StatusCode::OK, axum::Json(json!({ "ignored": other }))).into_response());
+            return Ok(Receipt::Ignored {
+                ignored: other.to_string(),
+            });
         }
     };
     let enqueued = intake
         .store
         .enqueue(
             NewJob {
-                client: client.clone(),
+                client: client.to_string(),
                 kind,
                 idempotency_key: key,
                 payload: job_payload,
@@ -222,11 +202,10 @@ async fn receive(
     if let Some(w) = &intake.waker {
         w.notify_one();
     }
-    Ok((
-        StatusCode::OK,
-        axum::Json(json!({ "job": enqueued.job.id, "duplicate": !enqueued.created })),
-    )
-        .into_response())
+    Ok(Receipt::Queued {
+        job: enqueued.job.id,
+        duplicate: !enqueued.created,
+    })
 }
 
 /// A status change re-arms the order's job (the same job: one idempotency key per order), or
@@ -239,7 +218,7 @@ async fn status_updated(
     order_id: i64,
     new_status: i64,
     now: OffsetDateTime,
-) -> Result<Response, IntakeError> {
+) -> Result<Receipt, IntakeError> {
     let unavailable = |e: selvedge_store::StoreError| IntakeError::Unavailable(e.to_string());
     let run_at = intake
         .pacing
@@ -279,11 +258,9 @@ async fn status_updated(
     if let Some(w) = &intake.waker {
         w.notify_one();
     }
-    Ok((
-        StatusCode::OK,
-        axum::Json(
-            json!({ "job": job.id, "rearmed": !enqueued.created, "state": job.state.as_str() }),
-        ),
-    )
-        .into_response())
+    Ok(Receipt::StatusUpdated {
+        job: job.id,
+        rearmed: !enqueued.created,
+        state: job.state.as_str(),
+    })
 }

@@ -1,0 +1,111 @@
+//! Shared state of the admin router: the store, the plugin slots, the clients, the token,
+//! and the webhook refusals the dashboard shows.
+
+use std::sync::Arc;
+
+use selvedge_runtime::{ClientPlugin, PluginRegistry};
+use selvedge_store::Store;
+
+use super::webhook::failures::AuthFailures;
+use super::{AdminToken, HttpError};
+use crate::app::App;
+use crate::flows::{FlowKind, Owners};
+
+/// Connector call counters of a client's storefront, read live.
+#[derive(Clone)]
+pub enum StorefrontStats {
+    /// The client's storefront, which counts its calls.
+    Live(Arc<dyn crate::storefronts::Storefront>),
+    /// Not available (tests).
+    None,
+}
+
+impl StorefrontStats {
+    /// (calls, throttled, retries) so far.
+    pub fn read(&self) -> (u64, u64, u64) {
+        match self {
+            StorefrontStats::Live(s) => {
+                let c = s.calls();
+                (c.calls, c.throttled, c.retries)
+            }
+            StorefrontStats::None => (0, 0, 0),
+        }
+    }
+}
+
+/// What the admin API knows of one client.
+#[derive(Clone)]
+pub struct AdminClient {
+    /// Client id.
+    pub id: String,
+    /// `bigcommerce` or `sparklayer`.
+    pub storefront: &'static str,
+    /// Flows with a schedule.
+    pub flows: Vec<FlowKind>,
+    /// The client's plugin slot (swap, rollback, in-memory history).
+    pub plugin: Arc<ClientPlugin>,
+    /// Owner team per exception kind.
+    pub owners: Arc<Owners>,
+    /// Storefront call counters.
+    pub stats: StorefrontStats,
+}
+
+/// Shared state of the admin router. Build it with [`AdminState::from_app`].
+#[derive(Clone)]
+pub struct AdminState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Every client's plugin slot.
+    pub registry: Arc<PluginRegistry>,
+    /// Clients in config order.
+    pub clients: Arc<Vec<AdminClient>>,
+    /// Bearer token.
+    pub token: AdminToken,
+    /// Refused webhook deliveries, shared with the webhook listener.
+    pub webhook_auth: Arc<AuthFailures>,
+}
+
+impl AdminState {
+    /// From the running host; the token is read from the environment variable in `[admin]`.
+    pub fn from_app(app: &App) -> Self {
+        let token = AdminToken::from_env(&app.config.host.admin.token_env);
+        if !token.is_set() {
+            tracing::warn!(
+                env = %app.config.host.admin.token_env,
+                "admin token not set: the admin API and dashboard will refuse every request"
+            );
+        }
+        Self::with_token(app, token)
+    }
+
+    /// From the running host with a given token.
+    pub fn with_token(app: &App, token: AdminToken) -> Self {
+        let clients = app
+            .clients
+            .iter()
+            .map(|c| AdminClient {
+                id: c.config.id.clone(),
+                storefront: c.services.storefront.name(),
+                flows: c.config.compiled_schedules.iter().map(|s| s.flow).collect(),
+                plugin: c.services.plugin.clone(),
+                owners: c.services.owners.clone(),
+                stats: StorefrontStats::Live(c.services.storefront.clone()),
+            })
+            .collect();
+        Self {
+            store: app.store.clone(),
+            registry: app.registry.clone(),
+            clients: Arc::new(clients),
+            token,
+            webhook_auth: Arc::default(),
+        }
+    }
+
+    /// A client by id, or 404.
+    pub fn client(&self, id: &str) -> Result<&AdminClient, HttpError> {
+        self.clients
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| HttpError::not_found(format!("no client `{id}`")))
+    }
+}

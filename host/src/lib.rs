@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod retention;
 pub mod runner;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod scheduler;
 pub mod serve;

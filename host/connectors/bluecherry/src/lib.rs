@@ -14,6 +14,7 @@ pub mod error;
 pub mod gateway;
 pub mod model;
 pub mod money;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 pub use client::BlueCherryClient;
@@ -21,4 +22,5 @@ pub use config::{BlueCherryConfig, Completion, CsvDropConfig};
 pub use csv_drop::{CsvDrop, DropContent, DropFile, Pickup};
 pub use error::{BlueCherryError, CsvDropError, CsvRowError};
 pub use gateway::{ErpGateway, GatewayFuture};
+#[cfg(feature = "sandbox")]
 pub use sandbox::{Sandbox, SandboxConfig};

@@ -5,7 +5,9 @@
 //! and tests against that sandbox. This crate holds what they share.
 
 pub mod retry;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 pub use retry::RetryPolicy;
+#[cfg(feature = "sandbox")]
 pub use sandbox::SandboxServer;

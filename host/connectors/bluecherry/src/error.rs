@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// What went wrong talking to the ERP gateway.
 #[derive(Debug, thiserror::Error)]
-pub enum BlueCherryError {
+pub enum Error {
     /// The ERP validated the request and refused it; retrying the same data will fail again.
     #[error("rejected by Blue Cherry ({code}{}): {message}", field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
     Rejected {
@@ -77,10 +77,10 @@ pub enum BlueCherryError {
     Config(String),
 }
 
-impl BlueCherryError {
+impl Error {
     /// True when the same call may simply be retried.
     pub fn is_transient(&self) -> bool {
-        matches!(self, BlueCherryError::Transient(_))
+        matches!(self, Error::Transient(_))
     }
 }
 

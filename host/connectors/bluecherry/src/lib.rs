@@ -20,7 +20,9 @@ pub mod sandbox;
 pub use client::BlueCherryClient;
 pub use config::{BlueCherryConfig, Completion, CsvDropConfig};
 pub use csv_drop::{CsvDrop, DropContent, DropFile, Pickup};
-pub use error::{BlueCherryError, CsvDropError, CsvRowError};
+/// The name the host's flows use for [`Error`]; every connector's error type is `Error`.
+pub use error::Error as BlueCherryError;
+pub use error::{CsvDropError, CsvRowError, Error};
 pub use gateway::{ErpGateway, GatewayFuture};
 #[cfg(feature = "sandbox")]
 pub use sandbox::{Sandbox, SandboxConfig};

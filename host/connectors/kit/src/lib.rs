@@ -4,10 +4,11 @@
 //! `model.rs` (wire types), `sandbox/` (an axum server that behaves like the real system)
 //! and tests against that sandbox. This crate holds what they share.
 
+pub mod http;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-pub use retry::RetryPolicy;
+pub use retry::{Attempts, RetryPolicy};
 #[cfg(feature = "sandbox")]
 pub use sandbox::SandboxServer;

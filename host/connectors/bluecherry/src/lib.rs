@@ -13,9 +13,11 @@ pub mod csv_drop;
 pub mod error;
 pub mod gateway;
 pub mod model;
-pub mod money;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+
+/// Money is the connectors' one type, integer cents read through a decimal crate.
+pub use selvedge_connector_kit::money;
 
 pub use client::BlueCherryClient;
 pub use config::{BlueCherryConfig, Completion, CsvDropConfig};

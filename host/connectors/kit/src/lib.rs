@@ -5,10 +5,12 @@
 //! and tests against that sandbox. This crate holds what they share.
 
 pub mod http;
+pub mod money;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use money::{Cents, MoneyError, Rounding};
 pub use retry::{Attempts, RetryPolicy};
 #[cfg(feature = "sandbox")]
 pub use sandbox::SandboxServer;

@@ -26,6 +26,10 @@ pub struct BlueCherryConfig {
     /// Retry policy for reads. Creates are never retried by the client.
     #[serde(default)]
     pub retry: RetryPolicy,
+    /// Longest `Retry-After` of a 429 the client waits out itself, in seconds; a longer one
+    /// fails the call as `RateLimited` and the job is retried later.
+    #[serde(default = "default_max_retry_after_secs")]
+    pub max_retry_after_secs: u64,
     /// Optional batch-export route: CSV reports dropped into a folder after each cycle.
     #[serde(default)]
     pub csv_drop: Option<CsvDropConfig>,
@@ -39,6 +43,9 @@ fn default_timeout_ms() -> u64 {
 }
 fn default_connect_timeout_ms() -> u64 {
     3_000
+}
+fn default_max_retry_after_secs() -> u64 {
+    30
 }
 fn default_page_size() -> usize {
     200
@@ -54,6 +61,7 @@ impl BlueCherryConfig {
             connect_timeout_ms: default_connect_timeout_ms(),
             page_size: default_page_size(),
             retry: RetryPolicy::default(),
+            max_retry_after_secs: default_max_retry_after_secs(),
             csv_drop: None,
         }
     }

@@ -39,6 +39,7 @@ pub struct BlueCherryClient {
     base_url: String,
     api_key: String,
     retry: RetryPolicy,
+    max_retry_after: Duration,
     page_size: usize,
 }
 
@@ -87,6 +88,7 @@ impl BlueCherryClient {
             base_url: config.base_url.trim_end_matches('/').to_string(),
             api_key: api_key.into(),
             retry: config.retry,
+            max_retry_after: Duration::from_secs(config.max_retry_after_secs),
             page_size: config.page_size,
         })
     }

@@ -1,8 +1,11 @@
 //! The wire mechanics every resource shares: GET with retry, offset paging, look-up by
 //! external reference, POST once, PUT with retry, and the mapping of error answers.
 
-use backon::Retryable;
+use std::future::Future;
+use std::time::Duration;
+
 use reqwest::StatusCode;
+use selvedge_connector_kit::http::parse_retry_after;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -23,12 +26,18 @@ impl BlueCherryClient {
             .await
             .map_err(|e| Error::Transient(format!("GET {path}: {e}")))?;
         let status = resp.status();
+        let retry_after = parse_retry_after(resp.headers());
         let bytes = resp
             .bytes()
             .await
             .map_err(|e| Error::Transient(format!("GET {path}: reading body: {e}")))?;
         if !status.is_success() {
-            return Err(error_from_response(status, &bytes, Subject::default()));
+            return Err(error_from_response(
+                status,
+                &bytes,
+                retry_after,
+                Subject::default(),
+            ));
         }
         serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(format!("GET {path}: {e}")))
     }
@@ -39,12 +48,7 @@ impl BlueCherryClient {
         path: &str,
         query: Query,
     ) -> Result<T, Error> {
-        (|| self.get_once::<T>(path, &query))
-            .retry(self.retry.backoff())
-            .when(Error::is_transient)
-            .notify(|err, delay| {
-                tracing::warn!(%err, ?delay, path, "Blue Cherry read failed, retrying");
-            })
+        self.retried("read", path, || self.get_once::<T>(path, &query))
             .await
     }
 
@@ -121,6 +125,7 @@ impl BlueCherryClient {
                 }
             })?;
         let status = resp.status();
+        let retry_after = parse_retry_after(resp.headers());
         let bytes = resp
             .bytes()
             .await
@@ -130,7 +135,7 @@ impl BlueCherryClient {
                 external_ref: Some(external_ref),
                 ..Subject::default()
             };
-            return Err(error_from_response(status, &bytes, subject));
+            return Err(error_from_response(status, &bytes, retry_after, subject));
         }
         // A 2xx we cannot read still means committed; the caller finds it by reference.
         serde_json::from_slice(&bytes)
@@ -155,12 +160,13 @@ impl BlueCherryClient {
             .await
             .map_err(|e| Error::Transient(format!("PUT {path}: {e}")))?;
         let status = resp.status();
+        let retry_after = parse_retry_after(resp.headers());
         let bytes = resp
             .bytes()
             .await
             .map_err(|e| Error::Transient(format!("PUT {path}: reading answer: {e}")))?;
         if !status.is_success() {
-            return Err(error_from_response(status, &bytes, subject));
+            return Err(error_from_response(status, &bytes, retry_after, subject));
         }
         // Sending it again would only get the same body back, so this is not transient.
         serde_json::from_slice(&bytes).map_err(|e| {
@@ -177,18 +183,46 @@ impl BlueCherryClient {
         body: &B,
         subject: Subject<'_>,
     ) -> Result<T, Error> {
-        (|| self.put_once::<B, T>(path, body, subject))
-            .retry(self.retry.backoff())
-            .when(Error::is_transient)
-            .notify(|err, delay| {
-                tracing::warn!(%err, ?delay, path, "Blue Cherry revision failed, retrying");
-            })
-            .await
+        self.retried("revision", path, || {
+            self.put_once::<B, T>(path, body, subject)
+        })
+        .await
+    }
+
+    /// Runs `once` again while it fails transiently and the policy allows. A 429's
+    /// `Retry-After` is the floor of the wait; one longer than `max_retry_after_secs` is not
+    /// waited out here but handed to the caller, who retries the job later.
+    async fn retried<T, F, Fut>(&self, what: &str, path: &str, once: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let mut waits = self.retry.attempts(self.max_retry_after);
+        loop {
+            let err = match once().await {
+                Err(err) if err.is_transient() => err,
+                done => return done,
+            };
+            let asked = err.retry_after();
+            if asked.is_some_and(|ra| ra > self.max_retry_after) {
+                return Err(err);
+            }
+            let Some(wait) = waits.next_wait(asked) else {
+                return Err(err);
+            };
+            tracing::warn!(%err, ?wait, path, "Blue Cherry {what} failed, retrying");
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
 /// Maps a non-2xx answer to the error the flows act on.
-fn error_from_response(status: StatusCode, bytes: &[u8], subject: Subject<'_>) -> Error {
+fn error_from_response(
+    status: StatusCode,
+    bytes: &[u8],
+    retry_after: Option<Duration>,
+    subject: Subject<'_>,
+) -> Error {
     let detail = serde_json::from_slice::<ErrorBody>(bytes)
         .ok()
         .map(|b| b.error);
@@ -210,10 +244,13 @@ fn error_from_response(status: StatusCode, bytes: &[u8], subject: Subject<'_>) -
                 field,
             }
         }
+        // Over the request quota: nothing was done; wait at least what the gateway asks.
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
+            retry_after,
+            message,
+        },
         // The contract says a 5xx commits nothing, so it is retryable like a 429.
-        s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
-            Error::Transient(format!("HTTP {}: {message}", s.as_u16()))
-        }
+        s if s.is_server_error() => Error::Transient(format!("HTTP {}: {message}", s.as_u16())),
         s => Error::Protocol(format!("HTTP {}: {message}", s.as_u16())),
     }
 }
@@ -262,7 +299,7 @@ mod tests {
             external_ref: Some("BC-1"),
             ..Subject::default()
         };
-        let err = error_from_response(StatusCode::CONFLICT, body, subject);
+        let err = error_from_response(StatusCode::CONFLICT, body, None, subject);
         assert!(
             matches!(err, Error::Duplicate { ref existing_number, .. } if existing_number == "SO-7")
         );
@@ -277,13 +314,13 @@ mod tests {
         };
         let locked =
             br#"{"error":{"code":"order_locked","message":"order SO-7 is partially shipped"}}"#;
-        let err = error_from_response(StatusCode::CONFLICT, locked, subject);
+        let err = error_from_response(StatusCode::CONFLICT, locked, None, subject);
         assert!(
             matches!(err, Error::Locked { ref order_number, ref reason } if order_number == "SO-7" && reason.contains("partially shipped")),
             "{err:?}"
         );
         let stale = br#"{"error":{"code":"stale_revision","message":"at 3","current_revision":3}}"#;
-        let err = error_from_response(StatusCode::CONFLICT, stale, subject);
+        let err = error_from_response(StatusCode::CONFLICT, stale, None, subject);
         assert!(
             matches!(
                 err,
@@ -296,7 +333,7 @@ mod tests {
             "{err:?}"
         );
         let no_current = br#"{"error":{"code":"stale_revision","message":"at 3"}}"#;
-        let err = error_from_response(StatusCode::CONFLICT, no_current, subject);
+        let err = error_from_response(StatusCode::CONFLICT, no_current, None, subject);
         assert!(matches!(err, Error::Protocol(_)), "{err:?}");
     }
 
@@ -305,8 +342,27 @@ mod tests {
         let err = error_from_response(
             StatusCode::BAD_GATEWAY,
             b"<html>bad gateway</html>",
+            None,
             Subject::default(),
         );
         assert!(err.is_transient(), "{err:?}");
+    }
+
+    #[test]
+    fn a_429_is_rate_limited_with_the_wait_asked_for() {
+        let body = br#"{"error":{"code":"rate_limited","message":"over quota"}}"#;
+        let wait = Some(Duration::from_secs(2));
+        let err = error_from_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            body,
+            wait,
+            Subject::default(),
+        );
+        assert!(err.is_transient(), "{err:?}");
+        assert_eq!(err.retry_after(), wait);
+        assert_eq!(
+            err.to_string(),
+            "Blue Cherry over its request quota: over quota"
+        );
     }
 }

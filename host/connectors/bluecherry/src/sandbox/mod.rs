@@ -6,7 +6,9 @@
 //! Sandbox-only routes (no API key): `POST /sandbox/cycles/run`,
 //! `POST /sandbox/orders/{number}/ship`, `POST /sandbox/orders/{number}/edit`,
 //! `POST /sandbox/orders/{number}/cancel`,
-//! `PUT|GET|DELETE /sandbox/faults`, `GET|DELETE /sandbox/creates` (the create log),
+//! `PUT|GET|DELETE /sandbox/faults`, `PUT|GET|DELETE /sandbox/quota`
+//! (`{"quota": N, "window_ms": M}`: over it, 429 with `Retry-After`, as on the other
+//! sandboxes), `GET|DELETE /sandbox/creates` (the create log),
 //! `POST /sandbox/work-orders`, `POST /sandbox/inventory/adjust`,
 //! `POST /sandbox/styles/{style}/retail`.
 
@@ -24,6 +26,7 @@ use std::time::Duration;
 
 use selvedge_connector_kit::SandboxServer;
 use selvedge_connector_kit::sandbox::BindError;
+use selvedge_connector_kit::sandbox::{Quota, QuotaWindow};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -154,6 +157,17 @@ impl Sandbox {
     /// Arms fault modes (same as `PUT /sandbox/faults`).
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.shared).faults = faults;
+    }
+
+    /// At most `quota` `/v1` requests per `window_ms`; more get 429 with `Retry-After` (same
+    /// as `PUT /sandbox/quota`). Starts a fresh window.
+    pub fn set_quota(&self, quota: u32, window_ms: u64) {
+        lock(&self.shared).quota = Some(QuotaWindow::new(Quota { quota, window_ms }));
+    }
+
+    /// Lifts the quota (same as `DELETE /sandbox/quota`).
+    pub fn clear_quota(&self) {
+        lock(&self.shared).quota = None;
     }
 
     /// Every create and revision handled so far, in call order (same as

@@ -12,6 +12,7 @@ use common::*;
 use reqwest::Method;
 use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig, Error, SandboxConfig};
 use selvedge_connector_kit::RetryPolicy;
+use selvedge_connector_kit::sandbox::Quota;
 use serde_json::json;
 
 #[tokio::test]
@@ -136,4 +137,24 @@ async fn unknown_quota_and_fault_fields_are_refused_by_name() {
     }
     assert!(sb.with_state(|s| s.quota.is_none()));
     assert_eq!(sb.with_state(|s| s.faults.fail_next), 0);
+}
+
+#[tokio::test]
+async fn a_quota_in_the_sandbox_config_holds_from_the_start() {
+    let sb = sandbox(SandboxConfig {
+        quota: Some(Quota {
+            quota: 0,
+            window_ms: 60_000,
+        }),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v1/cycles/status", sb.base_url()))
+        .bearer_auth(sb.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
 }

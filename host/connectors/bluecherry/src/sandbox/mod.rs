@@ -63,6 +63,8 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// Number of styles generated.
     pub styles: usize,
+    /// Request quota on `/v1` from the start (see [`Sandbox::set_quota`]); `None` = unlimited.
+    pub quota: Option<Quota>,
 }
 
 impl Default for SandboxConfig {
@@ -75,6 +77,7 @@ impl Default for SandboxConfig {
             snapshot_retention: 24,
             seed: 0x5E1_7ED6E,
             styles: 60,
+            quota: None,
         }
     }
 }
@@ -115,6 +118,7 @@ impl Sandbox {
         state.auto_ship_after_cycles = config.auto_ship_after_cycles;
         state.snapshot_retention = config.snapshot_retention.max(1);
         state.cycle_period = period;
+        state.quota = config.quota.map(QuotaWindow::new);
         // Seeded work orders mature `work_order_cycles` cycles after start-up; the start-up
         // cycle below does not count.
         for wo in &mut state.work_orders {

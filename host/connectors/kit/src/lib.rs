@@ -2,6 +2,7 @@
 
 pub mod http;
 pub mod money;
+pub mod pagination;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

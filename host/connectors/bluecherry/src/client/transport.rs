@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use selvedge_connector_kit::http::parse_retry_after;
+use selvedge_connector_kit::pagination::{Next, collect_pages};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -58,24 +59,21 @@ impl BlueCherryClient {
         path: &str,
         query: Query,
     ) -> Result<Vec<T>, Error> {
-        let mut all = Vec::new();
-        let mut offset = 0usize;
-        loop {
+        let fetch = |offset: usize| {
             let mut q = query.clone();
             q.push(("offset", offset.to_string()));
             q.push(("limit", self.page_size.to_string()));
-            let page: Page<T> = self.get(path, q).await?;
-            all.extend(page.items);
-            match page.next_offset {
-                Some(next) if next > offset => offset = next,
-                Some(next) => {
-                    return Err(Error::Protocol(format!(
-                        "{path}: next_offset {next} does not advance past {offset}"
-                    )));
-                }
-                None => return Ok(all),
+            async move {
+                let page: Page<T> = self.get(path, q).await?;
+                Ok((page.items, page.next_offset.map_or(Next::Done, Next::At)))
             }
-        }
+        };
+        let stuck = |offset, next| {
+            Error::Protocol(format!(
+                "{path}: next_offset {next} does not advance past {offset}"
+            ))
+        };
+        collect_pages(0, fetch, stuck).await
     }
 
     /// A document looked up by external reference: zero or one.

@@ -62,6 +62,16 @@ impl Call {
     }
 }
 
+/// A list whose next page does not move forward: the server would hand us the same page again.
+pub(crate) fn pages_stuck(path: &str, current: u32, next: u32) -> Error {
+    Error::Decode {
+        method: "GET".into(),
+        path: path.into(),
+        at: "pagination".into(),
+        message: format!("the next page ({next}) does not follow {current}"),
+    }
+}
+
 impl SparklayerClient {
     /// Sends `call` until it succeeds or fails for good; returns the 2xx response.
     pub(crate) async fn send(&self, call: &Call) -> Result<Response, Error> {

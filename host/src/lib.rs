@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod references;
 pub mod retention;
 pub mod runner;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod scheduler;
 pub mod serve;

@@ -1,12 +1,14 @@
 //! Command line: `selvedge <command>`. Human output by default, `--json` for scripts.
 
 pub mod admin_client;
+#[cfg(feature = "sandbox")]
 mod demo;
 mod exceptions;
 mod explain;
 mod handover;
 mod plugin;
 mod run;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod status;
 
@@ -43,8 +45,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check a config folder without starting anything (exit 2 with the file, key and fix).
     Check(run::CheckArgs),
+    #[cfg(feature = "sandbox")]
     /// Start the Blue Cherry, BigCommerce and Sparklayer sandboxes with seeded apparel data.
     Sandbox(sandbox::SandboxArgs),
+    #[cfg(feature = "sandbox")]
     /// Sandboxes + the host with the example clients + generated activity, in one process.
     Demo(demo::DemoArgs),
     /// The exception queue: list, show, retry, resolve.
@@ -78,7 +82,9 @@ impl Cli {
             Command::Plugin(cmd) => plugin::run(cmd),
             Command::Run(args) => run::run(args),
             Command::Check(args) => run::check(args),
+            #[cfg(feature = "sandbox")]
             Command::Sandbox(args) => sandbox::run(args),
+            #[cfg(feature = "sandbox")]
             Command::Demo(args) => demo::run(args),
             Command::Exceptions(cmd) => exceptions::run(cmd),
             Command::Status(args) => status::run(args),

@@ -36,10 +36,12 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod model;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 pub use client::{BigCommerceClient, ClientStats, StatsSnapshot};
 pub use config::{BigCommerceConfig, RateLimitConfig};
 pub use error::Error;
 pub use model::{BatchReport, ItemFailure, Money, MoneyError};
+#[cfg(feature = "sandbox")]
 pub use sandbox::{Sandbox, SandboxConfig, SandboxHandle};

@@ -26,10 +26,10 @@ pub struct BlueCherryConfig {
     /// Retry policy for reads. Creates are never retried by the client.
     #[serde(default)]
     pub retry: RetryPolicy,
-    /// Spaces creates (sales orders, credit memos) to at most this many per second, so a
-    /// flash-sale burst of webhooks cannot flood the gateway. Absent = not paced.
-    #[serde(default)]
-    pub max_creates_per_second: Option<u32>,
+    /// Longest `Retry-After` of a 429 the client waits out itself, in seconds; a longer one
+    /// fails the call as `RateLimited` and the job is retried later.
+    #[serde(default = "default_max_retry_after_secs")]
+    pub max_retry_after_secs: u64,
     /// Optional batch-export route: CSV reports dropped into a folder after each cycle.
     #[serde(default)]
     pub csv_drop: Option<CsvDropConfig>,
@@ -43,6 +43,9 @@ fn default_timeout_ms() -> u64 {
 }
 fn default_connect_timeout_ms() -> u64 {
     3_000
+}
+fn default_max_retry_after_secs() -> u64 {
+    30
 }
 fn default_page_size() -> usize {
     200
@@ -58,7 +61,7 @@ impl BlueCherryConfig {
             connect_timeout_ms: default_connect_timeout_ms(),
             page_size: default_page_size(),
             retry: RetryPolicy::default(),
-            max_creates_per_second: None,
+            max_retry_after_secs: default_max_retry_after_secs(),
             csv_drop: None,
         }
     }
@@ -79,12 +82,6 @@ impl BlueCherryConfig {
                 "bluecherry.page_size {} must be between 1 and 500",
                 self.page_size
             ));
-        }
-        if self.max_creates_per_second == Some(0) {
-            return Err(
-                "bluecherry.max_creates_per_second must be above 0 (leave it out to not pace)"
-                    .to_string(),
-            );
         }
         Ok(())
     }

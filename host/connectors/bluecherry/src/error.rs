@@ -2,14 +2,15 @@
 //!
 //! The variants are the decisions a flow has to make: fix the data (`Rejected`), record the
 //! existing document (`Duplicate`), retry later (`Transient`), look up before retrying
-//! (`Ambiguous`), hand an order a person must change to that person (`Locked`), or re-read
+//! (`Ambiguous`), wait out the quota (`RateLimited`), hand an order a person must change to that person (`Locked`), or re-read
 //! our own revision count (`StaleRevision`). HTTP details stay inside the client.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What went wrong talking to the ERP gateway.
 #[derive(Debug, thiserror::Error)]
-pub enum BlueCherryError {
+pub enum Error {
     /// The ERP validated the request and refused it; retrying the same data will fail again.
     #[error("rejected by Blue Cherry ({code}{}): {message}", field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
     Rejected {
@@ -54,6 +55,15 @@ pub enum BlueCherryError {
     /// was lost (re-sending the same revision is safe); retry later.
     #[error("Blue Cherry unavailable: {0}")]
     Transient(String),
+    /// The gateway is over its request quota (429); nothing was done. Transient: wait at
+    /// least `retry_after`, when the gateway said, before sending again.
+    #[error("Blue Cherry over its request quota: {message}")]
+    RateLimited {
+        /// The gateway's `Retry-After`.
+        retry_after: Option<Duration>,
+        /// The gateway's message.
+        message: String,
+    },
     /// A create was sent and no answer came back: it may or may not be committed. Look the
     /// document up by `external_ref` before retrying; never re-POST blindly.
     #[error("outcome unknown for external reference {external_ref}: {reason}")]
@@ -77,10 +87,18 @@ pub enum BlueCherryError {
     Config(String),
 }
 
-impl BlueCherryError {
+impl Error {
     /// True when the same call may simply be retried.
     pub fn is_transient(&self) -> bool {
-        matches!(self, BlueCherryError::Transient(_))
+        matches!(self, Error::Transient(_) | Error::RateLimited { .. })
+    }
+
+    /// How long the gateway asked to wait before the next request, for a 429.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 

@@ -13,20 +13,19 @@ use std::pin::Pin;
 
 use time::OffsetDateTime;
 
-use crate::error::BlueCherryError;
+use crate::error::Error;
 use crate::model::{
     AtsSnapshot, CreditMemo, CreditMemoRequest, Customer, CycleStatus, PriceLevel, SalesOrder,
     SalesOrderRequest, ShipmentPage, Style,
 };
 
 /// The future every gateway operation returns.
-pub type GatewayFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, BlueCherryError>> + Send + 'a>>;
+pub type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// Operations the flows need from the ERP.
 ///
 /// Reads are idempotent and an implementation may retry them. Creates are idempotent only
-/// through `external_ref`: on [`BlueCherryError::Ambiguous`] call the matching `find_*` first.
+/// through `external_ref`: on [`Error::Ambiguous`] call the matching `find_*` first.
 /// Revisions are idempotent through their revision number, so an implementation may retry
 /// them like reads.
 pub trait ErpGateway: Send + Sync {
@@ -57,8 +56,8 @@ pub trait ErpGateway: Send + Sync {
     /// Replaces the header and lines of an open sales order with `order`, as `revision`
     /// (the create is revision 1; send 2, 3, ...). Re-sending the current revision with the
     /// same content is a no-op that answers the order, so a lost answer is safe to retry.
-    /// Shipped (in part or whole) or cancelled orders answer [`BlueCherryError::Locked`]; an
-    /// older or equal revision with other content answers [`BlueCherryError::StaleRevision`].
+    /// Shipped (in part or whole) or cancelled orders answer [`Error::Locked`]; an
+    /// older or equal revision with other content answers [`Error::StaleRevision`].
     fn revise_sales_order<'a>(
         &'a self,
         order_number: &'a str,

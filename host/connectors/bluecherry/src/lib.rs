@@ -13,12 +13,18 @@ pub mod csv_drop;
 pub mod error;
 pub mod gateway;
 pub mod model;
-pub mod money;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
+
+/// Money is the connectors' one type, integer cents read through a decimal crate.
+pub use selvedge_connector_kit::money;
 
 pub use client::BlueCherryClient;
 pub use config::{BlueCherryConfig, Completion, CsvDropConfig};
 pub use csv_drop::{CsvDrop, DropContent, DropFile, Pickup};
-pub use error::{BlueCherryError, CsvDropError, CsvRowError};
+/// The name the host's flows use for [`Error`]; every connector's error type is `Error`.
+pub use error::Error as BlueCherryError;
+pub use error::{CsvDropError, CsvRowError, Error};
 pub use gateway::{ErpGateway, GatewayFuture};
+#[cfg(feature = "sandbox")]
 pub use sandbox::{Sandbox, SandboxConfig};

@@ -10,7 +10,7 @@ use reqwest::Method;
 use selvedge_bluecherry::model::{Cents, CreditMemoLineRequest, CreditMemoRequest, SalesOrder};
 use selvedge_bluecherry::sandbox::seed::{WAREHOUSE_NJ, WEB_CUSTOMER};
 use selvedge_bluecherry::sandbox::{CreateKind, CreateLogEntry, CreateOutcome, Faults};
-use selvedge_bluecherry::{BlueCherryClient, BlueCherryError, ErpGateway, Sandbox, SandboxConfig};
+use selvedge_bluecherry::{BlueCherryClient, Error, Sandbox, SandboxConfig};
 use selvedge_connector_kit::RetryPolicy;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -90,7 +90,7 @@ async fn without_the_switch_a_repeated_order_reference_is_refused_and_logged_as_
         .await
         .unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::Duplicate { ref existing_number, .. } if *existing_number == first.order_number),
+        matches!(err, Error::Duplicate { ref existing_number, .. } if *existing_number == first.order_number),
         "{err:?}"
     );
     assert_eq!(
@@ -150,7 +150,7 @@ async fn with_accept_duplicates_a_second_order_gets_a_new_number_and_both_are_lo
         vec![first.order_number.as_str(), second.order_number.as_str()]
     );
     let err = c.find_sales_order("BC-D2").await.unwrap_err();
-    assert!(matches!(err, BlueCherryError::Protocol(_)), "{err:?}");
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
 
     assert_eq!(
         summary(&sb.creates()),
@@ -184,7 +184,7 @@ async fn a_blind_retry_after_commit_then_timeout_shows_as_a_double_when_duplicat
     });
     let req = order("BC-BLIND", &[(&sku, 1)]);
     let err = c.create_sales_order(&req).await.unwrap_err();
-    assert!(matches!(err, BlueCherryError::Ambiguous { .. }), "{err:?}");
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
     // The host bug this switch exists for: retrying without looking up first.
     c.create_sales_order(&req).await.unwrap();
     let log = sb.creates();
@@ -204,7 +204,7 @@ async fn credit_memos_are_refused_then_doubled_once_the_switch_is_armed_and_logg
     let first = c.create_credit_memo(&memo("RF-D1", &so)).await.unwrap();
     let err = c.create_credit_memo(&memo("RF-D1", &so)).await.unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::Duplicate { ref existing_number, .. } if *existing_number == first.memo_number),
+        matches!(err, Error::Duplicate { ref existing_number, .. } if *existing_number == first.memo_number),
         "{err:?}"
     );
 
@@ -418,7 +418,7 @@ async fn accept_duplicates_is_armed_over_put_sandbox_faults_and_cleared_with_the
     // With several orders on the reference, the refusal names the first created.
     let first = orders_with_ref(&sb, "BC-ARM").remove(0);
     assert!(
-        matches!(err, BlueCherryError::Duplicate { ref existing_number, .. } if *existing_number == first),
+        matches!(err, Error::Duplicate { ref existing_number, .. } if *existing_number == first),
         "{err:?}"
     );
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use selvedge_bluecherry::model::Cents;
 use selvedge_bluecherry::sandbox::seed::WAREHOUSE_NJ;
-use selvedge_bluecherry::{BlueCherryError, ErpGateway, SandboxConfig};
+use selvedge_bluecherry::{Error, SandboxConfig};
 use selvedge_connector_kit::RetryPolicy;
 use serde_json::json;
 
@@ -37,10 +37,7 @@ async fn stock_changes_only_when_a_batch_cycle_completes() {
         *row(&c.ats_snapshot(1).await.unwrap().rows, WAREHOUSE_NJ, &sku),
         before
     );
-    assert!(matches!(
-        c.ats_snapshot(2).await,
-        Err(BlueCherryError::NotFound(_))
-    ));
+    assert!(matches!(c.ats_snapshot(2).await, Err(Error::NotFound(_))));
 
     let resp = sandbox_post(&sb, "/cycles/run", json!({})).await;
     assert!(resp.status().is_success());
@@ -138,10 +135,7 @@ async fn snapshots_older_than_the_retention_are_not_found() {
     let c = client(&sb, 2_000, RetryPolicy::fast());
     sb.run_cycle();
     sb.run_cycle();
-    assert!(matches!(
-        c.ats_snapshot(1).await,
-        Err(BlueCherryError::NotFound(_))
-    ));
+    assert!(matches!(c.ats_snapshot(1).await, Err(Error::NotFound(_))));
     assert_eq!(c.ats_snapshot(3).await.unwrap().cycle_id, 3);
 }
 #[tokio::test]

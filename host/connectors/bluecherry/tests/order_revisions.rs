@@ -8,7 +8,7 @@ use common::*;
 use selvedge_bluecherry::model::{Cents, OrderStatus, SalesOrder};
 use selvedge_bluecherry::sandbox::Faults;
 use selvedge_bluecherry::sandbox::seed::WAREHOUSE_NJ;
-use selvedge_bluecherry::{BlueCherryClient, BlueCherryError, ErpGateway, Sandbox, SandboxConfig};
+use selvedge_bluecherry::{BlueCherryClient, Error, Sandbox, SandboxConfig};
 use selvedge_connector_kit::RetryPolicy;
 use serde_json::json;
 
@@ -141,7 +141,7 @@ async fn an_older_or_equal_revision_with_other_content_is_stale_and_changes_noth
             .await
             .unwrap_err();
         match err {
-            BlueCherryError::StaleRevision {
+            Error::StaleRevision {
                 order_number,
                 sent: s,
                 current,
@@ -180,7 +180,7 @@ async fn an_order_with_a_shipment_is_locked_against_revision() {
         .await
         .unwrap_err();
     match &err {
-        BlueCherryError::Locked {
+        Error::Locked {
             order_number,
             reason,
         } => {
@@ -222,7 +222,7 @@ async fn a_cancelled_order_is_locked_against_revision_and_cannot_ship() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::Locked { ref reason, .. } if reason.contains("cancelled")),
+        matches!(err, Error::Locked { ref reason, .. } if reason.contains("cancelled")),
         "{err:?}"
     );
     let ship = sandbox_post(
@@ -244,7 +244,7 @@ async fn revising_an_unknown_order_number_is_not_found() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::NotFound(ref m) if m.contains("SO-999999")),
+        matches!(err, Error::NotFound(ref m) if m.contains("SO-999999")),
         "{err:?}"
     );
 }
@@ -272,7 +272,7 @@ async fn a_revision_with_another_external_ref_or_bad_data_is_rejected_naming_the
     ];
     for (revision, req, field, message) in cases {
         match c.revise_sales_order(&number, revision, &req).await {
-            Err(BlueCherryError::Rejected {
+            Err(Error::Rejected {
                 field: Some(f),
                 message: m,
                 ..

@@ -10,7 +10,7 @@ use selvedge_bluecherry::model::{
     SalesOrderLineRequest, SalesOrderRequest,
 };
 use selvedge_bluecherry::sandbox::seed::{WAREHOUSE_NJ, WEB_CUSTOMER};
-use selvedge_bluecherry::{BlueCherryError, ErpGateway, SandboxConfig};
+use selvedge_bluecherry::{Error, SandboxConfig};
 use selvedge_connector_kit::RetryPolicy;
 use serde_json::json;
 
@@ -61,7 +61,7 @@ async fn sales_orders_with_bad_header_codes_or_unknown_items_are_rejected_naming
     ];
     for (req, field, message) in cases {
         match c.create_sales_order(&req).await {
-            Err(BlueCherryError::Rejected {
+            Err(Error::Rejected {
                 field: Some(f),
                 message: m,
                 ..
@@ -87,7 +87,7 @@ async fn sales_orders_with_bad_header_codes_or_unknown_items_are_rejected_naming
     });
     let err = c.create_sales_order(&by_upc).await.unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::Rejected { field: Some(ref f), .. } if f == "lines[0].upc"),
+        matches!(err, Error::Rejected { field: Some(ref f), .. } if f == "lines[0].upc"),
         "{err:?}"
     );
 }
@@ -136,7 +136,7 @@ async fn duplicate_external_reference_returns_the_existing_order_number() {
         .await
         .unwrap();
     match c.create_sales_order(&order("BC-DUP", &[(&sku, 5)])).await {
-        Err(BlueCherryError::Duplicate {
+        Err(Error::Duplicate {
             external_ref,
             existing_number,
         }) => {
@@ -312,7 +312,7 @@ async fn credit_memos_post_and_restock_at_the_next_cycle() {
     );
     let dup = c.create_credit_memo(&memo).await.unwrap_err();
     assert!(
-        matches!(dup, BlueCherryError::Duplicate { ref existing_number, .. } if *existing_number == created.memo_number)
+        matches!(dup, Error::Duplicate { ref existing_number, .. } if *existing_number == created.memo_number)
     );
 
     let next = sb.run_cycle();
@@ -339,7 +339,7 @@ async fn credit_memos_post_and_restock_at_the_next_cycle() {
     };
     let err = c.create_credit_memo(&bad).await.unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::Rejected { field: Some(ref f), .. } if f == "original_order"),
+        matches!(err, Error::Rejected { field: Some(ref f), .. } if f == "original_order"),
         "{err:?}"
     );
 }
@@ -365,7 +365,7 @@ async fn an_authorised_order_over_the_customers_open_credit_is_rejected() {
     req.lines[0].unit_price = Cents(open_credit + 1);
     let err = c.create_sales_order(&req).await.unwrap_err();
     assert!(
-        matches!(err, BlueCherryError::Rejected { field: Some(ref f), ref message, .. } if f == "authorised" && message.contains("credit limit")),
+        matches!(err, Error::Rejected { field: Some(ref f), ref message, .. } if f == "authorised" && message.contains("credit limit")),
         "{err:?}"
     );
     req.lines[0].unit_price = Cents(open_credit);

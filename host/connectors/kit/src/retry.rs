@@ -1,8 +1,9 @@
-//! Retry policy shared by the connectors: exponential backoff with jitter (backon).
+//! Retry policy shared by the connectors: exponential backoff with jitter (backon), and the
+//! waits of one call ([`Attempts`]) with a server's `Retry-After` as a floor.
 
 use std::time::Duration;
 
-use backon::ExponentialBuilder;
+use backon::{BackoffBuilder, ExponentialBuilder};
 use serde::Deserialize;
 
 /// How a connector retries an idempotent call after a 5xx or a timeout.
@@ -55,5 +56,60 @@ impl RetryPolicy {
             ))
             .with_max_times(self.max_retries)
             .with_jitter()
+    }
+}
+
+/// The waits of one call's retries: the policy's jittered backoff, with a server's
+/// `Retry-After` as a floor. Every connector's request loop takes its waits from here, so a
+/// 429 is honoured the same way everywhere.
+#[derive(Debug)]
+pub struct Attempts {
+    backoff: backon::ExponentialBackoff,
+    max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    /// The waits for one call; a `Retry-After` longer than `max_retry_after` is cut to it.
+    pub fn attempts(&self, max_retry_after: Duration) -> Attempts {
+        Attempts {
+            backoff: self.backoff().build(),
+            max_retry_after,
+        }
+    }
+}
+
+impl Attempts {
+    /// How long to wait before the next attempt, or `None` once the policy is spent.
+    /// `retry_after` (what the server asked for) is a floor; the jittered delay on top keeps
+    /// clients that were told the same instant apart.
+    pub fn next_wait(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
+        let delay = self.backoff.next()?;
+        Some(retry_after.map_or(delay, |ra| {
+            ra.min(self.max_retry_after).saturating_add(delay)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_a_capped_floor_and_the_policy_still_ends() {
+        let policy = RetryPolicy {
+            max_retries: 2,
+            base_delay_ms: 1,
+            max_delay_ms: 1,
+        };
+        let mut attempts = policy.attempts(Duration::from_secs(2));
+        let first = attempts.next_wait(Some(Duration::from_secs(1)));
+        assert!(
+            first.is_some_and(|w| w >= Duration::from_secs(1) && w < Duration::from_millis(1_100))
+        );
+        let capped = attempts.next_wait(Some(Duration::from_secs(60)));
+        assert!(
+            capped.is_some_and(|w| w >= Duration::from_secs(2) && w < Duration::from_millis(2_100))
+        );
+        assert_eq!(attempts.next_wait(None), None);
     }
 }

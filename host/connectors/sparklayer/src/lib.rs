@@ -19,6 +19,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod model;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 pub use client::{ClientStats, PurchaseQuery, SparklayerClient, StatsSnapshot};

@@ -1,9 +1,11 @@
 //! Money as integer cents. Orders V2 send decimal strings ("25.6300"); catalog and refunds V3
-//! send JSON numbers. Both parse into [`Money`]; each is written back in its own form.
+//! send JSON numbers. Both parse into [`Money`]; each is written back in its own form. The
+//! reading and formatting is the connectors' one money type (`selvedge_connector_kit::money`).
 
 use std::fmt;
 use std::str::FromStr;
 
+use selvedge_connector_kit::money::{Cents, MoneyError as KitMoneyError, Rounding};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -19,6 +21,21 @@ pub struct MoneyError {
     pub input: String,
     /// What is wrong with it.
     pub reason: &'static str,
+}
+
+impl MoneyError {
+    /// The kit's reading error, in this connector's words.
+    fn from_kit(input: &str, e: &KitMoneyError) -> Self {
+        let reason = match e {
+            KitMoneyError::NotDecimal(_) => "not a decimal number",
+            KitMoneyError::TooPrecise(_) => "more precise than a cent",
+            KitMoneyError::OutOfRange(_) => "too large",
+        };
+        MoneyError {
+            input: input.to_owned(),
+            reason,
+        }
+    }
 }
 
 impl Money {
@@ -38,70 +55,32 @@ impl Money {
     /// Parses a decimal string such as `"25.6300"` or `"-3.5"`. Digits past the cent are rounded
     /// half away from zero, since V2 tax-inclusive prices carry four decimals.
     pub fn parse_decimal(input: &str) -> Result<Self, MoneyError> {
-        let err = |reason| MoneyError {
-            input: input.to_owned(),
-            reason,
-        };
-        let s = input.trim();
-        let (negative, digits) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, s.strip_prefix('+').unwrap_or(s)),
-        };
-        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        if whole.is_empty() && frac.is_empty() {
-            return Err(err("no digits"));
-        }
-        if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err("not a decimal number"));
-        }
-        let whole: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| err("too large"))?
-        };
-        let fb = frac.as_bytes();
-        let digit = |i: usize| fb.get(i).map_or(0, |b| i64::from(b - b'0'));
-        let mut cents = whole
-            .checked_mul(100)
-            .and_then(|c| c.checked_add(digit(0) * 10 + digit(1)))
-            .ok_or_else(|| err("too large"))?;
-        if digit(2) >= 5 {
-            cents = cents.checked_add(1).ok_or_else(|| err("too large"))?;
-        }
-        Ok(Money(if negative { -cents } else { cents }))
+        Cents::parse(input, Rounding::HalfAwayFromZero)
+            .map(|c| Money(c.0))
+            .map_err(|e| MoneyError::from_kit(input, &e))
     }
 
     /// Converts a JSON number (catalog and refunds V3) into cents, rounding to the nearest cent.
     pub fn from_f64(value: f64) -> Result<Self, MoneyError> {
-        let cents = (value * 100.0).round();
-        if !cents.is_finite() || cents.abs() > 9.0e15 {
-            return Err(MoneyError {
-                input: value.to_string(),
-                reason: "not a finite amount",
-            });
-        }
-        // In range and rounded above, so the cast is exact.
-        Ok(Money(cents as i64))
+        Cents::from_f64(value, Rounding::HalfAwayFromZero)
+            .map(|c| Money(c.0))
+            .map_err(|e| MoneyError::from_kit(&value.to_string(), &e))
     }
 
     /// Four-decimal string as Orders V2 writes it: `"25.6300"`.
     pub fn to_decimal_string(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let abs = self.0.unsigned_abs();
-        format!("{sign}{}.{:02}00", abs / 100, abs % 100)
+        Cents(self.0).with_places(4)
     }
 
     /// The amount as a JSON number (V3 fields typed `number`).
     pub fn to_f64(self) -> f64 {
-        self.0 as f64 / 100.0
+        Cents(self.0).to_f64()
     }
 }
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let abs = self.0.unsigned_abs();
-        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+        fmt::Display::fmt(&Cents(self.0), f)
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::error::CsvRowError;
 use crate::model::Cents;
+use crate::money::MoneyError;
 
 /// At most this many errors are reported per file; the rest are counted.
 const MAX_ERRORS: usize = 50;
@@ -86,7 +87,7 @@ impl<'a> Table<'a> {
         if raw.is_empty() {
             return None;
         }
-        match raw.parse::<Cents>() {
+        match export_amount(raw) {
             Ok(c) if c.0 >= 0 => Some(c),
             _ => {
                 self.err(
@@ -123,5 +124,32 @@ impl<'a> Table<'a> {
             self.err(line, column, format!("expected {digits} digits, got `{v}`"));
         }
         v
+    }
+}
+
+/// Exports format prices for people: a `$` and thousands separators (`-$1,024.05`). Those are
+/// dropped here; what is left is read as strictly as any amount on the wire.
+fn export_amount(raw: &str) -> Result<Cents, MoneyError> {
+    let t = raw.trim();
+    let (sign, rest) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t),
+    };
+    let digits = rest.strip_prefix('$').unwrap_or(rest).replace(',', "");
+    format!("{sign}{digits}").parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_amounts_may_carry_a_dollar_sign_and_separators() {
+        assert_eq!(export_amount("$1,024.05"), Ok(Cents(102_405)));
+        assert_eq!(export_amount("-$3.10"), Ok(Cents(-310)));
+        assert_eq!(export_amount("28"), Ok(Cents(2800)));
+        assert!(export_amount("1.005").is_err());
+        assert!(export_amount("$$5").is_err());
+        assert!(export_amount("abc").is_err());
     }
 }

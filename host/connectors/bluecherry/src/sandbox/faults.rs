@@ -1,11 +1,13 @@
-//! Fault modes of the sandbox, armed through `PUT /sandbox/faults`.
+//! Fault modes of the sandbox, armed through `PUT /sandbox/faults`, and the request quota
+//! (`PUT /sandbox/quota`), answered with 429 and `Retry-After` like the other sandboxes.
 
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use selvedge_connector_kit::sandbox::quota::retry_after_secs;
 use serde::{Deserialize, Serialize};
 
 use super::{Shared, lock};
@@ -48,10 +50,14 @@ impl Default for Faults {
     }
 }
 
-/// Middleware on `/v1`: applies the delay and the 5xx burst before the handler runs.
+/// Middleware on `/v1`: the quota, then the delay and the 5xx burst, before the handler runs.
 pub async fn apply(State(shared): State<Shared>, req: Request, next: Next) -> Response {
     let (delay, fail) = {
         let mut s = lock(&shared);
+        if let Some(wait) = s.quota.as_mut().and_then(|q| q.take().err()) {
+            s.rate_limited += 1;
+            return over_quota(wait);
+        }
         let f = &mut s.faults;
         let fail = if f.fail_next > 0 {
             f.fail_next -= 1;
@@ -66,18 +72,40 @@ pub async fn apply(State(shared): State<Shared>, req: Request, next: Next) -> Re
     }
     if let Some(status) = fail {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: "unavailable".to_string(),
-                message: "gateway temporarily unavailable (sandbox fault)".to_string(),
-                field: None,
-                existing_number: None,
-                current_revision: None,
-            },
-        };
+        let body = error_body(
+            "unavailable",
+            "gateway temporarily unavailable (sandbox fault)",
+        );
         return (status, axum::Json(body)).into_response();
     }
     next.run(req).await
+}
+
+/// 429 with `Retry-After` in whole seconds (rounded up: the window is over by then).
+fn over_quota(wait: Duration) -> Response {
+    let secs = retry_after_secs(wait);
+    let body = error_body(
+        "rate_limited",
+        &format!("request quota used up; retry in {secs} s"),
+    );
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, secs.to_string())],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn error_body(code: &str, message: &str) -> ErrorBody {
+    ErrorBody {
+        error: ErrorDetail {
+            code: code.to_string(),
+            message: message.to_string(),
+            field: None,
+            existing_number: None,
+            current_revision: None,
+        },
+    }
 }
 
 /// Called by create handlers after committing: hangs if a commit-then-timeout is armed.

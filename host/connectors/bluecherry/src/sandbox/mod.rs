@@ -6,7 +6,9 @@
 //! Sandbox-only routes (no API key): `POST /sandbox/cycles/run`,
 //! `POST /sandbox/orders/{number}/ship`, `POST /sandbox/orders/{number}/edit`,
 //! `POST /sandbox/orders/{number}/cancel`,
-//! `PUT|GET|DELETE /sandbox/faults`, `GET|DELETE /sandbox/creates` (the create log),
+//! `PUT|GET|DELETE /sandbox/faults`, `PUT|GET|DELETE /sandbox/quota`
+//! (`{"quota": N, "window_ms": M}`: over it, 429 with `Retry-After`, as on the other
+//! sandboxes), `GET|DELETE /sandbox/creates` (the create log),
 //! `POST /sandbox/work-orders`, `POST /sandbox/inventory/adjust`,
 //! `POST /sandbox/styles/{style}/retail`.
 
@@ -24,6 +26,7 @@ use std::time::Duration;
 
 use selvedge_connector_kit::SandboxServer;
 use selvedge_connector_kit::sandbox::BindError;
+use selvedge_connector_kit::sandbox::{Quota, QuotaWindow};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -60,6 +63,8 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// Number of styles generated.
     pub styles: usize,
+    /// Request quota on `/v1` from the start (see [`Sandbox::set_quota`]); `None` = unlimited.
+    pub quota: Option<Quota>,
 }
 
 impl Default for SandboxConfig {
@@ -72,6 +77,7 @@ impl Default for SandboxConfig {
             snapshot_retention: 24,
             seed: 0x5E1_7ED6E,
             styles: 60,
+            quota: None,
         }
     }
 }
@@ -112,6 +118,7 @@ impl Sandbox {
         state.auto_ship_after_cycles = config.auto_ship_after_cycles;
         state.snapshot_retention = config.snapshot_retention.max(1);
         state.cycle_period = period;
+        state.quota = config.quota.map(QuotaWindow::new);
         // Seeded work orders mature `work_order_cycles` cycles after start-up; the start-up
         // cycle below does not count.
         for wo in &mut state.work_orders {
@@ -154,6 +161,17 @@ impl Sandbox {
     /// Arms fault modes (same as `PUT /sandbox/faults`).
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.shared).faults = faults;
+    }
+
+    /// At most `quota` `/v1` requests per `window_ms`; more get 429 with `Retry-After` (same
+    /// as `PUT /sandbox/quota`). Starts a fresh window.
+    pub fn set_quota(&self, quota: u32, window_ms: u64) {
+        lock(&self.shared).quota = Some(QuotaWindow::new(Quota { quota, window_ms }));
+    }
+
+    /// Lifts the quota (same as `DELETE /sandbox/quota`).
+    pub fn clear_quota(&self) {
+        lock(&self.shared).quota = None;
     }
 
     /// Every create and revision handled so far, in call order (same as

@@ -19,6 +19,7 @@ use crate::model::{
     Cents, CreditMemoRequest, ErrorBody, ErrorDetail, Page, SalesOrderRequest, SalesOrderRevision,
     ShipmentLine, ShipmentPage,
 };
+use selvedge_connector_kit::sandbox::{Quota, QuotaWindow};
 
 /// Largest page the gateway serves.
 const MAX_LIMIT: usize = 500;
@@ -139,6 +140,7 @@ pub fn router(shared: Shared) -> Router {
             "/faults",
             put(set_faults).get(get_faults).delete(clear_faults),
         )
+        .route("/quota", put(set_quota).get(get_quota).delete(clear_quota))
         .route("/creates", get(get_creates).delete(clear_creates))
         .route("/work-orders", post(add_work_order))
         .route("/inventory/adjust", post(adjust_inventory))
@@ -448,6 +450,25 @@ async fn get_faults(State(shared): State<Shared>) -> impl IntoResponse {
 
 async fn clear_faults(State(shared): State<Shared>) -> impl IntoResponse {
     lock(&shared).faults = Faults::default();
+    StatusCode::NO_CONTENT
+}
+
+async fn set_quota(State(shared): State<Shared>, body: Bytes) -> ApiResult<Response> {
+    let quota: Quota = parse(&body)?;
+    lock(&shared).quota = Some(QuotaWindow::new(quota));
+    Ok(Json(quota).into_response())
+}
+
+async fn get_quota(State(shared): State<Shared>) -> impl IntoResponse {
+    let s = lock(&shared);
+    Json(serde_json::json!({
+        "quota": s.quota.as_ref().map(QuotaWindow::quota),
+        "rate_limited": s.rate_limited,
+    }))
+}
+
+async fn clear_quota(State(shared): State<Shared>) -> impl IntoResponse {
+    lock(&shared).quota = None;
     StatusCode::NO_CONTENT
 }
 

@@ -13,6 +13,7 @@ use crate::model::{
     AtsBuckets, AtsSnapshot, CreditMemo, Customer, CycleStatus, FIRST_REVISION, OrderStatus,
     PriceLevel, SalesOrder, SalesOrderLine, SalesOrderRequest, Shipment, Style,
 };
+use selvedge_connector_kit::sandbox::QuotaWindow;
 
 /// Why the sandbox ERP refused an operation; routes turn it into the documented error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +129,10 @@ pub struct SandboxState {
     pub snapshots: VecDeque<AtsSnapshot>,
     /// Armed fault modes.
     pub faults: Faults,
+    /// Request quota on `/v1`, when one is set (`PUT /sandbox/quota`).
+    pub quota: Option<QuotaWindow>,
+    /// 429s answered because of the quota.
+    pub rate_limited: u64,
     /// Every create and revision handled, in call order.
     pub creates: CreateLog,
     /// Cycles a new work order takes to mature.

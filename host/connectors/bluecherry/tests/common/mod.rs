@@ -3,7 +3,7 @@
 
 use selvedge_bluecherry::model::{AtsRow, Cents, SalesOrderLineRequest, SalesOrderRequest};
 use selvedge_bluecherry::sandbox::seed::{DIVISION_ECOM, WAREHOUSE_NJ, WEB_CUSTOMER};
-use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig, ErpGateway, Sandbox, SandboxConfig};
+use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig, Sandbox, SandboxConfig};
 use selvedge_connector_kit::RetryPolicy;
 use time::macros::date;
 

@@ -2,12 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use backon::BackoffBuilder;
 use tokio::sync::Mutex;
 
 use super::SparklayerClient;
 use super::stats::Counter;
-use super::transport::{parse_retry_after, read_problem};
+use selvedge_connector_kit::http::parse_retry_after;
+
+use super::transport::read_problem;
 use crate::error::Error;
 use crate::model::{TokenRequest, TokenResponse};
 
@@ -59,7 +60,8 @@ async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
         client_id: config.client_id.clone(),
         client_secret: config.client_secret.expose().to_owned(),
     };
-    let mut backoff = config.retry.backoff().build();
+    let max_wait = Duration::from_secs(config.max_retry_after_secs);
+    let mut waits = config.retry.attempts(max_wait);
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -73,7 +75,7 @@ async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
             .await;
         let response = match sent {
             Ok(r) => r,
-            Err(source) => match backoff.next() {
+            Err(source) => match waits.next_wait(None) {
                 Some(delay) => {
                     stats.bump(Counter::Retry);
                     tokio::time::sleep(delay).await;
@@ -109,16 +111,14 @@ async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
         }
         let retry_after = parse_retry_after(response.headers());
         let problem = read_problem(response, status).await;
-        let max_wait = Duration::from_secs(config.max_retry_after_secs);
         let transient =
             status >= 500 || (status == 429 && retry_after.is_none_or(|ra| ra <= max_wait));
         if status == 429 {
             stats.bump(Counter::RateLimited);
         }
-        match backoff.next().filter(|_| transient) {
-            Some(delay) => {
+        match waits.next_wait(retry_after).filter(|_| transient) {
+            Some(wait) => {
                 stats.bump(Counter::Retry);
-                let wait = retry_after.map_or(delay, |ra| ra.min(max_wait).saturating_add(delay));
                 tokio::time::sleep(wait).await;
             }
             None if transient => {

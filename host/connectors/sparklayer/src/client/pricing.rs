@@ -1,9 +1,10 @@
 //! Price lists and their quantity-break tiers.
 
 use reqwest::Method;
+use selvedge_connector_kit::pagination::{Next, collect_pages};
 
 use super::SparklayerClient;
-use super::transport::{Call, segment};
+use super::transport::{Call, pages_stuck, segment};
 use crate::error::Error;
 use crate::model::{BatchSkuPricing, PriceList, PriceListPage, SkuPricing};
 
@@ -40,18 +41,13 @@ impl SparklayerClient {
     /// Every price list, paging with the configured page size until the last page.
     pub async fn list_price_lists(&self) -> Result<Vec<PriceList>, Error> {
         let page_size = self.config().price_list_page_size;
-        let mut all = Vec::new();
-        let mut page = 1;
-        loop {
+        let fetch = |page: u32| async move {
             let got = self.list_price_lists_page(page, page_size).await?;
-            let empty = got.data.is_empty();
-            all.extend(got.data);
-            // Also stop on an empty page so a server that miscounts pages cannot loop us forever.
-            if empty || got.pagination.current_page >= got.pagination.total_pages {
-                return Ok(all);
-            }
-            page += 1;
-        }
+            let last = got.pagination.current_page >= got.pagination.total_pages;
+            Ok((got.data, if last { Next::Done } else { Next::At(page + 1) }))
+        };
+        let stuck = |current, next| pages_stuck("/api/v2/price-lists", current, next);
+        collect_pages(1, fetch, stuck).await
     }
 
     /// Replaces the tiers of each SKU sent on one list

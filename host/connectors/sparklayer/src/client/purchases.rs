@@ -6,10 +6,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::SparklayerClient;
-use super::transport::{Call, segment};
+use super::transport::{Call, pages_stuck, segment};
 use crate::config::MAX_PURCHASES_LIMIT;
 use crate::error::Error;
 use crate::model::{LookupBy, Purchase};
+use selvedge_connector_kit::pagination::{Next, collect_pages};
 
 /// Query parameter of `GET /api/v1/purchases` that keeps purchases changed at or after a time.
 /// Sparklayer's docs do not name it; the sandbox implements this name.
@@ -57,9 +58,7 @@ impl SparklayerClient {
         since: Option<OffsetDateTime>,
     ) -> Result<Vec<Purchase>, Error> {
         let limit = self.config().purchases_page_limit;
-        let mut all = Vec::new();
-        let mut offset = 0;
-        loop {
+        let fetch = |offset: u32| async move {
             let page = self
                 .list_purchases(&PurchaseQuery {
                     updated_since: since,
@@ -67,13 +66,17 @@ impl SparklayerClient {
                     offset,
                 })
                 .await?;
-            let short = page.len() < limit as usize;
-            offset += page.len() as u32;
-            all.extend(page);
-            if short {
-                return Ok(all);
-            }
-        }
+            // A short page is the last one.
+            let next = if page.len() < limit as usize {
+                Next::Done
+            } else {
+                Next::At(offset + page.len() as u32)
+            };
+            Ok((page, next))
+        };
+        // A full page always moves the offset on; an empty one ends the loop first.
+        let stuck = |current, next| pages_stuck("/api/v1/purchases", current, next);
+        collect_pages(0, fetch, stuck).await
     }
 
     /// One purchase; `None` when no purchase has that identifier.

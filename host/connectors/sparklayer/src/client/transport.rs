@@ -1,11 +1,11 @@
 //! The one request loop: auth headers, a single token refetch on 401, retries with jitter on
 //! 5xx (idempotent calls only), 429 (after `Retry-After`) and 409, problem bodies as typed errors.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use backon::BackoffBuilder;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Response};
+use selvedge_connector_kit::http::parse_retry_after;
+pub(crate) use selvedge_connector_kit::http::path_segment as segment;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -62,25 +62,22 @@ impl Call {
     }
 }
 
-/// Percent-encodes one path segment (slugs and identifiers come from outside).
-pub(crate) fn segment(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+/// A list whose next page does not move forward: the server would hand us the same page again.
+pub(crate) fn pages_stuck(path: &str, current: u32, next: u32) -> Error {
+    Error::Decode {
+        method: "GET".into(),
+        path: path.into(),
+        at: "pagination".into(),
+        message: format!("the next page ({next}) does not follow {current}"),
     }
-    out
 }
 
 impl SparklayerClient {
     /// Sends `call` until it succeeds or fails for good; returns the 2xx response.
     pub(crate) async fn send(&self, call: &Call) -> Result<Response, Error> {
         let stats = &self.inner.stats;
-        let mut backoff = self.inner.config.retry.backoff().build();
         let max_retry_after = Duration::from_secs(self.inner.config.max_retry_after_secs);
+        let mut waits = self.inner.config.retry.attempts(max_retry_after);
         let mut refetched_token = false;
         let mut attempts = 0;
         loop {
@@ -89,7 +86,7 @@ impl SparklayerClient {
             stats.bump(Counter::Call);
             let response = match self.request(call, &token).send().await {
                 Ok(r) => r,
-                Err(source) => match backoff.next().filter(|_| call.idempotent) {
+                Err(source) => match waits.next_wait(None).filter(|_| call.idempotent) {
                     Some(delay) => {
                         tracing::debug!(path = %call.path, %source, "sparklayer transport error, retrying");
                         stats.bump(Counter::Retry);
@@ -141,11 +138,9 @@ impl SparklayerClient {
                 }
                 _ => false,
             };
-            match backoff.next().filter(|_| retryable) {
-                Some(delay) => {
-                    // Retry-After is a floor; the backoff delay on top keeps clients apart.
-                    let wait = retry_after
-                        .map_or(delay, |ra| ra.min(max_retry_after).saturating_add(delay));
+            // Retry-After is a floor; the backoff delay on top keeps clients apart.
+            match waits.next_wait(retry_after).filter(|_| retryable) {
+                Some(wait) => {
                     tracing::debug!(path = %call.path, status, ?wait, "sparklayer call retried");
                     stats.bump(Counter::Retry);
                     tokio::time::sleep(wait).await;
@@ -201,7 +196,7 @@ impl SparklayerClient {
         L: Fn() -> F,
         F: Future<Output = Result<Option<T>, Error>>,
     {
-        let mut backoff = self.inner.config.retry.backoff().build();
+        let mut waits = self.inner.config.retry.attempts(Duration::ZERO);
         loop {
             match self.send_json(call).await {
                 Err(e) if e.is_ambiguous() => {
@@ -209,7 +204,7 @@ impl SparklayerClient {
                         tracing::info!(path = %call.path, "sparklayer create was applied despite the error");
                         return Ok(found);
                     }
-                    match backoff.next() {
+                    match waits.next_wait(None) {
                         Some(delay) => {
                             self.inner.stats.bump(Counter::Retry);
                             tokio::time::sleep(delay).await;
@@ -258,16 +253,6 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
-}
-
 /// The problem body of an error answer; one is made up when the body is empty or not a problem.
 pub(crate) async fn read_problem(response: Response, status: u16) -> Box<Problem> {
     let reason = response
@@ -298,25 +283,6 @@ pub(crate) async fn read_problem(response: Response, status: u16) -> Box<Problem
 mod tests {
     use super::*;
 
-    fn headers(retry_after: &str) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        map.insert(RETRY_AFTER, retry_after.parse().expect("header value"));
-        map
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(
-            parse_retry_after(&headers("7")),
-            Some(Duration::from_secs(7))
-        );
-        let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
-        let wait = parse_retry_after(&headers(&in_a_minute)).expect("date parses");
-        assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60));
-        assert_eq!(parse_retry_after(&headers("soon")), None);
-        assert_eq!(parse_retry_after(&HeaderMap::new()), None);
-    }
-
     fn response(status: u16, body: &'static str) -> Response {
         let http = axum::http::Response::builder()
             .status(status)
@@ -339,11 +305,5 @@ mod tests {
         let problem = read_problem(response(422, body), 422).await;
         assert_eq!(problem.properties(), vec!["sku"]);
         assert_eq!(problem.to_string(), "Validation Failed; sku: bad [invalid]");
-    }
-
-    #[test]
-    fn path_segments_are_percent_encoded() {
-        assert_eq!(segment("SO 12/3"), "SO%2012%2F3");
-        assert_eq!(segment("trade-gbp_1.x~"), "trade-gbp_1.x~");
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::buyer::{Checkout, PurchaseEdit};
-use super::faults::{FaultPlan, Quota, QuotaState};
+use super::faults::{FaultPlan, Quota, QuotaWindow};
 use super::problem::SandboxError;
 use super::seed::seed_demo;
 use super::state::{PriceListRecord, PurchaseRecord, SandboxState, SandboxStats, StockRow};
@@ -99,7 +99,7 @@ async fn inject(State(state): State<SandboxState>, Json(plan): Json<FaultPlan>) 
 }
 
 async fn set_quota(State(state): State<SandboxState>, Json(quota): Json<Quota>) -> StatusCode {
-    state.lock().quota = Some(QuotaState::new(quota));
+    state.lock().quota = Some(QuotaWindow::new(quota));
     StatusCode::NO_CONTENT
 }
 

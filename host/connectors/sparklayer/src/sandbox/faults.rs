@@ -41,45 +41,7 @@ impl FaultPlan {
     }
 }
 
-/// At most `requests` API requests per `window_secs`; more get 429 until the window ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Quota {
-    /// Requests allowed per window.
-    pub requests: u32,
-    /// Window length in seconds.
-    pub window_secs: u64,
-}
-
-pub(crate) struct QuotaState {
-    quota: Quota,
-    window_start: Instant,
-    used: u32,
-}
-
-impl QuotaState {
-    pub(crate) fn new(quota: Quota) -> Self {
-        Self {
-            quota,
-            window_start: Instant::now(),
-            used: 0,
-        }
-    }
-
-    /// Counts one request; `Err(wait)` when over the quota.
-    fn take(&mut self) -> Result<(), Duration> {
-        let window = Duration::from_secs(self.quota.window_secs);
-        if self.window_start.elapsed() >= window {
-            self.window_start = Instant::now();
-            self.used = 0;
-        }
-        if self.used >= self.quota.requests {
-            return Err(window.saturating_sub(self.window_start.elapsed()));
-        }
-        self.used += 1;
-        Ok(())
-    }
-}
+pub use selvedge_connector_kit::sandbox::{Quota, QuotaWindow};
 
 enum After {
     Nothing,

@@ -103,8 +103,7 @@ impl IntoResponse for SandboxError {
             HeaderValue::from_static("application/problem+json"),
         );
         if let Some(ra) = self.retry_after {
-            // Whole seconds, rounded up so a client never comes back early.
-            let secs = ra.as_secs() + u64::from(ra.subsec_nanos() > 0);
+            let secs = selvedge_connector_kit::sandbox::quota::retry_after_secs(ra);
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::SandboxConfig;
-use super::faults::{FaultPlan, QuotaState};
+use super::faults::{FaultPlan, QuotaWindow};
 use crate::model::{
     Customer, PriceList, Purchase, SkuPricing, StockLocation, SyncLogUpdate, TierPrice,
 };
@@ -77,7 +77,7 @@ pub(crate) struct Store {
     pub customers: BTreeMap<String, Customer>,
     pub sync_logs: BTreeMap<(String, String), SyncLogUpdate>,
     pub faults: FaultPlan,
-    pub quota: Option<QuotaState>,
+    pub quota: Option<QuotaWindow>,
     pub stats: SandboxStats,
     seq: u64,
     last_stamp: OffsetDateTime,
@@ -107,7 +107,7 @@ impl Store {
 
 impl SandboxState {
     pub(crate) fn new(config: SandboxConfig) -> Self {
-        let quota = config.quota.map(QuotaState::new);
+        let quota = config.quota.map(QuotaWindow::new);
         Self {
             inner: Arc::new(Mutex::new(Store {
                 config,

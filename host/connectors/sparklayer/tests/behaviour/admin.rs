@@ -65,7 +65,7 @@ async fn admin_routes_seed_checkout_edit_inject_faults_and_show_state() {
 
     let quota = http
         .put(format!("{base}/sandbox/quota"))
-        .json(&json!({"requests": 0, "window_secs": 60}))
+        .json(&json!({"quota": 0, "window_ms": 60_000}))
         .send()
         .await
         .expect("quota");

@@ -194,8 +194,8 @@ async fn create_refused_with_a_5xx_is_looked_up_then_posted_again() {
 async fn request_quota_answers_429_and_the_client_waits_for_the_window() {
     let config = SandboxConfig {
         quota: Some(Quota {
-            requests: 2,
-            window_secs: 1,
+            quota: 2,
+            window_ms: 1_000,
         }),
         ..SandboxConfig::default()
     };

@@ -1,4 +1,8 @@
-//! A running sandbox server bound to loopback.
+//! What every connector's sandbox shares: the server bound to loopback and the request quota.
+
+pub mod quota;
+
+pub use quota::{Quota, QuotaWindow};
 
 use std::net::SocketAddr;
 

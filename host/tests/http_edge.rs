@@ -1,6 +1,6 @@
 //! The HTTP edge over real loopback connections: the webhook secret is checked before the
 //! body is read, the body limit, refused deliveries counted on the admin API and `/metrics`,
-//! the header and request deadlines, and the in-flight cap (refused with 503, not queued).
+//! the header and request deadlines, and the in-flight cap (a short wait for a slot, then 503).
 //!
 //! Raw TCP where the test must control what the client sends and when (stalled headers,
 //! stalled bodies, bodies never sent).
@@ -32,6 +32,7 @@ const PATIENT: ListenerLimits = ListenerLimits {
     header_read_timeout: Duration::from_secs(30),
     request_timeout: Duration::from_secs(30),
     max_in_flight: 64,
+    queue_wait: Duration::from_millis(300),
 };
 /// How long a test waits for an answer that should come; far above any deadline tested.
 const WAIT: Duration = Duration::from_secs(10);
@@ -274,7 +275,7 @@ async fn a_body_that_stalls_is_cut_off_with_408_at_the_request_deadline() {
 }
 
 #[tokio::test]
-async fn requests_beyond_the_in_flight_cap_are_refused_with_503_until_a_slot_frees() {
+async fn requests_beyond_the_in_flight_cap_wait_for_a_slot_then_get_503() {
     let (_host, addr) = webhook_host(ListenerLimits {
         max_in_flight: 2,
         ..PATIENT
@@ -291,8 +292,14 @@ async fn requests_beyond_the_in_flight_cap_are_refused_with_503_until_a_slot_fre
     }
     let http = reqwest::Client::new();
     let health = format!("http://{addr}/healthz");
+    let started = Instant::now();
     let res = http.get(&health).send().await.expect("send");
     assert_eq!(res.status(), 503);
+    assert!(
+        started.elapsed() >= PATIENT.queue_wait,
+        "refused before its wait for a slot: {:?}",
+        started.elapsed()
+    );
     assert_eq!(
         res.headers()
             .get("retry-after")
@@ -313,6 +320,35 @@ async fn requests_beyond_the_in_flight_cap_are_refused_with_503_until_a_slot_fre
         assert!(started.elapsed() < WAIT, "no slot freed: still {status}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn a_request_beyond_the_cap_is_served_when_a_slot_frees_within_its_wait() {
+    let (_host, addr) = webhook_host(ListenerLimits {
+        max_in_flight: 1,
+        queue_wait: WAIT,
+        ..PATIENT
+    })
+    .await;
+    let extra = "content-length: 100\r\nexpect: 100-continue\r\n";
+    let mut held = send_head(addr, &post_head(Some(SECRET), extra)).await;
+    let (status, head, _) = read_response(&mut held).await;
+    assert_eq!(status, 100, "{head}");
+    // A burst's next delivery waits for the slot instead of bouncing to the sender's retry.
+    let waiting = tokio::spawn(async move {
+        reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .expect("send")
+            .status()
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "answered while the slot was taken");
+    drop(held);
+    let status = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("served once the slot freed")
+        .expect("task");
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]

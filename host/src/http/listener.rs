@@ -1,23 +1,27 @@
 //! How both listeners accept and bound requests: hyper's HTTP/1 connection builder with a
 //! header read timeout (axum::serve has none), a request timeout, and a cap on requests in
-//! flight. Beyond the cap a request is refused at once with 503 + `Retry-After` rather than
-//! queued: a queue would hold a connection and memory per waiting caller, and BigCommerce
-//! redelivers a refused webhook anyway.
+//! flight. Beyond the cap a request waits for a slot for at most `queue_wait`, then gets 503 +
+//! `Retry-After`: a flash-sale burst of webhook deliveries is stored within a second or two
+//! when it waits, whereas a refused delivery comes back only on BigCommerce's retry schedule
+//! (minutes later, and repeated failures can get a hook deactivated). A waiting request
+//! holds its connection and a small future, nothing more: its body is not read yet.
 //!
 //! HTTP/1 only: the webhook senders and the dashboard speak it, and hyper's protocol sniffing
 //! (for h2c) would wait for bytes with no deadline.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower::limit::GlobalConcurrencyLimitLayer;
-use tower::load_shed::LoadShedLayer;
-use tower::load_shed::error::Overloaded;
+use tokio::sync::Semaphore;
 use tower::timeout::TimeoutLayer;
 use tower::timeout::error::Elapsed;
 use tower::{BoxError, ServiceBuilder};
@@ -31,8 +35,10 @@ pub struct ListenerLimits {
     pub header_read_timeout: Duration,
     /// A request not answered by then (body read included) gets 408.
     pub request_timeout: Duration,
-    /// Requests handled at once; more get 503.
+    /// Requests handled at once; more wait for a slot.
     pub max_in_flight: usize,
+    /// How long a request beyond the cap waits for a slot before it gets 503.
+    pub queue_wait: Duration,
 }
 
 impl ListenerLimits {
@@ -42,6 +48,7 @@ impl ListenerLimits {
         header_read_timeout: Duration::from_secs(10),
         request_timeout: Duration::from_secs(15),
         max_in_flight: 256,
+        queue_wait: Duration::from_secs(10),
     };
 
     /// The admin listener: a plugin swap compiles and runs fixtures, so its requests get
@@ -50,6 +57,7 @@ impl ListenerLimits {
         header_read_timeout: Duration::from_secs(10),
         request_timeout: Duration::from_secs(120),
         max_in_flight: 64,
+        queue_wait: Duration::from_secs(5),
     };
 }
 
@@ -61,16 +69,34 @@ pub fn bounded(router: Router, limits: &ListenerLimits) -> Router {
                 as_http_error(&err)
             }))
             .layer(TimeoutLayer::new(limits.request_timeout))
-            .layer(LoadShedLayer::new())
-            .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight)),
+            .layer(middleware::from_fn_with_state(
+                Slots {
+                    free: Arc::new(Semaphore::new(limits.max_in_flight)),
+                    wait: limits.queue_wait,
+                },
+                in_flight,
+            )),
     )
+}
+
+/// The listener's request slots.
+#[derive(Clone)]
+struct Slots {
+    free: Arc<Semaphore>,
+    wait: Duration,
+}
+
+/// Holds a slot for the request's whole handling; waits up to `wait` for one.
+async fn in_flight(State(slots): State<Slots>, request: Request, next: Next) -> Response {
+    let Ok(Ok(_slot)) = tokio::time::timeout(slots.wait, slots.free.acquire_owned()).await else {
+        return HttpError::Overloaded.into_response();
+    };
+    next.run(request).await
 }
 
 fn as_http_error(err: &BoxError) -> HttpError {
     if err.is::<Elapsed>() {
         HttpError::Timeout
-    } else if err.is::<Overloaded>() {
-        HttpError::Overloaded
     } else {
         HttpError::Internal {
             message: "the request failed; see the host log",

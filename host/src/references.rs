@@ -4,6 +4,8 @@
 //! (a revision of an order keeps it). Plugins do not build references, so two clients, two
 //! stores or a plugin swap mid-retry cannot make two documents share one, or one order two.
 
+#[cfg(test)]
+use selvedge_bluecherry::model::ShipTo;
 use selvedge_bluecherry::model::{CreditMemo, CreditMemoRequest, SalesOrder, SalesOrderRequest};
 
 /// Short storefront tag in references.
@@ -65,6 +67,13 @@ pub fn sales_order_differs(want: &SalesOrderRequest, have: &SalesOrder) -> Optio
         return Some(format!(
             "tax {} instead of {}",
             have.tax_amount.0, want.tax_amount.0
+        ));
+    }
+    // Orders created before the host sent a ship-to hold none: not a difference.
+    if have.ship_to.is_some() && want.ship_to != have.ship_to {
+        return Some(format!(
+            "ship-to {:?} instead of {:?}",
+            have.ship_to, want.ship_to
         ));
     }
     let mut want_lines: Vec<(String, i64, i64)> = want
@@ -138,5 +147,49 @@ mod tests {
         );
         assert_eq!(refund_ref("brand", "bigcommerce", "9"), "brand:bc:rf:9");
         assert_eq!(legacy_order_ref("SL-", "p-7~r2"), "SL-p-7");
+    }
+
+    fn request(ship_to: Option<ShipTo>) -> SalesOrderRequest {
+        serde_json::from_value(serde_json::json!({
+            "external_ref": "brand:bc:1", "division": "01", "warehouse": "NJ01",
+            "customer": "WEB001", "order_date": "2026-12-07", "tax_amount": "1.00",
+            "ship_to": ship_to,
+            "lines": [{ "sku": "A", "qty": 1, "unit_price": "10.00" }]
+        }))
+        .expect("request")
+    }
+
+    fn held(ship_to: Option<ShipTo>) -> SalesOrder {
+        serde_json::from_value(serde_json::json!({
+            "order_number": "SO-1", "external_ref": "brand:bc:1", "status": "open",
+            "division": "01", "warehouse": "NJ01", "customer": "WEB001", "terms": "NET30",
+            "order_date": "2026-12-07", "authorised": false, "tax_amount": "1.00",
+            "ship_to": ship_to,
+            "lines": [{ "line_no": 1, "sku": "A", "upc": "1", "qty": 1, "qty_shipped": 0,
+                        "unit_price": "10.00" }],
+            "merchandise_total": "10.00", "updated_at": "2026-12-07T00:00:00Z"
+        }))
+        .expect("sales order")
+    }
+
+    #[test]
+    fn an_erp_order_shipping_elsewhere_is_not_ours_but_one_from_before_ship_to_is() {
+        let home = ShipTo {
+            name: "Ada".into(),
+            street1: "1 Loop Rd".into(),
+            city: "Newark".into(),
+            zip: "07102".into(),
+            country: "US".into(),
+            ..ShipTo::default()
+        };
+        let elsewhere = ShipTo {
+            city: "Trenton".into(),
+            ..home.clone()
+        };
+        let want = request(Some(home.clone()));
+        assert_eq!(sales_order_differs(&want, &held(Some(home))), None);
+        let differs = sales_order_differs(&want, &held(Some(elsewhere)));
+        assert!(differs.is_some_and(|d| d.contains("Trenton")));
+        assert_eq!(sales_order_differs(&want, &held(None)), None);
     }
 }

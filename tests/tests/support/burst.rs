@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use selvedge_bigcommerce::BigCommerceClient;
 use selvedge_bigcommerce::model::WebhookUpdate;
-use selvedge_bluecherry::model::{Cents, SalesOrder};
+use selvedge_bluecherry::model::{Cents, SalesOrder, ShipTo};
 use selvedge_bluecherry::sandbox::{CreateKind, CreateLogEntry, CreateOutcome};
 use selvedge_connector_kit::RetryPolicy;
 
@@ -224,5 +224,23 @@ pub async fn assert_erp_orders_are_b2c_apparel_mappings(
             .map(|l| (l.sku.as_str(), l.quantity, Cents(l.price_ex_tax.cents())))
             .collect();
         assert_eq!(lines, expected, "{r}: lines (SKU, quantity, unit price)");
+        let ship_to = addresses.first().map(|a| ShipTo {
+            name: format!("{} {}", a.first_name, a.last_name)
+                .trim()
+                .to_string(),
+            company: a.company.clone(),
+            street1: a.street_1.clone(),
+            street2: a.street_2.clone(),
+            city: a.city.clone(),
+            state: a.state.clone(),
+            zip: a.zip.clone(),
+            country: a.country_iso2.clone(),
+            phone: a.phone.clone(),
+        });
+        assert!(
+            ship_to.is_some(),
+            "{r}: the checkout had a shipping address"
+        );
+        assert_eq!(so.ship_to, ship_to, "{r}: ship-to");
     }
 }

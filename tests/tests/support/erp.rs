@@ -39,6 +39,7 @@ pub fn web_order(external_ref: &str, lines: &[(&str, i64)]) -> SalesOrderRequest
         cancel_date: None,
         authorised: false,
         tax_amount: Cents(0),
+        ship_to: None,
         lines: lines
             .iter()
             .map(|(sku, qty)| SalesOrderLineRequest {

@@ -1,14 +1,15 @@
 //! The plugin's `SalesOrder` -> the Blue Cherry request, and what the ledger keeps of it.
 //! (Storefront orders become the plugin's input in each storefront's adapter.)
 
-use selvedge_bluecherry::model::{Cents, SalesOrderLineRequest, SalesOrderRequest};
+use selvedge_bluecherry::model::{Cents, SalesOrderLineRequest, SalesOrderRequest, ShipTo};
 use selvedge_runtime::rules::orders::SalesOrder;
+use selvedge_runtime::rules::types::Address;
 use selvedge_store::{ErpSnapshot, SoldUnits};
 use time::OffsetDateTime;
 
 /// The plugin's sales order as a Blue Cherry create, with `external_ref` as decided by the
 /// caller (a revision suffix for a re-synced edit). Freight is not a field of the modelled
-/// gateway's order header, so it is not sent.
+/// gateway's order header, so it is not sent; the ship-to is.
 pub fn sales_order_request(
     so: &SalesOrder,
     external_ref: String,
@@ -28,6 +29,7 @@ pub fn sales_order_request(
         cancel_date: None,
         authorised: so.authorised,
         tax_amount: Cents(so.tax),
+        ship_to: ship_to(&so.ship_to),
         lines: so
             .lines
             .iter()
@@ -39,6 +41,23 @@ pub fn sales_order_request(
             })
             .collect(),
     }
+}
+
+/// The plugin's ship-to; none when the plugin left it empty (the ERP then ships to the
+/// customer's own address).
+fn ship_to(a: &Address) -> Option<ShipTo> {
+    let to = ShipTo {
+        name: a.name.clone(),
+        company: a.company.clone(),
+        street1: a.street1.clone(),
+        street2: a.street2.clone(),
+        city: a.city.clone(),
+        state: a.state.clone(),
+        zip: a.zip.clone(),
+        country: a.country.clone(),
+        phone: a.phone.clone(),
+    };
+    (to != ShipTo::default()).then_some(to)
 }
 
 /// Value (merchandise, cents) and units of what we sent, kept to detect drift later.

@@ -68,8 +68,39 @@ pub struct SalesOrderRequest {
     pub authorised: bool,
     /// Tax fixed at checkout; the ERP stores it and does not recompute.
     pub tax_amount: Cents,
+    /// Where the order ships to; the customer's own address when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<ShipTo>,
     /// Lines.
     pub lines: Vec<SalesOrderLineRequest>,
+}
+
+/// A ship-to address on a sales order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipTo {
+    /// Addressee.
+    pub name: String,
+    /// Company, if any.
+    #[serde(default)]
+    pub company: String,
+    /// Street, first line.
+    pub street1: String,
+    /// Street, second line.
+    #[serde(default)]
+    pub street2: String,
+    /// City.
+    pub city: String,
+    /// State or region.
+    #[serde(default)]
+    pub state: String,
+    /// Postal code.
+    pub zip: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    /// Phone.
+    #[serde(default)]
+    pub phone: String,
 }
 
 /// A whole new version of an open sales order (`PUT /v1/sales-orders/{order_number}`).
@@ -165,6 +196,9 @@ pub struct SalesOrder {
     pub authorised: bool,
     /// Fixed tax.
     pub tax_amount: Cents,
+    /// Where it ships to (absent: the customer's own address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<ShipTo>,
     /// Lines.
     pub lines: Vec<SalesOrderLine>,
     /// Merchandise total (sum of qty x price), excluding tax.

@@ -102,6 +102,7 @@ impl SandboxState {
         order.cancel_date = req.cancel_date;
         order.authorised = req.authorised;
         order.tax_amount = req.tax_amount;
+        order.ship_to = req.ship_to;
         order.merchandise_total = merchandise_total(&lines);
         order.lines = lines;
         order.updated_at = now;

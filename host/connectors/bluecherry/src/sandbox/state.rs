@@ -245,6 +245,7 @@ impl SandboxState {
             cancel_date: req.cancel_date,
             authorised: req.authorised,
             tax_amount: req.tax_amount,
+            ship_to: req.ship_to,
             merchandise_total: merchandise_total(&lines),
             lines,
             updated_at: now,

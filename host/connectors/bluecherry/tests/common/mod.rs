@@ -34,6 +34,7 @@ pub fn order(external_ref: &str, lines: &[(&str, i64)]) -> SalesOrderRequest {
         cancel_date: None,
         authorised: false,
         tax_amount: Cents(412),
+        ship_to: None,
         lines: lines
             .iter()
             .map(|(sku, qty)| SalesOrderLineRequest {

@@ -37,10 +37,10 @@ impl Worker for Recorder {
         Box::pin(async move {
             let claimed = jobs.len();
             for job in jobs {
-                self.pace
-                    .until_ready()
-                    .await
-                    .expect("the test never stops the limiter");
+                // Stopped (shutdown): the rest wait for their rescue, as the injector's do.
+                if self.pace.until_ready().await.is_err() {
+                    break;
+                }
                 tokio::time::sleep(self.delay).await;
                 self.runs
                     .lock()
@@ -139,6 +139,7 @@ fn options() -> EngineOptions {
         slots: 8,
         idle_poll: Duration::from_millis(20),
         rescue_every: Duration::from_millis(50),
+        batches_per_kind: 2,
     }
 }
 
@@ -153,7 +154,7 @@ async fn one_clients_paced_backlog_does_not_delay_another_clients_order() {
     let slow = ErpWriteLimiter::new(5, 1);
     engine.register(
         "test.work/a".into(),
-        rig.worker(slow, Duration::ZERO, Duration::from_secs(30)),
+        rig.worker(slow.clone(), Duration::ZERO, Duration::from_secs(30)),
     );
     let b_rate = ErpWriteLimiter::new(2, 1);
     engine.register(
@@ -204,7 +205,9 @@ async fn one_clients_paced_backlog_does_not_delay_another_clients_order() {
         a_done < 300,
         "A's backlog was still going ({a_done} of 300)"
     );
+    // As the host does at shutdown: stop the engine and the ERP limiters.
     stop.send_replace(true);
+    slow.stop();
     assert!(
         handle.join(Duration::from_secs(5)).await,
         "the engine stopped"
@@ -376,4 +379,66 @@ async fn outcomes_end_an_attempt_the_same_way_for_every_worker() {
         matches!(stale, Err(selvedge_store::StoreError::LeaseLost { .. })),
         "{stale:?}"
     );
+}
+
+/// Counts the batches of one worker running at once.
+struct Overlap {
+    inner: Arc<Recorder>,
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl Worker for Overlap {
+    fn batch_size(&self) -> u32 {
+        self.inner.batch_size()
+    }
+    fn lease(&self) -> Duration {
+        self.inner.lease()
+    }
+    fn work(self: Arc<Self>, jobs: Vec<Job>) -> BoxFuture<'static, Result<WorkOutcome, FlowError>> {
+        use std::sync::atomic::Ordering::SeqCst;
+        Box::pin(async move {
+            let running = self.now.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(running, SeqCst);
+            let outcome = self.inner.clone().work(jobs).await;
+            self.now.fetch_sub(1, SeqCst);
+            outcome
+        })
+    }
+    fn dead(self: Arc<Self>, job: Job) -> BoxFuture<'static, Result<(), FlowError>> {
+        self.inner.clone().dead(job)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_runs_the_next_batch_while_one_runs_but_never_more_than_the_cap() {
+    let rig = Rig::new().await;
+    for i in 0..96 {
+        rig.enqueue("a", &i.to_string(), 3).await;
+    }
+    let worker = Arc::new(Overlap {
+        inner: rig.worker(
+            ErpWriteLimiter::unlimited(),
+            Duration::from_millis(5),
+            Duration::from_secs(30),
+        ),
+        now: Default::default(),
+        most: Default::default(),
+    });
+    let mut engine = Engine::new(rig.store.clone(), options());
+    engine.register("test.work/a".into(), worker.clone());
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let handle = engine.spawn(rx);
+    assert!(rig.wait_for_runs(96, Duration::from_secs(20)).await);
+    let _ = stop.send(true);
+    assert!(handle.join(Duration::from_secs(5)).await);
+    let most = worker.most.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        most,
+        options().batches_per_kind,
+        "batches of one kind at once"
+    );
+    let runs = rig.runs.lock().unwrap();
+    let ids: std::collections::HashSet<i64> = runs.iter().map(|(_, id, _)| *id).collect();
+    assert_eq!((runs.len(), ids.len()), (96, 96), "every job ran once");
 }

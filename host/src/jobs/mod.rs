@@ -4,8 +4,9 @@
 //! [`Worker`] per (client, kind); the engine does the rest, once, for all of them:
 //!
 //! - **dispatch**: one read asks which (client, kind) pairs have due jobs; each pair gets at
-//!   most one batch in flight, and batches share a fixed number of slots. A client whose
-//!   backlog waits on its ERP pacing holds one slot, never the slots another client needs;
+//!   most `batches_per_kind` batches in flight (two: the next is claimed while one runs), and
+//!   batches share a fixed number of slots. A client whose backlog waits on its ERP pacing
+//!   holds two slots, never the slots another client needs;
 //! - **claim** with the attempt counted at claim time (the store's fencing token);
 //! - **heartbeats**: while a batch runs, its leases are extended every third of a lease, so
 //!   a slow ERP call is never rescued and run a second time;
@@ -70,16 +71,21 @@ pub struct EngineOptions {
     pub idle_poll: Duration,
     /// How often expired leases are rescued.
     pub rescue_every: Duration,
+    /// Batches one (client, kind) may have in flight: two, so the next batch is claimed while
+    /// one runs (the gap between batches otherwise bounds a client's throughput); the ERP
+    /// limiter paces the writes either way.
+    pub batches_per_kind: usize,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
-            // Each (client, kind) holds at most one slot, so a paced backlog holds one; the cap
-            // only bites past 256 busy client-kinds.
+            // Each (client, kind) holds at most two slots, so a paced backlog holds two; the
+            // cap only bites past 128 busy client-kinds.
             slots: 256,
             idle_poll: Duration::from_millis(250),
             rescue_every: Duration::from_secs(5),
+            batches_per_kind: 2,
         }
     }
 }
@@ -88,8 +94,10 @@ impl Default for EngineOptions {
 #[derive(Debug, Clone, serde::Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct JobsConfig {
-    /// Batches in flight at once across every client (a client has at most one per kind).
+    /// Batches in flight at once across every client.
     pub slots: usize,
+    /// Batches one client may have in flight per kind.
+    pub batches_per_kind: usize,
     /// How often an idle engine looks for due jobs, in milliseconds.
     pub idle_poll_ms: u64,
     /// How often expired leases are rescued, in milliseconds.
@@ -101,6 +109,7 @@ impl Default for JobsConfig {
         let d = EngineOptions::default();
         Self {
             slots: d.slots,
+            batches_per_kind: d.batches_per_kind,
             idle_poll_ms: d.idle_poll.as_millis() as u64,
             rescue_every_ms: d.rescue_every.as_millis() as u64,
         }
@@ -114,6 +123,7 @@ impl JobsConfig {
             slots: self.slots.max(1),
             idle_poll: Duration::from_millis(self.idle_poll_ms.max(1)),
             rescue_every: Duration::from_millis(self.rescue_every_ms.max(1)),
+            batches_per_kind: self.batches_per_kind.max(1),
         }
     }
 }
@@ -223,18 +233,27 @@ async fn dispatch(
                 metrics::gauge!("selvedge_jobs_due")
                     .set(due.iter().map(|d| d.ready).sum::<u64>() as f64);
                 for d in due {
-                    let busy = in_flight.values().any(|k| *k == d.kind);
-                    let Some(worker) = workers.get(&d.kind).filter(|_| !busy) else {
+                    let Some(worker) = workers.get(&d.kind) else {
                         continue;
                     };
-                    let handle = batches.spawn(run_batch(
-                        store.clone(),
-                        worker.clone(),
-                        d.kind.clone(),
-                        slots.clone(),
-                        stop.clone(),
-                    ));
-                    in_flight.insert(handle.id(), d.kind);
+                    let busy = in_flight.values().filter(|k| **k == d.kind).count();
+                    // As many batches as the ready jobs fill, up to the per-kind cap.
+                    let batch = usize::try_from(worker.batch_size().max(1)).unwrap_or(1);
+                    let ready = usize::try_from(d.ready).unwrap_or(usize::MAX);
+                    let wanted = ready
+                        .div_ceil(batch)
+                        .min(options.batches_per_kind.max(1))
+                        .saturating_sub(busy);
+                    for _ in 0..wanted {
+                        let handle = batches.spawn(run_batch(
+                            store.clone(),
+                            worker.clone(),
+                            d.kind.clone(),
+                            slots.clone(),
+                            stop.clone(),
+                        ));
+                        in_flight.insert(handle.id(), d.kind.clone());
+                    }
                 }
             }
             Err(err) => tracing::warn!(%err, "job engine: cannot read due work"),

@@ -255,8 +255,10 @@ pub trait JobQueue: Send + Sync {
     /// Re-arms an existing job (an exception retried, an order whose status changed): a
     /// `done`, `dead` or `queued` job becomes `queued` at `run_at` with `extra_attempts` more
     /// claims allowed than it has used, and `payload` instead of its own when given (what
-    /// re-armed it, e.g. the new order status). A `running` job is left to its worker. The
-    /// same job, never a second one, so every effect keeps its one idempotency key.
+    /// re-armed it, e.g. the new order status). A `running` job takes the payload and is
+    /// queued once more when that run completes (a status update during the injection is
+    /// acted on, not lost). The same job, never a second one, so every effect keeps its one
+    /// idempotency key.
     fn rearm<'a>(
         &'a self,
         job_id: i64,

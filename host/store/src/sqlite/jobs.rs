@@ -161,7 +161,7 @@ impl JobQueue for SqliteStore {
                 // One statement: selecting and marking cannot interleave with another claimer.
                 let rows = sqlx::query(concat!(
                     "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1, \
-                 updated_at = ?2 \
+                 updated_at = ?2, rearm_pending = 0 \
                  WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ?2 \
                  AND kind IN (SELECT value FROM json_each(?3)) ORDER BY run_at, id LIMIT ?4) \
                  RETURNING ",
@@ -189,16 +189,20 @@ impl JobQueue for SqliteStore {
                 // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`,
                 // same attempt) may still be completed; one claimed again may not.
                 let row = sqlx::query(concat!(
-                "UPDATE jobs SET state = 'done', result = ?1, lease_until = NULL, updated_at = ?2 \
+                    // A re-arm asked while this run went on queues the job once more.
+                    "UPDATE jobs SET result = ?1, lease_until = NULL, updated_at = ?2, \
+                 state = CASE WHEN rearm_pending = 1 THEN 'queued' ELSE 'done' END, \
+                 run_at = CASE WHEN rearm_pending = 1 THEN ?2 ELSE run_at END, \
+                 rearm_pending = 0 \
                  WHERE id = ?3 AND attempts = ?4 AND state IN ('running', 'queued') RETURNING ",
-                job_cols!()
-            ))
-            .bind(json_text(&result)?)
-            .bind(to_ms(now))
-            .bind(lease.job_id)
-            .bind(i64::from(lease.attempt))
-            .fetch_optional(&mut *conn)
-            .await?;
+                    job_cols!()
+                ))
+                .bind(json_text(&result)?)
+                .bind(to_ms(now))
+                .bind(lease.job_id)
+                .bind(i64::from(lease.attempt))
+                .fetch_optional(&mut *conn)
+                .await?;
                 match row {
                     Some(row) => job_from_row(&row),
                     None => explain_lease_miss(conn, lease, JobState::Done).await,
@@ -499,12 +503,30 @@ impl JobQueue for SqliteStore {
                 .bind(i64::from(extra_attempts.max(1)))
                 .bind(to_ms(now))
                 .bind(job_id)
+                .bind(payload.clone())
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(row) = row {
+                    return job_from_row(&row);
+                }
+                // Running: remembered, and acted on when this run completes.
+                let row = sqlx::query(concat!(
+                    "UPDATE jobs SET rearm_pending = 1, updated_at = ?3, \
+                     max_attempts = MAX(max_attempts, attempts - snoozes + ?2), \
+                     payload = COALESCE(?5, payload) \
+                     WHERE id = ?4 AND state = 'running' RETURNING ",
+                    job_cols!()
+                ))
+                .bind(to_ms(run_at))
+                .bind(i64::from(extra_attempts.max(1)))
+                .bind(to_ms(now))
+                .bind(job_id)
                 .bind(payload)
                 .fetch_optional(&mut *conn)
                 .await?;
                 match row {
                     Some(row) => job_from_row(&row),
-                    // Running (its worker decides) or unknown.
+                    // Unknown.
                     None => job_by_id(conn, job_id)
                         .await?
                         .ok_or_else(|| StoreError::NotFound {

@@ -184,7 +184,8 @@ async fn rearming_a_dead_job_queues_the_same_job_with_fresh_attempts() {
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1);
-    // A running job is its worker's: re-arming leaves it alone.
+    // A running job stays its worker's: re-arming leaves the run alone and keeps the new
+    // payload for the one more run its completion queues.
     let running = store
         .rearm(original.id, at(6), 3, Some(json!({ "new": true })), at(6))
         .await
@@ -193,8 +194,8 @@ async fn rearming_a_dead_job_queues_the_same_job_with_fresh_attempts() {
     assert_eq!(running.attempts, 2);
     assert_eq!(
         running.payload,
-        json!({ "why": "status" }),
-        "a running job keeps its payload"
+        json!({ "new": true }),
+        "the next run reads what re-armed it"
     );
 }
 

@@ -494,3 +494,42 @@ async fn a_snoozed_job_waits_without_using_up_its_attempts_and_keeps_its_lease_f
         .expect("rescue");
     assert_eq!(rescued[0].state, JobState::Queued);
 }
+
+#[tokio::test]
+async fn a_rearm_while_the_job_runs_queues_it_once_more_when_that_run_completes() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .enqueue(order_job("o-1"), at(0))
+        .await
+        .expect("enqueue");
+    let running = claim_one(&store, 1).await.expect("claim");
+    // A status update arrives while the order is being injected.
+    let rearmed = store
+        .rearm(
+            running.id,
+            at(2),
+            3,
+            Some(json!({ "new_status_id": 5 })),
+            at(2),
+        )
+        .await
+        .expect("rearm");
+    assert_eq!(
+        rearmed.state,
+        JobState::Running,
+        "the run in flight is not disturbed"
+    );
+    let after = store
+        .complete(running.lease(), json!(null), at(3))
+        .await
+        .expect("complete");
+    assert_eq!(after.state, JobState::Queued, "queued again, not done");
+    assert_eq!(after.payload, json!({ "new_status_id": 5 }));
+    let again = claim_one(&store, 4).await.expect("claimed again");
+    assert_eq!(again.id, running.id, "the same job");
+    let done = store
+        .complete(again.lease(), json!(null), at(5))
+        .await
+        .expect("complete");
+    assert_eq!(done.state, JobState::Done, "one more run, not a loop");
+}

@@ -42,17 +42,10 @@ pub fn legacy_order_ref(prefix: &str, order_id: &str) -> String {
 }
 
 /// The reference a refund sent to the ERP before references were the host's carries: the
-/// example plugins built `BC-RF-<id>` / `SL-RF-<id>`.
-pub fn legacy_refund_ref(storefront: &str, refund_id: &str) -> String {
-    format!("{}RF-{refund_id}", legacy_prefix(storefront))
-}
-
-/// The reference prefix the example plugins used before 0.2.0.
-pub fn legacy_prefix(storefront: &str) -> &'static str {
-    match storefront {
-        "sparklayer" => "SL-",
-        _ => "BC-",
-    }
+/// example plugins built `<prefix>RF-<id>` with their storefront's order prefix (`BC-RF-<id>`,
+/// `SL-RF-<id>`; see [`crate::storefronts::OrderSource::legacy_ref_prefix`]).
+pub fn legacy_refund_ref(prefix: &str, refund_id: &str) -> String {
+    format!("{prefix}RF-{refund_id}")
 }
 
 /// Why an existing ERP sales order is not the one we would have created.

@@ -128,6 +128,10 @@ impl OrderSource for Outlet {
         false
     }
 
+    fn cursor_name(&self) -> &'static str {
+        "outlet.orders.changed_since"
+    }
+
     fn edits_are_revisions(&self) -> bool {
         false
     }

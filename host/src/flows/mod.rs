@@ -119,6 +119,14 @@ impl ClientServices {
     }
 }
 
+/// The prefix plugins put before order ids in ERP references before 0.2.0 (`BC-`, `SL-`):
+/// the storefront's own; none for a storefront without orders.
+pub(crate) fn legacy_prefix(ctx: &ClientServices) -> &'static str {
+    ctx.storefront
+        .orders()
+        .map_or("", |orders| orders.legacy_ref_prefix())
+}
+
 /// What a flow run did, stored with the sync run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowReport {

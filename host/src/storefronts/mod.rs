@@ -15,8 +15,6 @@ mod convert;
 mod orders;
 mod stock;
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use selvedge_bluecherry::model::Shipment;
 
@@ -97,12 +95,13 @@ impl PortError {
         }
     }
 
-    /// The record asked for does not exist (404).
-    pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            PortError::BigCommerce(selvedge_bigcommerce::Error::NotFound { .. })
-        )
+    /// A record or answer of `storefront` the host cannot use; never retried.
+    pub fn invalid(storefront: &'static str, message: impl Into<String>) -> Self {
+        PortError::Other {
+            storefront,
+            message: message.into(),
+            transient: false,
+        }
     }
 }
 
@@ -204,6 +203,3 @@ pub trait B2bSink: Send + Sync {
         settings: &B2bSettings,
     ) -> Result<B2bOutcome, FlowError>;
 }
-
-/// A shared handle to a client's storefront.
-pub type SharedStorefront = Arc<dyn Storefront>;

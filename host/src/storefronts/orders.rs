@@ -63,6 +63,9 @@ pub trait OrderSource: Send + Sync {
     /// instead of reading everything there is.
     fn first_poll_starts_now(&self) -> bool;
 
+    /// Name of the client's cursor for [`OrderSource::changed_since`] in the store.
+    fn cursor_name(&self) -> &'static str;
+
     /// An edit after injection becomes an ERP revision (Sparklayer); otherwise the order is
     /// injected once and later updates only matter for its status (BigCommerce).
     fn edits_are_revisions(&self) -> bool;

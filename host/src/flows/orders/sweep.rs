@@ -16,15 +16,6 @@ use crate::flows::{ClientServices, FlowError, FlowReport};
 use crate::jobs::kinds::order_kind;
 use crate::storefronts::{ListedOrder, OrderSource, StatusRule};
 
-/// Name of the client's order cursor: the names stores already hold.
-fn cursor_name(storefront: &str) -> String {
-    match storefront {
-        "bigcommerce" => crate::storefronts::bigcommerce::ORDERS_CURSOR.to_string(),
-        "sparklayer" => crate::storefronts::sparklayer::ORDERS_CURSOR.to_string(),
-        other => format!("{other}.orders.changed_since"),
-    }
-}
-
 fn rfc3339(t: OffsetDateTime) -> Result<String, FlowError> {
     t.format(&Rfc3339)
         .map_err(|e| FlowError::Invalid(e.to_string()))
@@ -34,13 +25,13 @@ fn rfc3339(t: OffsetDateTime) -> Result<String, FlowError> {
 /// now (a store's history must not be injected) only sets the cursor on its first run.
 pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<FlowReport, FlowError> {
     let source = ctx.storefront.orders()?;
-    let cursor_name = cursor_name(ctx.storefront.name());
+    let cursor_name = source.cursor_name();
     let now = OffsetDateTime::now_utc();
-    let stored = ctx.store.cursor(&ctx.client, &cursor_name).await?;
+    let stored = ctx.store.cursor(&ctx.client, cursor_name).await?;
     if stored.is_none() && source.first_poll_starts_now() {
         let from = now.replace_nanosecond(0).unwrap_or(now);
         ctx.store
-            .set_cursor(&ctx.client, &cursor_name, &rfc3339(from)?, now)
+            .set_cursor(&ctx.client, cursor_name, &rfc3339(from)?, now)
             .await?;
         return Ok(FlowReport {
             summary: "order sweep starts from now".into(),
@@ -82,7 +73,7 @@ pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<Flow
         // Whole seconds, rounded down: inclusive, and what every storefront's dates hold.
         let c = c.replace_nanosecond(0).unwrap_or(c);
         ctx.store
-            .set_cursor(&ctx.client, &cursor_name, &rfc3339(c)?, now)
+            .set_cursor(&ctx.client, cursor_name, &rfc3339(c)?, now)
             .await?;
     }
     let mut report = FlowReport {

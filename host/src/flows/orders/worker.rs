@@ -24,7 +24,7 @@ use super::order_kind;
 use super::outcome::{decision_record, issues_json};
 use super::prepare::{ErpCustomers, PrepareOutcome, Prepared, prepare};
 use super::settings::OrdersSettings;
-use crate::flows::{ClientServices, FlowError};
+use crate::flows::{ClientServices, FlowError, legacy_prefix};
 use crate::references;
 
 /// Per-order timings, for measurement (the benchmark subtracts storefront and ERP time).
@@ -473,7 +473,7 @@ impl Injector {
                 .settings
                 .external_ref_prefix
                 .as_deref()
-                .unwrap_or(references::legacy_prefix(&key.storefront));
+                .unwrap_or_else(|| legacy_prefix(&self.ctx));
             references::legacy_order_ref(prefix, &key.storefront_order_id)
         };
         let sent_before = |r: &OrderRecord| r.attempts > 0 || r.erp_order_no.is_some();

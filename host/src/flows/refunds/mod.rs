@@ -24,10 +24,8 @@ use crate::jobs::kinds::refund_kind;
 pub use worker::RefundWorker;
 use worker::{Step, rescue, work_one};
 
-/// Cursor of the refund poll (`created:min`, inclusive).
-pub const REFUNDS_CURSOR: &str = "bigcommerce.refunds.created_min";
-
-/// The refund poll's cursor of a storefront (BigCommerce's is [`REFUNDS_CURSOR`]).
+/// The refund poll's cursor of a storefront (`created:min`, inclusive; BigCommerce's is
+/// `bigcommerce.refunds.created_min`).
 fn cursor_name(storefront: &str) -> String {
     format!("{storefront}.refunds.created_min")
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::{RefundsSettings, memo};
-use crate::flows::{ClientServices, ExceptionKind, FlowError};
+use crate::flows::{ClientServices, ExceptionKind, FlowError, legacy_prefix};
 use crate::jobs::kinds::{backoff, refund_kind};
 use crate::jobs::{Outcome, settle};
 use crate::references;
@@ -184,7 +184,7 @@ async fn process(
     let candidate = match (rec.attempts, &rec.erp_ref) {
         (_, Some(r)) => r.clone(),
         (0, None) => references::refund_ref(&ctx.client, &rec.storefront, &refund_id),
-        (_, None) => references::legacy_refund_ref(&rec.storefront, &refund_id),
+        (_, None) => references::legacy_refund_ref(legacy_prefix(ctx), &refund_id),
     };
     let erp_ref = ctx
         .store

@@ -40,11 +40,8 @@ pub fn status_rule(status_id: i64) -> StatusRule {
 }
 
 fn order_id(id: &str) -> Result<i64, PortError> {
-    id.parse::<i64>().map_err(|_| PortError::Other {
-        storefront: NAME,
-        message: format!("`{id}` is not a BigCommerce order id"),
-        transient: false,
-    })
+    id.parse::<i64>()
+        .map_err(|_| PortError::invalid(NAME, format!("`{id}` is not a BigCommerce order id")))
 }
 
 #[async_trait]
@@ -58,11 +55,7 @@ impl OrderSource for BigCommerce {
         let min_date_modified = since
             .map(|t| t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339))
             .transpose()
-            .map_err(|e| PortError::Other {
-                storefront: NAME,
-                message: e.to_string(),
-                transient: false,
-            })?;
+            .map_err(|e| PortError::invalid(NAME, e.to_string()))?;
         let found = self
             .client
             .list_orders(&OrderQuery {
@@ -85,6 +78,10 @@ impl OrderSource for BigCommerce {
         true
     }
 
+    fn cursor_name(&self) -> &'static str {
+        ORDERS_CURSOR
+    }
+
     fn edits_are_revisions(&self) -> bool {
         false
     }
@@ -102,12 +99,8 @@ impl OrderSource for BigCommerce {
             Err(e) => return Err(e.into()),
         };
         let status = status_rule(order.status_id);
-        let order =
-            convert::order(&order, &products, &addresses).map_err(|e| PortError::Other {
-                storefront: NAME,
-                message: e.to_string(),
-                transient: false,
-            })?;
+        let order = convert::order(&order, &products, &addresses)
+            .map_err(|e| PortError::invalid(NAME, e.to_string()))?;
         let content_hash = hex::encode(Sha256::digest(format!("{order:?}").as_bytes()));
         Ok(Some(FetchedOrder {
             order,
@@ -196,10 +189,11 @@ impl RefundSource for BigCommerce {
         refund_id: &str,
         order_id_text: &str,
     ) -> Result<StorefrontRefund, PortError> {
-        let id = refund_id.parse::<i64>().map_err(|_| PortError::Other {
-            storefront: NAME,
-            message: format!("`{refund_id}` is not a BigCommerce refund id"),
-            transient: false,
+        let id = refund_id.parse::<i64>().map_err(|_| {
+            PortError::invalid(
+                NAME,
+                format!("`{refund_id}` is not a BigCommerce refund id"),
+            )
         })?;
         let order = order_id(order_id_text)?;
         let (refund, products) = tokio::try_join!(

@@ -33,14 +33,13 @@ impl StockSink for BigCommerce {
                 // An unknown id is a config error; an unknown code is a warehouse the store
                 // does not list yet: create it, as for Sparklayer.
                 None if c.parse::<i64>().is_ok() => {
-                    return Err(PortError::Other {
-                        storefront: super::NAME,
-                        message: format!(
+                    return Err(PortError::invalid(
+                        super::NAME,
+                        format!(
                             "inventory.locations: BigCommerce has no location with id {c}; \
                              use an id or code listed under Settings > Locations"
                         ),
-                        transient: false,
-                    });
+                    ));
                 }
                 None => self.client.create_location(&new_location(c)).await?.id,
             };

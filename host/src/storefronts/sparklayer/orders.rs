@@ -63,6 +63,10 @@ impl OrderSource for Sparklayer {
         false
     }
 
+    fn cursor_name(&self) -> &'static str {
+        ORDERS_CURSOR
+    }
+
     fn edits_are_revisions(&self) -> bool {
         true
     }
@@ -71,11 +75,8 @@ impl OrderSource for Sparklayer {
         let Some(purchase) = self.client.get_purchase(LookupBy::Sparklayer, id).await? else {
             return Ok(None);
         };
-        let order = convert::order(&purchase).map_err(|e| PortError::Other {
-            storefront: NAME,
-            message: e.to_string(),
-            transient: false,
-        })?;
+        let order =
+            convert::order(&purchase).map_err(|e| PortError::invalid(NAME, e.to_string()))?;
         Ok(Some(FetchedOrder {
             order,
             status: status_rule(purchase.status.as_deref()),

@@ -22,11 +22,7 @@ use crate::storefronts::{ListedRefund, PortError, RefundSource, StorefrontRefund
 const RETURN_REASON: &str = "return";
 
 fn invalid(message: String) -> PortError {
-    PortError::Other {
-        storefront: NAME,
-        message,
-        transient: false,
-    }
+    PortError::invalid(NAME, message)
 }
 
 fn returns(p: &Purchase) -> impl Iterator<Item = &Package> {

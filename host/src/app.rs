@@ -12,7 +12,8 @@ use selvedge_bluecherry::{BlueCherryClient, ErpGateway};
 use selvedge_runtime::watch::WatchedFolder;
 use selvedge_runtime::{PluginRegistry, Runtime, RuntimeOptions};
 use selvedge_sparklayer::SparklayerClient;
-use selvedge_store::{SqliteStore, Store, SyncRuns};
+use selvedge_store::{Store, SyncRuns};
+use selvedge_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 
 use crate::config::{ClientConfig, Config, ConfigError, Secrets, StorefrontConfig, bluecherry_key};

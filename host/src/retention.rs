@@ -278,7 +278,8 @@ pub async fn purge_once(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use selvedge_store::{Decision, DecisionAudit, SqliteStore};
+    use selvedge_store::{Decision, DecisionAudit};
+    use selvedge_store_sqlite::SqliteStore;
     use serde_json::json;
 
     use super::*;

@@ -12,7 +12,8 @@ use selvedge::alerts::{
     AlertClient, AlertSettings, Alerter, EmailSettings, EmailTls, Mailer, Targets,
 };
 use selvedge::flows::{FlowKind, Owners};
-use selvedge_store::{Measurements, NewException, RunStatus, SqliteStore, Store};
+use selvedge_store::{Measurements, NewException, RunStatus, Store};
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 

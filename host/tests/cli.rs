@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use selvedge_store::{Exceptions, FailAction, JobQueue, NewException, NewJob, SqliteStore};
+use selvedge_store::{Exceptions, FailAction, JobQueue, NewException, NewJob};
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::Value;
 
 fn selvedge(args: &[&str]) -> Output {

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use selvedge::sandbox::{SandboxOptions, Sandboxes, credentials};
-use selvedge_store::{Exceptions, NewException, SqliteStore};
+use selvedge_store::{Exceptions, NewException};
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "browser-test-token-7c1e";

@@ -11,7 +11,8 @@ use selvedge::flows::FlowError;
 use selvedge::jobs::pacing::ErpWriteLimiter;
 use selvedge::jobs::{Engine, EngineOptions, Outcome, WorkOutcome, Worker, settle};
 use selvedge::scheduler::BoxFuture;
-use selvedge_store::{Job, JobState, NewJob, SqliteStore, Store};
+use selvedge_store::{Job, JobState, NewJob, Store};
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::json;
 use time::OffsetDateTime;
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use selvedge::flows::{FlowKind, Owners};
 use selvedge::http::{AdminClient, AdminState, AdminToken, StorefrontStats, admin_router};
 use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, Runtime, RuntimeOptions};
-use selvedge_store::{Decision, Measurements, NewException, RunStatus, SqliteStore, Store};
+use selvedge_store::{Decision, Measurements, NewException, RunStatus, Store};
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 

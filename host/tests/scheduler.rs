@@ -13,7 +13,8 @@ use selvedge::scheduler::{
     BoxFuture, ClientSchedule, Cycle, CycleSource, FlowRunner, ManualClock, Scheduler,
     SchedulerHandle,
 };
-use selvedge_store::{Measurements, RunStatus, SqliteStore, Store, SyncRun};
+use selvedge_store::{Measurements, RunStatus, Store, SyncRun};
+use selvedge_store_sqlite::SqliteStore;
 
 #[derive(Default)]
 struct Stats {

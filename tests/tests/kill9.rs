@@ -30,8 +30,8 @@ use selvedge_bluecherry::sandbox::faults::Faults;
 use selvedge_bluecherry::sandbox::{CreateKind, CreateOutcome, Sandbox as Erp};
 use selvedge_store::{
     ExceptionFilter, Exceptions, JobQueue, OrderKey, OrderLedger, Page, RefundLedger, RefundState,
-    SqliteStore,
 };
+use selvedge_store_sqlite::SqliteStore;
 use support::b2c::{seed_products, start_bc};
 use support::burst::{
     NOT_SALES, Placed, assert_erp_orders_are_b2c_apparel_mappings,

@@ -15,7 +15,8 @@ use selvedge::flows::orders::order_kind;
 use selvedge::storefronts::bigcommerce::ORDERS_CURSOR as BIGCOMMERCE_CURSOR;
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bluecherry::sandbox::CreateKind;
-use selvedge_store::{Cursors, ExceptionFilter, Exceptions, JobQueue, Page, SqliteStore};
+use selvedge_store::{Cursors, ExceptionFilter, Exceptions, JobQueue, Page};
+use selvedge_store_sqlite::SqliteStore;
 use support::b2c::{seed_products, start_bc};
 use support::burst::{
     NOT_SALES, Placed, assert_no_non_sale_reached_the_erp, bc_client, created_by_ref,

@@ -17,7 +17,8 @@ use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bigcommerce::{BigCommerceClient, Money};
 use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
 use selvedge_connector_kit::RetryPolicy;
-use selvedge_store::{OrderKey, OrderLedger, SqliteStore};
+use selvedge_store::{OrderKey, OrderLedger};
+use selvedge_store_sqlite::SqliteStore;
 use support::b2c::{seed_products, start_bc};
 use support::host_process::{HostDir, brand_client};
 use support::memos::{

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
 use selvedge_sparklayer::SparklayerClient;
-use selvedge_store::{OrderKey, OrderLedger, SqliteStore};
+use selvedge_store::{OrderKey, OrderLedger};
+use selvedge_store_sqlite::SqliteStore;
 use support::b2b::add_return;
 use support::host_process::{HostDir, wholesaler_client};
 use support::memos::{

@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use selvedge_store::{
-    ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, Exceptions, SqliteStore,
-};
+use selvedge_store::{ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, Exceptions};
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
 use crate::config::Config;

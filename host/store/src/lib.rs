@@ -8,15 +8,16 @@
 //! Methods return [`StoreFuture`], a boxed `Send` future: `async fn` in traits is not
 //! dyn-compatible, and one allocation per database round trip is negligible. Nothing in the
 //! contract assumes SQLite: keys are strings, timestamps are [`OffsetDateTime`] (stored with
-//! millisecond precision), JSON is [`serde_json::Value`]; a PostgreSQL backend can implement
-//! the same traits. [`SqliteStore`] is the first backend.
+//! millisecond precision), JSON is [`serde_json::Value`]. This crate holds no database driver:
+//! `selvedge-store-sqlite` (the embedded default) and `selvedge-store-postgres` (shared by
+//! several hosts) implement the traits, and `suite/` is the one test suite both must pass.
 //!
 //! Every record is scoped by `client`: several clients share one host.
 
 #![warn(missing_docs)]
 
 mod error;
-mod timestamp;
+pub mod timestamp;
 
 pub mod catalog;
 pub mod cursors;
@@ -29,7 +30,6 @@ pub mod prices;
 pub mod refunds;
 pub mod retention;
 pub mod runs;
-pub mod sqlite;
 pub mod stock;
 
 use std::future::Future;
@@ -55,7 +55,6 @@ pub use retention::{
     TimeUnit,
 };
 pub use runs::{Measurements, RunStatus, SyncRun, SyncRuns};
-pub use sqlite::{SqliteStore, WriterStats};
 pub use stock::{PushedStock, PushedStockStore};
 pub use time::OffsetDateTime;
 
@@ -65,13 +64,30 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The future every store method returns: boxed so the traits stay usable as `dyn`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
-/// How the backend's writes are going, for metrics. Backends without group commit answer
-/// `None`.
-pub trait WriteStats {
-    /// Writes and commits since the store opened.
+/// What the writer has done since the store opened: `writes / commits` is the average
+/// group size (how many writes one fsync made durable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Writes run (committed or rolled back).
+    pub writes: u64,
+    /// Transactions committed.
+    pub commits: u64,
+}
+
+/// What every backend answers about itself.
+pub trait Backend {
+    /// `sqlite` or `postgres`, for logs and `selvedge check`.
+    fn backend_name(&self) -> &'static str;
+
+    /// How the backend's writes are going, for metrics. Backends without group commit answer
+    /// `None`.
     fn write_stats(&self) -> Option<WriterStats> {
         None
     }
+
+    /// Finishes what was queued and closes the connections; later calls fail with
+    /// [`StoreError::Closed`].
+    fn close(&self) -> StoreFuture<'_, ()>;
 }
 
 /// All durable state of the host, as one object: `Arc<dyn Store>`.
@@ -88,7 +104,7 @@ pub trait Store:
     + SyncRuns
     + PluginVersions
     + Retention
-    + WriteStats
+    + Backend
     + Send
     + Sync
 {
@@ -107,7 +123,7 @@ impl<T> Store for T where
         + SyncRuns
         + PluginVersions
         + Retention
-        + WriteStats
+        + Backend
         + Send
         + Sync
 {

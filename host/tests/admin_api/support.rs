@@ -11,9 +11,9 @@ use selvedge::http::{
 };
 use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, Runtime, RuntimeOptions};
 pub use selvedge_store::{
-    Decision, Measurements, NewException, NewJob, OrderKey, OrderState, RunStatus, SqliteStore,
-    Store,
+    Decision, Measurements, NewException, NewJob, OrderKey, OrderState, RunStatus, Store,
 };
+use selvedge_store_sqlite::SqliteStore;
 use serde_json::Value;
 pub use time::OffsetDateTime;
 

@@ -12,8 +12,9 @@ use selvedge_bluecherry::model::CreditMemo;
 use selvedge_bluecherry::sandbox::Sandbox as Erp;
 use selvedge_bluecherry::sandbox::faults::Faults;
 use selvedge_store::{
-    ExceptionFilter, Exceptions, JobQueue, JobState, Page, RefundLedger, RefundState, SqliteStore,
+    ExceptionFilter, Exceptions, JobQueue, JobState, Page, RefundLedger, RefundState,
 };
+use selvedge_store_sqlite::SqliteStore;
 use tokio::task::JoinHandle;
 
 use super::host_process::{HostDir, HostProcess};

@@ -43,9 +43,9 @@ use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig};
 use selvedge_connector_kit::RetryPolicy;
 use selvedge_sparklayer::SparklayerClient;
 use selvedge_store::{
-    Decision, ExceptionFilter, ExceptionRecord, Page, PushedStock, RunStatus, SqliteStore, Store,
-    SyncRuns,
+    Decision, ExceptionFilter, ExceptionRecord, Page, PushedStock, RunStatus, Store, SyncRuns,
 };
+use selvedge_store_sqlite::SqliteStore;
 use tempfile::TempDir;
 use time::OffsetDateTime;
 

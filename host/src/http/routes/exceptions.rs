@@ -261,7 +261,8 @@ mod tests {
     use std::sync::Arc;
 
     use selvedge_runtime::{PluginRegistry, Runtime, RuntimeOptions};
-    use selvedge_store::{NewException, SqliteStore};
+    use selvedge_store::NewException;
+    use selvedge_store_sqlite::SqliteStore;
     use serde_json::{Value, json};
     use time::OffsetDateTime;
 

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use selvedge_store::{JobQueue, JobState, NewJob, OffsetDateTime, SqliteStore};
+use selvedge_store::{JobState, NewJob, OffsetDateTime};
 use serde_json::json;
 
 const DB_ENV: &str = "SELVEDGE_STORE_CRASH_DB";
@@ -22,7 +22,7 @@ async fn crash_child_loop() {
     let (Ok(path), Ok(round)) = (std::env::var(DB_ENV), std::env::var(ROUND_ENV)) else {
         return;
     };
-    let store = SqliteStore::open(&path).await.expect("child open");
+    let store = crate::open_at(&path).await;
     let mut out = std::io::stdout();
     for i in 0.. {
         let key = format!("r{round}-{i}");
@@ -69,7 +69,7 @@ async fn crash_child_loop() {
 
 /// Runs one child until it has acknowledged `done_before_kill` completions, then kills it.
 fn run_child_and_kill(
-    db: &std::path::Path,
+    db: &str,
     round: usize,
     done_before_kill: usize,
 ) -> (Vec<String>, Vec<String>) {
@@ -115,8 +115,9 @@ fn run_child_and_kill(
 
 #[tokio::test]
 async fn crash_at_any_point_loses_and_doubles_nothing() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("crash.db");
+    let (fixture, first) = crate::fresh_store().await;
+    first.close().await.expect("close");
+    let db = fixture.locator();
     let (mut acked_enqueued, mut acked_done) = (HashSet::new(), HashSet::new());
     for (round, kill_after) in [7, 23, 41, 13].into_iter().enumerate() {
         let (enqueued, done) = run_child_and_kill(&db, round, kill_after);
@@ -124,19 +125,8 @@ async fn crash_at_any_point_loses_and_doubles_nothing() {
         acked_done.extend(done);
     }
 
-    let store = SqliteStore::open(&db).await.expect("re-open after crashes");
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(
-            &mut <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-                "sqlite://{}",
-                db.display()
-            ))
-            .await
-            .expect("raw connect"),
-        )
-        .await
-        .expect("integrity check");
-    assert_eq!(integrity, "ok");
+    let store = fixture.open_again().await;
+    fixture.assert_intact().await;
 
     for key in &acked_enqueued {
         let job = store.job_by_key("acme", KIND, key).await.expect("lookup");
@@ -206,26 +196,21 @@ async fn crash_at_any_point_loses_and_doubles_nothing() {
     }
     assert_eq!(store.queue_depth("acme", KIND).await.expect("depth"), 0);
     // Every row is done, with a result, and was acknowledged or was in flight at a kill.
-    let all: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT idempotency_key, state, result FROM jobs WHERE kind = ?")
-            .bind(KIND)
-            .fetch_all(
-                &mut <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-                    "sqlite://{}",
-                    db.display()
-                ))
-                .await
-                .expect("raw connect"),
+    assert_eq!(
+        fixture
+            .count(
+                "SELECT COUNT(*) FROM jobs WHERE kind = 'crash.test' \
+                 AND (state <> 'done' OR result IS NULL)"
             )
-            .await
-            .expect("all jobs");
-    assert!(
-        all.iter()
-            .all(|(_, state, result)| state == "done" && result.is_some())
+            .await,
+        0
     );
+    let all = fixture
+        .strings("SELECT idempotency_key FROM jobs WHERE kind = 'crash.test'")
+        .await;
     let unacked = all
         .iter()
-        .filter(|(key, _, _)| !acked_enqueued.contains(key))
+        .filter(|key| !acked_enqueued.contains(*key))
         .count();
     assert!(
         unacked <= 4,

@@ -1,4 +1,4 @@
-use selvedge_store::{ExceptionFilter, ExceptionState, Exceptions, NewException, Page, StoreError};
+use selvedge_store::{ExceptionFilter, ExceptionState, NewException, Page, StoreError};
 use serde_json::json;
 
 use crate::{at, fresh_store};

@@ -6,8 +6,8 @@ use sqlx::{Row, SqliteConnection, SqliteExecutor};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32, json_text, parse_json};
-use crate::timestamp::{from_ms, to_ms};
-use crate::{
+use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::{
     ExceptionCount, ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState,
     Exceptions, NewException, Page, Raised, StoreError, StoreFuture,
 };

@@ -4,8 +4,8 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, json_text, parse_json};
-use crate::timestamp::{from_ms, to_ms};
-use crate::{Decision, DecisionAudit, DecisionRecord, StoreError, StoreFuture};
+use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::{Decision, DecisionAudit, DecisionRecord, StoreError, StoreFuture};
 
 fn decision_from_row(row: &SqliteRow) -> Result<DecisionRecord, StoreError> {
     let id: i64 = row.try_get("id")?;

@@ -1,9 +1,6 @@
 use std::sync::Arc;
 
-use selvedge_store::{
-    Cursors, Decision, DecisionAudit, Measurements, PluginVersions, PublishedPrice,
-    PublishedPrices, RunStatus, Store, SyncRuns,
-};
+use selvedge_store::{Cursors, Decision, Measurements, PublishedPrice, RunStatus};
 use serde_json::json;
 
 use crate::{at, fresh_store};
@@ -11,7 +8,6 @@ use crate::{at, fresh_store};
 #[tokio::test]
 async fn store_is_usable_as_a_trait_object_and_cursors_are_per_client() {
     let (_dir, store) = fresh_store().await;
-    let store: Arc<dyn Store> = Arc::new(store);
     store
         .set_cursor("acme", "bc.orders", "10", at(0))
         .await

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use selvedge_store::{FailAction, JobLease, JobQueue, JobState, NewJob, SqliteStore, StoreError};
+use selvedge_store::{FailAction, JobLease, JobState, NewJob, StoreError};
 use serde_json::json;
 
 use crate::at;
@@ -62,10 +62,7 @@ impl Model {
 }
 
 async fn run(ops: Vec<Op>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path().join("model.db"))
-        .await
-        .expect("open");
+    let (_fixture, store) = crate::fresh_store().await;
     let mut m = Model::default();
     for op in ops {
         match op {

@@ -22,7 +22,7 @@ use futures_util::FutureExt;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::StoreError;
+use selvedge_store::{StoreError, WriterStats};
 
 /// The future a write returns; it borrows the writer connection.
 pub(crate) type WriteFuture<'c, T> =
@@ -118,16 +118,6 @@ pub(crate) struct Writer {
 struct Counters {
     writes: AtomicU64,
     commits: AtomicU64,
-}
-
-/// What the writer has done since the store opened: `writes / commits` is the average
-/// group size (how many writes one fsync made durable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriterStats {
-    /// Writes run (committed or rolled back).
-    pub writes: u64,
-    /// Transactions committed.
-    pub commits: u64,
 }
 
 impl std::fmt::Debug for Message {

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use super::{BATCH_ROWS, SqliteStore};
-use crate::timestamp::to_ms;
-use crate::{PushedStock, PushedStockStore, StoreFuture};
+use selvedge_store::timestamp::to_ms;
+use selvedge_store::{PushedStock, PushedStockStore, StoreFuture};
 
 /// An upsert of `rows` rows. Client, storefront and time are bound once as ?1..?3 and
 /// shared by every row, so each row costs three parameters.

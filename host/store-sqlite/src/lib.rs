@@ -35,12 +35,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, SqliteConnection};
 
-use crate::StoreError;
+use selvedge_store::{StoreError, WriterStats};
 pub(crate) use writer::WriteFuture;
 use writer::Writer;
-pub use writer::WriterStats;
 
-/// Versioned schema migrations, embedded from `host/store/migrations/` at build time.
+/// Versioned schema migrations, embedded from `host/store-sqlite/migrations/` at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -52,7 +51,7 @@ const READERS: u32 = 4;
 /// Rows per multi-row INSERT in bulk writes; well under SQLite's 32766 bound parameters.
 pub(crate) const BATCH_ROWS: usize = 500;
 
-/// The SQLite implementation of [`crate::Store`].
+/// The SQLite implementation of [`selvedge_store::Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: Writer,
@@ -181,9 +180,20 @@ async fn switch_to_incremental_vacuum(
     Ok(())
 }
 
-impl crate::WriteStats for SqliteStore {
+impl selvedge_store::Backend for SqliteStore {
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
     fn write_stats(&self) -> Option<WriterStats> {
         Some(self.writer.stats())
+    }
+
+    fn close(&self) -> selvedge_store::StoreFuture<'_, ()> {
+        Box::pin(async move {
+            SqliteStore::close(self).await;
+            Ok(())
+        })
     }
 }
 

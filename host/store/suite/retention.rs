@@ -1,36 +1,21 @@
-use std::path::Path;
+use std::sync::Arc;
+
 use std::time::Duration;
 
 use selvedge_store::refunds::NewRefund;
 use selvedge_store::{
-    Decision, DecisionAudit, ErpSnapshot, Exceptions, FailAction, JobQueue, Measurements,
-    NewException, NewJob, OrderKey, OrderLedger, OrderState, RefundLedger, RefundState, Retention,
-    RetentionAges, RetentionRule, RunStatus, SoldUnits, SqliteStore, SyncRuns,
+    Decision, ErpSnapshot, FailAction, Measurements, NewException, NewJob, OrderKey, OrderState,
+    RefundState, RetentionAges, RunStatus, SoldUnits, Store,
 };
 use serde_json::json;
-use sqlx::Connection;
 
 use crate::{at, fresh_store};
 
 const DAY: i64 = 86_400;
 const LEASE: Duration = Duration::from_secs(3_600);
 
-/// A read-only side connection for checks the store API does not offer.
-async fn raw(path: &Path) -> sqlx::SqliteConnection {
-    sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
-        .await
-        .expect("raw connect")
-}
-
-async fn count(path: &Path, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&mut raw(path).await)
-        .await
-        .expect("count")
-}
-
 /// A job of its own kind (so a claim takes exactly it), enqueued at `t`.
-async fn job(store: &SqliteStore, kind: &str, t: i64) -> selvedge_store::Job {
+async fn job(store: &Arc<dyn Store>, kind: &str, t: i64) -> selvedge_store::Job {
     store
         .enqueue(
             NewJob {
@@ -48,7 +33,7 @@ async fn job(store: &SqliteStore, kind: &str, t: i64) -> selvedge_store::Job {
         .job
 }
 
-async fn claimed(store: &SqliteStore, kind: &str, t: i64) -> selvedge_store::Job {
+async fn claimed(store: &Arc<dyn Store>, kind: &str, t: i64) -> selvedge_store::Job {
     job(store, kind, t).await;
     store
         .claim(&[kind], 1, LEASE, at(t))
@@ -58,7 +43,7 @@ async fn claimed(store: &SqliteStore, kind: &str, t: i64) -> selvedge_store::Job
         .expect("claimed")
 }
 
-async fn done(store: &SqliteStore, kind: &str, t: i64) -> i64 {
+async fn done(store: &Arc<dyn Store>, kind: &str, t: i64) -> i64 {
     let j = claimed(store, kind, t).await;
     store
         .complete(j.lease(), json!({}), at(t))
@@ -67,7 +52,7 @@ async fn done(store: &SqliteStore, kind: &str, t: i64) -> i64 {
         .id
 }
 
-async fn dead(store: &SqliteStore, kind: &str, t: i64) -> i64 {
+async fn dead(store: &Arc<dyn Store>, kind: &str, t: i64) -> i64 {
     let j = claimed(store, kind, t).await;
     store
         .fail(j.lease(), "boom", FailAction::GiveUp, at(t))
@@ -76,7 +61,7 @@ async fn dead(store: &SqliteStore, kind: &str, t: i64) -> i64 {
         .id
 }
 
-async fn raise(store: &SqliteStore, subject: &str, job: i64, t: i64) -> i64 {
+async fn raise(store: &Arc<dyn Store>, subject: &str, job: i64, t: i64) -> i64 {
     store
         .raise_exception(
             NewException {
@@ -95,11 +80,11 @@ async fn raise(store: &SqliteStore, subject: &str, job: i64, t: i64) -> i64 {
         .id
 }
 
-async fn job_exists(store: &SqliteStore, id: i64) -> bool {
+async fn job_exists(store: &Arc<dyn Store>, id: i64) -> bool {
     store.job(id).await.expect("job").is_some()
 }
 
-fn decision(subject: &str, t: i64) -> Decision {
+pub(crate) fn decision(subject: &str, t: i64) -> Decision {
     Decision {
         client: "acme".into(),
         flow: "inventory".into(),
@@ -112,7 +97,7 @@ fn decision(subject: &str, t: i64) -> Decision {
     }
 }
 
-async fn order(store: &SqliteStore, id: &str, t: i64, end: OrderState, sold: &[SoldUnits]) {
+async fn order(store: &Arc<dyn Store>, id: &str, t: i64, end: OrderState, sold: &[SoldUnits]) {
     let key = OrderKey::new("acme", "bigcommerce", id);
     store
         .record_order_received(&key, "h", at(t))
@@ -139,7 +124,7 @@ async fn order(store: &SqliteStore, id: &str, t: i64, end: OrderState, sold: &[S
     }
 }
 
-async fn run(store: &SqliteStore, status: RunStatus, t: i64) -> i64 {
+async fn run(store: &Arc<dyn Store>, status: RunStatus, t: i64) -> i64 {
     let id = store
         .start_run("acme", "inventory", at(t))
         .await
@@ -154,8 +139,7 @@ async fn run(store: &SqliteStore, status: RunStatus, t: i64) -> i64 {
 
 #[tokio::test]
 async fn retention_deletes_old_rows_but_keeps_what_open_exceptions_and_unfinished_jobs_need() {
-    let (dir, store) = fresh_store().await;
-    let path = dir.path().join("state.db");
+    let (fixture, store) = fresh_store().await;
     let now = 40 * DAY;
 
     // Jobs: two finished long ago and forgotten, the rest kept.
@@ -290,27 +274,23 @@ async fn retention_deletes_old_rows_but_keeps_what_open_exceptions_and_unfinishe
     );
     assert_eq!(history("3").await, 3);
     assert_eq!(
-        count(&path, "SELECT COUNT(*) FROM orders").await,
+        fixture.count("SELECT COUNT(*) FROM orders").await,
         3,
         "the ledger is the exactly-once record"
     );
     assert_eq!(
-        count(
-            &path,
-            "SELECT COUNT(*) FROM refund_history WHERE refund_id = 'r1'"
-        )
-        .await,
+        fixture
+            .count("SELECT COUNT(*) FROM refund_history WHERE refund_id = 'r1'")
+            .await,
         0
     );
     assert_eq!(
-        count(
-            &path,
-            "SELECT COUNT(*) FROM refund_history WHERE refund_id = 'r2'"
-        )
-        .await,
+        fixture
+            .count("SELECT COUNT(*) FROM refund_history WHERE refund_id = 'r2'")
+            .await,
         3
     );
-    assert_eq!(count(&path, "SELECT COUNT(*) FROM refunds").await, 2);
+    assert_eq!(fixture.count("SELECT COUNT(*) FROM refunds").await, 2);
 
     let units: Vec<i64> = store
         .units_sold_since("acme", at(0))
@@ -348,70 +328,4 @@ async fn retention_deletes_old_rows_but_keeps_what_open_exceptions_and_unfinishe
     // Nothing left to do: a second pass deletes nothing.
     let again = store.purge(&rules, at(now), 1_000).await.expect("purge");
     assert_eq!(again.total(), 0, "{again:?}");
-}
-
-#[tokio::test]
-async fn purging_more_rows_than_a_batch_takes_one_write_per_batch_then_frees_the_pages() {
-    let (dir, store) = fresh_store().await;
-    let path = dir.path().join("state.db");
-    let old: Vec<Decision> = (0..2_500).map(|i| decision("TEE", i)).collect();
-    store.record_decisions(&old).await.expect("decisions");
-    store
-        .record_decisions(&[decision("CAP", 40 * DAY)])
-        .await
-        .expect("recent");
-    let rules: Vec<RetentionRule> = store
-        .default_rules(&RetentionAges::default())
-        .into_iter()
-        .filter(|r| r.table == "decisions")
-        .collect();
-
-    let writes_before = store.writer_stats().writes;
-    let report = store
-        .purge(&rules, at(41 * DAY), 1_000)
-        .await
-        .expect("purge");
-    assert_eq!(report.deleted.get("decisions"), Some(&2_499));
-    assert_eq!(report.batches, 3, "1000 + 1000 + 499");
-    assert_eq!(store.writer_stats().writes - writes_before, 3);
-    assert_eq!(count(&path, "SELECT COUNT(*) FROM decisions").await, 2);
-
-    let reclaimed = store.reclaim_space(100_000).await.expect("vacuum");
-    assert!(reclaimed.free_before > 0, "{reclaimed:?}");
-    assert_eq!(reclaimed.free_after, 0, "{reclaimed:?}");
-}
-
-#[tokio::test]
-async fn a_file_without_auto_vacuum_is_switched_to_incremental_at_open_and_keeps_its_data() {
-    let (dir, store) = fresh_store().await;
-    let path = dir.path().join("state.db");
-    assert_eq!(
-        count(&path, "PRAGMA auto_vacuum").await,
-        2,
-        "a new file starts incremental"
-    );
-    store
-        .record_decisions(&[decision("TEE", 0)])
-        .await
-        .expect("decision");
-    store.close().await;
-
-    // What a file made before retention looks like.
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .expect("connect");
-    sqlx::raw_sql("PRAGMA auto_vacuum = NONE; VACUUM")
-        .execute(&mut conn)
-        .await
-        .expect("turn auto-vacuum off");
-    conn.close().await.expect("close");
-    assert_eq!(count(&path, "PRAGMA auto_vacuum").await, 0);
-
-    let store = SqliteStore::open(&path).await.expect("re-open");
-    assert_eq!(count(&path, "PRAGMA auto_vacuum").await, 2);
-    let kept = store
-        .latest_decisions("acme", None, "TEE", 10)
-        .await
-        .expect("decisions");
-    assert_eq!(kept.len(), 1, "data survives the VACUUM");
 }

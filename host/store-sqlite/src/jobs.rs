@@ -9,8 +9,8 @@ use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32, json_text, parse_json};
-use crate::timestamp::{duration_ms, from_ms, from_ms_opt, to_ms};
-use crate::{
+use selvedge_store::timestamp::{duration_ms, from_ms, from_ms_opt, to_ms};
+use selvedge_store::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
     StoreError, StoreFuture,
 };

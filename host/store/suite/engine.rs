@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use selvedge_store::{FailAction, JobQueue, JobState, NewJob};
+use selvedge_store::{FailAction, JobState, NewJob};
 use serde_json::json;
 
 use crate::{at, fresh_store};

@@ -5,8 +5,8 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use crate::timestamp::{from_ms, from_ms_opt, to_ms};
-use crate::{Measurements, RunStatus, StoreError, StoreFuture, SyncRun, SyncRuns};
+use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::{Measurements, RunStatus, StoreError, StoreFuture, SyncRun, SyncRuns};
 
 macro_rules! run_cols {
     () => {

@@ -5,9 +5,11 @@ use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32};
-use crate::refunds::NewRefund;
-use crate::timestamp::{from_ms, to_ms};
-use crate::{RefundLedger, RefundRecord, RefundState, StoreError, StoreFuture, Transition};
+use selvedge_store::refunds::NewRefund;
+use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::{
+    RefundLedger, RefundRecord, RefundState, StoreError, StoreFuture, Transition,
+};
 
 macro_rules! refund_cols {
     () => {
@@ -229,7 +231,7 @@ impl RefundLedger for SqliteStore {
     ) -> StoreFuture<'a, RefundRecord> {
         let (client, refund_id, erp_ref) =
             (client.to_owned(), refund_id.to_owned(), erp_ref.to_owned());
-        let at = crate::timestamp::to_ms(at);
+        let at = selvedge_store::timestamp::to_ms(at);
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
                 sqlx::query(

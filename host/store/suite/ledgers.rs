@@ -1,8 +1,5 @@
 use selvedge_store::refunds::NewRefund;
-use selvedge_store::{
-    ErpSnapshot, OrderKey, OrderLedger, OrderState, Page, RefundLedger, RefundState, SoldUnits,
-    StoreError,
-};
+use selvedge_store::{ErpSnapshot, OrderKey, OrderState, Page, RefundState, SoldUnits, StoreError};
 
 use crate::{at, fresh_store};
 

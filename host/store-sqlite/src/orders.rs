@@ -5,8 +5,8 @@ use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{SqliteStore, count_u32};
-use crate::timestamp::{from_ms, to_ms};
-use crate::{
+use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::{
     ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits, StoreError,
     StoreFuture, Transition,
 };
@@ -102,7 +102,7 @@ async fn transition(
     key: &OrderKey,
     to: OrderState,
     note: Option<&str>,
-    lease: Option<(crate::JobLease, &str)>,
+    lease: Option<(selvedge_store::JobLease, &str)>,
     at: i64,
 ) -> Result<OrderRecord, StoreError> {
     if let Some((lease, _)) = lease {
@@ -226,7 +226,7 @@ impl OrderLedger for SqliteStore {
         &'a self,
         key: &'a OrderKey,
         to: OrderState,
-        lease: crate::JobLease,
+        lease: selvedge_store::JobLease,
         erp_ref: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {

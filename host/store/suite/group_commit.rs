@@ -1,10 +1,6 @@
-//! Group commit: concurrent writes share transactions, yet each keeps its own outcome.
+//! Concurrent writes: each keeps its own outcome (on SQLite they share group commits).
 
-use std::sync::Arc;
-
-use selvedge_store::{
-    JobQueue, NewJob, OrderKey, OrderLedger, OrderState, SqliteStore, StoreError,
-};
+use selvedge_store::{NewJob, OrderKey, OrderState, StoreError};
 use serde_json::json;
 
 use crate::{at, fresh_store};
@@ -22,8 +18,7 @@ fn job(key: &str) -> NewJob {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failing_write_rolls_back_alone_while_its_group_commits() {
-    let (dir, store) = fresh_store().await;
-    let store = Arc::new(store);
+    let (fixture, store) = fresh_store().await;
     // 200 orders received; then, all at once, half move on legally and half are cancelled
     // and then refused a move out of `cancelled` (a final state).
     for i in 0..200 {
@@ -70,11 +65,9 @@ async fn a_failing_write_rolls_back_alone_while_its_group_commits() {
         }
     }
     assert_eq!(refused, 100);
-    // Re-open the file: what callers were told is what is on disk.
-    store.close().await;
-    let reopened = SqliteStore::open(dir.path().join("state.db"))
-        .await
-        .expect("reopen");
+    // A second handle on the database: what callers were told is what was committed.
+    store.close().await.expect("close");
+    let reopened = fixture.open_again().await;
     for i in 0..200 {
         let key = OrderKey::new("acme", "bigcommerce", &i.to_string());
         let record = reopened.order(&key).await.expect("get").expect("exists");
@@ -92,8 +85,7 @@ async fn a_failing_write_rolls_back_alone_while_its_group_commits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_enqueues_are_each_committed_once() {
-    let (_dir, store) = fresh_store().await;
-    let store = Arc::new(store);
+    let (_fixture, store) = fresh_store().await;
     let mut tasks = Vec::new();
     // 1,000 enqueues from 1,000 tasks, every key twice: 500 jobs, each created exactly once.
     for i in 0..1000 {
@@ -119,40 +111,4 @@ async fn concurrent_enqueues_are_each_committed_once() {
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 500);
-}
-
-#[tokio::test]
-async fn close_commits_what_was_queued_and_refuses_later_writes() {
-    let (dir, store) = fresh_store().await;
-    let store = Arc::new(store);
-    let mut tasks = Vec::new();
-    for i in 0..50 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            store.enqueue(job(&format!("q{i}")), at(0)).await
-        }));
-    }
-    // One yield on this single-threaded runtime lets every enqueue reach the writer's
-    // queue; the close request then queues behind them.
-    tokio::task::yield_now().await;
-    store.close().await;
-    let mut answered = Vec::new();
-    for task in tasks {
-        answered.push(task.await.expect("task"));
-    }
-    let late = store.enqueue(job("late"), at(0)).await;
-    assert!(matches!(late, Err(StoreError::Closed)), "{late:?}");
-
-    let reopened = SqliteStore::open(dir.path().join("state.db"))
-        .await
-        .expect("reopen");
-    let ok = answered.iter().filter(|r| r.is_ok()).count();
-    assert_eq!(ok, 50, "writes queued before close are committed");
-    assert_eq!(
-        reopened
-            .queue_depth("acme", "order.inject")
-            .await
-            .expect("depth"),
-        50
-    );
 }

@@ -2,7 +2,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use selvedge_store::{FailAction, JobQueue, JobState, NewJob, SqliteStore, StoreError};
+use selvedge_store::{FailAction, JobState, NewJob, Store, StoreError};
 use serde_json::json;
 
 use crate::{at, fresh_store};
@@ -20,7 +20,7 @@ fn order_job(key: &str) -> NewJob {
     }
 }
 
-async fn claim_one(store: &SqliteStore, now: i64) -> Option<selvedge_store::Job> {
+async fn claim_one(store: &Arc<dyn Store>, now: i64) -> Option<selvedge_store::Job> {
     let mut jobs = store
         .claim(&["order.inject"], 1, LEASE, at(now))
         .await
@@ -304,7 +304,6 @@ async fn claim_takes_only_due_jobs_of_the_requested_kinds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_claimers_never_get_the_same_job() {
     let (_dir, store) = fresh_store().await;
-    let store = Arc::new(store);
     const JOBS: usize = 300;
     for i in 0..JOBS {
         store
@@ -354,16 +353,14 @@ async fn concurrent_claimers_never_get_the_same_job() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_stores_on_one_file_write_concurrently_without_busy_errors() {
-    // Two handles on one file behave like two processes: the file lock is contended,
-    // and busy_timeout plus BEGIN IMMEDIATE must keep SQLITE_BUSY from reaching callers.
-    let (dir, first) = fresh_store().await;
-    let second = SqliteStore::open(dir.path().join("state.db"))
-        .await
-        .expect("second open");
+async fn two_stores_on_one_database_write_concurrently_without_busy_errors() {
+    // Two handles on one database behave like two processes (or two hosts): on SQLite the
+    // file lock is contended and busy_timeout plus BEGIN IMMEDIATE must keep SQLITE_BUSY
+    // from callers; on PostgreSQL two pools claim from one table.
+    let (fixture, first) = fresh_store().await;
+    let second = fixture.open_again().await;
     let mut tasks = Vec::new();
     for (n, store) in [first, second].into_iter().enumerate() {
-        let store = Arc::new(store);
         for t in 0..3 {
             let store = Arc::clone(&store);
             tasks.push(tokio::spawn(async move {
@@ -390,24 +387,14 @@ async fn two_stores_on_one_file_write_concurrently_without_busy_errors() {
     for task in tasks {
         task.await.expect("task");
     }
-    let store = SqliteStore::open(dir.path().join("state.db"))
-        .await
-        .expect("open");
+    let store = fixture.open_again().await;
     let rest = store
         .claim(&["order.inject"], 1000, LEASE, at(3))
         .await
         .expect("claim");
-    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
-        .fetch_one(
-            &mut <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-                "sqlite://{}",
-                dir.path().join("state.db").display()
-            ))
-            .await
-            .expect("raw connect"),
-        )
-        .await
-        .expect("count");
+    let done = fixture
+        .count("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+        .await;
     assert_eq!(done as usize + rest.len(), 240);
 }
 

@@ -1,4 +1,5 @@
-use selvedge_store::{Cursors, SqliteStore};
+use selvedge_store::Cursors;
+use selvedge_store_sqlite::SqliteStore;
 use sqlx::Connection;
 
 use crate::at;

@@ -5,8 +5,8 @@ use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use crate::timestamp::{from_ms, from_ms_opt, to_ms};
-use crate::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
+use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
 
 macro_rules! plugin_cols {
     () => {

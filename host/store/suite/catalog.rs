@@ -1,4 +1,4 @@
-use selvedge_store::{Bindings, PushedStock, PushedStockStore, SkuBinding};
+use selvedge_store::{PushedStock, SkuBinding};
 
 use crate::{at, fresh_store};
 

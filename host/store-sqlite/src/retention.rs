@@ -11,8 +11,8 @@ use std::time::Instant;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::SqliteStore;
-use crate::retention::{PurgedBatch, Reclaimed, Retention, RetentionAges, RetentionRule};
-use crate::{StoreError, StoreFuture};
+use selvedge_store::retention::{PurgedBatch, Reclaimed, Retention, RetentionAges, RetentionRule};
+use selvedge_store::{StoreError, StoreFuture};
 
 /// The rules for this schema's growing tables. Order matters: history goes before the
 /// exceptions it refers to.

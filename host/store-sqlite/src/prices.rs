@@ -3,8 +3,8 @@
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use crate::timestamp::to_ms;
-use crate::{PublishedPrice, PublishedPrices, StoreFuture};
+use selvedge_store::timestamp::to_ms;
+use selvedge_store::{PublishedPrice, PublishedPrices, StoreFuture};
 
 impl PublishedPrices for SqliteStore {
     fn published_prices<'a>(

@@ -7,8 +7,8 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use crate::timestamp::{from_ms, to_ms};
-use crate::{Bindings, SkuBinding, StoreError, StoreFuture};
+use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::{Bindings, SkuBinding, StoreError, StoreFuture};
 
 macro_rules! binding_cols {
     () => {

@@ -3,8 +3,8 @@
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use crate::timestamp::to_ms;
-use crate::{Cursors, StoreFuture};
+use selvedge_store::timestamp::to_ms;
+use selvedge_store::{Cursors, StoreFuture};
 
 impl Cursors for SqliteStore {
     fn cursor<'a>(&'a self, client: &'a str, name: &'a str) -> StoreFuture<'a, Option<String>> {

@@ -11,6 +11,18 @@ pub enum StoreError {
     #[error("schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
+    /// The database was migrated by a newer binary: this one does not know its schema and
+    /// refuses to run on it (or to migrate it) rather than misread or damage its data.
+    #[error(
+        "database schema version {found} is newer than this binary knows ({known}); run a newer selvedge"
+    )]
+    SchemaTooNew {
+        /// Highest migration version applied to the database.
+        found: i64,
+        /// Newest migration version embedded in this binary.
+        known: i64,
+    },
+
     /// The directory for the database file could not be created.
     #[error("cannot create directory {path}: {source}")]
     CreateDir {

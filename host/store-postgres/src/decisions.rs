@@ -1,0 +1,77 @@
+//! Decision audit on PostgreSQL (append-only).
+
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use super::{PgStore, in_tx, json_text, op, parse_json};
+use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::{Decision, DecisionAudit, DecisionRecord, StoreError, StoreFuture};
+
+fn decision_from_row(row: &PgRow) -> Result<DecisionRecord, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    Ok(DecisionRecord {
+        id,
+        decision: Decision {
+            client: row.try_get("client")?,
+            flow: row.try_get("flow")?,
+            subject: row.try_get("subject")?,
+            plugin_id: row.try_get("plugin_id")?,
+            plugin_version: row.try_get("plugin_version")?,
+            reason: parse_json(row.try_get("reason")?, &format!("decision {id} reason"))?,
+            value: parse_json(row.try_get("value")?, &format!("decision {id} value"))?,
+            created_at: from_ms(row.try_get("created_at")?)?,
+        },
+    })
+}
+
+impl DecisionAudit for PgStore {
+    fn record_decisions<'a>(&'a self, decisions: &'a [Decision]) -> StoreFuture<'a, ()> {
+        op(async move {
+            in_tx!(self, |conn| {
+                for d in decisions {
+                    sqlx::query(
+                        "INSERT INTO decisions (client, flow, subject, plugin_id, plugin_version, \
+                         reason, value, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&d.client)
+                    .bind(&d.flow)
+                    .bind(&d.subject)
+                    .bind(&d.plugin_id)
+                    .bind(&d.plugin_version)
+                    .bind(json_text(&d.reason)?)
+                    .bind(json_text(&d.value)?)
+                    .bind(to_ms(d.created_at))
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    fn decisions_before<'a>(
+        &'a self,
+        client: &'a str,
+        flow: Option<&'a str>,
+        subject: &'a str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<DecisionRecord>> {
+        op(async move {
+            let rows = sqlx::query(
+                "SELECT id, client, flow, subject, plugin_id, plugin_version, reason, value, \
+                 created_at FROM decisions \
+                 WHERE client = $1 AND subject = $2 AND ($3::text IS NULL OR flow = $3) \
+                 AND id < $5 ORDER BY id DESC LIMIT $4",
+            )
+            .bind(client)
+            .bind(subject)
+            .bind(flow)
+            .bind(i64::from(limit))
+            .bind(before.unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(decision_from_row).collect()
+        })
+    }
+}

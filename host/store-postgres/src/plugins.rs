@@ -1,0 +1,171 @@
+//! Plugin version history on PostgreSQL. The active period is read `FOR UPDATE`; two hosts
+//! activating the first version at once race for the partial unique index, and the loser
+//! runs again ([`crate::in_tx!`]) to find the winner's period.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+
+use super::{PgStore, in_tx, op};
+use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
+
+macro_rules! plugin_cols {
+    () => {
+        "id, client, plugin, version_hash, label, activated_at, reason, deactivated_at, \
+         deactivation_reason"
+    };
+}
+
+fn plugin_from_row(row: &PgRow) -> Result<PluginVersionRecord, StoreError> {
+    Ok(PluginVersionRecord {
+        id: row.try_get("id")?,
+        client: row.try_get("client")?,
+        plugin: row.try_get("plugin")?,
+        version_hash: row.try_get("version_hash")?,
+        label: row.try_get("label")?,
+        activated_at: from_ms(row.try_get("activated_at")?)?,
+        reason: row.try_get("reason")?,
+        deactivated_at: from_ms_opt(row.try_get("deactivated_at")?)?,
+        deactivation_reason: row.try_get("deactivation_reason")?,
+    })
+}
+
+/// The active period, locked until the transaction ends.
+async fn active(
+    conn: &mut PgConnection,
+    client: &str,
+    plugin: &str,
+) -> Result<Option<PluginVersionRecord>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        plugin_cols!(),
+        " FROM plugin_versions WHERE client = $1 AND plugin = $2 AND deactivated_at IS NULL \
+         FOR UPDATE"
+    ))
+    .bind(client)
+    .bind(plugin)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(plugin_from_row).transpose()
+}
+
+async fn close_active(
+    conn: &mut PgConnection,
+    id: i64,
+    reason: &str,
+    at: i64,
+) -> Result<PluginVersionRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "UPDATE plugin_versions SET deactivated_at = $1, deactivation_reason = $2 \
+         WHERE id = $3 RETURNING ",
+        plugin_cols!()
+    ))
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    plugin_from_row(&row)
+}
+
+impl PluginVersions for PgStore {
+    fn activate_plugin_version<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+        version_hash: &'a str,
+        label: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, PluginVersionRecord> {
+        let at = to_ms(at);
+        op(async move {
+            in_tx!(self, |conn| {
+                if let Some(current) = active(conn, client, plugin).await? {
+                    if current.version_hash == version_hash {
+                        return Ok(current);
+                    }
+                    let why = format!("replaced: {reason}");
+                    close_active(conn, current.id, &why, at).await?;
+                }
+                let row = sqlx::query(concat!(
+                    "INSERT INTO plugin_versions (client, plugin, version_hash, label, \
+                     activated_at, reason) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+                    plugin_cols!()
+                ))
+                .bind(client)
+                .bind(plugin)
+                .bind(version_hash)
+                .bind(label)
+                .bind(at)
+                .bind(reason)
+                .fetch_one(&mut *conn)
+                .await?;
+                plugin_from_row(&row)
+            })
+        })
+    }
+
+    fn deactivate_plugin<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Option<PluginVersionRecord>> {
+        let at = to_ms(at);
+        op(async move {
+            in_tx!(self, |conn| {
+                let Some(current) = active(conn, client, plugin).await? else {
+                    return Ok(None);
+                };
+                Ok(Some(close_active(conn, current.id, reason, at).await?))
+            })
+        })
+    }
+
+    fn active_plugin_version<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: &'a str,
+    ) -> StoreFuture<'a, Option<PluginVersionRecord>> {
+        op(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                plugin_cols!(),
+                " FROM plugin_versions WHERE client = $1 AND plugin = $2 \
+                 AND deactivated_at IS NULL"
+            ))
+            .bind(client)
+            .bind(plugin)
+            .fetch_optional(self.pool())
+            .await?;
+            row.as_ref().map(plugin_from_row).transpose()
+        })
+    }
+
+    fn plugin_history_before<'a>(
+        &'a self,
+        client: &'a str,
+        plugin: Option<&'a str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<PluginVersionRecord>> {
+        op(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                plugin_cols!(),
+                " FROM plugin_versions WHERE client = $1 AND ($2::text IS NULL OR plugin = $2) \
+                 AND id < $4 ORDER BY id DESC LIMIT $3"
+            ))
+            .bind(client)
+            .bind(plugin)
+            .bind(i64::from(limit))
+            .bind(before.unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(plugin_from_row).collect()
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Sync runs on PostgreSQL: every write is one statement.
+
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use time::OffsetDateTime;
+
+use super::{PgStore, op};
+use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::{Measurements, RunStatus, StoreError, StoreFuture, SyncRun, SyncRuns};
+
+macro_rules! run_cols {
+    () => {
+        "id, client, flow, started_at, finished_at, status, measurements, error"
+    };
+}
+
+fn run_from_row(row: &PgRow) -> Result<SyncRun, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let measurements: &str = row.try_get("measurements")?;
+    Ok(SyncRun {
+        id,
+        client: row.try_get("client")?,
+        flow: row.try_get("flow")?,
+        started_at: from_ms(row.try_get("started_at")?)?,
+        finished_at: from_ms_opt(row.try_get("finished_at")?)?,
+        status: RunStatus::parse(row.try_get("status")?)?,
+        measurements: serde_json::from_str(measurements)
+            .map_err(|e| StoreError::Corrupt(format!("run {id} measurements: {e}")))?,
+        error: row.try_get("error")?,
+    })
+}
+
+impl SyncRuns for PgStore {
+    fn start_run<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, i64> {
+        op(async move {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO sync_runs (client, flow, started_at, status, measurements) \
+                 VALUES ($1, $2, $3, 'running', '{}') RETURNING id",
+            )
+            .bind(client)
+            .bind(flow)
+            .bind(to_ms(at))
+            .fetch_one(self.pool())
+            .await?)
+        })
+    }
+
+    fn finish_run<'a>(
+        &'a self,
+        run_id: i64,
+        status: RunStatus,
+        measurements: &'a Measurements,
+        error: Option<&'a str>,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, SyncRun> {
+        op(async move {
+            if status == RunStatus::Running {
+                return Err(StoreError::InvalidArgument(
+                    "a run cannot finish as `running`".into(),
+                ));
+            }
+            let row = sqlx::query(concat!(
+                "UPDATE sync_runs SET status = $1, measurements = $2, error = $3, \
+                 finished_at = $4 WHERE id = $5 AND status = 'running' RETURNING ",
+                run_cols!()
+            ))
+            .bind(status.as_str())
+            .bind(serde_json::to_string(measurements)?)
+            .bind(error)
+            .bind(to_ms(at))
+            .bind(run_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "running sync run",
+                key: run_id.to_string(),
+            })?;
+            run_from_row(&row)
+        })
+    }
+
+    fn runs_before<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<SyncRun>> {
+        op(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                run_cols!(),
+                " FROM sync_runs WHERE client = $1 AND flow = $2 AND id < $3 \
+                 ORDER BY id DESC LIMIT $4"
+            ))
+            .bind(client)
+            .bind(flow)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(run_from_row).collect()
+        })
+    }
+
+    fn last_successful_run<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+    ) -> StoreFuture<'a, Option<SyncRun>> {
+        op(async move {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                run_cols!(),
+                " FROM sync_runs WHERE client = $1 AND flow = $2 AND status = 'succeeded' \
+                 ORDER BY id DESC LIMIT 1"
+            ))
+            .bind(client)
+            .bind(flow)
+            .fetch_optional(self.pool())
+            .await?;
+            row.as_ref().map(run_from_row).transpose()
+        })
+    }
+
+    fn fail_unfinished_runs<'a>(
+        &'a self,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, u64> {
+        op(async move {
+            Ok(sqlx::query(
+                "UPDATE sync_runs SET status = 'failed', error = $1, finished_at = $2 \
+                 WHERE status = 'running'",
+            )
+            .bind(reason)
+            .bind(to_ms(at))
+            .execute(self.pool())
+            .await?
+            .rows_affected())
+        })
+    }
+}

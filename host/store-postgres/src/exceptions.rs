@@ -3,11 +3,11 @@
 //! Two hosts raising the same new exception race for that index: the loser's transaction
 //! is run again ([`crate::in_tx!`]) and finds the winner's row to bump.
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgExecutor, Row};
+use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
-use super::{PgStore, count_u32, count_u64, in_tx, json_text, op, parse_json};
+use super::{PgStore, in_tx, op};
+use selvedge_store::rows::{self, count_u64, json_text};
 use selvedge_store::timestamp::{from_ms, to_ms};
 use selvedge_store::{
     ExceptionCount, ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState,
@@ -22,27 +22,6 @@ macro_rules! exception_cols {
         "id, client, kind, owner, subject, summary, details, state, occurrences, created_at, \
          updated_at, last_seen"
     };
-}
-
-fn exception_from_row(row: &PgRow) -> Result<ExceptionRecord, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    Ok(ExceptionRecord {
-        id,
-        client: row.try_get("client")?,
-        kind: row.try_get("kind")?,
-        owner: row.try_get("owner")?,
-        subject: row.try_get("subject")?,
-        summary: row.try_get("summary")?,
-        details: parse_json(row.try_get("details")?, &format!("exception {id} details"))?,
-        state: ExceptionState::parse(row.try_get("state")?)?,
-        occurrences: count_u32(
-            row.try_get("occurrences")?,
-            &format!("exception {id} occurrences"),
-        )?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        last_seen: from_ms(row.try_get("last_seen")?)?,
-    })
 }
 
 /// The exception; `lock` keeps it locked until the transaction ends.
@@ -72,7 +51,7 @@ async fn load<'e>(
             entity: "exception",
             key: id.to_string(),
         })?;
-    exception_from_row(&row)
+    rows::exception(&row)
 }
 
 async fn add_history(
@@ -144,7 +123,7 @@ async fn set_state(
     .fetch_one(&mut *conn)
     .await?;
     add_history(conn, id, at, entry.0, to.as_str(), entry.1).await?;
-    exception_from_row(&row)
+    rows::exception(&row)
 }
 
 impl Exceptions for PgStore {
@@ -236,7 +215,7 @@ impl Exceptions for PgStore {
             .bind(i64::from(page.offset))
             .fetch_all(self.pool())
             .await?;
-            rows.iter().map(exception_from_row).collect()
+            rows.iter().map(rows::exception).collect()
         })
     }
 

@@ -10,8 +10,9 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 
-use super::{PgStore, count_u32, count_u64, in_tx, json_text, op, parse_json};
-use selvedge_store::timestamp::{duration_ms, from_ms, from_ms_opt, to_ms};
+use super::{PgStore, in_tx, op};
+use selvedge_store::rows::{self, count_u64, json_text};
+use selvedge_store::timestamp::{duration_ms, to_ms};
 use selvedge_store::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
     StoreError, StoreFuture,
@@ -24,36 +25,8 @@ macro_rules! job_cols {
     };
 }
 
-fn job_from_row(row: &PgRow) -> Result<Job, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let what = |field: &str| format!("job {id} {field}");
-    let result: Option<String> = row.try_get("result")?;
-    Ok(Job {
-        id,
-        client: row.try_get("client")?,
-        kind: row.try_get("kind")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        payload: parse_json(row.try_get("payload")?, &what("payload"))?,
-        state: JobState::parse(row.try_get("state")?)?,
-        attempts: count_u32(row.try_get("attempts")?, &what("attempts"))?,
-        max_attempts: count_u32(row.try_get("max_attempts")?, &what("max_attempts"))?,
-        snoozes: count_u32(row.try_get("snoozes")?, &what("snoozes"))?,
-        run_at: from_ms(row.try_get("run_at")?)?,
-        lease_until: from_ms_opt(row.try_get("lease_until")?)?,
-        last_error: row.try_get("last_error")?,
-        result: result
-            .map(|r| parse_json(&r, &what("result")))
-            .transpose()?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-    })
-}
-
 fn jobs_from_rows(rows: &[PgRow]) -> Result<Vec<Job>, StoreError> {
-    let mut jobs = rows
-        .iter()
-        .map(job_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut jobs = rows.iter().map(rows::job).collect::<Result<Vec<_>, _>>()?;
     // RETURNING gives rows in no particular order.
     jobs.sort_by_key(|j| (j.run_at, j.id));
     Ok(jobs)
@@ -75,7 +48,7 @@ async fn job_by_id(conn: &mut PgConnection, id: i64) -> Result<Option<Job>, Stor
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(job_from_row).transpose()
+    row.as_ref().map(rows::job).transpose()
 }
 
 /// Why a guarded update matched nothing: an idempotent repeat (`Ok`) or a lost lease.
@@ -106,7 +79,7 @@ async fn settle(
     repeat_state: JobState,
 ) -> Result<Job, StoreError> {
     match row {
-        Some(row) => job_from_row(&row),
+        Some(row) => rows::job(&row),
         None => {
             let mut conn = store.pool().acquire().await?;
             explain_lease_miss(&mut conn, lease, repeat_state).await
@@ -143,7 +116,7 @@ impl JobQueue for PgStore {
             .fetch_optional(self.pool())
             .await?;
             let (job, created) = match inserted {
-                Some(row) => (job_from_row(&row)?, true),
+                Some(row) => (rows::job(&row)?, true),
                 None => (
                     self.job_by_key(&job.client, &job.kind, &job.idempotency_key)
                         .await?
@@ -320,7 +293,7 @@ impl JobQueue for PgStore {
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
-            row.as_ref().map(job_from_row).transpose()
+            row.as_ref().map(rows::job).transpose()
         })
     }
 
@@ -341,7 +314,7 @@ impl JobQueue for PgStore {
             .bind(idempotency_key)
             .fetch_optional(self.pool())
             .await?;
-            row.as_ref().map(job_from_row).transpose()
+            row.as_ref().map(rows::job).transpose()
         })
     }
 
@@ -516,7 +489,7 @@ impl JobQueue for PgStore {
                     .bind(payload.as_deref());
                 let query = if running { query } else { query.bind(run_at) };
                 let row = query.fetch_one(&mut *conn).await?;
-                job_from_row(&row)
+                rows::job(&row)
             })
         })
     }

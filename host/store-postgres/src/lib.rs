@@ -181,33 +181,13 @@ macro_rules! in_tx {
 }
 pub(crate) use in_tx;
 
-/// Encodes a JSON value for a TEXT column.
-pub(crate) fn json_text(value: &serde_json::Value) -> Result<String, StoreError> {
-    Ok(serde_json::to_string(value)?)
-}
-
-/// Decodes a TEXT column holding JSON.
-pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-/// Reads a non-negative counter column.
-pub(crate) fn count_u32(value: i64, what: &str) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} = {value}")))
-}
-
-/// Reads a non-negative count.
-pub(crate) fn count_u64(value: i64, what: &str) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} = {value}")))
-}
-
 /// Sorts upsert rows by key and keeps the last row of each key: one statement may not touch
 /// a row twice in PostgreSQL (SQLite applied them in turn, so the last won), and writers that
 /// lock rows in one order cannot deadlock each other.
 pub(crate) fn last_per_key<'r, T, K: Ord>(rows: &'r [T], key: impl Fn(&'r T) -> K) -> Vec<&'r T> {
     let mut sorted: Vec<&'r T> = rows.iter().rev().collect();
     // Stable: among equal keys the last given comes first, and dedup keeps the first.
-    sorted.sort_by(|a, b| key(a).cmp(&key(b)));
+    sorted.sort_by_key(|r| key(r));
     sorted.dedup_by(|a, b| key(a) == key(b));
     sorted
 }

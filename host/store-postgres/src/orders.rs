@@ -1,12 +1,12 @@
 //! Order ledger on PostgreSQL. Every state change and its history row commit together; a
 //! change reads the order `FOR UPDATE`, so two hosts moving one order take turns.
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::{PgStore, count_u32, in_tx, op};
-use selvedge_store::timestamp::{from_ms, to_ms};
+use super::{PgStore, in_tx, op};
+use selvedge_store::rows::{self};
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
     ErpSnapshot, JobLease, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits,
     StoreError, StoreFuture, Transition,
@@ -29,30 +29,6 @@ fn day_number(at: OffsetDateTime) -> i64 {
     at.unix_timestamp().div_euclid(86_400)
 }
 
-fn order_from_row(row: &PgRow) -> Result<OrderRecord, StoreError> {
-    let key = OrderKey {
-        client: row.try_get("client")?,
-        storefront: row.try_get("storefront")?,
-        storefront_order_id: row.try_get("storefront_order_id")?,
-    };
-    let value: Option<i64> = row.try_get("erp_value_minor")?;
-    let qty: Option<i64> = row.try_get("erp_qty")?;
-    Ok(OrderRecord {
-        state: OrderState::parse(row.try_get("state")?)?,
-        erp_order_no: row.try_get("erp_order_no")?,
-        erp_ref: row.try_get("erp_ref")?,
-        attempts: count_u32(row.try_get("attempts")?, &format!("order {key} attempts"))?,
-        last_error: row.try_get("last_error")?,
-        payload_hash: row.try_get("payload_hash")?,
-        erp_snapshot: value
-            .zip(qty)
-            .map(|(value_minor, qty)| ErpSnapshot { value_minor, qty }),
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        key,
-    })
-}
-
 /// The order, locked until the transaction ends.
 async fn load(conn: &mut PgConnection, key: &OrderKey) -> Result<OrderRecord, StoreError> {
     let row = sqlx::query(concat!(
@@ -71,7 +47,7 @@ async fn load(conn: &mut PgConnection, key: &OrderKey) -> Result<OrderRecord, St
         entity: "order",
         key: key.to_string(),
     })?;
-    order_from_row(&row)
+    rows::order(&row)
 }
 
 async fn add_history(
@@ -160,7 +136,7 @@ async fn transition(
     .fetch_one(&mut *conn)
     .await?;
     add_history(conn, key, Some(current.state), to, note, at).await?;
-    order_from_row(&row)
+    rows::order(&row)
 }
 
 impl OrderLedger for PgStore {
@@ -222,7 +198,7 @@ impl OrderLedger for PgStore {
             .bind(erp_ref)
             .fetch_optional(self.pool())
             .await?;
-            row.as_ref().map(order_from_row).transpose()
+            row.as_ref().map(rows::order).transpose()
         })
     }
 
@@ -307,7 +283,7 @@ impl OrderLedger for PgStore {
                 let note = format!("ERP order {erp_order_no}");
                 let injected = OrderState::Injected;
                 add_history(conn, key, Some(current.state), injected, Some(&note), at).await?;
-                order_from_row(&row)
+                rows::order(&row)
             })
         })
     }
@@ -351,7 +327,7 @@ impl OrderLedger for PgStore {
             .bind(&key.storefront_order_id)
             .fetch_optional(self.pool())
             .await?;
-            row.as_ref().map(order_from_row).transpose()
+            row.as_ref().map(rows::order).transpose()
         })
     }
 
@@ -370,16 +346,7 @@ impl OrderLedger for PgStore {
             .bind(&key.storefront_order_id)
             .fetch_all(self.pool())
             .await?;
-            rows.into_iter()
-                .map(|(from, to, note, at)| {
-                    Ok(Transition {
-                        from: from.as_deref().map(OrderState::parse).transpose()?,
-                        to: OrderState::parse(&to)?,
-                        note,
-                        at: from_ms(at)?,
-                    })
-                })
-                .collect()
+            rows::transitions(rows, OrderState::parse)
         })
     }
 
@@ -402,7 +369,7 @@ impl OrderLedger for PgStore {
             .bind(i64::from(page.offset))
             .fetch_all(self.pool())
             .await?;
-            rows.iter().map(order_from_row).collect()
+            rows.iter().map(rows::order).collect()
         })
     }
 }

@@ -2,12 +2,12 @@
 //! activating the first version at once race for the partial unique index, and the loser
 //! runs again ([`crate::in_tx!`]) to find the winner's period.
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::{PgStore, in_tx, op};
-use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
 
 macro_rules! plugin_cols {
@@ -15,20 +15,6 @@ macro_rules! plugin_cols {
         "id, client, plugin, version_hash, label, activated_at, reason, deactivated_at, \
          deactivation_reason"
     };
-}
-
-fn plugin_from_row(row: &PgRow) -> Result<PluginVersionRecord, StoreError> {
-    Ok(PluginVersionRecord {
-        id: row.try_get("id")?,
-        client: row.try_get("client")?,
-        plugin: row.try_get("plugin")?,
-        version_hash: row.try_get("version_hash")?,
-        label: row.try_get("label")?,
-        activated_at: from_ms(row.try_get("activated_at")?)?,
-        reason: row.try_get("reason")?,
-        deactivated_at: from_ms_opt(row.try_get("deactivated_at")?)?,
-        deactivation_reason: row.try_get("deactivation_reason")?,
-    })
 }
 
 /// The active period, locked until the transaction ends.
@@ -47,7 +33,7 @@ async fn active(
     .bind(plugin)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(plugin_from_row).transpose()
+    row.as_ref().map(rows::plugin_version).transpose()
 }
 
 async fn close_active(
@@ -66,7 +52,7 @@ async fn close_active(
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    plugin_from_row(&row)
+    rows::plugin_version(&row)
 }
 
 impl PluginVersions for PgStore {
@@ -102,7 +88,7 @@ impl PluginVersions for PgStore {
                 .bind(reason)
                 .fetch_one(&mut *conn)
                 .await?;
-                plugin_from_row(&row)
+                rows::plugin_version(&row)
             })
         })
     }
@@ -141,7 +127,7 @@ impl PluginVersions for PgStore {
             .bind(plugin)
             .fetch_optional(self.pool())
             .await?;
-            row.as_ref().map(plugin_from_row).transpose()
+            row.as_ref().map(rows::plugin_version).transpose()
         })
     }
 
@@ -165,7 +151,7 @@ impl PluginVersions for PgStore {
             .bind(before.unwrap_or(i64::MAX))
             .fetch_all(self.pool())
             .await?;
-            rows.iter().map(plugin_from_row).collect()
+            rows.iter().map(rows::plugin_version).collect()
         })
     }
 }

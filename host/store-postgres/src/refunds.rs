@@ -1,12 +1,12 @@
 //! Credit-memo ledger on PostgreSQL; mirrors the order ledger (rows locked while changed).
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::{PgStore, count_u32, in_tx, op};
+use super::{PgStore, in_tx, op};
 use selvedge_store::refunds::NewRefund;
-use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::rows::{self};
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
     RefundLedger, RefundRecord, RefundState, StoreError, StoreFuture, Transition,
 };
@@ -16,27 +16,6 @@ macro_rules! refund_cols {
         "client, refund_id, storefront, storefront_order_id, state, memo_no, erp_ref, \
          attempts, last_error, payload_hash, created_at, updated_at"
     };
-}
-
-fn refund_from_row(row: &PgRow) -> Result<RefundRecord, StoreError> {
-    let refund_id: String = row.try_get("refund_id")?;
-    Ok(RefundRecord {
-        client: row.try_get("client")?,
-        storefront: row.try_get("storefront")?,
-        storefront_order_id: row.try_get("storefront_order_id")?,
-        state: RefundState::parse(row.try_get("state")?)?,
-        memo_no: row.try_get("memo_no")?,
-        erp_ref: row.try_get("erp_ref")?,
-        attempts: count_u32(
-            row.try_get("attempts")?,
-            &format!("refund {refund_id} attempts"),
-        )?,
-        last_error: row.try_get("last_error")?,
-        payload_hash: row.try_get("payload_hash")?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        refund_id,
-    })
 }
 
 /// The refund, locked until the transaction ends.
@@ -58,7 +37,7 @@ async fn load(
         entity: "refund",
         key: format!("{client}/{refund_id}"),
     })?;
-    refund_from_row(&row)
+    rows::refund(&row)
 }
 
 async fn add_history(
@@ -153,7 +132,7 @@ impl RefundLedger for PgStore {
                 .await?;
                 let key = (client, refund_id);
                 add_history(conn, key, Some(current.state), to, note, at).await?;
-                refund_from_row(&row)
+                rows::refund(&row)
             })
         })
     }
@@ -195,7 +174,7 @@ impl RefundLedger for PgStore {
                 let note = format!("ERP credit memo {memo_no}");
                 let (key, posted) = ((client, refund_id), RefundState::Posted);
                 add_history(conn, key, Some(current.state), posted, Some(&note), at).await?;
-                refund_from_row(&row)
+                rows::refund(&row)
             })
         })
     }
@@ -225,7 +204,7 @@ impl RefundLedger for PgStore {
                 entity: "refund",
                 key: format!("{client}/{refund_id}"),
             })?;
-            refund_from_row(&row)
+            rows::refund(&row)
         })
     }
 
@@ -244,7 +223,7 @@ impl RefundLedger for PgStore {
             .bind(refund_id)
             .fetch_optional(self.pool())
             .await?;
-            row.as_ref().map(refund_from_row).transpose()
+            row.as_ref().map(rows::refund).transpose()
         })
     }
 
@@ -262,16 +241,7 @@ impl RefundLedger for PgStore {
             .bind(refund_id)
             .fetch_all(self.pool())
             .await?;
-            rows.into_iter()
-                .map(|(from, to, note, at)| {
-                    Ok(Transition {
-                        from: from.as_deref().map(RefundState::parse).transpose()?,
-                        to: RefundState::parse(&to)?,
-                        note,
-                        at: from_ms(at)?,
-                    })
-                })
-                .collect()
+            rows::transitions(rows, RefundState::parse)
         })
     }
 }

@@ -1,33 +1,16 @@
 //! Sync runs on PostgreSQL: every write is one statement.
 
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
 
 use super::{PgStore, op};
-use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{Measurements, RunStatus, StoreError, StoreFuture, SyncRun, SyncRuns};
 
 macro_rules! run_cols {
     () => {
         "id, client, flow, started_at, finished_at, status, measurements, error"
     };
-}
-
-fn run_from_row(row: &PgRow) -> Result<SyncRun, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let measurements: &str = row.try_get("measurements")?;
-    Ok(SyncRun {
-        id,
-        client: row.try_get("client")?,
-        flow: row.try_get("flow")?,
-        started_at: from_ms(row.try_get("started_at")?)?,
-        finished_at: from_ms_opt(row.try_get("finished_at")?)?,
-        status: RunStatus::parse(row.try_get("status")?)?,
-        measurements: serde_json::from_str(measurements)
-            .map_err(|e| StoreError::Corrupt(format!("run {id} measurements: {e}")))?,
-        error: row.try_get("error")?,
-    })
 }
 
 impl SyncRuns for PgStore {
@@ -80,7 +63,7 @@ impl SyncRuns for PgStore {
                 entity: "running sync run",
                 key: run_id.to_string(),
             })?;
-            run_from_row(&row)
+            rows::sync_run(&row)
         })
     }
 
@@ -104,7 +87,7 @@ impl SyncRuns for PgStore {
             .bind(i64::from(limit))
             .fetch_all(self.pool())
             .await?;
-            rows.iter().map(run_from_row).collect()
+            rows.iter().map(rows::sync_run).collect()
         })
     }
 
@@ -124,7 +107,7 @@ impl SyncRuns for PgStore {
             .bind(flow)
             .fetch_optional(self.pool())
             .await?;
-            row.as_ref().map(run_from_row).transpose()
+            row.as_ref().map(rows::sync_run).transpose()
         })
     }
 

@@ -29,6 +29,7 @@ pub mod plugins;
 pub mod prices;
 pub mod refunds;
 pub mod retention;
+pub mod rows;
 pub mod runs;
 pub mod stock;
 

@@ -1,7 +1,7 @@
 //! Order ledger on PostgreSQL. Every state change and its history row commit together; a
 //! change reads the order `FOR UPDATE`, so two hosts moving one order take turns.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
 use super::{PgStore, in_tx, op};
@@ -29,25 +29,40 @@ fn day_number(at: OffsetDateTime) -> i64 {
     at.unix_timestamp().div_euclid(86_400)
 }
 
+/// The order, if recorded; `lock` keeps it locked until the transaction ends.
+async fn find<'e>(
+    executor: impl PgExecutor<'e>,
+    key: &OrderKey,
+    lock: bool,
+) -> Result<Option<OrderRecord>, StoreError> {
+    let sql = if lock {
+        concat!(
+            "SELECT ",
+            order_cols!(),
+            " FROM orders",
+            order_key_where!(),
+            " FOR UPDATE"
+        )
+    } else {
+        concat!("SELECT ", order_cols!(), " FROM orders", order_key_where!())
+    };
+    let row = sqlx::query(sql)
+        .bind(&key.client)
+        .bind(&key.storefront)
+        .bind(&key.storefront_order_id)
+        .fetch_optional(executor)
+        .await?;
+    row.as_ref().map(rows::order).transpose()
+}
+
 /// The order, locked until the transaction ends.
 async fn load(conn: &mut PgConnection, key: &OrderKey) -> Result<OrderRecord, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        order_cols!(),
-        " FROM orders",
-        order_key_where!(),
-        " FOR UPDATE"
-    ))
-    .bind(&key.client)
-    .bind(&key.storefront)
-    .bind(&key.storefront_order_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound {
-        entity: "order",
-        key: key.to_string(),
-    })?;
-    rows::order(&row)
+    find(conn, key, true)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "order",
+            key: key.to_string(),
+        })
 }
 
 async fn add_history(
@@ -315,20 +330,7 @@ impl OrderLedger for PgStore {
     }
 
     fn order<'a>(&'a self, key: &'a OrderKey) -> StoreFuture<'a, Option<OrderRecord>> {
-        op(async move {
-            let row = sqlx::query(concat!(
-                "SELECT ",
-                order_cols!(),
-                " FROM orders",
-                order_key_where!()
-            ))
-            .bind(&key.client)
-            .bind(&key.storefront)
-            .bind(&key.storefront_order_id)
-            .fetch_optional(self.pool())
-            .await?;
-            row.as_ref().map(rows::order).transpose()
-        })
+        op(find(self.pool(), key, false))
     }
 
     fn order_history<'a>(

@@ -1,6 +1,6 @@
 //! Credit-memo ledger on PostgreSQL; mirrors the order ledger (rows locked while changed).
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
 use super::{PgStore, in_tx, op};
@@ -18,26 +18,46 @@ macro_rules! refund_cols {
     };
 }
 
+/// The refund, if recorded; `lock` keeps it locked until the transaction ends.
+async fn find<'e>(
+    executor: impl PgExecutor<'e>,
+    client: &str,
+    refund_id: &str,
+    lock: bool,
+) -> Result<Option<RefundRecord>, StoreError> {
+    let sql = if lock {
+        concat!(
+            "SELECT ",
+            refund_cols!(),
+            " FROM refunds WHERE client = $1 AND refund_id = $2 FOR UPDATE"
+        )
+    } else {
+        concat!(
+            "SELECT ",
+            refund_cols!(),
+            " FROM refunds WHERE client = $1 AND refund_id = $2"
+        )
+    };
+    let row = sqlx::query(sql)
+        .bind(client)
+        .bind(refund_id)
+        .fetch_optional(executor)
+        .await?;
+    row.as_ref().map(rows::refund).transpose()
+}
+
 /// The refund, locked until the transaction ends.
 async fn load(
     conn: &mut PgConnection,
     client: &str,
     refund_id: &str,
 ) -> Result<RefundRecord, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        refund_cols!(),
-        " FROM refunds WHERE client = $1 AND refund_id = $2 FOR UPDATE"
-    ))
-    .bind(client)
-    .bind(refund_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound {
-        entity: "refund",
-        key: format!("{client}/{refund_id}"),
-    })?;
-    rows::refund(&row)
+    find(conn, client, refund_id, true)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "refund",
+            key: format!("{client}/{refund_id}"),
+        })
 }
 
 async fn add_history(
@@ -213,18 +233,7 @@ impl RefundLedger for PgStore {
         client: &'a str,
         refund_id: &'a str,
     ) -> StoreFuture<'a, Option<RefundRecord>> {
-        op(async move {
-            let row = sqlx::query(concat!(
-                "SELECT ",
-                refund_cols!(),
-                " FROM refunds WHERE client = $1 AND refund_id = $2"
-            ))
-            .bind(client)
-            .bind(refund_id)
-            .fetch_optional(self.pool())
-            .await?;
-            row.as_ref().map(rows::refund).transpose()
-        })
+        op(find(self.pool(), client, refund_id, false))
     }
 
     fn refund_history<'a>(

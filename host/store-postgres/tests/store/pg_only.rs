@@ -1,8 +1,9 @@
 //! What only the PostgreSQL backend has: its migrations in `_sqlx_migrations`, the refusal
 //! of a newer schema, and a closed pool reported as `Closed`.
 
-use selvedge_store::{Backend, Cursors, StoreError};
+use selvedge_store::{Backend, Cursors, NewException, PushedStock, StoreError};
 use selvedge_store_postgres::PgStore;
+use serde_json::json;
 
 use crate::{Fixture, at};
 
@@ -83,4 +84,98 @@ async fn calls_after_close_fail_with_closed() {
     assert!(matches!(refused, StoreError::Closed), "{refused}");
     let refused = store.cursor("acme", "c").await.expect_err("closed");
     assert!(matches!(refused, StoreError::Closed), "{refused}");
+}
+
+/// Two hosts (pools) doing the same read-then-write at once: what SQLite's single writer
+/// serialized, PostgreSQL must resolve without an error reaching either caller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_hosts_raise_activate_and_upsert_without_errors() {
+    let (fixture, first) = crate::fresh_store().await;
+    let second = fixture.open_again().await;
+    let mut tasks = Vec::new();
+    for round in 0..20 {
+        for store in [&first, &second] {
+            let store = std::sync::Arc::clone(store);
+            tasks.push(tokio::spawn(async move {
+                let subject = format!("order-{round}");
+                let raised = store
+                    .raise_exception(
+                        NewException {
+                            client: "acme".into(),
+                            kind: "order_failed".into(),
+                            owner: "operations".into(),
+                            subject,
+                            summary: "ERP refused it".into(),
+                            details: json!({ "round": round }),
+                        },
+                        at(round),
+                    )
+                    .await
+                    .expect("raise");
+                let plugin = format!("rules-{round}");
+                store
+                    .activate_plugin_version(
+                        "acme",
+                        &plugin,
+                        "sha256:1",
+                        "v1",
+                        "startup",
+                        at(round),
+                    )
+                    .await
+                    .expect("activate");
+                let rows: Vec<PushedStock> = (0..50)
+                    .rev()
+                    .map(|i| PushedStock {
+                        sku: format!("SKU-{i}"),
+                        location: "NJ01".into(),
+                        qty: round,
+                    })
+                    .collect();
+                store
+                    .upsert_pushed_stock("acme", "bigcommerce", &rows, at(round))
+                    .await
+                    .expect("upsert");
+                raised.created
+            }));
+        }
+    }
+    let mut created = 0;
+    for task in tasks {
+        created += usize::from(task.await.expect("task"));
+    }
+    assert_eq!(created, 20, "each exception created once, bumped once");
+    assert_eq!(
+        fixture
+            .count("SELECT COUNT(*) FROM exceptions WHERE occurrences = 2")
+            .await,
+        20
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT COUNT(*) FROM plugin_versions WHERE deactivated_at IS NULL")
+            .await,
+        20,
+        "one active period per plugin"
+    );
+    assert_eq!(fixture.count("SELECT COUNT(*) FROM pushed_stock").await, 50);
+}
+
+#[tokio::test]
+async fn an_upsert_with_a_key_twice_keeps_the_last_row_as_sqlite_does() {
+    let (_fixture, store) = crate::fresh_store().await;
+    let row = |qty| PushedStock {
+        sku: "TEE".into(),
+        location: "NJ01".into(),
+        qty,
+    };
+    store
+        .upsert_pushed_stock("acme", "bigcommerce", &[row(1), row(2)], at(0))
+        .await
+        .expect("upsert");
+    let stored = store
+        .pushed_stock("acme", "bigcommerce")
+        .await
+        .expect("read");
+    assert_eq!(stored, [row(2)]);
 }

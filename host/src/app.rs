@@ -12,8 +12,7 @@ use selvedge_bluecherry::{BlueCherryClient, ErpGateway};
 use selvedge_runtime::watch::WatchedFolder;
 use selvedge_runtime::{PluginRegistry, Runtime, RuntimeOptions};
 use selvedge_sparklayer::SparklayerClient;
-use selvedge_store::{Store, SyncRuns};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::Store;
 use time::OffsetDateTime;
 
 use crate::config::{ClientConfig, Config, ConfigError, Secrets, StorefrontConfig, bluecherry_key};
@@ -32,6 +31,9 @@ pub enum AppError {
     /// The state store could not be opened.
     #[error("state store: {0}")]
     Store(#[from] selvedge_store::StoreError),
+    /// The configured store could not be opened.
+    #[error("state store: {0}")]
+    OpenStore(#[from] crate::store::OpenError),
     /// The plugin engine could not start.
     #[error("plugin engine: {0}")]
     Engine(String),
@@ -53,7 +55,12 @@ impl From<AppError> for CliError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Config(_) | AppError::Plugin { .. } => CliError::bad_input(err.to_string()),
-            AppError::Store(_) | AppError::Engine(_) => CliError::runtime(err.to_string()),
+            AppError::OpenStore(crate::store::OpenError::Config(_)) => {
+                CliError::bad_input(err.to_string())
+            }
+            AppError::Store(_) | AppError::OpenStore(_) | AppError::Engine(_) => {
+                CliError::runtime(err.to_string())
+            }
         }
     }
 }
@@ -81,9 +88,7 @@ pub struct ClientApp {
 pub struct App {
     /// The whole config.
     pub config: Config,
-    /// The SQLite store (kept concrete to close it cleanly).
-    pub sqlite: SqliteStore,
-    /// The same store as the flows see it.
+    /// The state store (SQLite or PostgreSQL), as every part of the host sees it.
     pub store: Arc<dyn Store>,
     /// Every client's plugin slot.
     pub registry: Arc<PluginRegistry>,
@@ -248,8 +253,15 @@ impl App {
             .map(|c| connect(c, secrets, &mut http))
             .collect::<Result<Vec<_>, _>>()?;
         check_distinct_secrets(&config.clients, &connections)?;
-        let sqlite = SqliteStore::open(Config::state_file(&config.host)).await?;
-        let closed = sqlite
+        let location = crate::store::StoreLocation::of(&config.host);
+        let store = crate::store::open(
+            &location,
+            secrets,
+            &config.dir.join(crate::config::HOST_FILE),
+        )
+        .await?;
+        tracing::info!(store = %location.describe(), "state store opened");
+        let closed = store
             .fail_unfinished_runs(
                 "the host stopped before the run finished",
                 OffsetDateTime::now_utc(),
@@ -261,7 +273,6 @@ impl App {
                 "closed runs left unfinished by the previous process"
             );
         }
-        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let engine = &config.host.plugins;
         let runtime = Runtime::new(RuntimeOptions {
             fuel_metering: engine.fuel_metering,
@@ -326,7 +337,6 @@ impl App {
         }
         Ok(App {
             config,
-            sqlite,
             store,
             registry,
             clients,

@@ -21,4 +21,5 @@ pub mod sandbox;
 pub mod scheduler;
 pub mod serve;
 pub mod shutdown;
+pub mod store;
 pub mod storefronts;

@@ -154,11 +154,10 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
             tracing::warn!("a listener did not stop by the deadline");
         }
     }
-    if tokio::time::timeout(left(), app.sqlite.close())
-        .await
-        .is_err()
-    {
-        tracing::warn!("the store did not close by the deadline");
+    match tokio::time::timeout(left(), app.store.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "the store did not close cleanly"),
+        Err(_) => tracing::warn!("the store did not close by the deadline"),
     }
     Ok(())
 }

@@ -30,7 +30,15 @@ fn help_lists_every_command() {
     let out = selvedge(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["run", "check", "sandbox", "demo", "exceptions", "plugin"] {
+    for cmd in [
+        "run",
+        "check",
+        "sandbox",
+        "demo",
+        "exceptions",
+        "plugin",
+        "store",
+    ] {
         assert!(help.contains(cmd), "{cmd} missing from:\n{help}");
     }
     for sub in [
@@ -406,4 +414,65 @@ fn the_host_stops_cleanly_on_sigterm() {
     }
     let status = status.expect("the host did not stop within 30 s of SIGTERM");
     assert!(status.success(), "exit status {status}");
+}
+
+/// `store status` and `store migrate` as JSON.
+fn store_json(cmd: &str, dir: &Path) -> (Option<i32>, Value) {
+    let out = selvedge(&[
+        "store",
+        cmd,
+        "--config",
+        &dir.display().to_string(),
+        "--json",
+    ]);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), json)
+}
+
+#[test]
+fn store_status_reads_without_creating_migrate_applies_and_a_newer_schema_exits_3() {
+    let dir = broken_examples(|t| t);
+    let file = dir.path().join("data/selvedge.sqlite");
+    let (code, status) = store_json("status", dir.path());
+    assert_eq!(code, Some(0), "{status}");
+    assert_eq!(status["applied"], Value::Null);
+    let known = status["known"].as_i64().expect("known version");
+    assert_eq!(status["pending"].as_i64(), Some(known));
+    assert!(!file.exists(), "status never creates the store");
+
+    let (code, migrated) = store_json("migrate", dir.path());
+    assert_eq!(code, Some(0), "{migrated}");
+    assert_eq!(migrated["applied_migrations"].as_i64(), Some(known));
+    let (_, status) = store_json("status", dir.path());
+    assert_eq!(status["applied"].as_i64(), Some(known));
+    assert_eq!(status["pending"].as_i64(), Some(0));
+    let (_, again) = store_json("migrate", dir.path());
+    assert_eq!(
+        again["applied_migrations"].as_i64(),
+        Some(0),
+        "a second migrate is a no-op"
+    );
+
+    // A newer Selvedge migrated this file: status says so and exits 3; `check` fails too.
+    let conn = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.execute(\"INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (?, 'future', CURRENT_TIMESTAMP, 1, x'00', 0)\", (int(sys.argv[2]),)); c.commit()",
+            &file.display().to_string(),
+            &(known + 1).to_string(),
+        ])
+        .status()
+        .expect("python3 runs");
+    assert!(conn.success());
+    let (code, status) = store_json("status", dir.path());
+    assert_eq!(code, Some(3), "{status}");
+    assert_eq!(status["too_new"], Value::Bool(true));
+    let out = selvedge(&["check", "--config", &dir.path().display().to_string()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("newer than this binary knows"),
+        "{}",
+        text(&out.stderr)
+    );
 }

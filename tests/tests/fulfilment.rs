@@ -7,7 +7,7 @@ use selvedge::flows::fulfilment::{self, FulfilmentSettings};
 use selvedge::flows::orders::{self, order_kind};
 use selvedge_sparklayer::model::LookupBy;
 use selvedge_sparklayer::sandbox::Checkout;
-use selvedge_store::{OrderKey, OrderLedger};
+use selvedge_store::OrderKey;
 use serde_json::json;
 use support::Harness;
 use support::orders::*;

@@ -28,10 +28,7 @@ use selvedge_bigcommerce::{BigCommerceClient, Money};
 use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
 use selvedge_bluecherry::sandbox::faults::Faults;
 use selvedge_bluecherry::sandbox::{CreateKind, CreateOutcome, Sandbox as Erp};
-use selvedge_store::{
-    ExceptionFilter, Exceptions, JobQueue, OrderKey, OrderLedger, Page, RefundLedger, RefundState,
-};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::{ExceptionFilter, OrderKey, Page, RefundState, Store};
 use support::b2c::{seed_products, start_bc};
 use support::burst::{
     NOT_SALES, Placed, assert_erp_orders_are_b2c_apparel_mappings,
@@ -40,6 +37,7 @@ use support::burst::{
 use support::chaos::{HealthWatch, Rng};
 use support::host_process::{HostDir, HostProcess, brand_client};
 use support::orders::{Options, address, start_erp};
+use support::stores::{self, Backend};
 use support::wait_until;
 
 /// Kills when `KILLS` is not set: a few, for CI.
@@ -160,7 +158,7 @@ impl World {
 
     /// Refunds up to `max` sales the host has injected and that have no refund yet: one unit or
     /// all of their first line, damaged (no restock) one time in four.
-    async fn refund_some(&mut self, store: &SqliteStore, rng: &mut Rng, max: usize) {
+    async fn refund_some(&mut self, store: &Arc<dyn Store>, rng: &mut Rng, max: usize) {
         let mut candidates = Vec::new();
         for p in self.placed.iter().filter(|p| p.is_sale()) {
             if self.refunded.contains(&p.id) {
@@ -208,7 +206,7 @@ impl World {
     }
 
     /// A round's traffic: a burst of checkouts, and refunds of earlier sales.
-    async fn burst(&mut self, store: &SqliteStore, rng: &mut Rng) {
+    async fn burst(&mut self, store: &Arc<dyn Store>, rng: &mut Rng) {
         for _ in 0..ORDERS_PER_ROUND {
             self.checkout(rng);
         }
@@ -228,7 +226,7 @@ fn arm(erp: &Erp, change: impl FnOnce(&mut Faults)) {
 /// right after a kill, the creates the killed process had in flight. An order is taken in when
 /// its ledger holds the ERP number; a memo when its ledger does (posted) or its job waits on
 /// it (open).
-async fn unrecorded_creates(erp: &Erp, store: &SqliteStore, mark: usize) -> Vec<String> {
+async fn unrecorded_creates(erp: &Erp, store: &Arc<dyn Store>, mark: usize) -> Vec<String> {
     let mut out = Vec::new();
     for entry in erp.creates().into_iter().skip(mark) {
         if entry.outcome != CreateOutcome::Created {
@@ -266,7 +264,7 @@ async fn unrecorded_creates(erp: &Erp, store: &SqliteStore, mark: usize) -> Vec<
 
 /// Every sale injected, every refund posted in the host's ledger, and no order or refund job
 /// queued or running.
-async fn settled(store: &SqliteStore, world: &World) -> bool {
+async fn settled(store: &Arc<dyn Store>, world: &World) -> bool {
     for kind in [order_kind("brand"), refund_kind("brand")] {
         if store.queue_depth("brand", &kind).await.unwrap() > 0 {
             return false;
@@ -285,14 +283,14 @@ async fn settled(store: &SqliteStore, world: &World) -> bool {
 }
 
 /// The ERP number the host's ledger holds for BigCommerce order `id`.
-async fn erp_number(store: &SqliteStore, id: i64) -> Option<String> {
+async fn erp_number(store: &Arc<dyn Store>, id: i64) -> Option<String> {
     let key = OrderKey::new("brand", "bigcommerce", &id.to_string());
     let rec = store.order(&key).await.expect("order ledger");
     rec.and_then(|r| r.erp_order_no)
 }
 
 /// Every sale placed has its ERP number in the host's ledger.
-async fn all_sales_injected(store: &SqliteStore, world: &World) -> bool {
+async fn all_sales_injected(store: &Arc<dyn Store>, world: &World) -> bool {
     for p in world.placed.iter().filter(|p| p.is_sale()) {
         if erp_number(store, p.id).await.is_none() {
             return false;
@@ -303,7 +301,7 @@ async fn all_sales_injected(store: &SqliteStore, world: &World) -> bool {
 
 /// One memo per refund, and nothing else, in the create log and the books; each carries its
 /// refund against its order's ERP number, posted; the ledger names it.
-async fn assert_one_memo_per_refund(world: &World, store: &SqliteStore) {
+async fn assert_one_memo_per_refund(world: &World, store: &Arc<dyn Store>) {
     let created = created_by_ref(&world.erp, CreateKind::CreditMemo);
     let mut books: BTreeMap<String, Vec<CreditMemo>> = BTreeMap::new();
     for m in world.erp.with_state(|s| s.memos.clone()) {
@@ -365,6 +363,19 @@ async fn assert_one_memo_per_refund(world: &World, store: &SqliteStore) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn host_killed_at_random_points_loses_and_doubles_no_order_and_no_memo() {
+    killed_at_random_points(Backend::Sqlite).await;
+}
+
+/// The same harness with the host's store on PostgreSQL (the shared store several hosts use).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_postgres_host_killed_at_random_points_loses_and_doubles_no_order_and_no_memo() {
+    killed_at_random_points(Backend::Postgres).await;
+}
+
+async fn killed_at_random_points(backend: Backend) {
+    if stores::unavailable(backend) {
+        return;
+    }
     let kills: usize = std::env::var("KILLS")
         .ok()
         .map(|k| k.parse().expect("KILLS is a number"))
@@ -372,7 +383,7 @@ async fn host_killed_at_random_points_loses_and_doubles_no_order_and_no_memo() {
         // One kill of each aim at least: the phase assertions need both.
         .max(2);
     let (mut rng, seed) = Rng::from_env("KILL9_SEED");
-    eprintln!("kill9: {kills} kills, KILL9_SEED={seed}");
+    eprintln!("kill9: {kills} kills on {backend:?}, KILL9_SEED={seed}");
 
     let erp = Arc::new(start_erp().await);
     erp.with_state(|s| {
@@ -424,7 +435,7 @@ cron = "* * * * * *"
     .parse()
     .unwrap();
     client.extend(sections);
-    let dir = HostDir::new(&client);
+    let dir = HostDir::on(&client, backend).expect("a database for the host");
 
     // Memos post (and restock) at the ERP's batch cycles.
     let cycles = {
@@ -440,8 +451,9 @@ cron = "* * * * * *"
     let mut host: Option<HostProcess> = Some(dir.start("the host came up").await);
     let mut health = HealthWatch::start(dir.webhook);
     let mut mark = 0;
-    // The host's store, only read from here, alongside the host (WAL: readers never block it).
-    let store = SqliteStore::open(dir.store_path()).await.expect("store");
+    // The host's store, only read from here, alongside the host (SQLite's WAL readers never
+    // block it; PostgreSQL serves both).
+    let store = dir.open_store().await;
     let mut world = World {
         erp: erp.clone(),
         bc_api: bc_client(&bc),
@@ -634,5 +646,5 @@ cron = "* * * * * *"
         landed.iter().any(|k| !k.healthy),
         "a kill landed during start-up: {by_phase:?}"
     );
-    store.close().await;
+    store.close().await.expect("close");
 }

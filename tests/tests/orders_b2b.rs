@@ -7,7 +7,7 @@ mod support;
 use selvedge::flows::orders;
 use selvedge_bluecherry::model::SalesOrder;
 use selvedge_sparklayer::sandbox::{Checkout, PurchaseEdit};
-use selvedge_store::{DecisionAudit, OrderKey, OrderLedger, OrderRecord, OrderState};
+use selvedge_store::{OrderKey, OrderRecord, OrderState};
 use support::orders::*;
 use support::{Harness, wait_until};
 

@@ -10,15 +10,31 @@ use std::time::Duration;
 use selvedge::flows::orders::order_kind;
 use selvedge_bigcommerce::sandbox::Fault;
 use selvedge_bluecherry::sandbox::faults::Faults;
-use selvedge_store::{JobQueue, OrderKey, OrderLedger, OrderState};
+use selvedge_store::{OrderKey, OrderState};
 use support::orders::*;
 use support::probe_erp::ProbeErp;
+use support::stores::{self, Backend};
 use support::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn order_drop_of_1000_with_duplicate_deliveries_makes_exactly_1000_erp_orders() {
+    order_drop_with_duplicate_deliveries(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_postgres_order_drop_of_1000_with_duplicate_deliveries_makes_exactly_1000_erp_orders() {
+    order_drop_with_duplicate_deliveries(Backend::Postgres).await;
+}
+
+async fn order_drop_with_duplicate_deliveries(backend: Backend) {
+    if stores::unavailable(backend) {
+        return;
+    }
     let settings = fast_settings();
-    let mut options = Options::default();
+    let mut options = Options {
+        store: backend,
+        ..Options::default()
+    };
     options.bc.duplicate_probability = 0.3;
     let env = b2c(options, &settings).await;
     let _stop = env.start_injector(settings.clone());
@@ -82,9 +98,22 @@ async fn order_drop_of_1000_with_duplicate_deliveries_makes_exactly_1000_erp_ord
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commit_then_timeout_records_the_committed_order_without_a_duplicate() {
+    commit_then_timeout(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_commit_then_timeout_records_the_committed_order_without_a_duplicate() {
+    commit_then_timeout(Backend::Postgres).await;
+}
+
+async fn commit_then_timeout(backend: Backend) {
+    if stores::unavailable(backend) {
+        return;
+    }
     let settings = fast_settings();
     let options = Options {
         erp_timeout_ms: 300,
+        store: backend,
         ..Options::default()
     };
     let mut env = b2c(options, &settings).await;

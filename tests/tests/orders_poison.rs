@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 
 use selvedge::flows::orders::{Injector, order_kind};
-use selvedge_store::{JobQueue, JobState};
+use selvedge_store::JobState;
 use support::orders::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use selvedge::flows::orders::{self, Injector, order_kind};
 use selvedge_sparklayer::sandbox::PurchaseEdit;
-use selvedge_store::{JobQueue, NewJob, OrderKey, OrderLedger, OrderState};
+use selvedge_store::{JobQueue, NewJob, OrderKey, OrderState};
 use serde_json::json;
 use support::erp::web_order;
 use support::orders::*;

@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use selvedge::flows::orders::{WEBHOOK_SECRET_HEADER, order_kind};
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
-use selvedge_store::{
-    ExceptionFilter, Exceptions, JobQueue, JobState, OrderKey, OrderLedger, OrderState, Page,
-};
+use selvedge_store::{ExceptionFilter, JobState, OrderKey, OrderState, Page};
 use serde_json::json;
 use support::orders::*;
 use support::{Harness, wait_until};

@@ -5,7 +5,6 @@
 mod support;
 
 use selvedge::flows::orders::{WEBHOOK_SECRET_HEADER, order_kind, refund_kind};
-use selvedge_store::JobQueue;
 use serde_json::json;
 use support::orders::*;
 use support::wait_until;

@@ -15,8 +15,7 @@ use selvedge::flows::orders::order_kind;
 use selvedge::storefronts::bigcommerce::ORDERS_CURSOR as BIGCOMMERCE_CURSOR;
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bluecherry::sandbox::CreateKind;
-use selvedge_store::{Cursors, ExceptionFilter, Exceptions, JobQueue, Page};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::{ExceptionFilter, Page};
 use support::b2c::{seed_products, start_bc};
 use support::burst::{
     NOT_SALES, Placed, assert_no_non_sale_reached_the_erp, bc_client, created_by_ref,
@@ -99,7 +98,7 @@ async fn webhooks_and_sweeps_together_keep_the_erp_pacing_and_inject_no_non_sale
     client.extend(sweep);
     let dir = HostDir::new(&client);
     let host = dir.start("the host came up").await;
-    let store = SqliteStore::open(dir.store_path()).await.expect("store");
+    let store = dir.open_store().await;
 
     // The sweep's first run only sets its cursor to now; orders before it are not its own.
     let swept = wait_until(Duration::from_secs(30), || async {
@@ -210,5 +209,5 @@ async fn webhooks_and_sweeps_together_keep_the_erp_pacing_and_inject_no_non_sale
         .await
         .unwrap();
     assert!(exceptions.is_empty(), "no exception: {exceptions:?}");
-    store.close().await;
+    store.close().await.expect("close");
 }

@@ -11,10 +11,11 @@ use selvedge::flows::refunds::{self, RefundsSettings};
 use selvedge_bigcommerce::Money;
 use selvedge_bigcommerce::model::{NewRefund, NewRefundItem, NewRefundPayment};
 use selvedge_connector_kit::RetryPolicy;
-use selvedge_store::{Exceptions, JobQueue, RefundLedger, RefundRecord, RefundState};
+use selvedge_store::{RefundRecord, RefundState};
 use support::Harness;
 use support::orders::*;
 use support::probe_erp::ProbeErp;
+use support::stores::{self, Backend};
 
 fn settings() -> RefundsSettings {
     RefundsSettings {
@@ -84,8 +85,21 @@ fn on_hand(env: &Harness, sku: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refund_meeting_three_erp_5xx_then_success_makes_exactly_one_credit_memo() {
+    refund_after_three_5xx(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_refund_meeting_three_erp_5xx_then_success_makes_exactly_one_credit_memo() {
+    refund_after_three_5xx(Backend::Postgres).await;
+}
+
+async fn refund_after_three_5xx(backend: Backend) {
+    if stores::unavailable(backend) {
+        return;
+    }
     let options = Options {
         erp_retry: RetryPolicy::none(),
+        store: backend,
         ..Options::default()
     };
     let mut env = b2c(options, &fast_settings()).await;
@@ -255,7 +269,6 @@ async fn a_refund_job_whose_worker_keeps_dying_becomes_a_refund_failed_exception
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_memo_reference_already_taken_with_other_content_is_refund_failed_not_success() {
     use selvedge_bluecherry::model::{Cents, CreditMemoLineRequest, CreditMemoRequest};
-    use selvedge_store::OrderLedger;
     let env = b2c(Options::default(), &fast_settings()).await;
     let (id, refund_id, sku) = refunded_order(&env).await;
     let so = env

@@ -17,8 +17,7 @@ use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bigcommerce::{BigCommerceClient, Money};
 use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
 use selvedge_connector_kit::RetryPolicy;
-use selvedge_store::{OrderKey, OrderLedger};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::{OrderKey, Store};
 use support::b2c::{seed_products, start_bc};
 use support::host_process::{HostDir, brand_client};
 use support::memos::{
@@ -168,7 +167,7 @@ async fn send(bc: &BigCommerceClient, refund: &mut Refund) {
 }
 
 /// How many of `orders` the host's ledger has with their ERP number.
-async fn injected(store: &SqliteStore, orders: &[i64]) -> usize {
+async fn injected(store: &Arc<dyn Store>, orders: &[i64]) -> usize {
     let mut n = 0;
     for id in orders {
         let key = OrderKey::new("brand", "bigcommerce", &id.to_string());
@@ -219,7 +218,7 @@ async fn host_killed_with_sigkill_while_posting_credit_memos_makes_each_exactly_
     let dir = HostDir::new(&client);
     let host = dir.start("the host came up").await;
     // The host's store, only read from here, alongside the host (WAL: readers never block it).
-    let store = SqliteStore::open(dir.store_path()).await.expect("store");
+    let store = dir.open_store().await;
 
     // Orders first: each must be in the ERP, and its number in the host's ledger, before
     // its refund can become a memo.
@@ -353,5 +352,5 @@ async fn host_killed_with_sigkill_while_posting_credit_memos_makes_each_exactly_
             "{sku}: restocked units on hand in {WAREHOUSE}"
         );
     }
-    store.close().await;
+    store.close().await.expect("close");
 }

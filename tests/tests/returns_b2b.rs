@@ -10,7 +10,7 @@ use selvedge::flows::orders;
 use selvedge::flows::refunds::{self, RefundsSettings};
 use selvedge_bluecherry::model::{CreditMemo, MemoStatus};
 use selvedge_sparklayer::sandbox::Checkout;
-use selvedge_store::{OrderKey, OrderLedger, RefundLedger, RefundState};
+use selvedge_store::{OrderKey, RefundState};
 use support::Harness;
 use support::b2b::add_return;
 use support::orders::*;

@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoStatus};
 use selvedge_sparklayer::SparklayerClient;
-use selvedge_store::{OrderKey, OrderLedger};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::{OrderKey, Store};
 use support::b2b::add_return;
 use support::host_process::{HostDir, wholesaler_client};
 use support::memos::{
@@ -117,7 +116,7 @@ async fn send(sl: &SparklayerClient, r: &Return) {
 }
 
 /// The ERP numbers the host's ledger has for `purchases` so far.
-async fn erp_numbers(store: &SqliteStore, purchases: &[String]) -> HashMap<String, String> {
+async fn erp_numbers(store: &Arc<dyn Store>, purchases: &[String]) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for id in purchases {
         let key = OrderKey::new(CLIENT, "sparklayer", id);
@@ -182,7 +181,7 @@ async fn host_killed_with_sigkill_while_crediting_returns_makes_one_memo_each() 
     let dir = HostDir::new(&client);
     let host = dir.start("the host came up").await;
     // The host's store, only read from here, alongside the host (WAL: readers never block it).
-    let store = SqliteStore::open(dir.store_path()).await.expect("store");
+    let store = dir.open_store().await;
 
     // Purchases first: each must be in the ERP, and its number in the host's ledger, before
     // its return can become a memo.
@@ -290,5 +289,5 @@ async fn host_killed_with_sigkill_while_crediting_returns_makes_one_memo_each() 
             "{sku}: returned units on hand in {WAREHOUSE}"
         );
     }
-    store.close().await;
+    store.close().await.expect("close");
 }

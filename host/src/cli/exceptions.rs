@@ -1,16 +1,17 @@
 //! `selvedge exceptions list|show|retry|resolve --config <dir>`: the exception queue, read and
-//! written straight in the store (the host may be running; SQLite WAL lets both work).
+//! written straight in the store (the host may be running: SQLite WAL or PostgreSQL lets both work).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use selvedge_store::{ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, Exceptions};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::{ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, Store};
 use serde_json::{Value, json};
 
-use crate::config::Config;
+use crate::config::{Config, Secrets};
 use crate::exceptions::actions::{self, ActionError};
 use crate::exit::{self, CliError};
+use crate::store::StoreLocation;
 
 /// `selvedge exceptions <command>`.
 #[derive(Debug, Subcommand)]
@@ -111,19 +112,29 @@ pub fn run(cmd: ExceptionsCommand) -> Result<u8, CliError> {
     })
 }
 
-async fn open_store(common: &Common) -> Result<SqliteStore, CliError> {
+async fn open_store(common: &Common) -> Result<Arc<dyn Store>, CliError> {
     let host = Config::load_host_only(&common.config)?;
-    let file = Config::state_file(&host);
-    if !file.is_file() {
+    let location = StoreLocation::of(&host);
+    if let StoreLocation::Sqlite(file) = &location
+        && !file.is_file()
+    {
         return Err(CliError::bad_input(format!(
             "{}: no state file yet\n  fix: run `selvedge run --config {}` first, or check --config",
             file.display(),
             common.config.display()
         )));
     }
-    SqliteStore::open(&file)
+    let host_file = common.config.join(crate::config::HOST_FILE);
+    crate::store::open(&location, &Secrets::from_env(), &host_file)
         .await
-        .map_err(|e| CliError::runtime(format!("{}: {e}", file.display())))
+        .map_err(CliError::from)
+}
+
+/// Closes the store after a command; a failure to close only warns (the command is done).
+async fn close(store: &dyn Store) {
+    if let Err(e) = store.close().await {
+        tracing::warn!(error = %e, "the store did not close cleanly");
+    }
 }
 
 fn actor(given: Option<String>) -> String {
@@ -145,7 +156,7 @@ async fn list(a: ListArgs) -> Result<u8, CliError> {
         owner: a.owner.clone(),
         kind: a.kind.clone(),
     };
-    let rows = actions::list(&store, &a.state, &filter, a.limit)
+    let rows = actions::list(&*store, &a.state, &filter, a.limit)
         .await
         .map_err(action_err)?;
     if a.common.json {
@@ -175,12 +186,12 @@ async fn list(a: ListArgs) -> Result<u8, CliError> {
             );
         }
     }
-    store.close().await;
+    close(&*store).await;
     Ok(exit::OK)
 }
 
 async fn fetch(
-    store: &SqliteStore,
+    store: &dyn Store,
     id: i64,
 ) -> Result<(ExceptionRecord, Vec<ExceptionHistoryEntry>), CliError> {
     store
@@ -196,33 +207,33 @@ async fn fetch(
 
 async fn show(a: OneArgs) -> Result<u8, CliError> {
     let store = open_store(&a.common).await?;
-    let (record, history) = fetch(&store, a.id).await?;
+    let (record, history) = fetch(&*store, a.id).await?;
     print_one(&record, &history, a.common.json);
-    store.close().await;
+    close(&*store).await;
     Ok(exit::OK)
 }
 
 async fn retry(a: ActArgs) -> Result<u8, CliError> {
     let store = open_store(&a.common).await?;
     let who = actor(a.actor);
-    actions::retry(&store, a.id, &who, a.note.as_deref())
+    actions::retry(&*store, a.id, &who, a.note.as_deref())
         .await
         .map_err(action_err)?;
-    let (record, history) = fetch(&store, a.id).await?;
+    let (record, history) = fetch(&*store, a.id).await?;
     print_one(&record, &history, a.common.json);
-    store.close().await;
+    close(&*store).await;
     Ok(exit::OK)
 }
 
 async fn resolve(a: ResolveArgs) -> Result<u8, CliError> {
     let store = open_store(&a.common).await?;
     let who = actor(a.actor);
-    actions::resolve(&store, a.id, &who, &a.note)
+    actions::resolve(&*store, a.id, &who, &a.note)
         .await
         .map_err(action_err)?;
-    let (record, history) = fetch(&store, a.id).await?;
+    let (record, history) = fetch(&*store, a.id).await?;
     print_one(&record, &history, a.common.json);
-    store.close().await;
+    close(&*store).await;
     Ok(exit::OK)
 }
 

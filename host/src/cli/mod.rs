@@ -11,6 +11,7 @@ mod run;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod status;
+mod store;
 
 use clap::{Parser, Subcommand};
 
@@ -61,6 +62,9 @@ pub enum Command {
     Explain(explain::ExplainCommand),
     /// Write the handover document (markdown) from the config and plugins.
     Handover(handover::HandoverArgs),
+    /// The state store: schema status, migrations.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 impl Cli {
@@ -90,6 +94,7 @@ impl Cli {
             Command::Status(args) => status::run(args),
             Command::Explain(cmd) => explain::run(cmd),
             Command::Handover(args) => handover::run(args),
+            Command::Store(cmd) => store::run(cmd),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::config::{Config, Secrets};
 use crate::exit::{self, CliError};
 use crate::serve::{Listeners, ServeOptions, serve};
+use crate::store::StoreLocation;
 
 /// `selvedge run`.
 #[derive(Debug, Args)]
@@ -88,6 +89,7 @@ pub fn check(args: CheckArgs) -> Result<u8, CliError> {
             }
         }
     }
+    report_store(&config, args.secrets)?;
     for client in &config.clients {
         let flows: Vec<String> = client
             .compiled_schedules
@@ -103,4 +105,31 @@ pub fn check(args: CheckArgs) -> Result<u8, CliError> {
         );
     }
     Ok(exit::OK)
+}
+
+/// One line on the configured store. SQLite's file is read without creating it; PostgreSQL is
+/// contacted only with `--secrets` (its password is a secret). A schema newer than this
+/// binary fails the check.
+fn report_store(config: &Config, with_secrets: bool) -> Result<(), CliError> {
+    let location = StoreLocation::of(&config.host);
+    if matches!(location, StoreLocation::Postgres { .. }) && !with_secrets {
+        println!(
+            "ok store                {} (not contacted; --secrets connects)",
+            location.describe()
+        );
+        return Ok(());
+    }
+    let host_file = config.dir.join(crate::config::HOST_FILE);
+    let status = super::tokio_runtime()?
+        .block_on(crate::store::schema_status(
+            &location,
+            &Secrets::from_env(),
+            &host_file,
+        ))
+        .map_err(CliError::from)?;
+    status
+        .check()
+        .map_err(|e| CliError::runtime(format!("{}: {e}", location.describe())))?;
+    println!("ok store                {} ({status})", location.describe());
+    Ok(())
 }

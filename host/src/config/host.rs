@@ -46,6 +46,9 @@ pub struct HostConfig {
     /// `[retention]`: how long finished jobs, histories, decisions and runs are kept.
     #[serde(default)]
     pub retention: crate::retention::RetentionConfig,
+    /// `[store]`: the embedded SQLite file (default) or a PostgreSQL database hosts share.
+    #[serde(default)]
+    pub store: crate::store::StoreConfig,
 }
 
 /// `[plugins]` in `selvedge.toml`: the one wasmtime engine every client shares.
@@ -90,6 +93,7 @@ impl Default for HostConfig {
             max_concurrent_runs: defaults::max_concurrent_runs(),
             jobs: crate::jobs::JobsConfig::default(),
             retention: Default::default(),
+            store: Default::default(),
         }
     }
 }

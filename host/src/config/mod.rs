@@ -92,9 +92,9 @@ impl Config {
         load_host(dir)
     }
 
-    /// The SQLite state file.
+    /// The embedded SQLite state file (used unless `[store] url` names a shared database).
     pub fn state_file(host: &HostConfig) -> PathBuf {
-        host.data_dir.join("selvedge.sqlite")
+        host.data_dir.join(crate::store::SQLITE_FILE)
     }
 }
 
@@ -165,6 +165,7 @@ fn load_host(dir: &Path) -> Result<HostConfig, ConfigError> {
         host.plugins.cache_dir = Some(dir.join(cache));
     }
     host.retention.check(&file)?;
+    host.store.check(&file)?;
     if host.teams.is_empty() {
         return Err(ConfigError::invalid(
             &file,

@@ -27,7 +27,10 @@ use std::time::Duration;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use selvedge_store::{StoreError, StoreFuture};
+use selvedge_store::{SchemaStatus, StoreError, StoreFuture};
+
+/// How the host builds a connection (URL, then the password from its variable).
+pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 
 /// Versioned schema migrations, embedded from `host/store-postgres/migrations/` at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -68,6 +71,21 @@ impl PgStore {
         Self::open(PgConnectOptions::from_str(url)?, DEFAULT_MAX_CONNECTIONS).await
     }
 
+    /// Where the database's schema stands, without migrating it (one short connection).
+    pub async fn schema_status(options: PgConnectOptions) -> Result<SchemaStatus, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_WAIT)
+            .connect_with(options)
+            .await?;
+        let applied = applied_version(&pool).await;
+        pool.close().await;
+        Ok(SchemaStatus {
+            applied: applied?,
+            known: known_version(),
+        })
+    }
+
     /// Closes the pool; later calls fail with [`StoreError::Closed`].
     pub async fn close(&self) {
         self.pool.close().await;
@@ -81,14 +99,18 @@ impl PgStore {
 /// Checks the schema version, then migrates. The migrator holds an advisory lock, so hosts
 /// starting together apply each migration once.
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
-    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-    if let Some(found) = applied_version(pool).await?
-        && found > known
-    {
-        return Err(StoreError::SchemaTooNew { found, known });
+    SchemaStatus {
+        applied: applied_version(pool).await?,
+        known: known_version(),
     }
+    .check()?;
     MIGRATOR.run(pool).await?;
     Ok(())
+}
+
+/// Highest migration this binary carries.
+fn known_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// The highest migration applied to the database, if it has been migrated at all.

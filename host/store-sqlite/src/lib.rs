@@ -35,7 +35,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, SqliteConnection};
 
-use selvedge_store::{StoreError, WriterStats};
+use selvedge_store::{SchemaStatus, StoreError, WriterStats};
 pub(crate) use writer::WriteFuture;
 use writer::Writer;
 
@@ -87,6 +87,7 @@ impl SqliteStore {
             .auto_vacuum(SqliteAutoVacuum::Incremental)
             .connect()
             .await?;
+        schema_of(&mut conn).await?.check()?;
         MIGRATOR.run(&mut conn).await?;
         switch_to_incremental_vacuum(&mut conn, &path).await?;
         tracing::info!(path = %path.display(), "state store opened");
@@ -101,6 +102,25 @@ impl SqliteStore {
             reader,
             path,
         })
+    }
+
+    /// Where the file's schema stands, without creating or migrating it (a missing file has
+    /// no schema yet).
+    pub async fn schema_status(path: impl AsRef<Path>) -> Result<SchemaStatus, StoreError> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Ok(SchemaStatus {
+                applied: None,
+                known: known_version(),
+            });
+        }
+        let mut conn = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .connect()
+            .await?;
+        schema_of(&mut conn).await
     }
 
     /// The database file.
@@ -134,6 +154,31 @@ impl SqliteStore {
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.reader
     }
+}
+
+/// Highest migration this binary carries.
+fn known_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Highest migration applied to the database on `conn` against what this binary knows.
+async fn schema_of(conn: &mut SqliteConnection) -> Result<SchemaStatus, StoreError> {
+    let has_table: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let applied = if has_table == 0 {
+        None
+    } else {
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&mut *conn)
+            .await?
+    };
+    Ok(SchemaStatus {
+        applied,
+        known: known_version(),
+    })
 }
 
 /// `PRAGMA auto_vacuum` values.

@@ -75,6 +75,43 @@ pub struct WriterStats {
     pub commits: u64,
 }
 
+/// Where a database's schema stands against the migrations this binary carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Highest migration applied; `None` for a database never opened by Selvedge.
+    pub applied: Option<i64>,
+    /// Highest migration this binary carries.
+    pub known: i64,
+}
+
+impl SchemaStatus {
+    /// Refuses a schema newer than the binary knows.
+    pub fn check(self) -> Result<Self, StoreError> {
+        match self.applied {
+            Some(found) if found > self.known => Err(StoreError::SchemaTooNew {
+                found,
+                known: self.known,
+            }),
+            _ => Ok(self),
+        }
+    }
+
+    /// Migrations that opening the database would apply.
+    pub fn pending(self) -> i64 {
+        (self.known - self.applied.unwrap_or(0)).max(0)
+    }
+}
+
+impl std::fmt::Display for SchemaStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.applied {
+            Some(applied) => write!(f, "schema {applied} of {}", self.known)?,
+            None => write!(f, "no schema yet, {} known", self.known)?,
+        }
+        write!(f, ", {} pending", self.pending())
+    }
+}
+
 /// What every backend answers about itself.
 pub trait Backend {
     /// `sqlite` or `postgres`, for logs and `selvedge check`.

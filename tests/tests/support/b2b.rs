@@ -5,6 +5,7 @@ use selvedge_bluecherry::BlueCherryConfig;
 use selvedge_sparklayer::SparklayerClient;
 use selvedge_sparklayer::model::{LookupBy, Package, PackageLine};
 
+use super::stores::{Backend, TestDb};
 use super::{Harness, Storefront, erp, sl_sandbox};
 
 /// The wholesaler on an ERP with `styles` styles.
@@ -12,7 +13,13 @@ pub async fn wholesaler(styles: usize) -> Harness {
     let erp = erp::start(styles).await;
     let erp_config = BlueCherryConfig::new(erp.base_url());
     let sl = start_sl(sl_sandbox::SandboxConfig::default()).await;
-    Harness::wire(erp, erp_config, Storefront::Sparklayer(sl)).await
+    Harness::wire(
+        TestDb::fresh(Backend::Sqlite).expect("a SQLite file"),
+        erp,
+        erp_config,
+        Storefront::Sparklayer(sl),
+    )
+    .await
 }
 
 /// A Sparklayer sandbox.

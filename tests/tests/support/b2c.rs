@@ -11,6 +11,7 @@ use selvedge_bigcommerce::sandbox::SeedProduct;
 use selvedge_bluecherry::BlueCherryConfig;
 use selvedge_store::SkuBinding;
 
+use super::stores::{Backend, TestDb};
 use super::{Harness, Storefront, bc_sandbox, erp, erp_sandbox};
 
 /// The brand on an ERP with `styles` styles. BigCommerce's quota is out of reach of any test,
@@ -24,7 +25,13 @@ pub async fn brand(styles: usize) -> Harness {
         ..Default::default()
     })
     .await;
-    Harness::wire(erp, erp_config, Storefront::BigCommerce(bc)).await
+    Harness::wire(
+        TestDb::fresh(Backend::Sqlite).expect("a SQLite file"),
+        erp,
+        erp_config,
+        Storefront::BigCommerce(bc),
+    )
+    .await
 }
 
 /// The brand with its catalog on BigCommerce and each of `warehouses` stocked in the ERP and

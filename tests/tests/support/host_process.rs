@@ -6,11 +6,15 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
+use selvedge_store::Store;
+use selvedge_store_sqlite::SqliteStore;
 use tempfile::TempDir;
 
 use super::orders::SECRET;
+use super::stores::{Backend, TestDb};
 use super::wait_until;
 
 /// The brand's client file (`clients/brand.toml`) against these sandboxes: plugin
@@ -118,6 +122,8 @@ timeout_ms = 500
 /// loopback ports) and one client file. Removed when dropped.
 pub struct HostDir {
     dir: TempDir,
+    /// The PostgreSQL database the host runs on (`[store] url`); `None`: its SQLite file.
+    pg: Option<TestDb>,
     /// Port of the webhook listener (which also answers `/healthz`).
     pub webhook: u16,
     /// Port of the admin listener.
@@ -125,16 +131,31 @@ pub struct HostDir {
 }
 
 impl HostDir {
-    /// Writes the folder with `client` as `clients/<its id>.toml`.
+    /// Writes the folder with `client` as `clients/<its id>.toml`; the host runs on SQLite.
     pub fn new(client: &toml::Table) -> Self {
+        Self::on(client, Backend::Sqlite).expect("SQLite needs no cluster")
+    }
+
+    /// As [`HostDir::new`], with the host's store on `backend`; `None` when PostgreSQL has
+    /// no test cluster outside CI (the test then skips).
+    pub fn on(client: &toml::Table, backend: Backend) -> Option<Self> {
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(TestDb::fresh(Backend::Postgres)?),
+        };
         let dir = tempfile::tempdir().expect("temp dir");
         let (webhook, admin) = (free_port(), free_port());
         std::fs::create_dir_all(dir.path().join("clients")).expect("clients folder");
+        let store = pg
+            .as_ref()
+            .and_then(TestDb::postgres_url)
+            .map(|url| format!("\n[store]\nurl = \"{url}\"\n"))
+            .unwrap_or_default();
         std::fs::write(
             dir.path().join("selvedge.toml"),
             format!(
                 "data_dir = \"data\"\nwebhook_listen = \"127.0.0.1:{webhook}\"\n\
-                 admin_listen = \"127.0.0.1:{admin}\"\n"
+                 admin_listen = \"127.0.0.1:{admin}\"\n{store}"
             ),
         )
         .expect("selvedge.toml written");
@@ -147,11 +168,12 @@ impl HostDir {
             toml::to_string(client).expect("client file serialises"),
         )
         .expect("client file written");
-        Self {
+        Some(Self {
             dir,
+            pg,
             webhook,
             admin,
-        }
+        })
     }
 
     /// The config folder.
@@ -162,6 +184,18 @@ impl HostDir {
     /// The host's SQLite file (`<data_dir>/selvedge.sqlite`).
     pub fn store_path(&self) -> PathBuf {
         self.dir.path().join("data/selvedge.sqlite")
+    }
+
+    /// The host's store, opened beside the host (SQLite WAL and PostgreSQL both allow it).
+    pub async fn open_store(&self) -> Arc<dyn Store> {
+        match &self.pg {
+            Some(db) => db.open().await,
+            None => Arc::new(
+                SqliteStore::open(self.store_path())
+                    .await
+                    .expect("open the host's SQLite store"),
+            ),
+        }
     }
 
     /// Starts `selvedge run --config <this folder>` with the sandboxes' secrets in its

@@ -11,10 +11,7 @@ use selvedge::flows::orders::refund_kind;
 use selvedge_bluecherry::model::CreditMemo;
 use selvedge_bluecherry::sandbox::Sandbox as Erp;
 use selvedge_bluecherry::sandbox::faults::Faults;
-use selvedge_store::{
-    ExceptionFilter, Exceptions, JobQueue, JobState, Page, RefundLedger, RefundState,
-};
-use selvedge_store_sqlite::SqliteStore;
+use selvedge_store::{ExceptionFilter, JobState, Page, RefundState, Store};
 use tokio::task::JoinHandle;
 
 use super::host_process::{HostDir, HostProcess};
@@ -175,7 +172,7 @@ pub async fn kill_while_a_memo_create_hangs(
 
 /// Refunds of `client` not posted in the host's ledger: (refund id, state, last error).
 pub async fn unposted(
-    store: &SqliteStore,
+    store: &Arc<dyn Store>,
     client: &str,
     refund_ids: &[String],
 ) -> Vec<(String, String, Option<String>)> {
@@ -191,7 +188,7 @@ pub async fn unposted(
 }
 
 /// Every refund posted in the host's ledger and no refund job queued or running.
-pub async fn drained(store: &SqliteStore, client: &str, refund_ids: &[String]) -> bool {
+pub async fn drained(store: &Arc<dyn Store>, client: &str, refund_ids: &[String]) -> bool {
     let depth = store.queue_depth(client, &refund_kind(client)).await;
     depth.expect("queue depth") == 0 && unposted(store, client, refund_ids).await.is_empty()
 }
@@ -199,7 +196,7 @@ pub async fn drained(store: &SqliteStore, client: &str, refund_ids: &[String]) -
 /// The host's ledger has the refund posted as this memo under the memo's reference, and its
 /// job (`<storefront>:<refund id>`) is done.
 pub async fn assert_host_recorded(
-    store: &SqliteStore,
+    store: &Arc<dyn Store>,
     client: &str,
     storefront: &str,
     refund_id: &str,
@@ -232,7 +229,7 @@ pub async fn assert_host_recorded(
 }
 
 /// No refund of `client` went to the exception queue.
-pub async fn assert_no_refund_failed(store: &SqliteStore, client: &str) {
+pub async fn assert_no_refund_failed(store: &Arc<dyn Store>, client: &str) {
     let filter = ExceptionFilter {
         client: Some(client.into()),
         kind: Some("refund_failed".into()),

@@ -1,5 +1,5 @@
-//! Set-up shared by every end-to-end test and both benches: the sandboxes on loopback, a SQLite
-//! store in a temp dir, a client's example plugin from `plugins/`, and the `ClientServices` a
+//! Set-up shared by every end-to-end test and both benches: the sandboxes on loopback, a fresh
+//! store (SQLite in a temp dir, or a database on the PostgreSQL test cluster), a client's example plugin from `plugins/`, and the `ClientServices` a
 //! flow runs with, wired one way for every test.
 //!
 //! - [`runtime`]: the wasm engine and an example plugin with its fixture context.
@@ -14,6 +14,7 @@
 //! - [`memos`]: credit memos under SIGKILL: the ERP's memos, kills while a create hangs, the ledger.
 //! - [`many_clients`]: 100 clients on one real host, stopped with SIGTERM (shutdown test, density bench).
 //! - [`pacing`]: the pacing promise checked on the ERP's create log.
+//! - [`stores`]: a fresh SQLite file or PostgreSQL database for a test.
 //!
 //! The benches include this folder with `#[path = "../tests/support/mod.rs"]`.
 // Each tests/*.rs file and each bench is its own crate and uses only part of this module.
@@ -31,6 +32,7 @@ pub mod orders;
 pub mod pacing;
 pub mod probe_erp;
 pub mod runtime;
+pub mod stores;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,10 +45,8 @@ use selvedge_bluecherry::{BlueCherryClient, BlueCherryConfig};
 use selvedge_connector_kit::RetryPolicy;
 use selvedge_sparklayer::SparklayerClient;
 use selvedge_store::{
-    Decision, ExceptionFilter, ExceptionRecord, Page, PushedStock, RunStatus, Store, SyncRuns,
+    Decision, ExceptionFilter, ExceptionRecord, Page, PushedStock, RunStatus, Store,
 };
-use selvedge_store_sqlite::SqliteStore;
-use tempfile::TempDir;
 use time::OffsetDateTime;
 
 pub use selvedge_bigcommerce::sandbox as bc_sandbox;
@@ -55,9 +55,9 @@ pub use selvedge_sparklayer::sandbox as sl_sandbox;
 
 /// One client wired to its sandboxes: built by [`b2c`], [`b2b`] or [`orders`].
 pub struct Harness {
-    /// Holds the SQLite file for as long as the harness lives.
-    _dir: TempDir,
-    pub store: Arc<SqliteStore>,
+    /// Holds the database (a SQLite file) for as long as the harness lives.
+    _db: stores::TestDb,
+    pub store: Arc<dyn Store>,
     pub erp: erp_sandbox::Sandbox,
     bc: Option<bc_sandbox::Sandbox>,
     sl: Option<sl_sandbox::Sandbox>,
@@ -82,20 +82,16 @@ enum Storefront {
 }
 
 impl Harness {
-    /// The one place a client is wired: a fresh SQLite store, an ERP client built from
-    /// `erp_config`, the storefront client (BigCommerce's with fast retries) and the client's
-    /// example plugin.
+    /// The one place a client is wired: a fresh store of `db`'s backend, an ERP client built
+    /// from `erp_config`, the storefront client (BigCommerce's with fast retries) and the
+    /// client's example plugin.
     async fn wire(
+        db: stores::TestDb,
         erp: erp_sandbox::Sandbox,
         erp_config: BlueCherryConfig,
         storefront: Storefront,
     ) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(
-            SqliteStore::open(dir.path().join("state.db"))
-                .await
-                .expect("store"),
-        );
+        let store = db.open().await;
         let gateway = BlueCherryClient::new(&erp_config, erp.api_key()).expect("ERP client");
         let (client, plugin, storefront, bc, sl, bc_api, sl_api) = match storefront {
             Storefront::BigCommerce(bc) => {
@@ -132,7 +128,7 @@ impl Harness {
         };
         let ctx = ClientServices {
             client: client.into(),
-            store: store.clone() as Arc<dyn Store>,
+            store: store.clone(),
             erp: Arc::new(gateway),
             storefront,
             plugin: runtime::plugin(client, plugin).await,
@@ -147,7 +143,7 @@ impl Harness {
                 .collect()
         });
         Self {
-            _dir: dir,
+            _db: db,
             store,
             erp,
             bc,

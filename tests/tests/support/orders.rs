@@ -18,10 +18,11 @@ use selvedge_bluecherry::BlueCherryConfig;
 use selvedge_connector_kit::RetryPolicy;
 use selvedge_sparklayer::model::{Customer, Metafield, PaymentOnAccount};
 use selvedge_sparklayer::sandbox::{Checkout, CheckoutLine};
-use selvedge_store::{JobQueue, Store};
+use selvedge_store::Store;
 
 use super::b2b::start_sl;
 use super::b2c::{seed_products, start_bc};
+use super::stores::{Backend, TestDb};
 use super::{Harness, Storefront, bc_sandbox, erp, erp_sandbox, sl_sandbox, wait_until};
 
 /// The shared secret of the order hooks.
@@ -38,6 +39,8 @@ pub struct Options {
     pub bc: bc_sandbox::SandboxConfig,
     /// Register the order hooks (off: only the scheduled sweep sees orders).
     pub register_hooks: bool,
+    /// The store backend (a PostgreSQL test checks `stores::postgres_admin_url` first).
+    pub store: Backend,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
                 ..Default::default()
             },
             register_hooks: true,
+            store: Backend::Sqlite,
         }
     }
 }
@@ -100,8 +104,14 @@ pub async fn b2c(options: Options, settings: &OrdersSettings) -> Harness {
     bc.handle()
         .seed(&seed_products(&erp, usize::MAX))
         .expect("seed");
-    let mut h = Harness::wire(erp, erp_config, Storefront::BigCommerce(bc)).await;
-    let webhook_url = serve_intake("brand", h.store.clone() as Arc<dyn Store>, settings).await;
+    let mut h = Harness::wire(
+        TestDb::fresh(options.store).expect("a database for the test"),
+        erp,
+        erp_config,
+        Storefront::BigCommerce(bc),
+    )
+    .await;
+    let webhook_url = serve_intake("brand", h.store.clone(), settings).await;
     if options.register_hooks {
         h.ctx
             .storefront
@@ -121,7 +131,13 @@ pub async fn b2b(options: Options) -> Harness {
     let erp = start_erp().await;
     let erp_config = erp_config(&erp, &options);
     let sl = start_wholesale_sl().await;
-    Harness::wire(erp, erp_config, Storefront::Sparklayer(sl)).await
+    Harness::wire(
+        TestDb::fresh(options.store).expect("a database for the test"),
+        erp,
+        erp_config,
+        Storefront::Sparklayer(sl),
+    )
+    .await
 }
 
 /// The wholesaler's Sparklayer site: PO numbers in `PO Number`, the demo stock locations, and

@@ -1,4 +1,4 @@
-use selvedge_store::Cursors;
+use selvedge_store::{Cursors, SchemaStatus, StoreError};
 use selvedge_store_sqlite::SqliteStore;
 use sqlx::Connection;
 
@@ -54,4 +54,64 @@ async fn migrations_apply_on_a_fresh_file_and_reopening_is_a_noop() {
         .await
         .expect("journal mode");
     assert_eq!(mode, "wal");
+}
+
+/// Migrations in the crate's folder (numbered 1..n).
+fn migration_files() -> i64 {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("migrations folder")
+        .count() as i64
+}
+
+#[tokio::test]
+async fn a_file_migrated_by_a_newer_binary_is_refused_by_name_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.db");
+    assert_eq!(
+        SqliteStore::schema_status(&path)
+            .await
+            .expect("status of a missing file"),
+        SchemaStatus {
+            applied: None,
+            known: migration_files()
+        },
+        "a missing file has no schema and is not created by asking"
+    );
+    assert!(!path.exists());
+    let store = SqliteStore::open(&path).await.expect("first open");
+    store.close().await;
+    let status = SqliteStore::schema_status(&path).await.expect("status");
+    assert_eq!(status.applied, Some(status.known));
+    assert_eq!(status.pending(), 0);
+
+    // A newer Selvedge applied migration known + 1.
+    let newer = status.known + 1;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("connect");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (?, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .bind(newer)
+    .execute(&mut conn)
+    .await
+    .expect("record a newer migration");
+    conn.close().await.expect("close");
+
+    let refused = SqliteStore::open(&path).await.expect_err("refused");
+    assert!(
+        matches!(refused, StoreError::SchemaTooNew { found, known } if found == newer && known == newer - 1),
+        "{refused}"
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains(&format!("version {newer}")) && message.contains("run a newer selvedge"),
+        "{message}"
+    );
+    assert_eq!(
+        applied_migrations(&path).await.len() as i64,
+        newer,
+        "nothing was applied or removed"
+    );
 }

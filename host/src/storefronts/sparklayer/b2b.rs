@@ -5,6 +5,7 @@ use std::ops::RangeInclusive;
 
 use async_trait::async_trait;
 use selvedge_runtime::rules::pricing::{PriceList as PluginList, PriceTier};
+use selvedge_sparklayer::model::customer::NET_TERMS_DAYS;
 use selvedge_sparklayer::model::{
     BatchSkuPricing, PaymentOnAccount, PriceList, SkuPricing, TierPrice,
 };
@@ -12,9 +13,6 @@ use sha2::{Digest, Sha256};
 
 use super::Sparklayer;
 use crate::storefronts::{AccountTerms, B2bCustomer, B2bSink, PortError, TierSet};
-
-/// Net terms Sparklayer accepts, in days.
-const NET_TERMS_DAYS: RangeInclusive<u16> = 7..=90;
 
 fn wire_tiers(tiers: &[PriceTier]) -> Vec<TierPrice> {
     tiers

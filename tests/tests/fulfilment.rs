@@ -10,6 +10,7 @@ use selvedge_sparklayer::sandbox::Checkout;
 use selvedge_store::OrderKey;
 use serde_json::json;
 use support::Harness;
+use support::b2b::return_package;
 use support::orders::*;
 
 async fn ship(env: &Harness, number: &str, body: serde_json::Value) {
@@ -87,25 +88,32 @@ async fn partial_shipment_becomes_a_bigcommerce_shipment_with_tracking() {
     assert_eq!(units, 4);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sparklayer_purchase_gets_its_package_and_status() {
-    let env = b2b(Options::default()).await;
+/// A Sparklayer purchase of 2 units injected and shipped in full in the ERP with `tracking`:
+/// its Sparklayer id and ERP order number.
+async fn shipped_purchase(env: &Harness, tracking: &str) -> (String, String) {
     let sku = env.skus[0].clone();
     let id = env.sl_checkout(Checkout {
-        po_number: Some("PO-1".into()),
+        po_number: Some(format!("PO-{tracking}")),
         currency_code: None,
         ..b2b_checkout("WH-NJ", &[(&sku, 2)])
     });
     orders::run_and_drain(&env.ctx, &fast_settings())
         .await
         .unwrap();
-    let number = injected(&env, "sparklayer", &id).await;
+    let number = injected(env, "sparklayer", &id).await;
     ship(
-        &env,
+        env,
         &number,
-        json!({ "carrier": "DHL", "tracking": "JD0140" }),
+        json!({ "carrier": "DHL", "tracking": tracking }),
     )
     .await;
+    (id, number)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sparklayer_purchase_gets_its_package_and_status() {
+    let env = b2b(Options::default()).await;
+    let (id, number) = shipped_purchase(&env, "JD0140").await;
     fulfilment::run(&env.ctx, &FulfilmentSettings::default())
         .await
         .unwrap();
@@ -130,4 +138,32 @@ async fn sparklayer_purchase_gets_its_package_and_status() {
         .await
         .unwrap();
     assert_eq!(env.erp_orders().len(), 1);
+}
+
+/// Sparklayer's purchase write replaces the whole purchase and has no version to send: a return
+/// an admin saves while the host is writing a shipment must not be overwritten by the host's
+/// older copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sparklayer_return_saved_between_the_hosts_read_and_write_survives_the_shipment() {
+    let env = b2b(Options::default()).await;
+    let sku = env.skus[0].clone();
+    let (id, _) = shipped_purchase(&env, "JD0141").await;
+    // Saved just after the host's first read of the purchase is answered.
+    env.sl()
+        .state()
+        .add_package_after_next_read(&id, return_package(&[(&sku, 1)]));
+    let report = fulfilment::run(&env.ctx, &FulfilmentSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(report.measurements.changed, Some(1), "{}", report.summary);
+    let p = env
+        .sl_client()
+        .get_purchase(LookupBy::Sparklayer, &id)
+        .await
+        .unwrap()
+        .expect("purchase");
+    let kinds: Vec<&str> = p.packages.iter().map(|k| k.package_type.as_str()).collect();
+    assert_eq!(kinds, vec!["return", "shipment"], "the return is kept");
+    assert_eq!(p.packages[1].tracking_number.as_deref(), Some("JD0141"));
+    assert_eq!(p.status.as_deref(), Some("shipped"));
 }

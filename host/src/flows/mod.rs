@@ -3,7 +3,8 @@
 //! - `mod.rs`: a settings struct (`<Flow>Settings`, serde, `deny_unknown_fields`) read from the
 //!   client's config section of the same name, and a short
 //!   `pub async fn run(ctx: &ClientServices, settings: &<Flow>Settings) -> Result<FlowReport, FlowError>`
-//!   with its typed outcome (`<Flow>Outcome`) stored in the run's measurements;
+//!   with its typed outcome (`<Flow>Outcome`, a [`FlowOutcome`]) from which the run's summary
+//!   and measurements come;
 //! - `plan.rs`: pure parts (inputs -> intended changes), unit-tested without I/O;
 //! - `apply.rs`: I/O through the storefront's ports ([`crate::storefronts`]), or, for flows the
 //!   job engine drives (orders, refunds), `worker.rs`: the flow's [`crate::jobs::Worker`].
@@ -133,6 +134,43 @@ pub struct FlowReport {
     pub measurements: Measurements,
     /// One line for humans, e.g. `pushed 1,204 of 20,000 SKU-locations in 2 calls`.
     pub summary: String,
+}
+
+/// A flow's typed outcome: the one place its run's summary line and measurements come from
+/// (no flow writes a measurement by name).
+pub trait FlowOutcome {
+    /// One line for humans.
+    fn summary(&self) -> String;
+    /// Records read, when the flow counts them.
+    fn records(&self) -> Option<u64>;
+    /// Records changed, when the flow counts them.
+    fn changed(&self) -> Option<u64>;
+    /// The flow's own measurements beside the common ones (the dashboard shows them by name).
+    fn extra(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
+
+    /// The run's report.
+    fn report(&self) -> FlowReport {
+        let mut report = FlowReport {
+            summary: self.summary(),
+            ..FlowReport::default()
+        };
+        report.measurements.records = self.records();
+        report.measurements.changed = self.changed();
+        report.measurements.extra = self.extra();
+        report
+    }
+}
+
+/// The fields of a serializable outcome as measurements.
+pub(crate) fn extra_of(
+    outcome: &impl serde::Serialize,
+) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(outcome) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// Why a flow run failed as a whole (individual records go to the exception queue instead).

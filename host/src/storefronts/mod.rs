@@ -11,6 +11,7 @@
 pub mod bigcommerce;
 pub mod sparklayer;
 
+mod b2b;
 mod convert;
 mod orders;
 mod stock;
@@ -18,13 +19,13 @@ mod stock;
 use async_trait::async_trait;
 use selvedge_bluecherry::model::Shipment;
 
+pub use b2b::{AccountTerms, B2bCustomer, B2bSink, TierSet};
 pub use orders::{
     FetchedOrder, ListedOrder, ListedRefund, OrderSource, OrderTotals, RefundSource, StatusRule,
     StorefrontRefund,
 };
 pub use stock::{LocationTarget, StockLine, StockSink, StockSnapshot};
 
-use crate::flows::b2b::{B2bOutcome, B2bSettings};
 use crate::flows::catalog::{CatalogOutcome, CatalogSettings};
 use crate::flows::{ClientServices, FlowError};
 
@@ -192,14 +193,4 @@ pub trait CatalogSink: Send + Sync {
         settings: &CatalogSettings,
         styles: &[selvedge_bluecherry::model::Style],
     ) -> Result<CatalogOutcome, FlowError>;
-}
-
-/// B2B payment terms and tiered price lists.
-#[async_trait]
-pub trait B2bSink: Send + Sync {
-    async fn sync(
-        &self,
-        ctx: &ClientServices,
-        settings: &B2bSettings,
-    ) -> Result<B2bOutcome, FlowError>;
 }

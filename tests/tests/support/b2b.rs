@@ -37,7 +37,15 @@ pub async fn add_return(sl: &SparklayerClient, purchase_id: &str, lines: &[(&str
         .await
         .expect("purchase read")
         .expect("purchase");
-    purchase.packages.push(Package {
+    purchase.packages.push(return_package(lines));
+    sl.replace_purchase(LookupBy::Sparklayer, purchase_id, &purchase)
+        .await
+        .expect("purchase replaced");
+}
+
+/// A received `return` package of `lines`.
+pub fn return_package(lines: &[(&str, u32)]) -> Package {
+    Package {
         package_type: "return".into(),
         status: Some("received".into()),
         carrier: None,
@@ -51,8 +59,5 @@ pub async fn add_return(sl: &SparklayerClient, purchase_id: &str, lines: &[(&str
             })
             .collect(),
         extra: Default::default(),
-    });
-    sl.replace_purchase(LookupBy::Sparklayer, purchase_id, &purchase)
-        .await
-        .expect("purchase replaced");
+    }
 }

@@ -2,7 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::RequestBuilder;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
 /// `Retry-After` in seconds or as an HTTP date; `None` when absent or unreadable.
 pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -15,6 +16,16 @@ pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         at.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
+}
+
+/// `request` with a JSON body already encoded (calls are encoded once and sent per attempt).
+pub fn json_body(request: RequestBuilder, body: Option<&[u8]>) -> RequestBuilder {
+    match body {
+        Some(body) => request
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_vec()),
+        None => request,
+    }
 }
 
 /// Percent-encodes one path segment (document numbers, slugs and ids come from outside).

@@ -217,6 +217,34 @@ fn http_clients_are_built_only_in_client() {
 }
 
 #[test]
+fn every_connector_sends_through_the_kit_transport() {
+    for c in connectors() {
+        let client = sources(&c.join("src/client"));
+        let holds = |needle: &str| {
+            client
+                .iter()
+                .any(|(_, t)| code(t).any(|(_, l)| l.contains(needle)))
+        };
+        assert!(
+            holds("Transport::new("),
+            "{}/src/client: no kit Transport",
+            c.display()
+        );
+        assert!(
+            holds("impl Exchange for"),
+            "{}/src/client: no Exchange (auth and error mapping on the kit transport)",
+            c.display()
+        );
+        // Sending and reading an answer is the transport's; a connector that does it has a
+        // request loop of its own again.
+        for needle in [".send().await", "parse_retry_after"] {
+            let found = offences(&c, needle, &["sandbox"]);
+            assert!(found.is_empty(), "{needle}: {found:?}");
+        }
+    }
+}
+
+#[test]
 fn no_connector_paces_erp_writes_or_builds_its_own_backoff() {
     for c in connectors() {
         // The host owns the per-account limiter; backoff comes from kit's RetryPolicy.

@@ -1,5 +1,6 @@
 //! B2B: Blue Cherry customer terms and credit -> Sparklayer `payment_on_account`; ERP price
 //! levels -> the client plugin (`map-prices`) -> Sparklayer price lists with quantity breaks.
+//! `plan` decides (pure), `apply` reads and writes through the storefront's B2B port.
 //!
 //! - Terms: Blue Cherry is the master. ERP customers are matched to Sparklayer customers by the
 //!   Sparklayer customer's `external_id` (= ERP customer number). A customer whose terms,
@@ -12,9 +13,12 @@
 //!   run sends only SKUs whose tiers changed, in
 //!   `batch-update-pricing` calls of `pricing_batch` SKUs across lists.
 
+mod apply;
+mod plan;
+
 use serde::{Deserialize, Serialize};
 
-use super::{ClientServices, FlowError, FlowReport};
+use super::{ClientServices, FlowError, FlowOutcome, FlowReport, extra_of};
 
 /// `[b2b]` in a client's config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,26 +73,41 @@ pub struct B2bOutcome {
 
 /// Runs one B2B sync for a client (storefronts with a B2B port: Sparklayer).
 pub async fn run(ctx: &ClientServices, settings: &B2bSettings) -> Result<FlowReport, FlowError> {
-    let out = ctx.storefront.b2b()?.sync(ctx, settings).await?;
-    let mut report = FlowReport {
-        summary: format!(
-            "terms: {} of {} customers updated ({} unmatched, {} refused); prices: {} SKU tiers sent in {} calls, {} unchanged, {} lists created",
-            out.terms_updated,
-            out.customers_read,
-            out.customers_unmatched,
-            out.terms_refused,
-            out.tiers_updated,
-            out.pricing_calls,
-            out.tiers_unchanged,
-            out.lists_created
-        ),
-        ..FlowReport::default()
-    };
-    report.measurements.records =
-        Some(out.customers_read + out.tiers_updated + out.tiers_unchanged);
-    report.measurements.changed = Some(out.terms_updated + out.tiers_updated);
-    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&out) {
-        report.measurements.extra = map;
+    let sink = ctx.storefront.b2b()?;
+    let mut out = B2bOutcome::default();
+    if settings.terms {
+        apply::sync_terms(ctx, sink, &mut out).await?;
     }
-    Ok(report)
+    if settings.pricing {
+        apply::sync_prices(ctx, sink, settings, &mut out).await?;
+    }
+    Ok(out.report())
+}
+
+impl FlowOutcome for B2bOutcome {
+    fn summary(&self) -> String {
+        format!(
+            "terms: {} of {} customers updated ({} unmatched, {} refused); prices: {} SKU tiers sent in {} calls, {} unchanged, {} lists created",
+            self.terms_updated,
+            self.customers_read,
+            self.customers_unmatched,
+            self.terms_refused,
+            self.tiers_updated,
+            self.pricing_calls,
+            self.tiers_unchanged,
+            self.lists_created
+        )
+    }
+
+    fn records(&self) -> Option<u64> {
+        Some(self.customers_read + self.tiers_updated + self.tiers_unchanged)
+    }
+
+    fn changed(&self) -> Option<u64> {
+        Some(self.terms_updated + self.tiers_updated)
+    }
+
+    fn extra(&self) -> serde_json::Map<String, serde_json::Value> {
+        extra_of(self)
+    }
 }

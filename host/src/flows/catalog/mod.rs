@@ -26,7 +26,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub(crate) use plan::{content_hash, erp_style};
 
-use super::{ClientServices, FlowError, FlowReport};
+use super::{ClientServices, FlowError, FlowOutcome, FlowReport, extra_of};
 
 /// Cursor: `updated_at` of the newest style applied (RFC 3339).
 pub const CURSOR: &str = "catalog.styles_changed_since";
@@ -114,29 +114,41 @@ pub async fn run(
             .set_cursor(&ctx.client, CURSOR, &text, OffsetDateTime::now_utc())
             .await?;
     }
-    let written = outcome.products_created
-        + outcome.products_updated
-        + outcome.variants_created
-        + outcome.variants_updated;
-    let mut report = FlowReport {
-        summary: format!(
+    Ok(outcome.report())
+}
+
+impl FlowOutcome for CatalogOutcome {
+    fn summary(&self) -> String {
+        format!(
             "{} styles read: {} products created, {} updated, {} variants created, {} updated, \
              {} unchanged, {} styles and {} SKUs refused",
-            outcome.styles_read,
-            outcome.products_created,
-            outcome.products_updated,
-            outcome.variants_created,
-            outcome.variants_updated,
-            outcome.styles_unchanged,
-            outcome.styles_rejected,
-            outcome.skus_rejected
-        ),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(outcome.styles_read);
-    report.measurements.changed = Some(written + outcome.skus_bound);
-    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&outcome) {
-        report.measurements.extra = map;
+            self.styles_read,
+            self.products_created,
+            self.products_updated,
+            self.variants_created,
+            self.variants_updated,
+            self.styles_unchanged,
+            self.styles_rejected,
+            self.skus_rejected
+        )
     }
-    Ok(report)
+
+    fn records(&self) -> Option<u64> {
+        Some(self.styles_read)
+    }
+
+    /// Products and variants written, and SKUs bound.
+    fn changed(&self) -> Option<u64> {
+        Some(
+            self.products_created
+                + self.products_updated
+                + self.variants_created
+                + self.variants_updated
+                + self.skus_bound,
+        )
+    }
+
+    fn extra(&self) -> serde_json::Map<String, serde_json::Value> {
+        extra_of(self)
+    }
 }

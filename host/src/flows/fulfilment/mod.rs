@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowReport};
+use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowOutcome, FlowReport};
 
 /// Cursor of the ERP shipment feed (opaque, exclusive).
 pub const SHIPMENTS_CURSOR: &str = "bluecherry.shipments.cursor";
@@ -44,20 +44,20 @@ pub async fn run(
     settings: &FulfilmentSettings,
 ) -> Result<FlowReport, FlowError> {
     let mut cursor = ctx.store.cursor(&ctx.client, SHIPMENTS_CURSOR).await?;
-    let (mut read, mut applied, mut failed) = (0u64, 0u64, 0u64);
+    let mut out = FulfilmentOutcome::default();
     loop {
         let page = ctx
             .erp
             .list_shipments(cursor.as_deref(), settings.page_size.max(1))
             .await?;
         for shipment in &page.items {
-            read += 1;
+            out.read += 1;
             // A transient failure stops the run here: the cursor stays before this page.
             match apply(ctx, settings, shipment).await? {
-                Ok(()) => applied += 1,
+                Ok(()) => out.applied += 1,
                 Err(Skip::NotOurs) => {}
                 Err(Skip::Failed(reason)) => {
-                    failed += 1;
+                    out.failed += 1;
                     let details = json!({ "shipment": shipment, "reason": reason });
                     ctx.raise(
                         ExceptionKind::ShipmentFailed,
@@ -80,11 +80,54 @@ pub async fn run(
             break;
         }
     }
-    let mut report = FlowReport {
-        summary: format!("{read} shipments read, {applied} applied, {failed} failed"),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(read);
-    report.measurements.changed = Some(applied);
-    Ok(report)
+    Ok(out.report())
+}
+
+/// What a fulfilment run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FulfilmentOutcome {
+    /// ERP shipments read after the cursor.
+    pub read: u64,
+    /// Applied to their storefront order.
+    pub applied: u64,
+    /// Refused or unmatched: an exception each.
+    pub failed: u64,
+}
+
+impl FlowOutcome for FulfilmentOutcome {
+    fn summary(&self) -> String {
+        format!(
+            "{} shipments read, {} applied, {} failed",
+            self.read, self.applied, self.failed
+        )
+    }
+
+    fn records(&self) -> Option<u64> {
+        Some(self.read)
+    }
+
+    fn changed(&self) -> Option<u64> {
+        Some(self.applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipments_read_are_the_records_and_those_applied_the_changes() {
+        let report = FulfilmentOutcome {
+            read: 4,
+            applied: 2,
+            failed: 1,
+        }
+        .report();
+        assert_eq!(report.summary, "4 shipments read, 2 applied, 1 failed");
+        assert_eq!(
+            (report.measurements.records, report.measurements.changed),
+            (Some(4), Some(2))
+        );
+        assert!(report.measurements.extra.is_empty());
+    }
 }

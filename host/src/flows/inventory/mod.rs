@@ -227,11 +227,8 @@ pub async fn run(
         erp_cycle_id: Some(snapshot.cycle_id.to_string()),
         erp_cycle_end: Some(snapshot.completed_at),
         storefront_updated_at: Some(storefront_updated_at),
-        extra: serde_json::Map::new(),
+        extra: crate::flows::extra_of(&outcome),
     };
-    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&outcome) {
-        measurements.extra = map;
-    }
     trace::add_frequency(ctx, &mut measurements, storefront_updated_at).await?;
     Ok(FlowReport {
         summary: summary(

@@ -24,7 +24,7 @@ use std::sync::Arc;
 pub use settings::{OrdersSettings, Pacing, PacingMode, WEBHOOK_SECRET_HEADER};
 pub use worker::{BatchOutcome, Injector, OrderTiming};
 
-use crate::flows::{ClientServices, FlowError, FlowReport};
+use crate::flows::{ClientServices, FlowError, FlowOutcome, FlowReport};
 
 pub use crate::jobs::kinds::{order_kind, refund_kind};
 
@@ -33,7 +33,7 @@ pub use crate::jobs::kinds::{order_kind, refund_kind};
 /// injects: the job engine's one injector per client does, paced by the account's shared
 /// limiter.
 pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<FlowReport, FlowError> {
-    sweep::run(ctx, settings).await
+    Ok(sweep::run(ctx, settings).await?.report())
 }
 
 /// [`run`], then injects every order claimable now in this task (no heartbeats): for tools
@@ -42,18 +42,115 @@ pub async fn run_and_drain(
     ctx: &ClientServices,
     settings: &OrdersSettings,
 ) -> Result<FlowReport, FlowError> {
-    let queued = run(ctx, settings).await?;
+    let mut outcome = sweep::run(ctx, settings).await?;
     let injector = Arc::new(Injector::new(ctx.clone(), settings.clone()));
     injector.rescue().await?;
-    let outcome = injector.drain().await?;
-    let mut report = FlowReport {
-        summary: format!(
-            "{}; {} orders injected, {} exceptions, {} retrying",
-            queued.summary, outcome.injected, outcome.exceptions, outcome.retried
-        ),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(outcome.claimed as u64);
-    report.measurements.changed = Some(outcome.injected as u64);
-    Ok(report)
+    outcome.drained = Some(injector.drain().await?);
+    Ok(outcome.report())
+}
+
+/// What an orders run did: the sweep, and the injections when the run also drained the queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrdersOutcome {
+    /// A new client's first sweep: only the cursor was set.
+    pub started_from_now: bool,
+    /// Orders listed as changed since the cursor.
+    pub read: u64,
+    /// Of those, orders placed (not incomplete, declined or cancelled).
+    pub placed: u64,
+    /// Jobs created or re-armed.
+    pub queued: u64,
+    /// The injections of [`run_and_drain`].
+    pub drained: Option<BatchOutcome>,
+}
+
+impl FlowOutcome for OrdersOutcome {
+    fn summary(&self) -> String {
+        let swept = if self.started_from_now {
+            "order sweep starts from now".to_string()
+        } else {
+            format!(
+                "{} orders read, {} placed, {} queued",
+                self.read, self.placed, self.queued
+            )
+        };
+        match &self.drained {
+            Some(d) => format!(
+                "{swept}; {} orders injected, {} exceptions, {} retrying",
+                d.injected, d.exceptions, d.retried
+            ),
+            None => swept,
+        }
+    }
+
+    fn records(&self) -> Option<u64> {
+        match &self.drained {
+            Some(d) => Some(d.claimed as u64),
+            None => (!self.started_from_now).then_some(self.read),
+        }
+    }
+
+    fn changed(&self) -> Option<u64> {
+        match &self.drained {
+            Some(d) => Some(d.injected as u64),
+            None => (!self.started_from_now).then_some(self.queued),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_measures_orders_read_and_queued_and_a_first_sweep_nothing() {
+        let swept = OrdersOutcome {
+            read: 5,
+            placed: 4,
+            queued: 3,
+            ..OrdersOutcome::default()
+        }
+        .report();
+        assert_eq!(swept.summary, "5 orders read, 4 placed, 3 queued");
+        assert_eq!(
+            (swept.measurements.records, swept.measurements.changed),
+            (Some(5), Some(3))
+        );
+        assert!(swept.measurements.extra.is_empty());
+        let first = OrdersOutcome {
+            started_from_now: true,
+            ..OrdersOutcome::default()
+        }
+        .report();
+        assert_eq!(first.summary, "order sweep starts from now");
+        assert_eq!(
+            (first.measurements.records, first.measurements.changed),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn a_drained_run_measures_jobs_claimed_and_orders_injected() {
+        let drained = OrdersOutcome {
+            read: 5,
+            placed: 4,
+            queued: 3,
+            drained: Some(BatchOutcome {
+                claimed: 3,
+                injected: 2,
+                exceptions: 1,
+                retried: 0,
+            }),
+            ..OrdersOutcome::default()
+        }
+        .report();
+        assert_eq!(
+            drained.summary,
+            "5 orders read, 4 placed, 3 queued; 2 orders injected, 1 exceptions, 0 retrying"
+        );
+        assert_eq!(
+            (drained.measurements.records, drained.measurements.changed),
+            (Some(3), Some(2))
+        );
+    }
 }

@@ -11,8 +11,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::OrdersOutcome;
 use super::settings::OrdersSettings;
-use crate::flows::{ClientServices, FlowError, FlowReport};
+use crate::flows::{ClientServices, FlowError};
 use crate::jobs::kinds::order_kind;
 use crate::storefronts::{ListedOrder, OrderSource, StatusRule};
 
@@ -23,7 +24,10 @@ fn rfc3339(t: OffsetDateTime) -> Result<String, FlowError> {
 
 /// Queues every order changed since the cursor. A new client whose storefront starts from
 /// now (a store's history must not be injected) only sets the cursor on its first run.
-pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<FlowReport, FlowError> {
+pub async fn run(
+    ctx: &ClientServices,
+    settings: &OrdersSettings,
+) -> Result<OrdersOutcome, FlowError> {
     let source = ctx.storefront.orders()?;
     let cursor_name = source.cursor_name();
     let now = OffsetDateTime::now_utc();
@@ -33,9 +37,9 @@ pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<Flow
         ctx.store
             .set_cursor(&ctx.client, cursor_name, &rfc3339(from)?, now)
             .await?;
-        return Ok(FlowReport {
-            summary: "order sweep starts from now".into(),
-            ..FlowReport::default()
+        return Ok(OrdersOutcome {
+            started_from_now: true,
+            ..OrdersOutcome::default()
         });
     }
     let since = stored
@@ -76,16 +80,12 @@ pub async fn run(ctx: &ClientServices, settings: &OrdersSettings) -> Result<Flow
             .set_cursor(&ctx.client, cursor_name, &rfc3339(c)?, now)
             .await?;
     }
-    let mut report = FlowReport {
-        summary: format!(
-            "{} orders read, {seen} placed, {queued} queued",
-            listed.len()
-        ),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(listed.len() as u64);
-    report.measurements.changed = Some(queued);
-    Ok(report)
+    Ok(OrdersOutcome {
+        read: listed.len() as u64,
+        placed: seen,
+        queued,
+        ..OrdersOutcome::default()
+    })
 }
 
 /// Queues one listed order; returns 1 when a job was created or re-armed.

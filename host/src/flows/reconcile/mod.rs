@@ -19,7 +19,8 @@
 //! with a note ([`resolve`]): only for checks that ran, keys they compared, and exceptions
 //! still `open`.
 
-mod checks;
+mod apply;
+mod plan;
 mod resolve;
 
 pub use resolve::AutoResolved;
@@ -27,7 +28,7 @@ pub use resolve::AutoResolved;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{ClientServices, ExceptionKind, FlowError, FlowReport};
+use super::{ClientServices, FlowError, FlowOutcome, FlowReport, extra_of};
 
 /// `[reconciliation]` in a client's config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,23 +176,23 @@ pub async fn report(
     };
     let mut checked = resolve::Checked::default();
     if settings.orders {
-        checked.orders = Some(checks::orders(ctx, settings, &mut report).await?);
+        checked.orders = Some(apply::orders(ctx, settings, &mut report).await?);
     }
     let storefront = if settings.stock || settings.skus {
-        Some(checks::storefront_view(ctx, &mut report).await?)
+        Some(apply::storefront_view(ctx, &mut report).await?)
     } else {
         None
     };
     if let Some(view) = &storefront {
         if settings.stock {
-            checked.stock = checks::stock(ctx, settings, view, &mut report).await?;
+            checked.stock = apply::stock(ctx, settings, view, &mut report).await?;
         }
         if settings.skus {
-            checks::skus(ctx, view, &mut report).await?;
+            apply::skus(ctx, view, &mut report).await?;
             checked.skus = true;
         }
     }
-    raise_all(ctx, &report).await?;
+    apply::raise_all(ctx, &report).await?;
     resolve::resolve_gone(ctx, &checked, &mut report).await?;
     Ok(report)
 }
@@ -202,82 +203,73 @@ pub async fn run(
     settings: &ReconcileSettings,
 ) -> Result<FlowReport, FlowError> {
     let r = report(ctx, settings).await?;
-    let mut out = FlowReport {
-        summary: format!(
-            "{} orders drifted of {}, {} SKU-locations drifted of {}, {} SKUs on one side only; {} earlier exceptions resolved",
-            r.order_drift.len(),
-            r.orders_checked,
-            r.stock_drift.len(),
-            r.stock_checked,
-            r.sku_missing.len(),
-            r.resolved.len()
-        ),
-        ..FlowReport::default()
-    };
-    let m = &mut out.measurements;
-    m.records = Some(r.orders_checked + r.stock_checked + r.skus_checked);
-    m.changed = Some(r.findings() as u64);
-    m.extra
-        .insert("order_drift".into(), r.order_drift.len().into());
-    m.extra
-        .insert("stock_drift".into(), r.stock_drift.len().into());
-    m.extra
-        .insert("sku_missing".into(), r.sku_missing.len().into());
-    m.extra
-        .insert("exceptions_resolved".into(), r.resolved.len().into());
-    Ok(out)
+    Ok(ReconcileOutcome::of(&r).report())
 }
 
-async fn raise_all(ctx: &ClientServices, r: &ReconciliationReport) -> Result<(), FlowError> {
-    for d in &r.order_drift {
-        let summary = format!(
-            "order {} (ERP {}): ERP holds {} units / {} cents, expected {} units / {} cents",
-            d.storefront_order_id,
-            d.erp_order_no,
-            d.erp_qty,
-            d.erp_value_cents,
-            d.expected_qty,
-            d.expected_value_cents
-        );
-        let details = serde_json::to_value(d).unwrap_or_default();
-        ctx.raise(
-            ExceptionKind::DriftOrder,
-            &d.storefront_order_id,
-            summary,
-            details,
+/// What a reconciliation run found, beside the common measurements (stored with the run).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReconcileOutcome {
+    /// Orders, SKU-locations and SKUs compared.
+    #[serde(skip)]
+    pub checked: u64,
+    /// Injected orders compared.
+    #[serde(skip)]
+    pub orders_checked: u64,
+    /// SKU-locations compared.
+    #[serde(skip)]
+    pub stock_checked: u64,
+    /// Orders that drifted.
+    pub order_drift: u64,
+    /// SKU-locations that drifted.
+    pub stock_drift: u64,
+    /// SKUs on one side only.
+    pub sku_missing: u64,
+    /// Earlier exceptions this run showed are over.
+    pub exceptions_resolved: u64,
+}
+
+impl ReconcileOutcome {
+    /// The counts of `r`.
+    pub fn of(r: &ReconciliationReport) -> Self {
+        Self {
+            checked: r.orders_checked + r.stock_checked + r.skus_checked,
+            orders_checked: r.orders_checked,
+            stock_checked: r.stock_checked,
+            order_drift: r.order_drift.len() as u64,
+            stock_drift: r.stock_drift.len() as u64,
+            sku_missing: r.sku_missing.len() as u64,
+            exceptions_resolved: r.resolved.len() as u64,
+        }
+    }
+
+    /// Every finding is an exception.
+    pub fn findings(&self) -> u64 {
+        self.order_drift + self.stock_drift + self.sku_missing
+    }
+}
+
+impl FlowOutcome for ReconcileOutcome {
+    fn summary(&self) -> String {
+        format!(
+            "{} orders drifted of {}, {} SKU-locations drifted of {}, {} SKUs on one side only; {} earlier exceptions resolved",
+            self.order_drift,
+            self.orders_checked,
+            self.stock_drift,
+            self.stock_checked,
+            self.sku_missing,
+            self.exceptions_resolved
         )
-        .await?;
     }
-    for d in &r.stock_drift {
-        let shown = d
-            .storefront
-            .map_or_else(|| "no stock record".to_string(), |q| q.to_string());
-        let summary = format!(
-            "{} at location {}: storefront shows {shown}, expected {}",
-            d.sku, d.location, d.expected
-        );
-        let details = serde_json::to_value(d).unwrap_or_default();
-        ctx.raise(
-            ExceptionKind::DriftStock,
-            &checks::stock_subject(&d.sku, &d.location),
-            summary,
-            details,
-        )
-        .await?;
+
+    fn records(&self) -> Option<u64> {
+        Some(self.checked)
     }
-    for m in &r.sku_missing {
-        let summary = match m.missing_from {
-            MissingFrom::Storefront => {
-                format!("{} is in Blue Cherry but not on {}", m.sku, r.storefront)
-            }
-            MissingFrom::Erp => format!(
-                "{} is on {} but unknown to Blue Cherry",
-                m.sku, r.storefront
-            ),
-        };
-        let details = serde_json::to_value(m).unwrap_or_default();
-        ctx.raise(ExceptionKind::SkuMissing, &m.sku, summary, details)
-            .await?;
+
+    fn changed(&self) -> Option<u64> {
+        Some(self.findings())
     }
-    Ok(())
+
+    fn extra(&self) -> serde_json::Map<String, serde_json::Value> {
+        extra_of(self)
+    }
 }

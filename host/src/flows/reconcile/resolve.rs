@@ -16,7 +16,7 @@ use selvedge_store::ExceptionRecord;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
-use super::checks::stock_subject;
+use super::plan::stock_subject;
 use super::{OrderDrift, ReconciliationReport, SkuMissing, StockDrift};
 use crate::exceptions::auto_resolve::{open, raised_here, resolve_if_open};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};

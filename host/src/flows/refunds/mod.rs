@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 mod memo;
 mod worker;
 
-use crate::flows::{ClientServices, FlowError, FlowReport};
+use crate::flows::{ClientServices, FlowError, FlowOutcome, FlowReport};
 use crate::jobs::kinds::refund_kind;
 
 pub use worker::RefundWorker;
@@ -83,12 +83,11 @@ pub async fn run(
     settings: &RefundsSettings,
 ) -> Result<FlowReport, FlowError> {
     let queued = poll(ctx, settings).await?;
-    let mut report = FlowReport {
-        summary: format!("{queued} refunds queued"),
-        ..FlowReport::default()
-    };
-    report.measurements.records = Some(queued);
-    Ok(report)
+    Ok(RefundsOutcome {
+        queued,
+        drained: None,
+    }
+    .report())
 }
 
 /// Polls, then works every claimable refund job in this task (no heartbeats): for tools and
@@ -98,8 +97,10 @@ pub async fn run_and_drain(
     settings: &RefundsSettings,
 ) -> Result<FlowReport, FlowError> {
     let queued = poll(ctx, settings).await?;
-    let (mut posted, mut waiting, mut failed) = (0u64, 0u64, 0u64);
-    failed += rescue(ctx).await?;
+    let mut memos = Drained {
+        failed: rescue(ctx).await?,
+        ..Drained::default()
+    };
     loop {
         let now = OffsetDateTime::now_utc();
         let jobs = ctx
@@ -116,20 +117,58 @@ pub async fn run_and_drain(
         }
         for job in jobs {
             match work_one(ctx, settings, &job).await {
-                Step::Posted => posted += 1,
-                Step::Waiting => waiting += 1,
-                Step::Failed => failed += 1,
+                Step::Posted => memos.posted += 1,
+                Step::Waiting => memos.waiting += 1,
+                Step::Failed => memos.failed += 1,
             }
         }
     }
-    let mut report = FlowReport {
-        summary: format!(
-            "{queued} refunds queued, {posted} memos posted, {waiting} waiting, {failed} failed"
-        ),
-        ..FlowReport::default()
-    };
-    report.measurements.changed = Some(posted);
-    Ok(report)
+    Ok(RefundsOutcome {
+        queued,
+        drained: Some(memos),
+    }
+    .report())
+}
+
+/// What a refunds run did: the poll, and the memos when the run also drained the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefundsOutcome {
+    /// Refund jobs created by the poll.
+    pub queued: u64,
+    /// The memos of [`run_and_drain`].
+    pub drained: Option<Drained>,
+}
+
+/// Refund jobs worked in one pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Memos posted: the refund is complete.
+    pub posted: u64,
+    /// Memos entered, not yet posted by the ERP.
+    pub waiting: u64,
+    /// Refunds sent to the exception queue (rescued ones included).
+    pub failed: u64,
+}
+
+impl FlowOutcome for RefundsOutcome {
+    fn summary(&self) -> String {
+        match self.drained {
+            None => format!("{} refunds queued", self.queued),
+            Some(d) => format!(
+                "{} refunds queued, {} memos posted, {} waiting, {} failed",
+                self.queued, d.posted, d.waiting, d.failed
+            ),
+        }
+    }
+
+    /// A poll counts the refunds it queued; a drained run counts memos, not refunds read.
+    fn records(&self) -> Option<u64> {
+        self.drained.is_none().then_some(self.queued)
+    }
+
+    fn changed(&self) -> Option<u64> {
+        self.drained.map(|d| d.posted)
+    }
 }
 
 /// Queues refunds created since the cursor (the same job key as the webhook's, so a refund
@@ -172,4 +211,40 @@ pub async fn poll(ctx: &ClientServices, settings: &RefundsSettings) -> Result<u6
             .await?;
     }
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poll_measures_refunds_queued_and_a_drained_run_memos_posted() {
+        let polled = RefundsOutcome {
+            queued: 3,
+            drained: None,
+        }
+        .report();
+        assert_eq!(polled.summary, "3 refunds queued");
+        assert_eq!(
+            (polled.measurements.records, polled.measurements.changed),
+            (Some(3), None)
+        );
+        let drained = RefundsOutcome {
+            queued: 3,
+            drained: Some(Drained {
+                posted: 2,
+                waiting: 1,
+                failed: 0,
+            }),
+        }
+        .report();
+        assert_eq!(
+            drained.summary,
+            "3 refunds queued, 2 memos posted, 1 waiting, 0 failed"
+        );
+        assert_eq!(
+            (drained.measurements.records, drained.measurements.changed),
+            (None, Some(2))
+        );
+    }
 }

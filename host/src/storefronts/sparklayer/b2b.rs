@@ -1,79 +1,112 @@
-//! B2B on Sparklayer: ERP terms and credit -> `payment_on_account` (see [`crate::flows::b2b`]).
+//! Sparklayer behind the B2B port: terms in the customer's `sparklayer.payment_on_account`
+//! metafield, price lists and `batch-update-pricing` (the flow is [`crate::flows::b2b`]).
 
-use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
-use selvedge_sparklayer::SparklayerClient;
-use selvedge_sparklayer::model::PaymentOnAccount;
-use serde_json::json;
+use async_trait::async_trait;
+use selvedge_runtime::rules::pricing::{PriceList as PluginList, PriceTier};
+use selvedge_sparklayer::model::customer::NET_TERMS_DAYS;
+use selvedge_sparklayer::model::{
+    BatchSkuPricing, PaymentOnAccount, PriceList, SkuPricing, TierPrice,
+};
+use sha2::{Digest, Sha256};
 
-use crate::flows::b2b::B2bOutcome;
-use crate::flows::{ClientServices, ExceptionKind, FlowError};
+use super::Sparklayer;
+use crate::storefronts::{AccountTerms, B2bCustomer, B2bSink, PortError, TierSet};
 
-/// Net terms Sparklayer accepts, in days.
-const NET_TERMS_DAYS: std::ops::RangeInclusive<u16> = 7..=90;
-
-pub(super) async fn sync_terms(
-    ctx: &ClientServices,
-    sl: &SparklayerClient,
-    out: &mut B2bOutcome,
-) -> Result<(), FlowError> {
-    let erp = ctx.erp.list_customers().await?;
-    let remote = sl.list_customers().await?;
-    let by_code: HashMap<&str, _> = remote
+fn wire_tiers(tiers: &[PriceTier]) -> Vec<TierPrice> {
+    tiers
         .iter()
-        .filter_map(|c| Some((c.external_id.as_deref()?, c)))
-        .collect();
-    for c in &erp {
-        // Card / web accounts carry no credit: nothing to publish.
-        if c.net_days == 0 && c.credit_limit.0 == 0 {
-            continue;
-        }
-        out.customers_read += 1;
-        let Some(remote) = by_code.get(c.customer.as_str()) else {
-            out.customers_unmatched += 1;
-            continue;
-        };
-        let Some(days) = u16::try_from(c.net_days)
-            .ok()
-            .filter(|d| NET_TERMS_DAYS.contains(d))
-        else {
-            out.terms_refused += 1;
-            let summary = format!(
-                "customer {}: terms {} ({} days) are outside Sparklayer's 7-90 day net terms",
-                c.customer, c.terms_code, c.net_days
-            );
-            ctx.raise(
-                ExceptionKind::B2bSync,
-                &c.customer,
-                summary,
-                json!({ "terms": c.terms_code }),
-            )
-            .await?;
-            continue;
-        };
-        let mut want = PaymentOnAccount::new(c.credit_limit.0, c.balance.0, Some(days));
-        // A malformed stored value is simply replaced with the ERP's.
-        if let Ok(Some(current)) = remote.payment_on_account() {
-            want.extra = current.extra.clone();
-            if current == want {
-                continue;
-            }
-        }
-        match sl.set_payment_on_account(&remote.id, &want).await {
-            Ok(_) => out.terms_updated += 1,
-            Err(e) if e.status().is_some_and(|s| s == 400 || s == 422) => {
-                out.terms_refused += 1;
-                let summary = format!("customer {}: Sparklayer refused the terms: {e}", c.customer);
-                ctx.raise(
-                    ExceptionKind::B2bSync,
-                    &c.customer,
-                    summary,
-                    json!({ "sparklayer_id": remote.id }),
-                )
-                .await?;
-            }
-            Err(e) => return Err(e.into()),
+        .map(|t| TierPrice {
+            quantity: t.quantity,
+            price_cents: t.price,
+            unit_of_measure: None,
+        })
+        .collect()
+}
+
+#[async_trait]
+impl B2bSink for Sparklayer {
+    fn net_days(&self) -> RangeInclusive<u16> {
+        NET_TERMS_DAYS
+    }
+
+    async fn customers(&self) -> Result<Vec<B2bCustomer>, PortError> {
+        let listed = self.client.list_customers().await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|c| {
+                // A malformed stored value is simply replaced with the ERP's.
+                let terms = c.payment_on_account().ok().flatten().map(|p| AccountTerms {
+                    credit_limit_cents: p.credit_limit_cents,
+                    balance_cents: p.balance_cents,
+                    net_days: p.net_terms_days,
+                    other: p.extra,
+                });
+                Some(B2bCustomer {
+                    erp_customer: c.external_id?,
+                    id: c.id,
+                    terms,
+                })
+            })
+            .collect())
+    }
+
+    async fn set_terms(
+        &self,
+        customer_id: &str,
+        terms: &AccountTerms,
+    ) -> Result<Result<(), String>, PortError> {
+        let mut want = PaymentOnAccount::new(
+            terms.credit_limit_cents,
+            terms.balance_cents,
+            terms.net_days,
+        );
+        want.extra = terms.other.clone();
+        match self.client.set_payment_on_account(customer_id, &want).await {
+            Ok(_) => Ok(Ok(())),
+            Err(e) if e.status().is_some_and(|s| s == 400 || s == 422) => Ok(Err(e.to_string())),
+            Err(e) => Err(e.into()),
         }
     }
-    Ok(())
+
+    async fn has_price_list(&self, slug: &str) -> Result<bool, PortError> {
+        Ok(self.client.get_price_list(slug).await?.is_some())
+    }
+
+    async fn create_price_list(&self, list: &PluginList) -> Result<(), PortError> {
+        let new = PriceList {
+            slug: list.slug.clone(),
+            name: list.name.clone(),
+            currency_code: list.currency.clone(),
+            source: Some("bluecherry".into()),
+            tax_inclusive_display: None,
+            rules: Vec::new(),
+        };
+        self.client.create_price_list(&new).await?;
+        Ok(())
+    }
+
+    /// Hex SHA-256 of the tiers' JSON as Sparklayer is sent them.
+    fn tier_hash(&self, tiers: &[PriceTier]) -> String {
+        hex::encode(Sha256::digest(
+            serde_json::to_vec(&wire_tiers(tiers)).unwrap_or_default(),
+        ))
+    }
+
+    async fn send_tiers(&self, batch: &[TierSet]) -> Result<(), PortError> {
+        let items: Vec<BatchSkuPricing> = batch
+            .iter()
+            .map(|set| BatchSkuPricing {
+                price_list_slug: set.list_slug.clone(),
+                item: SkuPricing {
+                    sku: set.sku.clone(),
+                    display_tax_rate: None,
+                    pricing: wire_tiers(&set.tiers),
+                },
+            })
+            .collect();
+        self.client.batch_update_pricing(&items).await?;
+        Ok(())
+    }
 }

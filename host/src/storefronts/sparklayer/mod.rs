@@ -6,7 +6,6 @@ mod b2b;
 mod catalog;
 mod convert;
 mod orders;
-mod pricing;
 mod returns;
 mod shipments;
 mod stock;
@@ -20,7 +19,6 @@ use super::{
     B2bSink, CallCount, CatalogSink, OrderSource, PortError, RefundSource, ShipmentSink, StockSink,
     Storefront,
 };
-use crate::flows::b2b::{B2bOutcome, B2bSettings};
 use crate::flows::catalog::{CatalogOutcome, CatalogSettings};
 use crate::flows::{ClientServices, FlowError};
 
@@ -95,23 +93,5 @@ impl CatalogSink for Sparklayer {
         styles: &[selvedge_bluecherry::model::Style],
     ) -> Result<CatalogOutcome, FlowError> {
         catalog::sync(ctx, &self.client, styles).await
-    }
-}
-
-#[async_trait]
-impl B2bSink for Sparklayer {
-    async fn sync(
-        &self,
-        ctx: &ClientServices,
-        settings: &B2bSettings,
-    ) -> Result<B2bOutcome, FlowError> {
-        let mut out = B2bOutcome::default();
-        if settings.terms {
-            b2b::sync_terms(ctx, &self.client, &mut out).await?;
-        }
-        if settings.pricing {
-            pricing::sync(ctx, &self.client, settings, &mut out).await?;
-        }
-        Ok(out)
     }
 }

@@ -1,7 +1,10 @@
-//! reqwest client for the BigCommerce REST API: auth, self-pacing, 429 waits, retries of
-//! idempotent calls, typed errors and call counters. Resource calls live in the submodules.
+//! reqwest client for the BigCommerce REST API. Requests go through the kit's shared
+//! [`Transport`] (retries, waits, call counters); `exchange` holds what is BigCommerce's own:
+//! the token, the reaction to the `X-Rate-Limit-*` headers and the typed errors. Resource
+//! calls live in the submodules.
 
 mod catalog;
+mod exchange;
 mod inventory;
 pub mod ops;
 mod orders;
@@ -15,50 +18,21 @@ pub use catalog::{PRODUCT_BATCH_MAX, VARIANT_BATCH_MAX};
 pub use inventory::ADJUSTMENT_MAX_ITEMS;
 pub use ops::{Api, Operation};
 
-use std::sync::atomic::{AtomicU64, Ordering};
+pub use selvedge_connector_kit::transport::{StatsSnapshot, TransportStats as ClientStats};
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use backon::BackoffBuilder;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue, USER_AGENT};
+use selvedge_connector_kit::Transport;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::BigCommerceConfig;
 use crate::error::Error;
 use pacing::PaceState;
-use reply::{Reply, map_error};
-
-/// Counters the host exports as metrics. Shared: clone the `Arc` from [`BigCommerceClient::stats`].
-#[derive(Debug, Default)]
-pub struct ClientStats {
-    calls: AtomicU64,
-    throttled: AtomicU64,
-    retries: AtomicU64,
-}
-
-/// A point-in-time copy of [`ClientStats`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StatsSnapshot {
-    /// HTTP requests sent (every attempt).
-    pub calls: u64,
-    /// 429 answers received.
-    pub throttled: u64,
-    /// Attempts repeated after a 429, a 5xx or a timeout.
-    pub retries: u64,
-}
-
-impl ClientStats {
-    /// Reads the counters.
-    pub fn snapshot(&self) -> StatsSnapshot {
-        StatsSnapshot {
-            calls: self.calls.load(Ordering::Relaxed),
-            throttled: self.throttled.load(Ordering::Relaxed),
-            retries: self.retries.load(Ordering::Relaxed),
-        }
-    }
-}
+use reply::Reply;
 
 /// One logical call; may be sent several times.
 pub(crate) struct Call {
@@ -117,7 +91,8 @@ pub struct BigCommerceClient {
     http: reqwest::Client,
     headers: Arc<HeaderMap>,
     config: Arc<BigCommerceConfig>,
-    stats: Arc<ClientStats>,
+    /// Retries and counters; a 429 is read by `exchange` from BigCommerce's own headers.
+    transport: Transport,
     pace: Arc<Mutex<PaceState>>,
 }
 
@@ -155,18 +130,23 @@ impl BigCommerceClient {
             USER_AGENT,
             HeaderValue::from_static(concat!("selvedge-bigcommerce/", env!("CARGO_PKG_VERSION"))),
         );
+        let transport = Transport::new(
+            "bigcommerce",
+            config.retry,
+            Duration::from_millis(config.rate_limit.max_wait_ms),
+        );
         Ok(Self {
             http,
             headers: Arc::new(headers),
             config: Arc::new(config),
-            stats: Arc::default(),
+            transport,
             pace: Arc::default(),
         })
     }
 
     /// Shared call counters (calls, 429s, retries).
     pub fn stats(&self) -> Arc<ClientStats> {
-        Arc::clone(&self.stats)
+        self.transport.stats()
     }
 
     /// The config in use.
@@ -174,141 +154,18 @@ impl BigCommerceClient {
         &self.config
     }
 
-    fn url(&self, call: &Call) -> String {
-        let root = match call.api {
-            Api::V2 => self.config.v2_root(),
-            Api::V3 => self.config.v3_root(),
-        };
-        format!("{root}{}", call.path)
-    }
-
-    async fn pace(&self) {
-        let rl = self.config.rate_limit;
-        loop {
-            let wait = match self.pace.lock() {
-                Ok(mut p) => p.acquire(
-                    i64::from(rl.reserve),
-                    Duration::from_millis(rl.reset_margin_ms),
-                ),
-                Err(_) => None,
-            };
-            match wait {
-                Some(w) => {
-                    tracing::debug!(
-                        wait_ms = w.as_millis() as u64,
-                        "bigcommerce: window used up, pacing"
-                    );
-                    tokio::time::sleep(w).await;
-                }
-                None => return,
-            }
-        }
-    }
-
-    /// Sends a call, handling pacing, 429 waits and retries; returns 2xx replies only.
+    /// Sends a call through the shared transport; returns 2xx replies only.
     pub(crate) async fn send(&self, call: &Call) -> Result<Reply, Error> {
-        let method = call.method.to_string();
-        let path = call.path.clone();
-        let url = self.url(call);
-        let mut backoff = self.config.retry.backoff().build();
-        let mut attempts: u32 = 0;
-        let mut throttled: u32 = 0;
-        loop {
-            self.pace().await;
-            attempts += 1;
-            self.stats.calls.fetch_add(1, Ordering::Relaxed);
-            let mut req = self
-                .http
-                .request(call.method.clone(), &url)
-                .headers(HeaderMap::clone(&self.headers))
-                .timeout(Duration::from_millis(self.config.timeout_ms))
-                .query(&call.query);
-            if let Some(body) = &call.body {
-                req = req
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            let outcome = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    match resp.bytes().await {
-                        Ok(bytes) => Ok((status, headers, bytes.to_vec())),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            let (status, headers, body) = match outcome {
-                Ok(parts) => parts,
-                Err(source) => {
-                    if let Ok(mut p) = self.pace.lock() {
-                        p.release();
-                    }
-                    let transient =
-                        source.is_timeout() || source.is_connect() || source.is_request();
-                    if transient
-                        && call.idempotent()
-                        && let Some(delay) = backoff.next()
-                    {
-                        tracing::warn!(%method, %path, error = %source, "bigcommerce: transport error, retrying");
-                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    return Err(Error::Transport {
-                        method,
-                        path,
-                        attempts,
-                        source,
-                    });
-                }
-            };
-            if let Ok(mut p) = self.pace.lock() {
-                p.observe(&headers);
-            }
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                throttled += 1;
-                let wait = pacing::throttle_wait(&headers)
-                    + Duration::from_millis(self.config.rate_limit.reset_margin_ms);
-                if throttled >= self.config.rate_limit.max_throttled_attempts
-                    || wait > Duration::from_millis(self.config.rate_limit.max_wait_ms)
-                {
-                    return Err(Error::RateLimited {
-                        method,
-                        path,
-                        attempts,
-                    });
-                }
-                if let Ok(mut p) = self.pace.lock() {
-                    p.block_for(wait);
-                }
-                tracing::info!(%method, %path, wait_ms = wait.as_millis() as u64, "bigcommerce: 429, waiting for the window");
-                self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                // The request was not processed, so any method may be sent again.
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            if status.is_server_error()
-                && call.idempotent()
-                && let Some(delay) = backoff.next()
-            {
-                tracing::warn!(%method, %path, status = status.as_u16(), "bigcommerce: server error, retrying");
-                self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(delay).await;
-                continue;
-            }
-            if status.is_success() {
-                return Ok(Reply {
-                    status,
-                    body,
-                    method,
-                    path,
-                });
-            }
-            return Err(map_error(status, &body, method, path, attempts));
-        }
+        let answer = self
+            .transport
+            .send(exchange::BcExchange::new(self, call))
+            .await?;
+        Ok(Reply {
+            status: answer.status,
+            body: answer.body,
+            method: call.method.to_string(),
+            path: call.path.clone(),
+        })
     }
 
     /// Sends and decodes a JSON answer.

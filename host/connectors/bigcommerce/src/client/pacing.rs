@@ -1,4 +1,5 @@
-//! Self-pacing from BigCommerce's rate-limit headers.
+//! Waiting on BigCommerce's own window, as its rate-limit headers report it. Not a pacer with a
+//! rate of its own (that would be the host's limiter's job): it only follows the store.
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,7 @@
-//! The two page loops: V3 collections (`{data, meta.pagination}`) and V2 bare arrays. Every list
-//! call goes through one of them.
+//! The two kinds of list, both read with the kit's `collect_pages`: V3 collections
+//! (`{data, meta.pagination}`) and V2 bare arrays. Every list call goes through one of them.
 
+use selvedge_connector_kit::pagination::{Next, collect_pages};
 use serde::de::DeserializeOwned;
 
 use super::{BigCommerceClient, Call, Operation};
@@ -28,26 +29,22 @@ impl BigCommerceClient {
         params: &[(String, String)],
         limit: usize,
     ) -> Result<Vec<T>, Error> {
-        let mut out = Vec::new();
-        let mut page: i64 = 1;
-        loop {
+        let fetch = |page: i64| {
             let call = Call::new(op, ids)
                 .query("page", page)
                 .query("limit", limit)
                 .params(params);
-            let env: Envelope<Vec<T>> = self.fetch(call).await?;
-            let done = env.data.is_empty()
-                || env
+            async move {
+                let env: Envelope<Vec<T>> = self.fetch(call).await?;
+                let last = env
                     .meta
                     .pagination
                     .as_ref()
                     .is_none_or(|p| p.current_page >= p.total_pages);
-            out.extend(env.data);
-            if done {
-                return Ok(out);
+                Ok((env.data, if last { Next::Done } else { Next::At(page + 1) }))
             }
-            page += 1;
-        }
+        };
+        collect_pages(1, fetch, |page, next| stuck(op, ids, page, next)).await
     }
 
     /// Every item of a V2 list: pages of 250 until a short one (V2 has no paging metadata;
@@ -58,20 +55,26 @@ impl BigCommerceClient {
         ids: &[i64],
         params: &[(String, String)],
     ) -> Result<Vec<T>, Error> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
+        let fetch = |page: i64| {
             let call = Call::new(op, ids)
                 .query("page", page)
                 .query("limit", V2_LIMIT)
                 .params(params);
-            let items: Vec<T> = self.send(&call).await?.decode_list()?;
-            let full = items.len() >= V2_LIMIT;
-            out.extend(items);
-            if !full {
-                return Ok(out);
+            async move {
+                let items: Vec<T> = self.send(&call).await?.decode_list()?;
+                let full = items.len() >= V2_LIMIT;
+                Ok((items, if full { Next::At(page + 1) } else { Next::Done }))
             }
-            page += 1;
-        }
+        };
+        collect_pages(1, fetch, |page, next| stuck(op, ids, page, next)).await
+    }
+}
+
+/// A page cursor that does not move forward (cannot happen with `page + 1`; the helper asks).
+fn stuck(op: Operation, ids: &[i64], page: i64, next: i64) -> Error {
+    Error::Decode {
+        method: op.method().to_string(),
+        path: op.path(ids),
+        message: format!("the next page ({next}) does not follow {page}"),
     }
 }

@@ -10,7 +10,8 @@
 //! (`selvedge::jobs::pacing`), shared by every client on that account.
 //!
 //! One file per resource (`catalog`, `inventory`, `orders`, `memos`, `shipments`); the wire
-//! mechanics (GET/POST/PUT, paging, error mapping) live in `transport`.
+//! mechanics (GET/POST/PUT, paging, error mapping) live in `transport`, on the kit's shared
+//! transport.
 
 mod catalog;
 mod gateway;
@@ -20,9 +21,11 @@ mod orders;
 mod shipments;
 mod transport;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use selvedge_connector_kit::RetryPolicy;
+use selvedge_connector_kit::Transport;
+use selvedge_connector_kit::transport::TransportStats;
 // Document numbers come from the ERP, not from us.
 use selvedge_connector_kit::http::path_segment;
 
@@ -38,8 +41,8 @@ pub struct BlueCherryClient {
     timeout: Duration,
     base_url: String,
     api_key: String,
-    retry: RetryPolicy,
-    max_retry_after: Duration,
+    /// Retries (kit `Attempts`) and call counters.
+    transport: Transport,
     page_size: usize,
 }
 
@@ -87,8 +90,11 @@ impl BlueCherryClient {
             timeout: Duration::from_millis(config.timeout_ms),
             base_url: config.base_url.trim_end_matches('/').to_string(),
             api_key: api_key.into(),
-            retry: config.retry,
-            max_retry_after: Duration::from_secs(config.max_retry_after_secs),
+            transport: Transport::new(
+                "bluecherry",
+                config.retry,
+                Duration::from_secs(config.max_retry_after_secs),
+            ),
             page_size: config.page_size,
         })
     }
@@ -102,6 +108,11 @@ impl BlueCherryClient {
             ))
         })?;
         Self::new(config, key)
+    }
+
+    /// Call counters (requests, 429s, retries), shared with every clone.
+    pub fn stats(&self) -> Arc<TransportStats> {
+        self.transport.stats()
     }
 
     fn url(&self, path: &str) -> String {

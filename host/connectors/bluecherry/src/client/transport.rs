@@ -1,12 +1,15 @@
-//! The wire mechanics every resource shares: GET with retry, offset paging, look-up by
-//! external reference, POST once, PUT with retry, and the mapping of error answers.
+//! The wire mechanics every resource shares, on the kit's transport: GET with retry, offset
+//! paging, look-up by external reference, POST once, PUT with retry, and the mapping of error
+//! answers. A 429's `Retry-After` is the floor of the wait; one longer than
+//! `max_retry_after_secs` is not waited out here but handed to the caller, who retries the job
+//! later.
 
-use std::future::Future;
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use selvedge_connector_kit::http::parse_retry_after;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use selvedge_connector_kit::http::json_body;
 use selvedge_connector_kit::pagination::{Next, collect_pages};
+use selvedge_connector_kit::transport::{Answer, Decision, Exchange, Failure};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,43 +17,139 @@ use super::{BlueCherryClient, Query, Subject};
 use crate::error::Error;
 use crate::model::{ErrorBody, ErrorDetail, Page};
 
-impl BlueCherryClient {
-    /// One GET, no retry.
-    async fn get_once<T: DeserializeOwned>(&self, path: &str, query: &Query) -> Result<T, Error> {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .timeout(self.timeout)
-            .bearer_auth(&self.api_key)
-            .query(query)
-            .send()
-            .await
-            .map_err(|e| Error::Transient(format!("GET {path}: {e}")))?;
-        let status = resp.status();
-        let retry_after = parse_retry_after(resp.headers());
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::Transient(format!("GET {path}: reading body: {e}")))?;
-        if !status.is_success() {
-            return Err(error_from_response(
-                status,
-                &bytes,
-                retry_after,
-                Subject::default(),
-            ));
+/// How a request may be repeated, which decides what a lost answer means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A GET: retried while transient.
+    Read,
+    /// A POST create: sent once; a lost answer after sending is [`Error::Ambiguous`].
+    Create,
+    /// A PUT revision: retried like a read (the revision number is its idempotency key).
+    Revision,
+}
+
+/// One Blue Cherry call on the kit's transport: bearer key, timeout, error mapping.
+struct Call<'a> {
+    client: &'a BlueCherryClient,
+    kind: Kind,
+    path: &'a str,
+    query: Query,
+    body: Option<Vec<u8>>,
+    subject: Subject<'a>,
+}
+
+impl<'a> Call<'a> {
+    fn new(client: &'a BlueCherryClient, kind: Kind, path: &'a str) -> Self {
+        Self {
+            client,
+            kind,
+            path,
+            query: Query::new(),
+            body: None,
+            subject: Subject::default(),
         }
-        serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(format!("GET {path}: {e}")))
     }
 
-    /// A GET retried with jittered backoff while the error is transient.
+    fn json<B: Serialize>(mut self, body: &B) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::Protocol(format!("cannot encode the body of {}: {e}", self.path))
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    fn verb(&self) -> &'static str {
+        match self.kind {
+            Kind::Read => "GET",
+            Kind::Create => "POST",
+            Kind::Revision => "PUT",
+        }
+    }
+}
+
+impl Exchange for Call<'_> {
+    type Error = Error;
+
+    fn describe(&self) -> String {
+        format!("{} {}", self.verb(), self.path)
+    }
+
+    fn idempotent(&self) -> bool {
+        self.kind != Kind::Create
+    }
+
+    async fn request(&mut self) -> Result<RequestBuilder, Error> {
+        let c = self.client;
+        let method = match self.kind {
+            Kind::Read => Method::GET,
+            Kind::Create => Method::POST,
+            Kind::Revision => Method::PUT,
+        };
+        let mut req = c
+            .http
+            .request(method, c.url(self.path))
+            .timeout(c.timeout)
+            .bearer_auth(&c.api_key);
+        if !self.query.is_empty() {
+            req = req.query(&self.query);
+        }
+        Ok(json_body(req, self.body.as_deref()))
+    }
+
+    fn refused(&mut self, _answer: &Answer, default: Decision) -> Decision {
+        // Creates are never re-sent by the client, not even after a 429: the job that sent
+        // it reschedules with the gateway's `Retry-After` and the host's pacing.
+        if self.kind == Kind::Create {
+            Decision::Stop
+        } else {
+            default
+        }
+    }
+
+    fn fail(self, failure: Failure, _attempts: u32) -> Error {
+        let (verb, path) = (self.verb(), self.path);
+        match failure {
+            Failure::Refused(answer) => error_from_response(
+                answer.status,
+                &answer.body,
+                answer.retry_after(),
+                self.subject,
+            ),
+            Failure::Lost {
+                source,
+                reading_body,
+            } => {
+                let what = match (reading_body, self.kind) {
+                    (false, _) => format!("{verb} {path}: {source}"),
+                    (true, Kind::Read) => format!("{verb} {path}: reading body: {source}"),
+                    (true, _) => format!("{verb} {path}: reading answer: {source}"),
+                };
+                // A create that reached the ERP may be committed; one refused at connect was not.
+                if self.kind == Kind::Create && (reading_body || !source.is_connect()) {
+                    Error::Ambiguous {
+                        external_ref: self.subject.external_ref.unwrap_or_default().to_string(),
+                        reason: what,
+                    }
+                } else {
+                    Error::Transient(what)
+                }
+            }
+        }
+    }
+}
+
+impl BlueCherryClient {
+    /// A GET, retried by the transport while the error is transient.
     pub(super) async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: Query,
     ) -> Result<T, Error> {
-        self.retried("read", path, || self.get_once::<T>(path, &query))
-            .await
+        let mut call = Call::new(self, Kind::Read, path);
+        call.query = query;
+        let answer = self.transport.send(call).await?;
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| Error::Protocol(format!("GET {path}: {e}")))
     }
 
     /// Every page of an offset-paged list.
@@ -102,115 +201,34 @@ impl BlueCherryClient {
         body: &B,
         external_ref: &str,
     ) -> Result<T, Error> {
-        let ambiguous = |reason: String| Error::Ambiguous {
-            external_ref: external_ref.to_string(),
-            reason,
-        };
-        let resp = self
-            .http
-            .post(self.url(path))
-            .timeout(self.timeout)
-            .bearer_auth(&self.api_key)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_connect() {
-                    // Never reached the ERP: nothing can have been committed.
-                    Error::Transient(format!("POST {path}: {e}"))
-                } else {
-                    ambiguous(format!("POST {path}: {e}"))
-                }
-            })?;
-        let status = resp.status();
-        let retry_after = parse_retry_after(resp.headers());
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ambiguous(format!("POST {path}: reading answer: {e}")))?;
-        if !status.is_success() {
-            let subject = Subject {
-                external_ref: Some(external_ref),
-                ..Subject::default()
-            };
-            return Err(error_from_response(status, &bytes, retry_after, subject));
-        }
+        let mut call = Call::new(self, Kind::Create, path).json(body)?;
+        call.subject.external_ref = Some(external_ref);
+        let answer = self.transport.send(call).await?;
         // A 2xx we cannot read still means committed; the caller finds it by reference.
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ambiguous(format!("POST {path}: unreadable 2xx answer: {e}")))
-    }
-
-    /// One PUT. A lost answer is `Transient`, not `Ambiguous`: the body carries its own
-    /// idempotency key (the revision), so sending it again cannot apply it twice.
-    async fn put_once<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-        subject: Subject<'_>,
-    ) -> Result<T, Error> {
-        let resp = self
-            .http
-            .put(self.url(path))
-            .timeout(self.timeout)
-            .bearer_auth(&self.api_key)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| Error::Transient(format!("PUT {path}: {e}")))?;
-        let status = resp.status();
-        let retry_after = parse_retry_after(resp.headers());
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::Transient(format!("PUT {path}: reading answer: {e}")))?;
-        if !status.is_success() {
-            return Err(error_from_response(status, &bytes, retry_after, subject));
-        }
-        // Sending it again would only get the same body back, so this is not transient.
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Error::Protocol(format!(
-                "PUT {path}: unreadable 2xx answer (the change was applied): {e}"
-            ))
+        serde_json::from_slice(&answer.body).map_err(|e| Error::Ambiguous {
+            external_ref: external_ref.to_string(),
+            reason: format!("POST {path}: unreadable 2xx answer: {e}"),
         })
     }
 
-    /// A PUT retried with jittered backoff while the error is transient.
+    /// A PUT, retried by the transport while the error is transient. A lost answer is
+    /// `Transient`, not `Ambiguous`: the body carries its own idempotency key (the revision),
+    /// so sending it again cannot apply it twice.
     pub(super) async fn put<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
         subject: Subject<'_>,
     ) -> Result<T, Error> {
-        self.retried("revision", path, || {
-            self.put_once::<B, T>(path, body, subject)
+        let mut call = Call::new(self, Kind::Revision, path).json(body)?;
+        call.subject = subject;
+        let answer = self.transport.send(call).await?;
+        // Sending it again would only get the same body back, so this is not transient.
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            Error::Protocol(format!(
+                "PUT {path}: unreadable 2xx answer (the change was applied): {e}"
+            ))
         })
-        .await
-    }
-
-    /// Runs `once` again while it fails transiently and the policy allows. A 429's
-    /// `Retry-After` is the floor of the wait; one longer than `max_retry_after_secs` is not
-    /// waited out here but handed to the caller, who retries the job later.
-    async fn retried<T, F, Fut>(&self, what: &str, path: &str, once: F) -> Result<T, Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let mut waits = self.retry.attempts(self.max_retry_after);
-        loop {
-            let err = match once().await {
-                Err(err) if err.is_transient() => err,
-                done => return done,
-            };
-            let asked = err.retry_after();
-            if asked.is_some_and(|ra| ra > self.max_retry_after) {
-                return Err(err);
-            }
-            let Some(wait) = waits.next_wait(asked) else {
-                return Err(err);
-            };
-            tracing::warn!(%err, ?wait, path, "Blue Cherry {what} failed, retrying");
-            tokio::time::sleep(wait).await;
-        }
     }
 }
 

@@ -4,9 +4,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
+use selvedge_connector_kit::transport::{Answer, Decision, Exchange, Failure};
+
 use super::SparklayerClient;
 use super::stats::Counter;
-use selvedge_connector_kit::http::parse_retry_after;
 
 use super::transport::read_problem;
 use crate::error::Error;
@@ -51,87 +52,98 @@ impl TokenCache {
     }
 }
 
+/// The token request on the kit's transport: retried after transport errors, 5xx and 429
+/// (it creates nothing, so a repeat is harmless); any other refusal is `Credentials`.
+struct TokenCall<'a> {
+    client: &'a SparklayerClient,
+    body: &'a TokenRequest,
+}
+
+impl Exchange for TokenCall<'_> {
+    type Error = Error;
+
+    fn describe(&self) -> String {
+        format!("POST {TOKEN_PATH}")
+    }
+
+    fn idempotent(&self) -> bool {
+        true
+    }
+
+    async fn request(&mut self) -> Result<reqwest::RequestBuilder, Error> {
+        let config = self.client.config();
+        self.client.inner.stats.bump(Counter::TokenFetch);
+        Ok(self
+            .client
+            .request_builder(
+                reqwest::Method::POST,
+                format!("{}{TOKEN_PATH}", config.base_url),
+            )
+            .header("Site-Id", &config.site_id)
+            .json(self.body))
+    }
+
+    fn refused(&mut self, answer: &Answer, default: Decision) -> Decision {
+        // A 5xx may say when to come back; a token request is safe to repeat.
+        if answer.status.is_server_error() {
+            Decision::Backoff(answer.retry_after())
+        } else {
+            default
+        }
+    }
+
+    fn fail(self, failure: Failure, attempts: u32) -> Error {
+        let answer = match failure {
+            Failure::Lost { source, .. } => {
+                return Error::Transport {
+                    method: "POST".into(),
+                    path: TOKEN_PATH.into(),
+                    attempts,
+                    source,
+                };
+            }
+            Failure::Refused(answer) => answer,
+        };
+        let status = answer.status.as_u16();
+        let retry_after = answer.retry_after();
+        let max_wait = Duration::from_secs(self.client.config().max_retry_after_secs);
+        let transient =
+            status >= 500 || (status == 429 && retry_after.is_none_or(|ra| ra <= max_wait));
+        let problem = read_problem(&answer);
+        if transient {
+            Error::Api {
+                method: "POST".into(),
+                path: TOKEN_PATH.into(),
+                status,
+                problem,
+                attempts,
+                retry_after,
+            }
+        } else {
+            Error::Credentials { status, problem }
+        }
+    }
+}
+
 async fn fetch(client: &SparklayerClient) -> Result<Cached, Error> {
     let config = client.config();
-    let stats = &client.inner.stats;
-    let url = format!("{}{TOKEN_PATH}", config.base_url);
     let body = TokenRequest {
         grant_type: "client_credentials".to_owned(),
         client_id: config.client_id.clone(),
         client_secret: config.client_secret.expose().to_owned(),
     };
-    let max_wait = Duration::from_secs(config.max_retry_after_secs);
-    let mut waits = config.retry.attempts(max_wait);
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        stats.bump(Counter::Call);
-        stats.bump(Counter::TokenFetch);
-        let sent = client
-            .request_builder(reqwest::Method::POST, url.clone())
-            .header("Site-Id", &config.site_id)
-            .json(&body)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(source) => match waits.next_wait(None) {
-                Some(delay) => {
-                    stats.bump(Counter::Retry);
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                None => {
-                    return Err(Error::Transport {
-                        method: "POST".into(),
-                        path: TOKEN_PATH.into(),
-                        attempts,
-                        source,
-                    });
-                }
-            },
-        };
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            let bytes = response.bytes().await.map_err(|source| Error::Transport {
-                method: "POST".into(),
-                path: TOKEN_PATH.into(),
-                attempts,
-                source,
-            })?;
-            let parsed: TokenResponse = super::transport::decode(&bytes, "POST", TOKEN_PATH)?;
-            // Clamped: the value comes from the network and feeds Instant arithmetic.
-            let lifetime = Duration::from_secs(parsed.expires_in.min(MAX_TOKEN_LIFETIME_SECS));
-            // Refresh early, but never so early that a short-lived token is useless.
-            let margin = Duration::from_secs(config.token_refresh_margin_secs).min(lifetime / 2);
-            return Ok(Cached {
-                token: parsed.access_token,
-                refresh_at: Instant::now() + lifetime - margin,
-            });
-        }
-        let retry_after = parse_retry_after(response.headers());
-        let problem = read_problem(response, status).await;
-        let transient =
-            status >= 500 || (status == 429 && retry_after.is_none_or(|ra| ra <= max_wait));
-        if status == 429 {
-            stats.bump(Counter::RateLimited);
-        }
-        match waits.next_wait(retry_after).filter(|_| transient) {
-            Some(wait) => {
-                stats.bump(Counter::Retry);
-                tokio::time::sleep(wait).await;
-            }
-            None if transient => {
-                return Err(Error::Api {
-                    method: "POST".into(),
-                    path: TOKEN_PATH.into(),
-                    status,
-                    problem,
-                    attempts,
-                    retry_after,
-                });
-            }
-            None => return Err(Error::Credentials { status, problem }),
-        }
-    }
+    let call = TokenCall {
+        client,
+        body: &body,
+    };
+    let answer = client.inner.transport.send(call).await?;
+    let parsed: TokenResponse = super::transport::decode(&answer.body, "POST", TOKEN_PATH)?;
+    // Clamped: the value comes from the network and feeds Instant arithmetic.
+    let lifetime = Duration::from_secs(parsed.expires_in.min(MAX_TOKEN_LIFETIME_SECS));
+    // Refresh early, but never so early that a short-lived token is useless.
+    let margin = Duration::from_secs(config.token_refresh_margin_secs).min(lifetime / 2);
+    Ok(Cached {
+        token: parsed.access_token,
+        refresh_at: Instant::now() + lifetime - margin,
+    })
 }

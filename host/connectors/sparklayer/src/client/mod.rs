@@ -1,10 +1,12 @@
 //! The Sparklayer API client: token handling, retries and one method per operation.
 //!
 //! Operations live in one file per API area (`pricing`, `stock`, `purchases`, `customers`,
-//! `sync_log`); `transport` holds the single request loop every operation goes through.
+//! `sync_log`); every request goes through the kit's shared transport, with `exchange` (API
+//! calls) and `auth` (the token request) saying what is Sparklayer's own.
 
 mod auth;
 mod customers;
+mod exchange;
 mod pricing;
 mod purchases;
 mod stats;
@@ -13,6 +15,9 @@ mod sync_log;
 mod transport;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use selvedge_connector_kit::Transport;
 
 pub use purchases::{PurchaseQuery, UPDATED_SINCE_PARAM};
 pub use stats::{ClientStats, StatsSnapshot};
@@ -34,6 +39,8 @@ struct Inner {
     /// Possibly shared with other clients of the host: headers and timeout go on each request.
     http: reqwest::Client,
     auth: auth::TokenCache,
+    /// Retries (kit `Attempts`), waits and the shared counters.
+    transport: Transport,
     stats: Arc<ClientStats>,
 }
 
@@ -52,12 +59,19 @@ impl SparklayerClient {
     /// timeout stay this client's own. Makes no request.
     pub fn with_http(config: SparklayerConfig, http: reqwest::Client) -> Result<Self, Error> {
         config.validate()?;
+        let transport = Transport::new(
+            "sparklayer",
+            config.retry,
+            Duration::from_secs(config.max_retry_after_secs),
+        );
+        let stats = Arc::new(ClientStats::new(transport.stats()));
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 http,
                 auth: auth::TokenCache::default(),
-                stats: Arc::new(ClientStats::default()),
+                transport,
+                stats,
             }),
         })
     }

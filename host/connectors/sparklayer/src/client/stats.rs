@@ -1,16 +1,17 @@
-//! Call counters for metrics.
+//! Call counters for metrics: the kit transport's (calls, 429s, retries) and Sparklayer's own.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use selvedge_connector_kit::TransportStats;
 use serde::Serialize;
 
 /// Counters updated by every request; read them with [`ClientStats::snapshot`].
 #[derive(Debug, Default)]
 pub struct ClientStats {
-    calls: AtomicU64,
+    /// Calls, 429s and retries, counted by the shared transport.
+    transport: Arc<TransportStats>,
     token_fetches: AtomicU64,
-    rate_limited: AtomicU64,
-    retries: AtomicU64,
     server_errors: AtomicU64,
     conflicts: AtomicU64,
     unauthorized: AtomicU64,
@@ -37,22 +38,24 @@ pub struct StatsSnapshot {
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Counter {
-    Call,
     TokenFetch,
-    RateLimited,
-    Retry,
     ServerError,
     Conflict,
     Unauthorized,
 }
 
 impl ClientStats {
+    /// Counters beside `transport`'s.
+    pub(crate) fn new(transport: Arc<TransportStats>) -> Self {
+        Self {
+            transport,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn bump(&self, counter: Counter) {
         let cell = match counter {
-            Counter::Call => &self.calls,
             Counter::TokenFetch => &self.token_fetches,
-            Counter::RateLimited => &self.rate_limited,
-            Counter::Retry => &self.retries,
             Counter::ServerError => &self.server_errors,
             Counter::Conflict => &self.conflicts,
             Counter::Unauthorized => &self.unauthorized,
@@ -63,11 +66,12 @@ impl ClientStats {
     /// Current values.
     pub fn snapshot(&self) -> StatsSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let shared = self.transport.snapshot();
         StatsSnapshot {
-            calls: get(&self.calls),
+            calls: shared.calls,
             token_fetches: get(&self.token_fetches),
-            rate_limited: get(&self.rate_limited),
-            retries: get(&self.retries),
+            rate_limited: shared.throttled,
+            retries: shared.retries,
             server_errors: get(&self.server_errors),
             conflicts: get(&self.conflicts),
             unauthorized: get(&self.unauthorized),

@@ -1,28 +1,29 @@
-//! The one request loop: auth headers, a single token refetch on 401, retries with jitter on
-//! 5xx (idempotent calls only), 429 (after `Retry-After`) and 409, problem bodies as typed errors.
+//! Calls on the kit's shared transport: what one request is, the decoding of answers, problem
+//! bodies, and creates that look themselves up before a retry. The per-attempt rules (token,
+//! 401 refetch, 409 retries) are in `exchange`.
 
 use std::time::Duration;
 
-use reqwest::{Method, Response};
-use selvedge_connector_kit::http::parse_retry_after;
+use reqwest::Method;
 pub(crate) use selvedge_connector_kit::http::path_segment as segment;
+use selvedge_connector_kit::transport::Answer;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::SparklayerClient;
-use super::stats::Counter;
+use super::exchange::ApiCall;
 use crate::error::Error;
 use crate::model::Problem;
 
 /// One API request, ready to send as often as needed.
 pub(crate) struct Call {
-    method: Method,
+    pub(super) method: Method,
     /// Path with segments already encoded.
-    path: String,
-    query: Vec<(&'static str, String)>,
-    body: Option<Vec<u8>>,
+    pub(super) path: String,
+    pub(super) query: Vec<(&'static str, String)>,
+    pub(super) body: Option<Vec<u8>>,
     /// Whether a 5xx or a lost answer may be retried blindly (false for creates).
-    idempotent: bool,
+    pub(super) idempotent: bool,
 }
 
 impl Call {
@@ -53,7 +54,7 @@ impl Call {
         self
     }
 
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         if self.query.is_empty() {
             return self.path.clone();
         }
@@ -73,102 +74,23 @@ pub(crate) fn pages_stuck(path: &str, current: u32, next: u32) -> Error {
 }
 
 impl SparklayerClient {
-    /// Sends `call` until it succeeds or fails for good; returns the 2xx response.
-    pub(crate) async fn send(&self, call: &Call) -> Result<Response, Error> {
-        let stats = &self.inner.stats;
-        let max_retry_after = Duration::from_secs(self.inner.config.max_retry_after_secs);
-        let mut waits = self.inner.config.retry.attempts(max_retry_after);
-        let mut refetched_token = false;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let token = self.inner.auth.token(self).await?;
-            stats.bump(Counter::Call);
-            let response = match self.request(call, &token).send().await {
-                Ok(r) => r,
-                Err(source) => match waits.next_wait(None).filter(|_| call.idempotent) {
-                    Some(delay) => {
-                        tracing::debug!(path = %call.path, %source, "sparklayer transport error, retrying");
-                        stats.bump(Counter::Retry);
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    None => {
-                        return Err(Error::Transport {
-                            method: call.method.to_string(),
-                            path: call.describe(),
-                            attempts,
-                            source,
-                        });
-                    }
-                },
-            };
-            let status = response.status().as_u16();
-            if response.status().is_success() {
-                return Ok(response);
-            }
-            let retry_after = parse_retry_after(response.headers());
-            let problem = read_problem(response, status).await;
-            let retryable = match status {
-                401 => {
-                    stats.bump(Counter::Unauthorized);
-                    if refetched_token {
-                        return Err(Error::Unauthorized {
-                            method: call.method.to_string(),
-                            path: call.describe(),
-                            problem,
-                        });
-                    }
-                    // The token expired or was revoked early: one fresh token, one more try.
-                    refetched_token = true;
-                    self.inner.auth.invalidate(&token).await;
-                    continue;
-                }
-                429 => {
-                    stats.bump(Counter::RateLimited);
-                    retry_after.is_none_or(|ra| ra <= max_retry_after)
-                }
-                409 => {
-                    stats.bump(Counter::Conflict);
-                    true
-                }
-                s if s >= 500 => {
-                    stats.bump(Counter::ServerError);
-                    call.idempotent
-                }
-                _ => false,
-            };
-            // Retry-After is a floor; the backoff delay on top keeps clients apart.
-            match waits.next_wait(retry_after).filter(|_| retryable) {
-                Some(wait) => {
-                    tracing::debug!(path = %call.path, status, ?wait, "sparklayer call retried");
-                    stats.bump(Counter::Retry);
-                    tokio::time::sleep(wait).await;
-                }
-                None => {
-                    return Err(Error::Api {
-                        method: call.method.to_string(),
-                        path: call.describe(),
-                        status,
-                        problem,
-                        attempts,
-                        retry_after,
-                    });
-                }
-            }
-        }
+    /// Sends `call` through the kit's transport until it succeeds or fails for good; returns
+    /// the 2xx answer.
+    pub(crate) async fn send(&self, call: &Call) -> Result<Answer, Error> {
+        let exchange = ApiCall {
+            client: self,
+            call,
+            token: None,
+            forget_token: false,
+            refetched: false,
+        };
+        self.inner.transport.send(exchange).await
     }
 
     /// Sends `call` and decodes the JSON body.
     pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, Error> {
-        let response = self.send(call).await?;
-        let bytes = response.bytes().await.map_err(|source| Error::Transport {
-            method: call.method.to_string(),
-            path: call.describe(),
-            attempts: 1,
-            source,
-        })?;
-        decode(&bytes, call.method.as_str(), &call.describe())
+        let answer = self.send(call).await?;
+        decode(&answer.body, call.method.as_str(), &call.describe())
     }
 
     /// Sends `call` and ignores the body.
@@ -196,7 +118,7 @@ impl SparklayerClient {
         L: Fn() -> F,
         F: Future<Output = Result<Option<T>, Error>>,
     {
-        let mut waits = self.inner.config.retry.attempts(Duration::ZERO);
+        let mut waits = self.inner.transport.retry().attempts(Duration::ZERO);
         loop {
             match self.send_json(call).await {
                 Err(e) if e.is_ambiguous() => {
@@ -206,7 +128,7 @@ impl SparklayerClient {
                     }
                     match waits.next_wait(None) {
                         Some(delay) => {
-                            self.inner.stats.bump(Counter::Retry);
+                            self.inner.transport.stats().count_retry();
                             tokio::time::sleep(delay).await;
                         }
                         None => return Err(e),
@@ -215,26 +137,6 @@ impl SparklayerClient {
                 other => return other,
             }
         }
-    }
-
-    fn request(&self, call: &Call, token: &str) -> reqwest::RequestBuilder {
-        let config = &self.inner.config;
-        let mut request = self
-            .request_builder(
-                call.method.clone(),
-                format!("{}{}", config.base_url, call.path),
-            )
-            .bearer_auth(token)
-            .header("Site-Id", &config.site_id);
-        if !call.query.is_empty() {
-            request = request.query(&call.query);
-        }
-        if let Some(body) = &call.body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
-        }
-        request
     }
 }
 
@@ -254,20 +156,20 @@ pub(crate) fn decode<T: DeserializeOwned>(
 }
 
 /// The problem body of an error answer; one is made up when the body is empty or not a problem.
-pub(crate) async fn read_problem(response: Response, status: u16) -> Box<Problem> {
-    let reason = response
-        .status()
+pub(crate) fn read_problem(answer: &Answer) -> Box<Problem> {
+    let status = answer.status.as_u16();
+    let reason = answer
+        .status
         .canonical_reason()
         .unwrap_or("error")
         .to_owned();
-    let bytes = response.bytes().await.unwrap_or_default();
-    match serde_json::from_slice::<Problem>(&bytes) {
+    match serde_json::from_slice::<Problem>(&answer.body) {
         Ok(mut problem) if !problem.title.is_empty() || !problem.errors.is_empty() => {
             problem.status.get_or_insert(status);
             Box::new(problem)
         }
         _ => {
-            let text = String::from_utf8_lossy(&bytes);
+            let text = String::from_utf8_lossy(&answer.body);
             let snippet: String = text.trim().chars().take(300).collect();
             Box::new(Problem {
                 title: reason,
@@ -283,26 +185,26 @@ pub(crate) async fn read_problem(response: Response, status: u16) -> Box<Problem
 mod tests {
     use super::*;
 
-    fn response(status: u16, body: &'static str) -> Response {
-        let http = axum::http::Response::builder()
-            .status(status)
-            .body(body)
-            .expect("response builds");
-        Response::from(http)
+    fn response(status: u16, body: &'static str) -> Answer {
+        Answer {
+            status: reqwest::StatusCode::from_u16(status).expect("a valid status"),
+            headers: reqwest::header::HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
     }
 
-    #[tokio::test]
-    async fn empty_error_body_becomes_a_problem_with_the_status() {
-        let problem = read_problem(response(502, ""), 502).await;
+    #[test]
+    fn empty_error_body_becomes_a_problem_with_the_status() {
+        let problem = read_problem(&response(502, ""));
         assert_eq!(problem.title, "Bad Gateway");
         assert_eq!(problem.status, Some(502));
         assert_eq!(problem.detail, None);
     }
 
-    #[tokio::test]
-    async fn problem_body_is_parsed_with_its_property_errors() {
+    #[test]
+    fn problem_body_is_parsed_with_its_property_errors() {
         let body = r#"{"title":"Validation Failed","status":422,"errors":[{"code":"invalid","message":"bad","property":"sku"}]}"#;
-        let problem = read_problem(response(422, body), 422).await;
+        let problem = read_problem(&response(422, body));
         assert_eq!(problem.properties(), vec!["sku"]);
         assert_eq!(problem.to_string(), "Validation Failed; sku: bad [invalid]");
     }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::SandboxConfig;
 use super::faults::{FaultPlan, QuotaWindow};
 use crate::model::{
-    Customer, PriceList, Purchase, SkuPricing, StockLocation, SyncLogUpdate, TierPrice,
+    Customer, Package, PriceList, Purchase, SkuPricing, StockLocation, SyncLogUpdate, TierPrice,
 };
 
 /// Shared handle to the sandbox's data; cheap to clone.
@@ -79,6 +79,9 @@ pub(crate) struct Store {
     pub faults: FaultPlan,
     pub quota: Option<QuotaWindow>,
     pub stats: SandboxStats,
+    /// Packages another writer adds to a purchase (by Sparklayer id) just after the next read
+    /// of it is answered: a write racing the reader's own, for tests.
+    pub after_read: Vec<(String, Package)>,
     seq: u64,
     last_stamp: OffsetDateTime,
 }
@@ -121,6 +124,7 @@ impl SandboxState {
                 faults: FaultPlan::default(),
                 quota,
                 stats: SandboxStats::default(),
+                after_read: Vec::new(),
                 seq: 0,
                 last_stamp: OffsetDateTime::UNIX_EPOCH,
             })),
@@ -211,6 +215,14 @@ impl SandboxState {
     }
 
     /// Adds injected faults to those still pending.
+    /// Adds `package` to purchase `sparklayer_id` right after the next read of it is answered,
+    /// as an admin saving a return at that moment would: the reader's copy lacks it.
+    pub fn add_package_after_next_read(&self, sparklayer_id: &str, package: Package) {
+        self.lock()
+            .after_read
+            .push((sparklayer_id.to_owned(), package));
+    }
+
     pub fn inject(&self, plan: FaultPlan) {
         self.lock().faults.add(plan);
     }

@@ -257,3 +257,40 @@ async fn put_by_our_order_number_with_sparklayer_id_in_the_body_replaces_that_pu
     assert_eq!(replaced.purchase_identifiers, order.purchase_identifiers);
     assert_eq!(sandbox.state().purchases().len(), 1, "no duplicate order");
 }
+
+#[tokio::test]
+async fn a_package_saved_after_a_read_is_missing_from_that_read_and_in_the_next() {
+    let (sandbox, client) = seeded().await;
+    let placed = sandbox
+        .state()
+        .checkout(checkout("cust_harbour", "invoice", None))
+        .expect("checkout");
+    let id = sparklayer_id(&placed);
+    let returned = Package {
+        package_type: "return".into(),
+        status: Some("received".into()),
+        carrier: None,
+        tracking_number: None,
+        tracking_url: None,
+        lines: vec![PackageLine {
+            sku: "HOOD-NVY-L".into(),
+            quantity: 1,
+        }],
+        extra: Default::default(),
+    };
+    sandbox.state().add_package_after_next_read(&id, returned);
+    let first = client
+        .get_purchase(LookupBy::Sparklayer, &id)
+        .await
+        .expect("read")
+        .expect("purchase");
+    assert!(first.packages.is_empty(), "{:?}", first.packages);
+    let second = client
+        .get_purchase(LookupBy::Sparklayer, &id)
+        .await
+        .expect("read")
+        .expect("purchase");
+    assert_eq!(second.packages.len(), 1);
+    assert_eq!(second.packages[0].package_type, "return");
+    assert!(second.updated_at > first.updated_at);
+}

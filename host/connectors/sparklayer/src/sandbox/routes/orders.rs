@@ -197,11 +197,39 @@ pub(super) async fn get_purchase(
 ) -> Answer<Json<Value>> {
     let lookup = LookupBy::parse(&lookup_by)
         .ok_or_else(|| SandboxError::not_found(format!("unknown lookup {lookup_by}")))?;
-    let store = state.lock();
+    let mut store = state.lock();
     let index = find(&store, lookup, &identifier).ok_or_else(|| {
         SandboxError::not_found(format!("no purchase with {lookup} {identifier}"))
     })?;
-    Ok(Json(store.purchases[index].render()))
+    let answer = store.purchases[index].render();
+    write_after_read(&mut store, index)?;
+    Ok(Json(answer))
+}
+
+/// The packages a test queued for after this read of purchase `index`, added now.
+fn write_after_read(store: &mut Store, index: usize) -> Answer<()> {
+    let queued = std::mem::take(&mut store.after_read);
+    let (now, later): (Vec<_>, Vec<_>) = queued
+        .into_iter()
+        .partition(|(id, _)| find(store, LookupBy::Sparklayer, id) == Some(index));
+    store.after_read = later;
+    if now.is_empty() {
+        return Ok(());
+    }
+    let stamp = store.stamp();
+    let record = &mut store.purchases[index];
+    let mut packages = match record.body.remove("packages") {
+        Some(Value::Array(packages)) => packages,
+        _ => Vec::new(),
+    };
+    for (_, package) in now {
+        packages.push(json_of(&package)?);
+    }
+    record
+        .body
+        .insert("packages".into(), Value::Array(packages));
+    record.updated_at = stamp;
+    Ok(())
 }
 
 pub(super) async fn list_purchases(

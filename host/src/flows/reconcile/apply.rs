@@ -1,13 +1,13 @@
-//! The three reconciliation checks.
+//! The three reconciliation checks' I/O: both sides read (the ERP, the ledger, the storefront
+//! through its ports), compared by [`super::plan`], and every finding raised.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use selvedge_bluecherry::BlueCherryError;
 use selvedge_store::{OrderRecord, OrderState, Page};
 
-use super::{
-    MissingFrom, OrderDrift, ReconcileSettings, ReconciliationReport, SkuMissing, StockDrift,
-};
+use super::plan::{self, OrderSides, Totals, stock_subject};
+use super::{MissingFrom, ReconcileSettings, ReconciliationReport};
 use crate::flows::{ClientServices, ExceptionKind, FlowError};
 use crate::storefronts::{Capability, PortError};
 
@@ -61,22 +61,28 @@ async fn check_order(
     let Some(number) = rec.erp_order_no.as_deref() else {
         return Ok(false);
     };
-    let (erp_value, erp_qty) = match ctx.erp.get_sales_order(number).await {
-        Ok(so) => (
-            so.merchandise_total.0,
-            so.lines.iter().map(|l| l.qty).sum::<i64>(),
-        ),
+    let erp = match ctx.erp.get_sales_order(number).await {
+        Ok(so) => Totals {
+            value_minor: so.merchandise_total.0,
+            qty: so.lines.iter().map(|l| l.qty).sum::<i64>(),
+        },
         // The ERP lost or deleted the order: everything drifted.
-        Err(BlueCherryError::NotFound(_)) => (0, 0),
+        Err(BlueCherryError::NotFound(_)) => Totals {
+            value_minor: 0,
+            qty: 0,
+        },
         Err(e) => return Err(e.into()),
     };
     let mut storefront_qty = None;
     let expected = match rec.erp_snapshot {
-        Some(s) => (s.value_minor, s.qty),
+        Some(s) => Totals {
+            value_minor: s.value_minor,
+            qty: s.qty,
+        },
         None => match storefront_order(ctx, rec).await? {
-            Some((value, qty)) => {
-                storefront_qty = Some(qty);
-                (value, qty)
+            Some(totals) => {
+                storefront_qty = Some(totals.qty);
+                totals
             }
             None => {
                 report.notes.push(format!(
@@ -87,19 +93,19 @@ async fn check_order(
         },
     };
     report.orders_checked += 1;
-    let value_off = (erp_value - expected.0).abs() > settings.value_tolerance_cents;
-    if value_off || erp_qty != expected.1 {
-        report.order_drift.push(OrderDrift {
-            storefront_order_id: id.clone(),
-            erp_order_no: number.to_string(),
-            expected_value_cents: expected.0,
-            erp_value_cents: erp_value,
-            expected_qty: expected.1,
-            erp_qty,
-            storefront_qty,
-            owner: ctx.owners.owner(ExceptionKind::DriftOrder).to_string(),
-        });
-    }
+    let sides = OrderSides {
+        storefront_order_id: id,
+        erp_order_no: number,
+        expected,
+        erp,
+        storefront_qty,
+    };
+    let owner = ctx.owners.owner(ExceptionKind::DriftOrder);
+    report.order_drift.extend(plan::order_drift(
+        &sides,
+        settings.value_tolerance_cents,
+        owner,
+    ));
     Ok(true)
 }
 
@@ -107,13 +113,16 @@ async fn check_order(
 async fn storefront_order(
     ctx: &ClientServices,
     rec: &OrderRecord,
-) -> Result<Option<(i64, i64)>, FlowError> {
+) -> Result<Option<Totals>, FlowError> {
     let totals = ctx
         .storefront
         .orders()?
         .totals(&rec.key.storefront_order_id)
         .await?;
-    Ok(totals.map(|t| (t.value_minor, t.qty)))
+    Ok(totals.map(|t| Totals {
+        value_minor: t.value_minor,
+        qty: t.qty,
+    }))
 }
 
 pub(super) async fn storefront_view(
@@ -161,28 +170,10 @@ pub(super) async fn stock(
         .pushed_stock(&ctx.client, ctx.storefront.name())
         .await?;
     report.stock_checked = pushed.len() as u64;
-    let owner = ctx.owners.owner(ExceptionKind::DriftStock).to_string();
-    let mut checked = HashSet::with_capacity(pushed.len());
-    for p in pushed {
-        checked.insert(stock_subject(&p.sku, &p.location));
-        let now = shown.get(&(p.sku.clone(), p.location.clone())).copied();
-        let off = now.is_none_or(|q| (q - p.qty).abs() > settings.stock_tolerance);
-        if off {
-            report.stock_drift.push(StockDrift {
-                sku: p.sku,
-                location: p.location,
-                expected: p.qty,
-                storefront: now,
-                owner: owner.clone(),
-            });
-        }
-    }
+    let owner = ctx.owners.owner(ExceptionKind::DriftStock);
+    let (checked, drift) = plan::stock_drift(pushed, shown, settings.stock_tolerance, owner);
+    report.stock_drift.extend(drift);
     Ok(Some(checked))
-}
-
-/// Exception subject of a stock drift: `sku@location`.
-pub(super) fn stock_subject(sku: &str, location: &str) -> String {
-    format!("{sku}@{location}")
 }
 
 pub(super) async fn skus(
@@ -197,27 +188,67 @@ pub(super) async fn skus(
         .into_iter()
         .flat_map(|s| s.skus.into_iter().map(|k| (k.sku.to_lowercase(), k.sku)))
         .collect();
-    let owner = ctx.owners.owner(ExceptionKind::SkuMissing).to_string();
-    let mut checked = erp.len();
-    for (key, sku) in &erp {
-        if !view.skus.contains_key(key) {
-            report.sku_missing.push(SkuMissing {
-                sku: sku.clone(),
-                missing_from: MissingFrom::Storefront,
-                owner: owner.clone(),
-            });
-        }
+    let owner = ctx.owners.owner(ExceptionKind::SkuMissing);
+    let (checked, missing) = plan::skus_missing(&erp, &view.skus, owner);
+    report.skus_checked = checked;
+    report.sku_missing.extend(missing);
+    Ok(())
+}
+
+/// Raises one exception per finding of `r`.
+pub(super) async fn raise_all(
+    ctx: &ClientServices,
+    r: &ReconciliationReport,
+) -> Result<(), FlowError> {
+    for d in &r.order_drift {
+        let summary = format!(
+            "order {} (ERP {}): ERP holds {} units / {} cents, expected {} units / {} cents",
+            d.storefront_order_id,
+            d.erp_order_no,
+            d.erp_qty,
+            d.erp_value_cents,
+            d.expected_qty,
+            d.expected_value_cents
+        );
+        let details = serde_json::to_value(d).unwrap_or_default();
+        ctx.raise(
+            ExceptionKind::DriftOrder,
+            &d.storefront_order_id,
+            summary,
+            details,
+        )
+        .await?;
     }
-    for (key, sku) in &view.skus {
-        if !erp.contains_key(key) {
-            checked += 1;
-            report.sku_missing.push(SkuMissing {
-                sku: sku.clone(),
-                missing_from: MissingFrom::Erp,
-                owner: owner.clone(),
-            });
-        }
+    for d in &r.stock_drift {
+        let shown = d
+            .storefront
+            .map_or_else(|| "no stock record".to_string(), |q| q.to_string());
+        let summary = format!(
+            "{} at location {}: storefront shows {shown}, expected {}",
+            d.sku, d.location, d.expected
+        );
+        let details = serde_json::to_value(d).unwrap_or_default();
+        ctx.raise(
+            ExceptionKind::DriftStock,
+            &stock_subject(&d.sku, &d.location),
+            summary,
+            details,
+        )
+        .await?;
     }
-    report.skus_checked = checked as u64;
+    for m in &r.sku_missing {
+        let summary = match m.missing_from {
+            MissingFrom::Storefront => {
+                format!("{} is in Blue Cherry but not on {}", m.sku, r.storefront)
+            }
+            MissingFrom::Erp => format!(
+                "{} is on {} but unknown to Blue Cherry",
+                m.sku, r.storefront
+            ),
+        };
+        let details = serde_json::to_value(m).unwrap_or_default();
+        ctx.raise(ExceptionKind::SkuMissing, &m.sku, summary, details)
+            .await?;
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! index two inserts raced for) is run again from the start ([`in_tx!`]).
 
 mod catalog;
+mod cluster;
 mod cursors;
 mod decisions;
 mod exceptions;

@@ -13,6 +13,7 @@
 //! CTE instead of relying on a single writer.
 
 mod catalog;
+mod cluster;
 mod cursors;
 mod decisions;
 mod exceptions;

@@ -20,6 +20,7 @@ mod error;
 pub mod timestamp;
 
 pub mod catalog;
+pub mod cluster;
 pub mod cursors;
 pub mod decisions;
 pub mod exceptions;
@@ -37,6 +38,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use catalog::{Bindings, SkuBinding};
+pub use cluster::{Cluster, HostRecord};
 pub use cursors::Cursors;
 pub use decisions::{Decision, DecisionAudit, DecisionRecord};
 pub use error::StoreError;
@@ -142,6 +144,7 @@ pub trait Store:
     + SyncRuns
     + PluginVersions
     + Retention
+    + Cluster
     + Backend
     + Send
     + Sync
@@ -161,6 +164,7 @@ impl<T> Store for T where
         + SyncRuns
         + PluginVersions
         + Retention
+        + Cluster
         + Backend
         + Send
         + Sync

@@ -7,6 +7,8 @@
 
 #[path = "../../../store/suite/catalog.rs"]
 mod catalog;
+#[path = "../../../store/suite/cluster.rs"]
+mod cluster;
 #[path = "../../../store/suite/crash.rs"]
 mod crash;
 #[path = "../../../store/suite/engine.rs"]

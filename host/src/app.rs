@@ -261,12 +261,17 @@ impl App {
         )
         .await?;
         tracing::info!(store = %location.describe(), "state store opened");
-        let closed = store
-            .fail_unfinished_runs(
-                "the host stopped before the run finished",
-                OffsetDateTime::now_utc(),
-            )
-            .await?;
+        // On a shared store the runs marked running may be another live host's.
+        let closed = if location.is_shared() {
+            0
+        } else {
+            store
+                .fail_unfinished_runs(
+                    "the host stopped before the run finished",
+                    OffsetDateTime::now_utc(),
+                )
+                .await?
+        };
         if closed > 0 {
             tracing::warn!(
                 closed,
@@ -288,7 +293,12 @@ impl App {
         })
         .map_err(AppError::Engine)?;
         let registry = PluginRegistry::new(runtime);
-        let accounts = Arc::new(crate::jobs::pacing::ErpAccounts::default());
+        // Hosts sharing the store share each account's pace through it.
+        let accounts = Arc::new(if location.is_shared() {
+            crate::jobs::pacing::ErpAccounts::shared(store.clone())
+        } else {
+            crate::jobs::pacing::ErpAccounts::default()
+        });
         let mut clients = Vec::new();
         for (client, conn) in config.clients.iter().zip(connections) {
             let slot = registry.add_client(

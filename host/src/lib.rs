@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod app;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod exceptions;
 pub mod exit;

@@ -21,6 +21,7 @@ use tokio::task::JoinSet;
 pub use clock::{BoxFuture, Clock, ManualClock, SystemClock};
 pub use triggers::{Cycle, CycleSource, ErpCycles};
 
+use crate::cluster::Membership;
 use crate::config::CompiledSchedule;
 use crate::flows::{FlowError, FlowKind, FlowReport};
 
@@ -146,6 +147,9 @@ pub struct Scheduler {
     /// own working set: the cap keeps a host of many clients at a few runs' memory, while the
     /// queue behind it drains in order.
     pub max_concurrent_runs: usize,
+    /// Where several hosts share the store: this host runs only the clients it owns, each run
+    /// under a store lease, and takes over the clients of a host that leaves.
+    pub cluster: Option<Arc<Membership>>,
 }
 
 impl Scheduler {
@@ -177,6 +181,7 @@ impl Scheduler {
                         runner: self.runner.clone(),
                         events: events.clone(),
                         permits: permits.clone(),
+                        cluster: self.cluster.clone(),
                     },
                     slot.clone(),
                     stop.subscribe(),
@@ -226,10 +231,14 @@ impl Scheduler {
                 }));
             }
         }
+        let slots = Arc::new(slots);
+        if let Some(cluster) = &self.cluster {
+            tasks.spawn(take_over(cluster.clone(), slots.clone(), stop.subscribe()));
+        }
         SchedulerHandle {
             tasks,
             stop,
-            slots: Arc::new(slots),
+            slots,
             events,
         }
     }
@@ -242,6 +251,37 @@ struct RunCtx {
     runner: Arc<dyn FlowRunner>,
     events: broadcast::Sender<RunEvent>,
     permits: Option<Arc<tokio::sync::Semaphore>>,
+    cluster: Option<Arc<Membership>>,
+}
+
+/// When membership changes, every flow of a client this host has just come to own runs once:
+/// the host that owned it may have died mid-schedule.
+async fn take_over(cluster: Arc<Membership>, slots: Slots, mut stop: watch::Receiver<bool>) {
+    let mut live = cluster.live_hosts();
+    let mut owned: std::collections::BTreeSet<String> = slots
+        .keys()
+        .map(|(client, _)| client.clone())
+        .filter(|c| cluster.owns(c))
+        .collect();
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            changed = live.changed() => if changed.is_err() { return },
+        }
+        for ((client, flow), slot) in slots.iter() {
+            let mine = cluster.owns(client);
+            if mine && !owned.contains(client) {
+                tracing::info!(%client, %flow, host = %cluster.host_id(), "taking over a client from a host that left");
+                slot.request("taken over from a host that left");
+            }
+        }
+        owned = slots
+            .keys()
+            .map(|(client, _)| client.clone())
+            .filter(|c| cluster.owns(c))
+            .collect();
+    }
 }
 
 async fn run_loop(ctx: RunCtx, slot: Arc<Slot>, mut stop: watch::Receiver<bool>) {
@@ -268,8 +308,40 @@ async fn run_loop(ctx: RunCtx, slot: Arc<Slot>, mut stop: watch::Receiver<bool>)
             None => None,
         };
         let reason = slot.reason.lock().map(|r| r.clone()).unwrap_or_default();
-        run_once(&ctx, &reason).await;
+        match &ctx.cluster {
+            None => run_once(&ctx, &reason).await,
+            Some(cluster) => run_leased(&ctx, cluster, &reason).await,
+        }
     }
+}
+
+/// One run on a host of a cluster: only for a client this host owns, and only under the
+/// store lease of (client, flow), renewed while the run goes and released once it is
+/// recorded, so no two hosts run one client's flow at once.
+async fn run_leased(ctx: &RunCtx, cluster: &Arc<Membership>, reason: &str) {
+    let (client, flow) = (ctx.client.as_str(), ctx.flow);
+    if !cluster.owns(client) {
+        tracing::debug!(%client, %flow, "another host schedules this client");
+        return;
+    }
+    if !cluster.take_run(client, flow).await {
+        tracing::debug!(%client, %flow, "another host is running this flow");
+        return;
+    }
+    let renew = {
+        let (cluster, client) = (cluster.clone(), client.to_string());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(cluster.lease() / 3).await;
+                if !cluster.take_run(&client, flow).await {
+                    tracing::warn!(%client, %flow, "the run lease was lost while running");
+                }
+            }
+        })
+    };
+    run_once(ctx, reason).await;
+    renew.abort();
+    cluster.release_run(client, flow).await;
 }
 
 /// One recorded run. The flow runs on its own task so a panic is caught and recorded.

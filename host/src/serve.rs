@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::net::TcpListener;
 
 use crate::app::App;
+use crate::cluster::{Membership, default_host_id};
 use crate::exit::CliError;
 use crate::flows::orders::Injector;
 use crate::flows::refunds::RefundWorker;
@@ -74,16 +75,19 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
             cycles: Arc::new(ErpCycles(c.services.erp.clone())),
         })
         .collect();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let cluster = join_cluster(&app).await?;
+    let heartbeat = cluster.clone().map(|c| c.spawn(stop_rx.clone()));
     let scheduler = Scheduler {
         store: app.store.clone(),
         runner: Arc::new(AppFlows::new(&app.clients)),
         clock: Arc::new(SystemClock),
         max_concurrent_runs: app.config.host.max_concurrent_runs,
+        cluster,
     }
     .start(schedules);
     let progress = spawn_progress(&scheduler);
     let watch = app.spawn_plugin_watch();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let engine = job_engine(&app).spawn(stop_rx.clone());
     let admin_state = crate::http::AdminState::from_app(&app);
     let (webhook_state, registrations) = start_order_intake(
@@ -146,6 +150,7 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         alerts,
         retention,
         Some(registrations),
+        heartbeat,
     ]
     .into_iter()
     .flatten()
@@ -160,6 +165,22 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         Err(_) => tracing::warn!("the store did not close by the deadline"),
     }
     Ok(())
+}
+
+/// Joins the cluster where the store is shared (PostgreSQL); the embedded store has one host.
+async fn join_cluster(app: &App) -> Result<Option<Arc<Membership>>, CliError> {
+    if !crate::store::StoreLocation::of(&app.config.host).is_shared() {
+        return Ok(None);
+    }
+    let config = &app.config.host.cluster;
+    let host_id = config
+        .host_id
+        .clone()
+        .unwrap_or_else(|| default_host_id(app.config.host.admin_listen.port()));
+    Membership::join(host_id, app.store.clone(), config.lease())
+        .await
+        .map(Some)
+        .map_err(|e| CliError::runtime(format!("cannot join the cluster in the shared store: {e}")))
 }
 
 /// The job engine with every client's workers: one order injector per client, and one

@@ -117,6 +117,12 @@ impl StoreLocation {
         }
     }
 
+    /// Whether several hosts may share this store (cluster membership and the ERP pace then
+    /// live in it).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+
     /// For messages: the file, or the URL (which never holds a password).
     pub fn describe(&self) -> String {
         match self {

@@ -150,6 +150,7 @@ fn start_capped(
         runner: Arc::new(flows),
         clock: rig.clock.clone(),
         max_concurrent_runs,
+        cluster: None,
     }
     .start(clients)
 }
@@ -566,4 +567,105 @@ async fn runs_in_flight_are_capped_host_wide_and_every_client_still_runs() {
         "never more than the cap at once"
     );
     sched.shutdown(Duration::from_secs(5)).await;
+}
+
+/// Waits until `membership` sees exactly `hosts` live.
+async fn until_hosts(membership: &selvedge::cluster::Membership, hosts: &[&str]) {
+    let mut live = membership.live_hosts();
+    let seen = tokio::time::timeout(
+        Duration::from_secs(20),
+        live.wait_for(|l| l.iter().map(String::as_str).eq(hosts.iter().copied())),
+    )
+    .await;
+    assert!(seen.is_ok(), "{} never saw {hosts:?}", membership.host_id());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hosts_split_the_clients_and_the_survivor_takes_over_a_dead_hosts_clients() {
+    use selvedge::cluster::{Membership, owner};
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let lease = Duration::from_secs(1);
+    let (stop_a, stop_rx_a) = tokio::sync::watch::channel(false);
+    let (_stop_b, stop_rx_b) = tokio::sync::watch::channel(false);
+    let a = Membership::join("host-a".into(), rig.store.clone(), lease)
+        .await
+        .expect("a joins");
+    let b = Membership::join("host-b".into(), rig.store.clone(), lease)
+        .await
+        .expect("b joins");
+    let heartbeat_a = a.clone().spawn(stop_rx_a);
+    let _heartbeat_b = b.clone().spawn(stop_rx_b);
+    until_hosts(&a, &["host-a", "host-b"]).await;
+    until_hosts(&b, &["host-a", "host-b"]).await;
+
+    let ids: Vec<String> = (0..20).map(|i| format!("client-{i}")).collect();
+    let hosts = ["host-a".to_string(), "host-b".to_string()];
+    let of_a: Vec<&String> = ids
+        .iter()
+        .filter(|c| owner(c, &hosts) == Some("host-a"))
+        .collect();
+    assert!(
+        !of_a.is_empty() && of_a.len() < ids.len(),
+        "both hosts own clients"
+    );
+    let schedules = || {
+        ids.iter()
+            .map(|id| {
+                client(
+                    id,
+                    "UTC",
+                    vec![cron(FlowKind::Catalog, "0 0 * * * *")],
+                    Default::default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let start_on = |membership: &Arc<Membership>, flows: FakeFlows| {
+        Scheduler {
+            store: rig.store.clone(),
+            runner: Arc::new(flows),
+            clock: rig.clock.clone(),
+            max_concurrent_runs: 0,
+            cluster: Some(membership.clone()),
+        }
+        .start(schedules())
+    };
+    let (flows_a, flows_b) = (FakeFlows::default(), FakeFlows::default());
+    let (runs_a, runs_b) = (flows_a.stats.clone(), flows_b.stats.clone());
+    let sched_a = start_on(&a, flows_a);
+    let sched_b = start_on(&b, flows_b);
+
+    // Every client's first run happens once, on the host that owns it.
+    for id in &ids {
+        until_runs(&rig.store, id, FlowKind::Catalog, 1).await;
+    }
+    assert_eq!(runs_a.runs.load(Ordering::SeqCst), of_a.len() as u64);
+    assert_eq!(
+        runs_b.runs.load(Ordering::SeqCst),
+        (ids.len() - of_a.len()) as u64
+    );
+    // A manual trigger on the host that does not own the client runs nothing.
+    let b_only = ids
+        .iter()
+        .find(|c| owner(c, &hosts) == Some("host-b"))
+        .expect("b owns one");
+    assert!(sched_a.trigger(b_only, FlowKind::Catalog, "asked on the wrong host"));
+
+    // Host A dies: no more heartbeats, no goodbye. B takes its clients within the lease.
+    heartbeat_a.abort();
+    drop(stop_a);
+    sched_a.shutdown(Duration::from_secs(1)).await;
+    until_hosts(&b, &["host-b"]).await;
+    for id in &of_a {
+        let runs = until_runs(&rig.store, id, FlowKind::Catalog, 2).await;
+        assert_eq!(runs.len(), 2, "{id}: one take-over run");
+    }
+    assert_eq!(
+        runs_b.runs.load(Ordering::SeqCst),
+        ids.len() as u64,
+        "B ran its own clients once and A's once more"
+    );
+    let b_only_runs = finished_runs(&rig.store, b_only, FlowKind::Catalog).await;
+    assert_eq!(b_only_runs.len(), 1, "the trigger on A ran nothing");
+    sched_b.shutdown(Duration::from_secs(5)).await;
 }

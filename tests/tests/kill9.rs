@@ -29,14 +29,15 @@ use selvedge_bluecherry::model::{Cents, CreditMemo, CreditMemoLineRequest, MemoS
 use selvedge_bluecherry::sandbox::faults::Faults;
 use selvedge_bluecherry::sandbox::{CreateKind, CreateOutcome, Sandbox as Erp};
 use selvedge_store::{ExceptionFilter, OrderKey, Page, RefundState, Store};
-use support::b2c::{seed_products, start_bc};
+
 use support::burst::{
     NOT_SALES, Placed, assert_erp_orders_are_b2c_apparel_mappings,
-    assert_no_non_sale_reached_the_erp, bc_client, created_by_ref, sales_not_exactly_once,
+    assert_no_non_sale_reached_the_erp, bc_client, brand_sandboxes, created_by_ref,
+    sales_not_exactly_once,
 };
 use support::chaos::{HealthWatch, Rng};
 use support::host_process::{HostDir, HostProcess, brand_client};
-use support::orders::{Options, address, start_erp};
+use support::orders::address;
 use support::stores::{self, Backend};
 use support::wait_until;
 
@@ -385,28 +386,20 @@ async fn killed_at_random_points(backend: Backend) {
     let (mut rng, seed) = Rng::from_env("KILL9_SEED");
     eprintln!("kill9: {kills} kills on {backend:?}, KILL9_SEED={seed}");
 
-    let erp = Arc::new(start_erp().await);
+    let (erp, bc, skus) = brand_sandboxes(
+        Faults {
+            accept_duplicates: true,
+            delay_ms: 5,
+            hang_ms: HANG_MS,
+            ..Faults::default()
+        },
+        3,
+    )
+    .await;
+    let erp = Arc::new(erp);
     erp.with_state(|s| {
         s.warehouses.insert(SECOND_WAREHOUSE.into(), "01".into());
     });
-    erp.set_faults(Faults {
-        accept_duplicates: true,
-        delay_ms: 5,
-        hang_ms: HANG_MS,
-        ..Faults::default()
-    });
-    let bc = start_bc(Options::default().bc).await;
-    let seed_styles = seed_products(&erp, 2);
-    bc.handle().seed(&seed_styles).unwrap();
-    let skus: Vec<String> = seed_styles
-        .iter()
-        .flat_map(|p| {
-            p.sizes
-                .iter()
-                .take(3)
-                .map(|z| p.variant_sku(&p.colours[0], z))
-        })
-        .collect();
     let mut client = brand_client(&erp.base_url(), &bc.base_url());
     client["bluecherry"]
         .as_table_mut()

@@ -15,14 +15,15 @@ use selvedge::flows::orders::order_kind;
 use selvedge::storefronts::bigcommerce::ORDERS_CURSOR as BIGCOMMERCE_CURSOR;
 use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_bluecherry::sandbox::CreateKind;
+use selvedge_bluecherry::sandbox::faults::Faults;
 use selvedge_store::{ExceptionFilter, Page};
-use support::b2c::{seed_products, start_bc};
+
 use support::burst::{
-    NOT_SALES, Placed, assert_no_non_sale_reached_the_erp, bc_client, created_by_ref,
-    sales_not_exactly_once, set_order_created_hooks,
+    NOT_SALES, Placed, assert_no_non_sale_reached_the_erp, bc_client, brand_sandboxes,
+    created_by_ref, sales_not_exactly_once, set_order_created_hooks,
 };
 use support::host_process::{HostDir, brand_client};
-use support::orders::{Options, address, start_erp};
+use support::orders::address;
 use support::pacing::{describe_violation, pacing_violation};
 use support::wait_until;
 use time::OffsetDateTime;
@@ -80,14 +81,7 @@ fn pacing_check_accepts_a_paced_log_and_catches_a_burst_that_breaks_the_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn webhooks_and_sweeps_together_keep_the_erp_pacing_and_inject_no_non_sale() {
-    let erp = start_erp().await;
-    let bc = start_bc(Options::default().bc).await;
-    let seed = seed_products(&erp, 2);
-    bc.handle().seed(&seed).unwrap();
-    let skus: Vec<String> = seed
-        .iter()
-        .flat_map(|p| p.sizes.iter().map(|z| p.variant_sku(&p.colours[0], z)))
-        .collect();
+    let (erp, bc, skus) = brand_sandboxes(Faults::default(), usize::MAX).await;
     let mut client = brand_client(&erp.base_url(), &bc.base_url());
     let pacing = client["orders"]["pacing"].as_table_mut().unwrap();
     pacing.insert("max_per_second".into(), i64::from(RATE).into());

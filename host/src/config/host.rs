@@ -49,6 +49,9 @@ pub struct HostConfig {
     /// `[store]`: the embedded SQLite file (default) or a PostgreSQL database hosts share.
     #[serde(default)]
     pub store: crate::store::StoreConfig,
+    /// `[cluster]`: this host among the others sharing the store (PostgreSQL only).
+    #[serde(default)]
+    pub cluster: crate::cluster::ClusterConfig,
 }
 
 /// `[plugins]` in `selvedge.toml`: the one wasmtime engine every client shares.
@@ -94,6 +97,7 @@ impl Default for HostConfig {
             jobs: crate::jobs::JobsConfig::default(),
             retention: Default::default(),
             store: Default::default(),
+            cluster: Default::default(),
         }
     }
 }

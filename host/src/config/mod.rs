@@ -166,6 +166,14 @@ fn load_host(dir: &Path) -> Result<HostConfig, ConfigError> {
     }
     host.retention.check(&file)?;
     host.store.check(&file)?;
+    if host.cluster != crate::cluster::ClusterConfig::default() && host.store.url.is_none() {
+        return Err(ConfigError::invalid(
+            &file,
+            "cluster",
+            "is set, but hosts can only share a PostgreSQL store and store.url names none",
+            "add [store] url = \"postgres://...\", or remove [cluster] for one host on the embedded store",
+        ));
+    }
     if host.teams.is_empty() {
         return Err(ConfigError::invalid(
             &file,

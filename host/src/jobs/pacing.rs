@@ -1,7 +1,9 @@
 //! ERP write pacing, owned by the host: one limiter per Blue Cherry account (base URL and
 //! credentials), shared by every worker and every client on that account. Pacing is a promise
 //! to the ERP, so two clients on one account, or a webhook worker and a scheduled run of the
-//! same client, never each get their own budget.
+//! same client, never each get their own budget. Where several hosts share a store, the
+//! account's pace lives in that store (a slot is reserved there before each write), so two
+//! hosts never double a client's load on Blue Cherry.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -9,11 +11,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use selvedge_store::Store;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 /// Paces the ERP writes of one account (GCRA: `rate` per second, `burst` back to back).
 pub struct ErpWriteLimiter {
     limiter: Option<DefaultDirectRateLimiter>,
+    /// Set where hosts share the store: slots are reserved there instead of in `limiter`.
+    shared: Option<SharedPace>,
     rate: u32,
     burst: u32,
     /// Set when the host stops: no write waiting for its turn starts after that.
@@ -34,6 +40,12 @@ impl std::fmt::Debug for ErpWriteLimiter {
     }
 }
 
+/// An account's pace kept in the shared store.
+struct SharedPace {
+    store: Arc<dyn Store>,
+    account: String,
+}
+
 impl ErpWriteLimiter {
     /// `rate` writes a second after a burst of `burst` (0 = the rate); rate 0 = unlimited.
     pub fn new(rate: u32, burst: u32) -> Arc<Self> {
@@ -43,8 +55,24 @@ impl ErpWriteLimiter {
         });
         Arc::new(Self {
             limiter,
+            shared: None,
             rate,
             burst,
+            stopping: tokio::sync::watch::channel(false).0,
+        })
+    }
+
+    /// As [`ErpWriteLimiter::new`], with the pace of `account` kept in `store`, which other
+    /// hosts pace the same account through.
+    pub fn shared(store: Arc<dyn Store>, account: &str, rate: u32, burst: u32) -> Arc<Self> {
+        Arc::new(Self {
+            limiter: None,
+            shared: (rate > 0).then(|| SharedPace {
+                store,
+                account: account.to_string(),
+            }),
+            rate,
+            burst: if burst == 0 { rate } else { burst },
             stopping: tokio::sync::watch::channel(false).0,
         })
     }
@@ -71,7 +99,37 @@ impl ErpWriteLimiter {
                 () = l.until_ready() => {}
             }
         }
+        if let Some(pace) = &self.shared {
+            let wait = self.reserve_shared(pace).await;
+            tokio::select! {
+                biased;
+                _ = stopping.wait_for(|s| *s) => return Err(Stopping),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
         Ok(started.elapsed())
+    }
+
+    /// Reserves the next slot in the shared store. While the store cannot be reached the
+    /// write waits a whole interval per try rather than going unpaced.
+    async fn reserve_shared(&self, pace: &SharedPace) -> Duration {
+        let interval = Duration::from_millis(1_000 / u64::from(self.rate.max(1)));
+        match pace
+            .store
+            .reserve_erp_write(
+                &pace.account,
+                self.rate,
+                self.burst,
+                OffsetDateTime::now_utc(),
+            )
+            .await
+        {
+            Ok(wait) => wait,
+            Err(e) => {
+                tracing::warn!(account = %pace.account, error = %e, "cannot reserve an ERP write slot in the shared store; waiting one interval");
+                interval
+            }
+        }
     }
 
     /// The host is stopping: writes waiting for their turn give up, and no new one starts.
@@ -100,9 +158,19 @@ pub fn account_key(base_url: &str, credentials: &str) -> String {
 #[derive(Default)]
 pub struct ErpAccounts {
     limiters: Mutex<HashMap<String, Arc<ErpWriteLimiter>>>,
+    /// Where hosts share the store: every account's pace lives there.
+    shared: Option<Arc<dyn Store>>,
 }
 
 impl ErpAccounts {
+    /// Accounts paced through `store`, which other hosts share.
+    pub fn shared(store: Arc<dyn Store>) -> Self {
+        Self {
+            limiters: Mutex::default(),
+            shared: Some(store),
+        }
+    }
+
     /// Stops every account's writes that have not started (see [`ErpWriteLimiter::stop`]).
     pub fn stop_all(&self) {
         let map = match self.limiters.lock() {
@@ -120,7 +188,10 @@ impl ErpAccounts {
             Err(poisoned) => poisoned.into_inner(),
         };
         map.entry(account.to_string())
-            .or_insert_with(|| ErpWriteLimiter::new(rate, burst))
+            .or_insert_with(|| match &self.shared {
+                Some(store) => ErpWriteLimiter::shared(store.clone(), account, rate, burst),
+                None => ErpWriteLimiter::new(rate, burst),
+            })
             .clone()
     }
 }

@@ -11,6 +11,29 @@ use selvedge_connector_kit::RetryPolicy;
 
 use super::{bc_sandbox, erp_sandbox};
 
+/// The brand trading on BigCommerce against a Blue Cherry sandbox with `faults` armed: two
+/// seeded styles, and the SKUs (first colour, up to `sizes` sizes) the bursts buy.
+pub async fn brand_sandboxes(
+    faults: selvedge_bluecherry::sandbox::faults::Faults,
+    sizes: usize,
+) -> (erp_sandbox::Sandbox, bc_sandbox::Sandbox, Vec<String>) {
+    let erp = super::orders::start_erp().await;
+    erp.set_faults(faults);
+    let bc = super::b2c::start_bc(super::orders::Options::default().bc).await;
+    let styles = super::b2c::seed_products(&erp, 2);
+    bc.handle().seed(&styles).expect("seed the storefront");
+    let skus = styles
+        .iter()
+        .flat_map(|p| {
+            p.sizes
+                .iter()
+                .take(sizes)
+                .map(|z| p.variant_sku(&p.colours[0], z))
+        })
+        .collect();
+    (erp, bc, skus)
+}
+
 /// BigCommerce statuses an order must never reach the ERP in: (status id, name).
 pub const NOT_SALES: [(i64, &str); 3] = [(6, "Declined"), (0, "Incomplete"), (5, "Cancelled")];
 

@@ -123,7 +123,9 @@ timeout_ms = 500
 pub struct HostDir {
     dir: TempDir,
     /// The PostgreSQL database the host runs on (`[store] url`); `None`: its SQLite file.
-    pg: Option<TestDb>,
+    pg_url: Option<String>,
+    /// Keeps a database this folder created.
+    _pg: Option<TestDb>,
     /// Port of the webhook listener (which also answers `/healthz`).
     pub webhook: u16,
     /// Port of the admin listener.
@@ -143,14 +145,39 @@ impl HostDir {
             Backend::Sqlite => None,
             Backend::Postgres => Some(TestDb::fresh(Backend::Postgres)?),
         };
+        let url = pg
+            .as_ref()
+            .and_then(TestDb::postgres_url)
+            .map(str::to_owned);
+        let store = url
+            .as_ref()
+            .map(|url| format!("\n[store]\nurl = \"{url}\"\n"))
+            .unwrap_or_default();
+        let mut dir = Self::write(client, &store);
+        dir.pg_url = url;
+        dir._pg = pg;
+        Some(dir)
+    }
+
+    /// One host of a cluster: its own folder, the shared database at `url`, host id `id`
+    /// and a membership and run lease of `lease_ms`.
+    pub fn in_cluster(client: &toml::Table, url: &str, id: &str, lease_ms: u64) -> Self {
+        let mut dir = Self::write(
+            client,
+            &format!(
+                "\n[store]\nurl = \"{url}\"\n\n[cluster]\nhost_id = \"{id}\"\nlease_ms = {lease_ms}\n"
+            ),
+        );
+        dir.pg_url = Some(url.to_owned());
+        dir
+    }
+
+    /// The folder: `selvedge.toml` (with `host_toml` appended) and the client file.
+    fn write(client: &toml::Table, host_toml: &str) -> Self {
+        let store = host_toml;
         let dir = tempfile::tempdir().expect("temp dir");
         let (webhook, admin) = (free_port(), free_port());
         std::fs::create_dir_all(dir.path().join("clients")).expect("clients folder");
-        let store = pg
-            .as_ref()
-            .and_then(TestDb::postgres_url)
-            .map(|url| format!("\n[store]\nurl = \"{url}\"\n"))
-            .unwrap_or_default();
         std::fs::write(
             dir.path().join("selvedge.toml"),
             format!(
@@ -168,12 +195,13 @@ impl HostDir {
             toml::to_string(client).expect("client file serialises"),
         )
         .expect("client file written");
-        Some(Self {
+        Self {
             dir,
-            pg,
+            pg_url: None,
+            _pg: None,
             webhook,
             admin,
-        })
+        }
     }
 
     /// The config folder.
@@ -188,8 +216,12 @@ impl HostDir {
 
     /// The host's store, opened beside the host (SQLite WAL and PostgreSQL both allow it).
     pub async fn open_store(&self) -> Arc<dyn Store> {
-        match &self.pg {
-            Some(db) => db.open().await,
+        match &self.pg_url {
+            Some(url) => Arc::new(
+                selvedge_store_postgres::PgStore::open_url(url)
+                    .await
+                    .expect("open the host's PostgreSQL store"),
+            ),
             None => Arc::new(
                 SqliteStore::open(self.store_path())
                     .await

@@ -89,6 +89,15 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     let progress = spawn_progress(&scheduler);
     let watch = app.spawn_plugin_watch();
     let engine = job_engine(&app).spawn(stop_rx.clone());
+    // Jobs enqueued by other hosts on a shared store wake this one at once.
+    let wake = engine.waker();
+    if let Err(e) = app
+        .store
+        .on_new_jobs(Arc::new(move || wake.notify_one()))
+        .await
+    {
+        tracing::warn!(error = %e, "no job notifications from other hosts; their jobs wait for the next poll");
+    }
     let admin_state = crate::http::AdminState::from_app(&app);
     let (webhook_state, registrations) = start_order_intake(
         &app,

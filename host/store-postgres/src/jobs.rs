@@ -116,7 +116,10 @@ impl JobQueue for PgStore {
             .fetch_optional(self.pool())
             .await?;
             let (job, created) = match inserted {
-                Some(row) => (rows::job(&row)?, true),
+                Some(row) => {
+                    notify_new_job(self, &job.client).await;
+                    (rows::job(&row)?, true)
+                }
                 None => (
                     self.job_by_key(&job.client, &job.kind, &job.idempotency_key)
                         .await?
@@ -456,7 +459,7 @@ impl JobQueue for PgStore {
             let payload = payload.as_ref().map(json_text).transpose()?;
             let (run_at, now) = (to_ms(run_at), to_ms(now));
             let extra = i64::from(extra_attempts.max(1));
-            in_tx!(self, |conn| {
+            let job = in_tx!(self, |conn| {
                 // Locked first: a completion or claim between reading the state and acting on
                 // it would otherwise lose the re-arm.
                 let state: Option<String> =
@@ -490,7 +493,24 @@ impl JobQueue for PgStore {
                 let query = if running { query } else { query.bind(run_at) };
                 let row = query.fetch_one(&mut *conn).await?;
                 rows::job(&row)
-            })
+            })?;
+            if job.state == JobState::Queued {
+                notify_new_job(self, &job.client).await;
+            }
+            Ok(job)
         })
+    }
+}
+
+/// Tells every host listening (`LISTEN selvedge_jobs`) that `client` has a new job. A lost
+/// notification only delays the job to the next poll, so a failure is logged, not returned.
+pub(crate) async fn notify_new_job(store: &PgStore, client: &str) {
+    if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(crate::JOBS_CHANNEL)
+        .bind(client)
+        .execute(store.pool())
+        .await
+    {
+        tracing::debug!(%client, error = %e, "cannot notify other hosts of a new job");
     }
 }

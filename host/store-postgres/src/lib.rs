@@ -28,7 +28,11 @@ use std::time::Duration;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use selvedge_store::{SchemaStatus, StoreError, StoreFuture};
+use selvedge_store::{JobWaker, SchemaStatus, StoreError, StoreFuture};
+use sqlx::postgres::PgListener;
+
+/// The channel hosts LISTEN on for new jobs (the payload is the client).
+pub(crate) const JOBS_CHANNEL: &str = "selvedge_jobs";
 
 /// How the host builds a connection (URL, then the password from its variable).
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
@@ -137,6 +141,31 @@ impl selvedge_store::Backend for PgStore {
     fn close(&self) -> StoreFuture<'_, ()> {
         op(async move {
             PgStore::close(self).await;
+            Ok(())
+        })
+    }
+
+    fn on_new_jobs(&self, wake: JobWaker) -> StoreFuture<'_, ()> {
+        op(async move {
+            let mut listener = PgListener::connect_with(self.pool()).await?;
+            listener.listen(JOBS_CHANNEL).await?;
+            let pool = self.pool().clone();
+            tokio::spawn(async move {
+                // `recv` reconnects by itself after a lost connection; it ends with the pool.
+                loop {
+                    match listener.recv().await {
+                        Ok(_) => wake(),
+                        Err(e) if pool.is_closed() => {
+                            tracing::debug!(error = %e, "job notifications end with the store");
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "job notifications interrupted; retrying");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+            });
             Ok(())
         })
     }

@@ -114,6 +114,9 @@ impl std::fmt::Display for SchemaStatus {
     }
 }
 
+/// Called when a job is enqueued (see [`Backend::on_new_jobs`]).
+pub type JobWaker = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// What every backend answers about itself.
 pub trait Backend {
     /// `sqlite` or `postgres`, for logs and `selvedge check`.
@@ -128,6 +131,14 @@ pub trait Backend {
     /// Finishes what was queued and closes the connections; later calls fail with
     /// [`StoreError::Closed`].
     fn close(&self) -> StoreFuture<'_, ()>;
+
+    /// Calls `wake` whenever a job is enqueued through any handle on this store, another
+    /// host's included, so an idle host starts at once instead of at its next poll. Where the
+    /// store serves one host it does nothing: the host wakes its own engine.
+    fn on_new_jobs(&self, wake: JobWaker) -> StoreFuture<'_, ()> {
+        let _ = wake;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// All durable state of the host, as one object: `Arc<dyn Store>`.

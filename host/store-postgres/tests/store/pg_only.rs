@@ -179,3 +179,51 @@ async fn an_upsert_with_a_key_twice_keeps_the_last_row_as_sqlite_does() {
         .expect("read");
     assert_eq!(stored, [row(2)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_enqueued_through_one_handle_wakes_a_listener_on_another() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (fixture, first) = crate::fresh_store().await;
+    let second = fixture.open_again().await;
+    let woken = Arc::new(AtomicUsize::new(0));
+    let notify = Arc::new(tokio::sync::Notify::new());
+    {
+        let (woken, notify) = (woken.clone(), notify.clone());
+        second
+            .on_new_jobs(Arc::new(move || {
+                woken.fetch_add(1, Ordering::SeqCst);
+                notify.notify_one();
+            }))
+            .await
+            .expect("listen");
+    }
+    let job = |key: &str| selvedge_store::NewJob {
+        client: "acme".into(),
+        kind: "order.inject".into(),
+        idempotency_key: key.into(),
+        payload: serde_json::json!({}),
+        run_at: crate::at(0),
+        max_attempts: 3,
+    };
+    first
+        .enqueue(job("o-1"), crate::at(0))
+        .await
+        .expect("enqueue");
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), notify.notified()).await;
+    assert!(heard.is_ok(), "the other handle heard of the new job");
+    // A duplicate enqueue creates nothing and wakes nobody.
+    first
+        .enqueue(job("o-1"), crate::at(1))
+        .await
+        .expect("duplicate");
+    first
+        .enqueue(job("o-2"), crate::at(1))
+        .await
+        .expect("second job");
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), notify.notified()).await;
+    assert!(heard.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(woken.load(Ordering::SeqCst), 2, "one wake per new job");
+}

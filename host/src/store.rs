@@ -182,6 +182,33 @@ pub async fn schema_status(
     }
 }
 
+/// Opens (and migrates) the PostgreSQL store `location` names, as its concrete type (for
+/// what only PostgreSQL does, such as receiving a copy).
+pub async fn open_postgres(
+    location: &StoreLocation,
+    secrets: &Secrets,
+    host_file: &Path,
+) -> Result<selvedge_store_postgres::PgStore, OpenError> {
+    let StoreLocation::Postgres {
+        url,
+        password_env,
+        max_connections,
+    } = location
+    else {
+        return Err(OpenError::Store {
+            location: location.describe(),
+            source: StoreError::InvalidArgument("not a PostgreSQL store".into()),
+        });
+    };
+    let options = postgres_options(url, password_env.as_deref(), secrets, host_file)?;
+    selvedge_store_postgres::PgStore::open(options, *max_connections)
+        .await
+        .map_err(|source| OpenError::Store {
+            location: location.describe(),
+            source,
+        })
+}
+
 /// Opens (and migrates) the store `location` names; `host_file` is named in errors.
 pub async fn open(
     location: &StoreLocation,
@@ -198,17 +225,8 @@ pub async fn open(
                 .await
                 .map_err(failed)?,
         )),
-        StoreLocation::Postgres {
-            url,
-            password_env,
-            max_connections,
-        } => {
-            let options = postgres_options(url, password_env.as_deref(), secrets, host_file)?;
-            Ok(Arc::new(
-                selvedge_store_postgres::PgStore::open(options, *max_connections)
-                    .await
-                    .map_err(failed)?,
-            ))
+        StoreLocation::Postgres { .. } => {
+            Ok(Arc::new(open_postgres(location, secrets, host_file).await?))
         }
     }
 }

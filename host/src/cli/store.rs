@@ -18,6 +18,34 @@ pub enum StoreCommand {
     Status(StoreArgs),
     /// Apply pending schema migrations to the configured store.
     Migrate(StoreArgs),
+    /// Move an embedded install to the configured PostgreSQL store: every row of the SQLite
+    /// file copied into the empty database in one transaction (whole or nothing).
+    Copy(CopyArgs),
+}
+
+/// Where a copy reads from and writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// The embedded SQLite file.
+    Sqlite,
+    /// The PostgreSQL database `[store] url` names.
+    Postgres,
+}
+
+/// `selvedge store copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The store copied from.
+    #[arg(long, value_enum)]
+    pub from: Backend,
+    /// The store copied to.
+    #[arg(long, value_enum)]
+    pub to: Backend,
+    /// The SQLite file (default `<data_dir>/selvedge.sqlite` of the config).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
 }
 
 /// Arguments every store command takes.
@@ -38,6 +66,7 @@ pub fn run(cmd: StoreCommand) -> Result<u8, CliError> {
         match cmd {
             StoreCommand::Status(args) => status(args).await,
             StoreCommand::Migrate(args) => migrate(args).await,
+            StoreCommand::Copy(args) => copy(args).await,
         }
     })
 }
@@ -104,6 +133,77 @@ async fn migrate(args: StoreArgs) -> Result<u8, CliError> {
             "store: {}\napplied {applied} migration(s); schema now at {}",
             location.describe(),
             before.known
+        );
+    }
+    Ok(exit::OK)
+}
+
+async fn copy(args: CopyArgs) -> Result<u8, CliError> {
+    if (args.from, args.to) != (Backend::Sqlite, Backend::Postgres) {
+        return Err(CliError::bad_input(
+            "only --from sqlite --to postgres is supported (moving an embedded install to a shared store)",
+        ));
+    }
+    let dir = &args.store.config;
+    let host = Config::load_host_only(dir)?;
+    let host_file = dir.join(HOST_FILE);
+    let target = StoreLocation::of(&host);
+    if !target.is_shared() {
+        return Err(CliError::bad_input(format!(
+            "{}: [store] url names no PostgreSQL database to copy to\n  fix: add [store] url = \"postgres://...\"",
+            host_file.display()
+        )));
+    }
+    let file = args.file.unwrap_or_else(|| Config::state_file(&host));
+    if !file.is_file() {
+        return Err(CliError::bad_input(format!(
+            "{}: no SQLite state file to copy",
+            file.display()
+        )));
+    }
+    // Both ends at this binary's schema first: the copy maps table to table.
+    let source = crate::store::open(
+        &StoreLocation::Sqlite(file.clone()),
+        &Secrets::from_env(),
+        &host_file,
+    )
+    .await
+    .map_err(CliError::from)?;
+    let _ = source.close().await;
+    let target_store = crate::store::open_postgres(&target, &Secrets::from_env(), &host_file)
+        .await
+        .map_err(CliError::from)?;
+    let bar = if args.store.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    let copied = selvedge_store_postgres::copy_from_sqlite(&file, &target_store, |table, rows| {
+        bar.set_message(format!("{table}: {rows} rows"));
+        bar.tick();
+    })
+    .await
+    .map_err(|e| CliError::runtime(format!("copy to {}: {e}", target.describe())))?;
+    bar.finish_and_clear();
+    target_store.close().await;
+    let total: u64 = copied.iter().map(|t| t.rows).sum();
+    if args.store.json {
+        let tables: serde_json::Map<String, serde_json::Value> = copied
+            .iter()
+            .map(|t| (t.table.clone(), json!(t.rows)))
+            .collect();
+        println!(
+            "{}",
+            json!({ "from": file.display().to_string(), "to": target.describe(), "rows": total, "tables": tables })
+        );
+    } else {
+        for t in &copied {
+            println!("{:<20} {:>10} rows", t.table, t.rows);
+        }
+        println!(
+            "copied {total} rows from {} to {} (counts checked table by table)",
+            file.display(),
+            target.describe()
         );
     }
     Ok(exit::OK)

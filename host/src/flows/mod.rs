@@ -28,7 +28,7 @@ use selvedge_bluecherry::ErpGateway;
 use selvedge_runtime::{ClientPlugin, PluginError};
 use selvedge_store::{Measurements, Store, StoreError};
 
-use crate::storefronts::{PortError, Storefront};
+use crate::storefronts::{CallCount, PortError, Storefront};
 
 pub use crate::exceptions::{ExceptionKind, Owners};
 
@@ -145,6 +145,14 @@ pub trait FlowOutcome {
     fn records(&self) -> Option<u64>;
     /// Records changed, when the flow counts them.
     fn changed(&self) -> Option<u64>;
+    /// Storefront calls made (and answered 429), when the flow counts them.
+    fn calls(&self) -> Option<CallCount> {
+        None
+    }
+    /// The ERP cycle the run carried to the storefront, when it carried one.
+    fn cycle(&self) -> Option<CycleTiming> {
+        None
+    }
     /// The flow's own measurements beside the common ones (the dashboard shows them by name).
     fn extra(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::Map::new()
@@ -156,11 +164,30 @@ pub trait FlowOutcome {
             summary: self.summary(),
             ..FlowReport::default()
         };
-        report.measurements.records = self.records();
-        report.measurements.changed = self.changed();
-        report.measurements.extra = self.extra();
+        let m = &mut report.measurements;
+        m.records = self.records();
+        m.changed = self.changed();
+        if let Some(calls) = self.calls() {
+            m.api_calls = Some(calls.calls);
+            m.throttled = Some(calls.throttled);
+        }
+        if let Some(cycle) = self.cycle() {
+            m.erp_cycle_id = Some(cycle.cycle_id.to_string());
+            m.erp_cycle_end = Some(cycle.cycle_end);
+            m.storefront_updated_at = Some(cycle.storefront_updated_at);
+        }
+        m.extra = self.extra();
         report
     }
+}
+
+/// An ERP cycle carried to the storefront: from its end to the storefront's update is the
+/// latency a client sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CycleTiming {
+    pub cycle_id: u64,
+    pub cycle_end: time::OffsetDateTime,
+    pub storefront_updated_at: time::OffsetDateTime,
 }
 
 /// The fields of a serializable outcome as measurements.

@@ -12,6 +12,7 @@ pub mod bigcommerce;
 pub mod sparklayer;
 
 mod b2b;
+mod catalog;
 mod convert;
 mod orders;
 mod stock;
@@ -20,14 +21,17 @@ use async_trait::async_trait;
 use selvedge_bluecherry::model::Shipment;
 
 pub use b2b::{AccountTerms, B2bCustomer, B2bSink, TierSet};
+pub use catalog::{
+    CatalogPort, CreateRefused, ItemRefused, ProductSink, SkuListSink, SkuProblem, StoredOption,
+    StoredProduct, StoredVariant,
+};
 pub use orders::{
     FetchedOrder, ListedOrder, ListedRefund, OrderSource, OrderTotals, RefundSource, StatusRule,
     StorefrontRefund,
 };
 pub use stock::{LocationTarget, StockLine, StockSink, StockSnapshot};
 
-use crate::flows::catalog::{CatalogOutcome, CatalogSettings};
-use crate::flows::{ClientServices, FlowError};
+use crate::flows::FlowError;
 
 /// What a flow may ask of a storefront.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +158,7 @@ pub trait Storefront: Send + Sync + 'static {
         Err(self.unsupported(Capability::Shipments))
     }
 
-    fn catalog(&self) -> Result<&dyn CatalogSink, PortError> {
+    fn catalog(&self) -> Result<CatalogPort<'_>, PortError> {
         Err(self.unsupported(Capability::Catalog))
     }
 
@@ -181,16 +185,4 @@ pub trait ShipmentSink: Send + Sync {
         order_id: &str,
         shipment: &Shipment,
     ) -> Result<Result<(), String>, PortError>;
-}
-
-/// Publishes the ERP's styles as storefront products. Coarse: the adapter binds SKUs and
-/// raises its own exceptions through the client's services.
-#[async_trait]
-pub trait CatalogSink: Send + Sync {
-    async fn sync(
-        &self,
-        ctx: &ClientServices,
-        settings: &CatalogSettings,
-        styles: &[selvedge_bluecherry::model::Style],
-    ) -> Result<CatalogOutcome, FlowError>;
 }

@@ -2,32 +2,18 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use selvedge_store::timestamp::{from_ms, to_ms};
-use selvedge_store::{Bindings, SkuBinding, StoreError, StoreFuture};
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
+use selvedge_store::{Bindings, SkuBinding, StoreFuture};
 
 macro_rules! binding_cols {
     () => {
         "client, storefront, erp_sku, product_id, variant_id, storefront_sku, content_hash, \
          updated_at"
     };
-}
-
-fn binding_from_row(row: &SqliteRow) -> Result<SkuBinding, StoreError> {
-    Ok(SkuBinding {
-        client: row.try_get("client")?,
-        storefront: row.try_get("storefront")?,
-        erp_sku: row.try_get("erp_sku")?,
-        product_id: row.try_get("product_id")?,
-        variant_id: row.try_get("variant_id")?,
-        storefront_sku: row.try_get("storefront_sku")?,
-        content_hash: row.try_get("content_hash")?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-    })
 }
 
 impl Bindings for SqliteStore {
@@ -83,7 +69,7 @@ impl Bindings for SqliteStore {
             .bind(erp_sku)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(binding_from_row).transpose()
+            row.as_ref().map(rows::binding).transpose()
         })
     }
 
@@ -105,7 +91,7 @@ impl Bindings for SqliteStore {
             .bind(storefront_sku)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(binding_from_row).transpose()
+            row.as_ref().map(rows::binding).transpose()
         })
     }
 
@@ -124,7 +110,7 @@ impl Bindings for SqliteStore {
             .bind(storefront)
             .fetch_all(self.reader())
             .await?;
-            rows.iter().map(binding_from_row).collect()
+            rows.iter().map(rows::binding).collect()
         })
     }
 

@@ -1,28 +1,9 @@
 //! Decision audit on SQLite (append-only).
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-
-use super::{SqliteStore, json_text, parse_json};
-use selvedge_store::timestamp::{from_ms, to_ms};
-use selvedge_store::{Decision, DecisionAudit, DecisionRecord, StoreError, StoreFuture};
-
-fn decision_from_row(row: &SqliteRow) -> Result<DecisionRecord, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    Ok(DecisionRecord {
-        id,
-        decision: Decision {
-            client: row.try_get("client")?,
-            flow: row.try_get("flow")?,
-            subject: row.try_get("subject")?,
-            plugin_id: row.try_get("plugin_id")?,
-            plugin_version: row.try_get("plugin_version")?,
-            reason: parse_json(row.try_get("reason")?, &format!("decision {id} reason"))?,
-            value: parse_json(row.try_get("value")?, &format!("decision {id} value"))?,
-            created_at: from_ms(row.try_get("created_at")?)?,
-        },
-    })
-}
+use super::SqliteStore;
+use selvedge_store::rows::{self, json_text};
+use selvedge_store::timestamp::to_ms;
+use selvedge_store::{Decision, DecisionAudit, DecisionRecord, StoreFuture};
 
 impl DecisionAudit for SqliteStore {
     fn record_decisions<'a>(&'a self, decisions: &'a [Decision]) -> StoreFuture<'a, ()> {
@@ -73,7 +54,7 @@ impl DecisionAudit for SqliteStore {
             .bind(before.unwrap_or(i64::MAX))
             .fetch_all(self.reader())
             .await?;
-            rows.iter().map(decision_from_row).collect()
+            rows.iter().map(rows::decision).collect()
         })
     }
 }

@@ -1,11 +1,11 @@
 //! Exception queue on SQLite. A partial unique index keeps one unresolved row per
 //! (client, kind, subject); raising again bumps that row inside the same transaction.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqliteExecutor};
+use sqlx::{SqliteConnection, SqliteExecutor};
 use time::OffsetDateTime;
 
-use super::{SqliteStore, count_u32, json_text, parse_json};
+use super::SqliteStore;
+use selvedge_store::rows::{self, count_u64, json_text};
 use selvedge_store::timestamp::{from_ms, to_ms};
 use selvedge_store::{
     ExceptionCount, ExceptionFilter, ExceptionHistoryEntry, ExceptionRecord, ExceptionState,
@@ -20,27 +20,6 @@ macro_rules! exception_cols {
         "id, client, kind, owner, subject, summary, details, state, occurrences, created_at, \
          updated_at, last_seen"
     };
-}
-
-fn exception_from_row(row: &SqliteRow) -> Result<ExceptionRecord, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    Ok(ExceptionRecord {
-        id,
-        client: row.try_get("client")?,
-        kind: row.try_get("kind")?,
-        owner: row.try_get("owner")?,
-        subject: row.try_get("subject")?,
-        summary: row.try_get("summary")?,
-        details: parse_json(row.try_get("details")?, &format!("exception {id} details"))?,
-        state: ExceptionState::parse(row.try_get("state")?)?,
-        occurrences: count_u32(
-            row.try_get("occurrences")?,
-            &format!("exception {id} occurrences"),
-        )?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        last_seen: from_ms(row.try_get("last_seen")?)?,
-    })
 }
 
 async fn load<'e>(
@@ -59,7 +38,7 @@ async fn load<'e>(
         entity: "exception",
         key: id.to_string(),
     })?;
-    exception_from_row(&row)
+    rows::exception(&row)
 }
 
 async fn add_history(
@@ -202,7 +181,7 @@ impl Exceptions for SqliteStore {
             .bind(i64::from(page.offset))
             .fetch_all(self.reader())
             .await?;
-            rows.iter().map(exception_from_row).collect()
+            rows.iter().map(rows::exception).collect()
         })
     }
 
@@ -313,8 +292,7 @@ impl Exceptions for SqliteStore {
             .await?;
             rows.into_iter()
                 .map(|(owner, kind, n)| {
-                    let count = u64::try_from(n)
-                        .map_err(|_| StoreError::Corrupt(format!("exception count {n}")))?;
+                    let count = count_u64(n, "exception count")?;
                     Ok(ExceptionCount { owner, kind, count })
                 })
                 .collect()

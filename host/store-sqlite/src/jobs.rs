@@ -8,8 +8,9 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
-use super::{SqliteStore, count_u32, json_text, parse_json};
-use selvedge_store::timestamp::{duration_ms, from_ms, from_ms_opt, to_ms};
+use super::SqliteStore;
+use selvedge_store::rows::{self, count_u64, json_text};
+use selvedge_store::timestamp::{duration_ms, to_ms};
 use selvedge_store::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
     StoreError, StoreFuture,
@@ -25,36 +26,8 @@ macro_rules! job_cols {
 /// (client, kind, queued, running, oldest due run_at, most attempts used).
 type KindStatsRow = (String, String, i64, i64, Option<i64>, Option<i64>);
 
-fn job_from_row(row: &SqliteRow) -> Result<Job, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let what = |field: &str| format!("job {id} {field}");
-    let result: Option<String> = row.try_get("result")?;
-    Ok(Job {
-        id,
-        client: row.try_get("client")?,
-        kind: row.try_get("kind")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        payload: parse_json(row.try_get("payload")?, &what("payload"))?,
-        state: JobState::parse(row.try_get("state")?)?,
-        attempts: count_u32(row.try_get("attempts")?, &what("attempts"))?,
-        max_attempts: count_u32(row.try_get("max_attempts")?, &what("max_attempts"))?,
-        snoozes: count_u32(row.try_get("snoozes")?, &what("snoozes"))?,
-        run_at: from_ms(row.try_get("run_at")?)?,
-        lease_until: from_ms_opt(row.try_get("lease_until")?)?,
-        last_error: row.try_get("last_error")?,
-        result: result
-            .map(|r| parse_json(&r, &what("result")))
-            .transpose()?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-    })
-}
-
 fn jobs_from_rows(rows: &[SqliteRow]) -> Result<Vec<Job>, StoreError> {
-    let mut jobs = rows
-        .iter()
-        .map(job_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut jobs = rows.iter().map(rows::job).collect::<Result<Vec<_>, _>>()?;
     // RETURNING gives rows in no particular order.
     jobs.sort_by_key(|j| (j.run_at, j.id));
     Ok(jobs)
@@ -65,7 +38,7 @@ async fn job_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<Job>, 
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(job_from_row).transpose()
+    row.as_ref().map(rows::job).transpose()
 }
 
 /// Why a guarded update matched nothing: an idempotent repeat (`Ok`) or a lost lease.
@@ -135,7 +108,7 @@ impl JobQueue for SqliteStore {
                     }
                 };
                 Ok(Enqueued {
-                    job: job_from_row(&row)?,
+                    job: rows::job(&row)?,
                     created,
                 })
             })
@@ -204,7 +177,7 @@ impl JobQueue for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
                 match row {
-                    Some(row) => job_from_row(&row),
+                    Some(row) => rows::job(&row),
                     None => explain_lease_miss(conn, lease, JobState::Done).await,
                 }
             })
@@ -242,7 +215,7 @@ impl JobQueue for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
                 match row {
-                    Some(row) => job_from_row(&row),
+                    Some(row) => rows::job(&row),
                     None => explain_lease_miss(conn, lease, state).await,
                 }
             })
@@ -275,7 +248,7 @@ impl JobQueue for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
                 match row {
-                    Some(row) => job_from_row(&row),
+                    Some(row) => rows::job(&row),
                     None => explain_lease_miss(conn, lease, JobState::Queued).await,
                 }
             })
@@ -329,7 +302,7 @@ impl JobQueue for SqliteStore {
                 .bind(id)
                 .fetch_optional(self.reader())
                 .await?;
-            row.as_ref().map(job_from_row).transpose()
+            row.as_ref().map(rows::job).transpose()
         })
     }
 
@@ -350,7 +323,7 @@ impl JobQueue for SqliteStore {
             .bind(idempotency_key)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(job_from_row).transpose()
+            row.as_ref().map(rows::job).transpose()
         })
     }
 
@@ -364,7 +337,7 @@ impl JobQueue for SqliteStore {
             .bind(kind)
             .fetch_one(self.reader())
             .await?;
-            u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("queue depth {n}")))
+            count_u64(n, "queue depth")
         })
     }
 
@@ -507,7 +480,7 @@ impl JobQueue for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
                 if let Some(row) = row {
-                    return job_from_row(&row);
+                    return rows::job(&row);
                 }
                 // Running: remembered, and acted on when this run completes.
                 let row = sqlx::query(concat!(
@@ -525,7 +498,7 @@ impl JobQueue for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
                 match row {
-                    Some(row) => job_from_row(&row),
+                    Some(row) => rows::job(&row),
                     // Unknown.
                     None => job_by_id(conn, job_id)
                         .await?

@@ -242,18 +242,3 @@ impl selvedge_store::Backend for SqliteStore {
         })
     }
 }
-
-/// Encodes a JSON value for a TEXT column.
-pub(crate) fn json_text(value: &serde_json::Value) -> Result<String, StoreError> {
-    Ok(serde_json::to_string(value)?)
-}
-
-/// Decodes a TEXT column holding JSON.
-pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-/// Reads a non-negative counter column.
-pub(crate) fn count_u32(value: i64, what: &str) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} = {value}")))
-}

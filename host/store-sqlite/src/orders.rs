@@ -1,11 +1,11 @@
 //! Order ledger on SQLite. Every state change and its history row commit together.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
-use super::{SqliteStore, count_u32};
-use selvedge_store::timestamp::{from_ms, to_ms};
+use super::SqliteStore;
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
     ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits, StoreError,
     StoreFuture, Transition,
@@ -28,30 +28,6 @@ fn day_number(at: OffsetDateTime) -> i64 {
     at.unix_timestamp().div_euclid(86_400)
 }
 
-fn order_from_row(row: &SqliteRow) -> Result<OrderRecord, StoreError> {
-    let key = OrderKey {
-        client: row.try_get("client")?,
-        storefront: row.try_get("storefront")?,
-        storefront_order_id: row.try_get("storefront_order_id")?,
-    };
-    let value: Option<i64> = row.try_get("erp_value_minor")?;
-    let qty: Option<i64> = row.try_get("erp_qty")?;
-    Ok(OrderRecord {
-        state: OrderState::parse(row.try_get("state")?)?,
-        erp_order_no: row.try_get("erp_order_no")?,
-        erp_ref: row.try_get("erp_ref")?,
-        attempts: count_u32(row.try_get("attempts")?, &format!("order {key} attempts"))?,
-        last_error: row.try_get("last_error")?,
-        payload_hash: row.try_get("payload_hash")?,
-        erp_snapshot: value
-            .zip(qty)
-            .map(|(value_minor, qty)| ErpSnapshot { value_minor, qty }),
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        key,
-    })
-}
-
 async fn load(conn: &mut SqliteConnection, key: &OrderKey) -> Result<OrderRecord, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
@@ -68,7 +44,7 @@ async fn load(conn: &mut SqliteConnection, key: &OrderKey) -> Result<OrderRecord
         entity: "order",
         key: key.to_string(),
     })?;
-    order_from_row(&row)
+    rows::order(&row)
 }
 
 async fn add_history(
@@ -218,7 +194,7 @@ impl OrderLedger for SqliteStore {
             .bind(erp_ref)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(order_from_row).transpose()
+            row.as_ref().map(rows::order).transpose()
         })
     }
 
@@ -352,7 +328,7 @@ impl OrderLedger for SqliteStore {
             .bind(&key.storefront_order_id)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(order_from_row).transpose()
+            row.as_ref().map(rows::order).transpose()
         })
     }
 
@@ -371,16 +347,7 @@ impl OrderLedger for SqliteStore {
             .bind(&key.storefront_order_id)
             .fetch_all(self.reader())
             .await?;
-            rows.into_iter()
-                .map(|(from, to, note, at)| {
-                    Ok(Transition {
-                        from: from.as_deref().map(OrderState::parse).transpose()?,
-                        to: OrderState::parse(&to)?,
-                        note,
-                        at: from_ms(at)?,
-                    })
-                })
-                .collect()
+            rows::transitions(rows, OrderState::parse)
         })
     }
 
@@ -403,7 +370,7 @@ impl OrderLedger for SqliteStore {
             .bind(i64::from(page.offset))
             .fetch_all(self.reader())
             .await?;
-            rows.iter().map(order_from_row).collect()
+            rows.iter().map(rows::order).collect()
         })
     }
 }

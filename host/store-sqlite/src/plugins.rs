@@ -1,11 +1,11 @@
 //! Plugin version history on SQLite.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
 
 macro_rules! plugin_cols {
@@ -13,20 +13,6 @@ macro_rules! plugin_cols {
         "id, client, plugin, version_hash, label, activated_at, reason, deactivated_at, \
          deactivation_reason"
     };
-}
-
-fn plugin_from_row(row: &SqliteRow) -> Result<PluginVersionRecord, StoreError> {
-    Ok(PluginVersionRecord {
-        id: row.try_get("id")?,
-        client: row.try_get("client")?,
-        plugin: row.try_get("plugin")?,
-        version_hash: row.try_get("version_hash")?,
-        label: row.try_get("label")?,
-        activated_at: from_ms(row.try_get("activated_at")?)?,
-        reason: row.try_get("reason")?,
-        deactivated_at: from_ms_opt(row.try_get("deactivated_at")?)?,
-        deactivation_reason: row.try_get("deactivation_reason")?,
-    })
 }
 
 async fn active(
@@ -43,7 +29,7 @@ async fn active(
     .bind(plugin)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(plugin_from_row).transpose()
+    row.as_ref().map(rows::plugin_version).transpose()
 }
 
 async fn close_active(
@@ -62,7 +48,7 @@ async fn close_active(
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    plugin_from_row(&row)
+    rows::plugin_version(&row)
 }
 
 impl PluginVersions for SqliteStore {
@@ -104,7 +90,7 @@ impl PluginVersions for SqliteStore {
             .bind(reason)
             .fetch_one(&mut *conn)
             .await?;
-                let record = plugin_from_row(&row)?;
+                let record = rows::plugin_version(&row)?;
                 Ok(record)
             })
         }))
@@ -145,7 +131,7 @@ impl PluginVersions for SqliteStore {
             .bind(plugin)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(plugin_from_row).transpose()
+            row.as_ref().map(rows::plugin_version).transpose()
         })
     }
 
@@ -169,7 +155,7 @@ impl PluginVersions for SqliteStore {
             .bind(before.unwrap_or(i64::MAX))
             .fetch_all(self.reader())
             .await?;
-            rows.iter().map(plugin_from_row).collect()
+            rows.iter().map(rows::plugin_version).collect()
         })
     }
 }

@@ -1,12 +1,12 @@
 //! Credit-memo ledger on SQLite; mirrors the order ledger.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
-use super::{SqliteStore, count_u32};
+use super::SqliteStore;
 use selvedge_store::refunds::NewRefund;
-use selvedge_store::timestamp::{from_ms, to_ms};
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
     RefundLedger, RefundRecord, RefundState, StoreError, StoreFuture, Transition,
 };
@@ -16,27 +16,6 @@ macro_rules! refund_cols {
         "client, refund_id, storefront, storefront_order_id, state, memo_no, erp_ref, \
          attempts, last_error, payload_hash, created_at, updated_at"
     };
-}
-
-fn refund_from_row(row: &SqliteRow) -> Result<RefundRecord, StoreError> {
-    let refund_id: String = row.try_get("refund_id")?;
-    Ok(RefundRecord {
-        client: row.try_get("client")?,
-        storefront: row.try_get("storefront")?,
-        storefront_order_id: row.try_get("storefront_order_id")?,
-        state: RefundState::parse(row.try_get("state")?)?,
-        memo_no: row.try_get("memo_no")?,
-        erp_ref: row.try_get("erp_ref")?,
-        attempts: count_u32(
-            row.try_get("attempts")?,
-            &format!("refund {refund_id} attempts"),
-        )?,
-        last_error: row.try_get("last_error")?,
-        payload_hash: row.try_get("payload_hash")?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        refund_id,
-    })
 }
 
 async fn load(
@@ -57,7 +36,7 @@ async fn load(
         entity: "refund",
         key: format!("{client}/{refund_id}"),
     })?;
-    refund_from_row(&row)
+    rows::refund(&row)
 }
 
 async fn add_history(
@@ -264,7 +243,7 @@ impl RefundLedger for SqliteStore {
             .bind(refund_id)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(refund_from_row).transpose()
+            row.as_ref().map(rows::refund).transpose()
         })
     }
 
@@ -282,16 +261,7 @@ impl RefundLedger for SqliteStore {
             .bind(refund_id)
             .fetch_all(self.reader())
             .await?;
-            rows.into_iter()
-                .map(|(from, to, note, at)| {
-                    Ok(Transition {
-                        from: from.as_deref().map(RefundState::parse).transpose()?,
-                        to: RefundState::parse(&to)?,
-                        note,
-                        at: from_ms(at)?,
-                    })
-                })
-                .collect()
+            rows::transitions(rows, RefundState::parse)
         })
     }
 }

@@ -12,6 +12,7 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::SqliteStore;
 use selvedge_store::retention::{PurgedBatch, Reclaimed, Retention, RetentionAges, RetentionRule};
+use selvedge_store::rows::count_u64;
 use selvedge_store::{StoreError, StoreFuture};
 
 /// The rules for this schema's growing tables. Order matters: history goes before the
@@ -101,7 +102,7 @@ async fn free_pages(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
     let n: i64 = sqlx::query_scalar("PRAGMA freelist_count")
         .fetch_one(&mut *conn)
         .await?;
-    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("freelist_count = {n}")))
+    count_u64(n, "freelist_count")
 }
 
 impl Retention for SqliteStore {

@@ -1,33 +1,16 @@
 //! Sync runs on SQLite.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use selvedge_store::timestamp::{from_ms, from_ms_opt, to_ms};
+use selvedge_store::rows;
+use selvedge_store::timestamp::to_ms;
 use selvedge_store::{Measurements, RunStatus, StoreError, StoreFuture, SyncRun, SyncRuns};
 
 macro_rules! run_cols {
     () => {
         "id, client, flow, started_at, finished_at, status, measurements, error"
     };
-}
-
-fn run_from_row(row: &SqliteRow) -> Result<SyncRun, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let measurements: &str = row.try_get("measurements")?;
-    Ok(SyncRun {
-        id,
-        client: row.try_get("client")?,
-        flow: row.try_get("flow")?,
-        started_at: from_ms(row.try_get("started_at")?)?,
-        finished_at: from_ms_opt(row.try_get("finished_at")?)?,
-        status: RunStatus::parse(row.try_get("status")?)?,
-        measurements: serde_json::from_str(measurements)
-            .map_err(|e| StoreError::Corrupt(format!("run {id} measurements: {e}")))?,
-        error: row.try_get("error")?,
-    })
 }
 
 impl SyncRuns for SqliteStore {
@@ -87,7 +70,7 @@ impl SyncRuns for SqliteStore {
                     entity: "running sync run",
                     key: run_id.to_string(),
                 })?;
-                run_from_row(&row)
+                rows::sync_run(&row)
             })
         }))
     }
@@ -112,7 +95,7 @@ impl SyncRuns for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(self.reader())
             .await?;
-            rows.iter().map(run_from_row).collect()
+            rows.iter().map(rows::sync_run).collect()
         })
     }
 
@@ -132,7 +115,7 @@ impl SyncRuns for SqliteStore {
             .bind(flow)
             .fetch_optional(self.reader())
             .await?;
-            row.as_ref().map(run_from_row).transpose()
+            row.as_ref().map(rows::sync_run).transpose()
         })
     }
 

@@ -1,30 +1,31 @@
 //! Catalog: Blue Cherry styles (changed since the cursor) -> the storefront.
 //!
-//! The storefront's [`CatalogSink`](crate::storefronts::CatalogSink) applies the styles:
-//!
-//! - **BigCommerce** ([`crate::storefronts::bigcommerce`]): the client plugin maps each style to a product with
-//!   options and variants (`map-styles`). New styles become products (one create each, variants
-//!   inline); changed ones are batch-updated (products in tens, variants in fifties). Only what
-//!   changed is written: a content hash per product and per variant is kept in the bindings.
-//!   A style the plugin refuses, a grid value the product lacks, or a SKU BigCommerce refuses
-//!   becomes a `sku_unmapped` exception, never a broken SKU.
-//! - **Sparklayer** ([`crate::storefronts::sparklayer`]): Sparklayer sells the underlying platform's products and
-//!   holds no catalog of its own; what it needs from the ERP master is *which SKUs exist*, so
-//!   the B2B price lists and the stock feed carry exactly those. The flow binds every SKU whose
-//!   grid is sound (colour, size and dimension listed on its style), raises `sku_unmapped` for
-//!   the others, and publishes those errors to Sparklayer's sync log so buyers' admins see them.
+//! - `plan.rs`: the pure parts (a style in the plugin's shape, content hashes, grid and option
+//!   checks);
+//! - `apply.rs`: the I/O through the storefront's catalog port
+//!   ([`CatalogPort`](crate::storefronts::CatalogPort)). On a **product** storefront
+//!   (BigCommerce) the client plugin maps each style to a product with options and variants
+//!   (`map-styles`); new styles become products, changed ones are batch-updated
+//!   (`batch.rs`), new SKUs of a known product are added (`variants.rs`). Only what changed is
+//!   written: a content hash per product and per variant is kept in the bindings. A style the
+//!   plugin refuses, a grid value the product lacks, or a SKU the storefront refuses becomes a
+//!   `sku_unmapped` exception, never a broken SKU. On a **SKU-list** storefront (Sparklayer,
+//!   `skus.rs`) every SKU whose grid is sound is bound, the others raise `sku_unmapped` and
+//!   are shown in the storefront's sync log.
 //!
 //! The cursor `catalog.styles_changed_since` advances only after every style read was applied
 //! or sent to the exception queue. A style refused for a rule reason is read again when it
 //! changes in the ERP, or on a run with `full_resync` (after fixing the client's rules).
 
+mod apply;
+mod batch;
 mod plan;
+mod skus;
+mod variants;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-pub(crate) use plan::{content_hash, erp_style};
 
 use super::{ClientServices, FlowError, FlowOutcome, FlowReport, extra_of};
 
@@ -101,11 +102,7 @@ pub async fn run(
     };
     let styles = ctx.erp.list_styles(since).await?;
     let newest = styles.iter().map(|s| s.updated_at).max();
-    let mut outcome = ctx
-        .storefront
-        .catalog()?
-        .sync(ctx, settings, &styles)
-        .await?;
+    let mut outcome = apply::sync(ctx, settings, &styles).await?;
     outcome.styles_read = styles.len() as u64;
     if let Some(newest) = newest
         && let Ok(text) = newest.format(&Rfc3339)

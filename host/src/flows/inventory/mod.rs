@@ -23,6 +23,7 @@
 
 mod apply;
 mod missing;
+mod outcome;
 mod plan;
 mod resolve;
 mod rows;
@@ -33,10 +34,12 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{ClientServices, FlowError, FlowReport};
+use super::{ClientServices, CycleTiming, FlowError, FlowOutcome, FlowReport};
 
+use crate::storefronts::CallCount;
 pub use crate::storefronts::LocationTarget;
 pub use missing::PARTIAL_SUBJECT;
+pub use outcome::{Frequency, InventoryOutcome};
 pub use plan::{Change, Source};
 pub use trace::reason_names;
 
@@ -123,10 +126,7 @@ pub async fn run(
         .await?
         .and_then(|c| c.parse().ok());
     if status.last_cycle_id == 0 || (done == Some(status.last_cycle_id) && !settings.repush_cycle) {
-        return Ok(FlowReport {
-            summary: format!("no new ERP cycle (last {})", status.last_cycle_id),
-            ..FlowReport::default()
-        });
+        return Ok(outcome::NoNewCycle(status.last_cycle_id).report());
     }
     let snapshot = ctx.erp.ats_snapshot(status.last_cycle_id).await?;
     let styles = ctx.erp.list_styles(None).await?;
@@ -218,94 +218,22 @@ pub async fn run(
         cycles_skipped: cycles_skipped(done, snapshot.cycle_id),
         cycle_latency_minutes_given: latency,
         plugin_version: called.report.version.clone(),
+        frequency: trace::frequency(ctx, storefront_updated_at).await?,
+        rows: input_rows as u64,
+        rows_pushed: pushed.rows,
+        calls: CallCount {
+            calls: stats_after.calls.saturating_sub(stats_before.calls),
+            throttled: stats_after.throttled.saturating_sub(stats_before.throttled),
+            retries: stats_after.retries.saturating_sub(stats_before.retries),
+        },
+        cycle: Some(CycleTiming {
+            cycle_id: snapshot.cycle_id,
+            cycle_end: snapshot.completed_at,
+            storefront_updated_at,
+        }),
+        missing_percent: (lost.percent(), lost.max_percent),
     };
-    let mut measurements = selvedge_store::Measurements {
-        records: Some(input_rows as u64),
-        changed: Some(pushed.rows),
-        api_calls: Some(stats_after.calls.saturating_sub(stats_before.calls)),
-        throttled: Some(stats_after.throttled.saturating_sub(stats_before.throttled)),
-        erp_cycle_id: Some(snapshot.cycle_id.to_string()),
-        erp_cycle_end: Some(snapshot.completed_at),
-        storefront_updated_at: Some(storefront_updated_at),
-        extra: crate::flows::extra_of(&outcome),
-    };
-    trace::add_frequency(ctx, &mut measurements, storefront_updated_at).await?;
-    Ok(FlowReport {
-        summary: summary(
-            &outcome,
-            &measurements,
-            &lost,
-            snapshot.cycle_id,
-            input_rows,
-            pushed.rows,
-        ),
-        measurements,
-    })
-}
-
-/// What an inventory run did, beside the common measurements (stored with the run).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct InventoryOutcome {
-    /// Push requests sent.
-    pub push_requests: u64,
-    /// The fewest requests the storefront allows for the same changes.
-    pub push_requests_minimum: u64,
-    /// Snapshot SKUs with no storefront binding (not published).
-    pub skipped_unbound_skus: u64,
-    /// SKU-locations on sale that the snapshot no longer lists.
-    pub missing_from_snapshot: u64,
-    /// Of those, pushed as 0.
-    pub missing_zeroed: u64,
-    /// So many vanished that the snapshot looks partial: none were zeroed.
-    pub partial_snapshot: bool,
-    /// Earlier exceptions this run showed are over.
-    pub exceptions_resolved: u64,
-    /// ERP cycles that completed between the last pushed one and this one.
-    pub cycles_skipped: u64,
-    /// The measured cycle latency given to the plugin.
-    pub cycle_latency_minutes_given: u32,
-    /// Content hash of the plugin that computed the ATS.
-    pub plugin_version: String,
-}
-
-/// One line for humans.
-fn summary(
-    outcome: &InventoryOutcome,
-    measurements: &selvedge_store::Measurements,
-    lost: &missing::Missing,
-    cycle_id: u64,
-    input_rows: usize,
-    pushed_rows: u64,
-) -> String {
-    let latency_s = measurements
-        .cycle_latency()
-        .map(|d| d.as_seconds_f64())
-        .unwrap_or(0.0);
-    let mut summary = format!(
-        "cycle {cycle_id}: pushed {pushed_rows} of {input_rows} SKU-locations in {} calls (minimum {}); latency {latency_s:.1} s",
-        outcome.push_requests, outcome.push_requests_minimum
-    );
-    if lost.partial {
-        summary.push_str(&format!(
-            "; {} SKU-locations on sale missing from the snapshot ({:.0}%, above {}%): not zeroed, see exception {}",
-            lost.vanished.len(),
-            lost.percent(),
-            lost.max_percent,
-            PARTIAL_SUBJECT
-        ));
-    } else if outcome.missing_zeroed > 0 {
-        summary.push_str(&format!(
-            "; {} SKU-locations missing from the snapshot set to 0",
-            outcome.missing_zeroed
-        ));
-    }
-    if outcome.exceptions_resolved > 0 {
-        summary.push_str(&format!(
-            "; {} earlier exceptions resolved",
-            outcome.exceptions_resolved
-        ));
-    }
-    summary
+    Ok(outcome.report())
 }
 
 /// Cycles that completed after the last pushed one and before the one pushed now.

@@ -2,13 +2,13 @@
 
 use selvedge_runtime::CallReport;
 use selvedge_runtime::rules::inventory::AtsRows;
-use selvedge_store::{Decision, Measurements, RunStatus};
+use selvedge_store::{Decision, RunStatus};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::InventorySettings;
 use super::plan::{Change, Source};
 use super::rows::Built;
+use super::{Frequency, InventorySettings};
 use crate::flows::{ClientServices, FlowError, FlowKind};
 use crate::storefronts::LocationTarget;
 
@@ -163,13 +163,12 @@ pub(crate) async fn measured_latency_minutes(
     Ok((mean / 60.0).ceil().min(f64::from(u32::MAX)) as u32)
 }
 
-/// Adds update frequency: storefront updates in the last 24 hours (this one included) and
-/// the mean interval between them.
-pub(crate) async fn add_frequency(
+/// Update frequency: storefront updates in the last 24 hours (this one, at `now`, included)
+/// and the mean interval between them.
+pub(crate) async fn frequency(
     ctx: &ClientServices,
-    m: &mut Measurements,
     now: OffsetDateTime,
-) -> Result<(), FlowError> {
+) -> Result<Frequency, FlowError> {
     let runs = ctx
         .store
         .recent_runs(&ctx.client, FlowKind::Inventory.as_str(), FREQUENCY_RUNS)
@@ -183,14 +182,14 @@ pub(crate) async fn add_frequency(
         .collect();
     updates.push(now);
     updates.sort();
-    m.extra
-        .insert("updates_last_24h".into(), (updates.len() as u64).into());
-    if let (Some(first), Some(last)) = (updates.first(), updates.last())
-        && updates.len() > 1
-    {
-        let minutes = (*last - *first).as_seconds_f64() / 60.0 / (updates.len() - 1) as f64;
-        m.extra
-            .insert("mean_minutes_between_updates".into(), json!(minutes));
-    }
-    Ok(())
+    let mean_minutes_between_updates = match (updates.first(), updates.last()) {
+        (Some(first), Some(last)) if updates.len() > 1 => {
+            Some((*last - *first).as_seconds_f64() / 60.0 / (updates.len() - 1) as f64)
+        }
+        _ => None,
+    };
+    Ok(Frequency {
+        updates_last_24h: updates.len() as u64,
+        mean_minutes_between_updates,
+    })
 }

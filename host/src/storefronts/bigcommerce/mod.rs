@@ -2,8 +2,6 @@
 //! location), orders (V2, webhooks), shipments and refunds. No B2B port.
 
 mod catalog;
-mod catalog_batch;
-mod catalog_variants;
 mod convert;
 pub mod intake;
 mod orders;
@@ -16,7 +14,7 @@ use async_trait::async_trait;
 use selvedge_bigcommerce::BigCommerceClient;
 
 use super::{
-    CallCount, CatalogSink, OrderSource, RefundSource, ShipmentSink, StockSink, Storefront,
+    CallCount, CatalogPort, OrderSource, RefundSource, ShipmentSink, StockSink, Storefront,
 };
 
 pub use orders::{ORDERS_CURSOR, WEBHOOK_SCOPES, status_rule};
@@ -71,19 +69,7 @@ impl Storefront for BigCommerce {
         Ok(self)
     }
 
-    fn catalog(&self) -> Result<&dyn CatalogSink, super::PortError> {
-        Ok(self)
-    }
-}
-
-#[async_trait]
-impl CatalogSink for BigCommerce {
-    async fn sync(
-        &self,
-        ctx: &crate::flows::ClientServices,
-        settings: &crate::flows::catalog::CatalogSettings,
-        styles: &[selvedge_bluecherry::model::Style],
-    ) -> Result<crate::flows::catalog::CatalogOutcome, crate::flows::FlowError> {
-        catalog::sync(ctx, &self.client, settings, styles).await
+    fn catalog(&self) -> Result<CatalogPort<'_>, super::PortError> {
+        Ok(CatalogPort::Products(self))
     }
 }

@@ -16,11 +16,9 @@ use async_trait::async_trait;
 use selvedge_sparklayer::SparklayerClient;
 
 use super::{
-    B2bSink, CallCount, CatalogSink, OrderSource, PortError, RefundSource, ShipmentSink, StockSink,
+    B2bSink, CallCount, CatalogPort, OrderSource, PortError, RefundSource, ShipmentSink, StockSink,
     Storefront,
 };
-use crate::flows::catalog::{CatalogOutcome, CatalogSettings};
-use crate::flows::{ClientServices, FlowError};
 
 pub use catalog::SYNC_LOG_INTEGRATION;
 pub use orders::{ORDERS_CURSOR, purchase_content_hash, status_rule};
@@ -75,23 +73,11 @@ impl Storefront for Sparklayer {
         Ok(self)
     }
 
-    fn catalog(&self) -> Result<&dyn CatalogSink, PortError> {
-        Ok(self)
+    fn catalog(&self) -> Result<CatalogPort<'_>, PortError> {
+        Ok(CatalogPort::Skus(self))
     }
 
     fn b2b(&self) -> Result<&dyn B2bSink, PortError> {
         Ok(self)
-    }
-}
-
-#[async_trait]
-impl CatalogSink for Sparklayer {
-    async fn sync(
-        &self,
-        ctx: &ClientServices,
-        _settings: &CatalogSettings,
-        styles: &[selvedge_bluecherry::model::Style],
-    ) -> Result<CatalogOutcome, FlowError> {
-        catalog::sync(ctx, &self.client, styles).await
     }
 }

@@ -8,7 +8,9 @@
 //! setting and would only measure itself. Nothing is asserted on time.
 //!
 //! Run: `cargo bench -p selvedge-e2e --bench order_drop`
-//! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's).
+//! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's;
+//! `STORE=postgres` runs it on a database of the PostgreSQL test cluster named by
+//! `SELVEDGE_TEST_PG_URL`, e.g. after `eval "$(scripts/pg-cluster start)"`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/mod.rs"]
@@ -56,7 +58,23 @@ async fn drop_orders(n: usize) {
     settings.batch_size = env_num("BATCH", settings.batch_size as usize) as u32;
     settings.concurrency = env_num("CONCURRENCY", settings.concurrency);
     settings.lease_ms = 60_000;
-    let env = b2c(Options::default(), &settings).await;
+    let store = match std::env::var("STORE").as_deref() {
+        Ok("postgres") => support::stores::Backend::Postgres,
+        Ok("sqlite") | Err(_) => support::stores::Backend::Sqlite,
+        Ok(other) => panic!("STORE={other}: use sqlite or postgres"),
+    };
+    if support::stores::unavailable(store) {
+        return;
+    }
+    eprintln!("order_drop on {store:?}");
+    let env = b2c(
+        Options {
+            store,
+            ..Options::default()
+        },
+        &settings,
+    )
+    .await;
     let timings: Arc<Mutex<Vec<OrderTiming>>> = Arc::default();
     let sink = timings.clone();
     let injector =

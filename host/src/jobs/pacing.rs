@@ -100,11 +100,14 @@ impl ErpWriteLimiter {
             }
         }
         if let Some(pace) = &self.shared {
+            // The slot is a time measured from before the reservation's round trip: waiting
+            // for it from after would make early writes late and bunch them with later ones.
+            let asked = tokio::time::Instant::now();
             let wait = self.reserve_shared(pace).await;
             tokio::select! {
                 biased;
                 _ = stopping.wait_for(|s| *s) => return Err(Stopping),
-                () = tokio::time::sleep(wait) => {}
+                () = tokio::time::sleep_until(asked + wait) => {}
             }
         }
         Ok(started.elapsed())

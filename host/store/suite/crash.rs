@@ -94,9 +94,11 @@ fn run_child_and_kill(
     // Keep reading after the kill: lines already in the pipe were acknowledged too.
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("read child stdout");
-        if let Some(key) = line.strip_prefix("ENQ ") {
+        // libtest prints "test <name> ... " without a newline before the test runs, so the
+        // first marker shares its line with that prefix: look for the marker anywhere.
+        if let Some(key) = marked(&line, "ENQ ") {
             enqueued.push(key.to_owned());
-        } else if let Some(key) = line.strip_prefix("DONE ") {
+        } else if let Some(key) = marked(&line, "DONE ") {
             done.push(key.to_owned());
             if !killed && done.len() >= done_before_kill {
                 // SIGKILL lands wherever the child is by now.
@@ -110,7 +112,17 @@ fn run_child_and_kill(
         done.len() >= done_before_kill,
         "child exited early in round {round}"
     );
+    assert_eq!(
+        enqueued.first().map(String::as_str),
+        Some(format!("r{round}-0").as_str()),
+        "the child's first acknowledged enqueue was not read in round {round}"
+    );
     (enqueued, done)
+}
+
+/// The key after `marker` on a line of child output, wherever the marker starts.
+fn marked<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    line.find(marker).map(|at| line[at + marker.len()..].trim())
 }
 
 #[tokio::test]

@@ -38,6 +38,7 @@ enum Kind {
     Int,
     Text,
     Bool,
+    Bytes,
 }
 
 /// Copies the SQLite state file at `source` (already migrated to the schema this binary
@@ -133,6 +134,7 @@ async fn columns_of(conn: &mut sqlx::PgConnection, table: &str) -> Result<Vec<Co
                 "bigint" | "integer" | "smallint" => Kind::Int,
                 "text" | "character varying" => Kind::Text,
                 "boolean" => Kind::Bool,
+                "bytea" => Kind::Bytes,
                 other => {
                     return Err(StoreError::Corrupt(format!(
                         "{table}.{name} has type {other}, which the copy does not know"
@@ -180,6 +182,7 @@ async fn insert_batch(
                         .map_err(read)?
                         .map(|v| v != 0),
                 ),
+                Kind::Bytes => args.add(row.try_get::<Option<Vec<u8>>, _>(i).map_err(read)?),
             };
             bound.map_err(|e| StoreError::Corrupt(format!("{table}.{}: {e}", column.name)))?;
             n += 1;

@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 use super::{PgStore, in_tx, op};
 use selvedge_store::rows;
 use selvedge_store::timestamp::to_ms;
-use selvedge_store::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
+use selvedge_store::{
+    PluginComponent, PluginVersionRecord, PluginVersions, StoreError, StoreFuture,
+};
 
 macro_rules! plugin_cols {
     () => {
@@ -56,6 +58,56 @@ async fn close_active(
 }
 
 impl PluginVersions for PgStore {
+    fn put_plugin_component<'a>(
+        &'a self,
+        digest: &'a str,
+        plugin: &'a str,
+        bytes: &'a [u8],
+        source: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, ()> {
+        op(async move {
+            sqlx::query(
+                "INSERT INTO plugin_components (digest, plugin, bytes, source, stored_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (digest) DO NOTHING",
+            )
+            .bind(digest)
+            .bind(plugin)
+            .bind(bytes)
+            .bind(source)
+            .bind(to_ms(at))
+            .execute(self.pool())
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn plugin_component<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<PluginComponent>> {
+        op(async move {
+            let row = sqlx::query(
+                "SELECT digest, plugin, bytes, source, stored_at FROM plugin_components \
+                 WHERE digest = $1",
+            )
+            .bind(digest)
+            .fetch_optional(self.pool())
+            .await?;
+            row.as_ref().map(rows::plugin_component).transpose()
+        })
+    }
+
+    fn active_plugin_versions(&self) -> StoreFuture<'_, Vec<PluginVersionRecord>> {
+        op(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                plugin_cols!(),
+                " FROM plugin_versions WHERE deactivated_at IS NULL ORDER BY client, plugin"
+            ))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(rows::plugin_version).collect()
+        })
+    }
+
     fn activate_plugin_version<'a>(
         &'a self,
         client: &'a str,

@@ -1,4 +1,4 @@
-//! Plugin version history on SQLite.
+//! Plugin version history and builds by digest on SQLite.
 
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
@@ -6,7 +6,9 @@ use time::OffsetDateTime;
 use super::SqliteStore;
 use selvedge_store::rows;
 use selvedge_store::timestamp::to_ms;
-use selvedge_store::{PluginVersionRecord, PluginVersions, StoreError, StoreFuture};
+use selvedge_store::{
+    PluginComponent, PluginVersionRecord, PluginVersions, StoreError, StoreFuture,
+};
 
 macro_rules! plugin_cols {
     () => {
@@ -52,6 +54,60 @@ async fn close_active(
 }
 
 impl PluginVersions for SqliteStore {
+    fn put_plugin_component<'a>(
+        &'a self,
+        digest: &'a str,
+        plugin: &'a str,
+        bytes: &'a [u8],
+        source: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, ()> {
+        let (digest, plugin, source) = (digest.to_owned(), plugin.to_owned(), source.to_owned());
+        let bytes = bytes.to_vec();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO plugin_components (digest, plugin, bytes, source, stored_at) \
+                     VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                )
+                .bind(digest)
+                .bind(plugin)
+                .bind(bytes)
+                .bind(source)
+                .bind(to_ms(at))
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        }))
+    }
+
+    fn plugin_component<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<PluginComponent>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT digest, plugin, bytes, source, stored_at FROM plugin_components \
+                 WHERE digest = ?",
+            )
+            .bind(digest)
+            .fetch_optional(self.reader())
+            .await?;
+            row.as_ref().map(rows::plugin_component).transpose()
+        })
+    }
+
+    fn active_plugin_versions(&self) -> StoreFuture<'_, Vec<PluginVersionRecord>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                plugin_cols!(),
+                " FROM plugin_versions WHERE deactivated_at IS NULL ORDER BY client, plugin"
+            ))
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(rows::plugin_version).collect()
+        })
+    }
+
     fn activate_plugin_version<'a>(
         &'a self,
         client: &'a str,

@@ -50,7 +50,7 @@ pub use jobs::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
 };
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
-pub use plugins::{PluginVersionRecord, PluginVersions};
+pub use plugins::{PluginComponent, PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
 pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};
 pub use retention::{

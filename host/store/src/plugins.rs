@@ -1,4 +1,8 @@
-//! Plugin version history: which build of a client plugin was active when, and why.
+//! Plugin versions: which build of a client plugin was active when and why, and the builds
+//! themselves by content digest.
+//!
+//! The open period of a client is its *desired* version: every host sharing the store runs
+//! it, and a host that has never seen that build loads it from [`PluginComponent`] bytes.
 
 use time::OffsetDateTime;
 
@@ -27,8 +31,41 @@ pub struct PluginVersionRecord {
     pub deactivation_reason: Option<String>,
 }
 
-/// Plugin version history.
+/// A plugin build kept by its content digest, so any host can load it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginComponent {
+    /// SHA-256 of `bytes`, lowercase hex (the version hash the history names).
+    pub digest: String,
+    /// Plugin id it was first stored under.
+    pub plugin: String,
+    /// The `.wasm` component.
+    pub bytes: Vec<u8>,
+    /// Where it came from (`config <path>`, `admin upload`, `folder <path>`).
+    pub source: String,
+    /// When it was first stored.
+    pub stored_at: OffsetDateTime,
+}
+
+/// Plugin version history and the builds it names.
 pub trait PluginVersions: Send + Sync {
+    /// Keeps a build under its digest. Storing a digest that is already kept changes nothing
+    /// (the first source and time stay). The caller computed `digest` from `bytes`; readers
+    /// check it again before running the build.
+    fn put_plugin_component<'a>(
+        &'a self,
+        digest: &'a str,
+        plugin: &'a str,
+        bytes: &'a [u8],
+        source: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, ()>;
+
+    /// The build kept under `digest`, if any.
+    fn plugin_component<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<PluginComponent>>;
+
+    /// Every open period (each client's desired version), by client and plugin.
+    fn active_plugin_versions(&self) -> StoreFuture<'_, Vec<PluginVersionRecord>>;
+
     /// Makes a version the active one for (client, plugin), closing the previous period in
     /// the same transaction. Activating the version that is already active is a no-op and
     /// returns the current period.

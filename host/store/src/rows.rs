@@ -11,8 +11,8 @@ use serde_json::Value;
 use crate::timestamp::{from_ms, from_ms_opt};
 use crate::{
     Decision, DecisionRecord, ErpSnapshot, ExceptionRecord, ExceptionState, Job, JobState,
-    OrderKey, OrderRecord, OrderState, PluginVersionRecord, RefundRecord, RefundState, RunStatus,
-    SkuBinding, StoreError, SyncRun, Transition,
+    OrderKey, OrderRecord, OrderState, PluginComponent, PluginVersionRecord, RefundRecord,
+    RefundState, RunStatus, SkuBinding, StoreError, SyncRun, Transition,
 };
 
 /// Named columns of a result row, as text or integers.
@@ -25,6 +25,8 @@ pub trait Columns {
     fn int(&self, column: &str) -> Result<i64, StoreError>;
     /// A nullable integer column.
     fn int_opt(&self, column: &str) -> Result<Option<i64>, StoreError>;
+    /// A non-null binary column.
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError>;
 }
 
 impl<R> Columns for R
@@ -33,12 +35,17 @@ where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
     String: sqlx::Type<R::Database> + for<'r> sqlx::Decode<'r, R::Database>,
     i64: sqlx::Type<R::Database> + for<'r> sqlx::Decode<'r, R::Database>,
+    Vec<u8>: sqlx::Type<R::Database> + for<'r> sqlx::Decode<'r, R::Database>,
 {
     fn text(&self, column: &str) -> Result<String, StoreError> {
         Ok(self.try_get(column)?)
     }
 
     fn text_opt(&self, column: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
         Ok(self.try_get(column)?)
     }
 
@@ -215,6 +222,17 @@ pub fn plugin_version(row: &impl Columns) -> Result<PluginVersionRecord, StoreEr
         reason: row.text("reason")?,
         deactivated_at: from_ms_opt(row.int_opt("deactivated_at")?)?,
         deactivation_reason: row.text_opt("deactivation_reason")?,
+    })
+}
+
+/// A stored plugin component: `digest, plugin, bytes, source, stored_at`.
+pub fn plugin_component(row: &impl Columns) -> Result<PluginComponent, StoreError> {
+    Ok(PluginComponent {
+        digest: row.text("digest")?,
+        plugin: row.text("plugin")?,
+        bytes: row.bytes("bytes")?,
+        source: row.text("source")?,
+        stored_at: from_ms(row.int("stored_at")?)?,
     })
 }
 

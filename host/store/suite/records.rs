@@ -177,6 +177,72 @@ async fn activating_a_plugin_version_closes_the_previous_one() {
 }
 
 #[tokio::test]
+async fn plugin_builds_are_kept_by_digest_until_no_period_of_the_history_names_them() {
+    use selvedge_store::{Retention, RetentionAges};
+    const DAY: i64 = 86_400;
+    let (fixture, store) = fresh_store().await;
+    let put = |digest: &'static str, bytes: &'static [u8], source: &'static str, t: i64| {
+        let store = &store;
+        async move {
+            store
+                .put_plugin_component(digest, "stock-rules", bytes, source, at(t))
+                .await
+                .expect("put");
+        }
+    };
+    put("h1", b"build one", "config a.wasm", 0).await;
+    put("h1", b"build one", "admin upload", 5).await;
+    let kept = store
+        .plugin_component("h1")
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(kept.bytes, b"build one");
+    assert_eq!(
+        (kept.source.as_str(), kept.stored_at),
+        ("config a.wasm", at(0)),
+        "storing a known digest again keeps the first record"
+    );
+    assert!(store.plugin_component("h9").await.expect("read").is_none());
+
+    // acme moves from h1 to h2; globex runs h2 too; h3 was stored but never activated.
+    put("h2", b"build two", "admin upload", DAY).await;
+    put("h3", b"build three", "folder drop", 0).await;
+    for (client, hash, t) in [
+        ("acme", "h1", 0),
+        ("acme", "h2", DAY),
+        ("globex", "h2", DAY),
+    ] {
+        store
+            .activate_plugin_version(client, "stock-rules", hash, hash, "swap", at(t))
+            .await
+            .expect("activate");
+    }
+    let desired: Vec<(String, String)> = store
+        .active_plugin_versions()
+        .await
+        .expect("active")
+        .into_iter()
+        .map(|p| (p.client, p.version_hash))
+        .collect();
+    assert_eq!(
+        desired,
+        [("acme".into(), "h2".into()), ("globex".into(), "h2".into())]
+    );
+
+    // 200 days on, a build stored yesterday and not yet activated stays (its period is on
+    // its way); h1's period is past retention, so h1 goes with h3.
+    let now = 200 * DAY;
+    put("h4", b"build four", "admin upload", now - DAY).await;
+    let rules = store.default_rules(&RetentionAges::default());
+    store.purge(&rules, at(now), 1_000).await.expect("purge");
+    let left = fixture
+        .strings("SELECT digest FROM plugin_components ORDER BY digest")
+        .await;
+    assert_eq!(left, ["h2", "h4"]);
+}
+
+#[tokio::test]
 async fn runs_left_running_by_a_stopped_host_are_closed_as_failed() {
     let (_dir, store) = fresh_store().await;
     let stale = store

@@ -178,7 +178,7 @@ async fn activating_a_plugin_version_closes_the_previous_one() {
 
 #[tokio::test]
 async fn plugin_builds_are_kept_by_digest_until_no_period_of_the_history_names_them() {
-    use selvedge_store::{Retention, RetentionAges};
+    use selvedge_store::RetentionAges;
     const DAY: i64 = 86_400;
     let (fixture, store) = fresh_store().await;
     let put = |digest: &'static str, bytes: &'static [u8], source: &'static str, t: i64| {

@@ -92,6 +92,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Every client's plugin slot.
     pub registry: Arc<PluginRegistry>,
+    /// Every plugin change (swap, rollback, folder drop, following other hosts) goes here.
+    pub plugins: Arc<crate::plugins::PluginChanges>,
     /// Every client, in config order.
     pub clients: Vec<ClientApp>,
     /// The ERP write limiters of every Blue Cherry account (stopped at shutdown).
@@ -299,6 +301,11 @@ impl App {
         } else {
             crate::jobs::pacing::ErpAccounts::default()
         });
+        let plugins = Arc::new(crate::plugins::PluginChanges::new(
+            store.clone(),
+            registry.clone(),
+            config.clients.iter().map(|c| c.id.clone()),
+        ));
         let mut clients = Vec::new();
         for (client, conn) in config.clients.iter().zip(connections) {
             let slot = registry.add_client(
@@ -307,24 +314,17 @@ impl App {
                 client.plugin.limits,
                 client.plugin.fixtures.clone(),
             );
-            let report = slot
-                .install_file(&client.plugin.path, Some("config".into()))
+            let report = plugins
+                .start_client(&client.id, &client.plugin.path)
                 .await
-                .map_err(|e| AppError::Plugin {
-                    file: client.file.display().to_string(),
-                    client: client.id.clone(),
-                    reason: e.to_string(),
+                .map_err(|e| match e {
+                    crate::plugins::ChangeError::Store(e) => AppError::Store(e),
+                    e => AppError::Plugin {
+                        file: client.file.display().to_string(),
+                        client: client.id.clone(),
+                        reason: e.to_string(),
+                    },
                 })?;
-            store
-                .activate_plugin_version(
-                    &client.id,
-                    &report.plugin,
-                    &report.to,
-                    "config",
-                    "startup",
-                    OffsetDateTime::now_utc(),
-                )
-                .await?;
             tracing::info!(client = %client.id, plugin = %report.plugin, fixtures = report.fixtures_passed, "plugin installed");
             clients.push(ClientApp {
                 services: ClientServices {
@@ -349,13 +349,17 @@ impl App {
             config,
             store,
             registry,
+            plugins,
             clients,
             erp_accounts: accounts,
         })
     }
 
     /// Starts the hot-swap loader for every client with a `plugin.watch` folder.
-    pub fn spawn_plugin_watch(&self) -> Option<tokio::task::JoinHandle<()>> {
+    pub fn spawn_plugin_watch(
+        &self,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
         let folders: Vec<WatchedFolder> = self
             .clients
             .iter()
@@ -370,10 +374,21 @@ impl App {
             return None;
         }
         let interval = Duration::from_millis(self.config.host.plugins.watch_interval_ms);
-        Some(selvedge_runtime::watch::spawn(
-            self.registry.clone(),
+        Some(crate::plugins::spawn_folder_watch(
+            self.plugins.clone(),
             folders,
             interval,
+            stop,
         ))
+    }
+
+    /// Follows the desired plugin versions recorded in the store (by another host, or by an
+    /// admin action), at the folder watch's interval.
+    pub fn spawn_plugin_follower(
+        &self,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let interval = Duration::from_millis(self.config.host.plugins.watch_interval_ms);
+        self.plugins.clone().spawn_follower(interval, stop)
     }
 }

@@ -14,6 +14,7 @@ pub mod handover;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod plugins;
 pub mod references;
 pub mod retention;
 pub mod runner;

@@ -87,7 +87,8 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     }
     .start(schedules);
     let progress = spawn_progress(&scheduler);
-    let watch = app.spawn_plugin_watch();
+    let watch = app.spawn_plugin_watch(stop_rx.clone());
+    let follower = app.spawn_plugin_follower(stop_rx.clone());
     let engine = job_engine(&app).spawn(stop_rx.clone());
     // Jobs enqueued by other hosts on a shared store wake this one at once.
     let wake = engine.waker();
@@ -149,11 +150,10 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     {
         tracing::warn!("job batches still running at the deadline were stopped");
     }
-    if let Some(w) = watch {
-        w.abort();
-    }
     progress.abort();
     for task in [
+        watch,
+        Some(follower),
         Some(webhook),
         Some(admin),
         alerts,

@@ -29,20 +29,19 @@ async fn start() -> (String, Arc<dyn Store>, tempfile::TempDir) {
         PluginLimits::default(),
         None,
     );
-    let state = AdminState {
-        store: store.clone(),
+    let state = AdminState::for_clients(
+        store.clone(),
         registry,
-        clients: Arc::new(vec![AdminClient {
+        vec![AdminClient {
             id: CLIENT.into(),
             storefront: "bigcommerce",
             flows: vec![FlowKind::Inventory],
             plugin: slot,
             owners: Arc::new(Owners::default()),
             stats: StorefrontStats::None,
-        }]),
-        token: AdminToken::new(Some(TOKEN.into())),
-        webhook_auth: Default::default(),
-    };
+        }],
+        AdminToken::new(Some(TOKEN.into())),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use selvedge_runtime::watch::{WatchedFolder, poll_once};
 use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, SwapError};
 use sha2::{Digest, Sha256};
 
@@ -180,35 +179,6 @@ async fn every_call_is_stamped_with_the_content_hash_of_the_plugin() {
     assert_eq!(called.report.plugin, "b2c_apparel");
     assert!(called.report.fuel.is_some_and(|f| f > 0));
     assert!(called.report.peak_memory_bytes > 0);
-}
-
-#[tokio::test]
-async fn a_plugin_dropped_into_the_client_folder_is_swapped_in_and_a_bad_one_is_not() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client(
-        "brand",
-        ClientContext::default(),
-        PluginLimits::default(),
-        None,
-    );
-    let folder = WatchedFolder {
-        client: "brand".into(),
-        dir: dir.path().to_path_buf(),
-    };
-    let mut rejected = BTreeSet::new();
-    std::fs::copy(b2c(), dir.path().join("rules-v1.wasm")).expect("copy");
-    poll_once(&registry, &folder, &mut rejected).await;
-    assert_eq!(slot.current().expect("installed").version, sha(&b2c()));
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    std::fs::copy(guest("wrong-world"), dir.path().join("rules-v2.wasm")).expect("copy");
-    poll_once(&registry, &folder, &mut rejected).await;
-    assert_eq!(slot.current().expect("still v1").version, sha(&b2c()));
-    assert_eq!(rejected.len(), 1);
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    std::fs::copy(b2b(), dir.path().join("rules-v3.wasm")).expect("copy");
-    poll_once(&registry, &folder, &mut rejected).await;
-    assert_eq!(slot.current().expect("v3").version, sha(&b2b()));
 }
 
 #[test]

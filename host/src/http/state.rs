@@ -57,6 +57,8 @@ pub struct AdminState {
     pub store: Arc<dyn Store>,
     /// Every client's plugin slot.
     pub registry: Arc<PluginRegistry>,
+    /// Plugin swaps and rollbacks, recorded for every host.
+    pub plugins: Arc<crate::plugins::PluginChanges>,
     /// Clients in config order.
     pub clients: Arc<Vec<AdminClient>>,
     /// Bearer token.
@@ -95,6 +97,30 @@ impl AdminState {
         Self {
             store: app.store.clone(),
             registry: app.registry.clone(),
+            plugins: app.plugins.clone(),
+            clients: Arc::new(clients),
+            token,
+            webhook_auth: Arc::default(),
+        }
+    }
+
+    /// Over a store and plugin registry without a whole host (tools and tests): plugin
+    /// changes are recorded in `store` for the given clients.
+    pub fn for_clients(
+        store: Arc<dyn Store>,
+        registry: Arc<PluginRegistry>,
+        clients: Vec<AdminClient>,
+        token: AdminToken,
+    ) -> Self {
+        let plugins = crate::plugins::PluginChanges::new(
+            store.clone(),
+            registry.clone(),
+            clients.iter().map(|c| c.id.clone()),
+        );
+        Self {
+            store,
+            registry,
+            plugins: Arc::new(plugins),
             clients: Arc::new(clients),
             token,
             webhook_auth: Arc::default(),

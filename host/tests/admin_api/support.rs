@@ -84,11 +84,10 @@ pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
         PluginLimits::default(),
         None,
     );
-    let webhook_auth = Arc::new(AuthFailures::default());
-    let state = AdminState {
-        store: store.clone(),
-        registry: registry.clone(),
-        clients: Arc::new(vec![AdminClient {
+    let state = AdminState::for_clients(
+        store.clone(),
+        registry.clone(),
+        vec![AdminClient {
             id: CLIENT.into(),
             storefront: "bigcommerce",
             flows: vec![
@@ -99,10 +98,10 @@ pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
             plugin: slot,
             owners: Arc::new(Owners::default()),
             stats: StorefrontStats::None,
-        }]),
+        }],
         token,
-        webhook_auth: webhook_auth.clone(),
-    };
+    );
+    let webhook_auth = state.webhook_auth.clone();
     let addr = serve(admin_router(state), limits).await;
     Host {
         base: format!("http://{addr}"),

@@ -275,13 +275,12 @@ mod tests {
             .await
             .expect("open");
         let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
-        let state = AdminState {
-            store: Arc::new(store),
-            registry: PluginRegistry::new(runtime),
-            clients: Arc::new(Vec::new()),
-            token: AdminToken::new(Some("t".into())),
-            webhook_auth: Default::default(),
-        };
+        let state = AdminState::for_clients(
+            Arc::new(store),
+            PluginRegistry::new(runtime),
+            Vec::new(),
+            AdminToken::new(Some("t".into())),
+        );
         (dir, state)
     }
 

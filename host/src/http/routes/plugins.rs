@@ -6,8 +6,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use selvedge_runtime::registry::{SwapError, SwapReport};
+
+use crate::plugins::{ChangeError, NewBuild};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use utoipa::IntoParams;
 
 use super::{cut_page, page_limit, tags};
@@ -99,41 +100,49 @@ pub async fn swap(
     body: Bytes,
 ) -> Result<Json<SwapResult>, HttpError> {
     let c = state.client(&client)?;
-    let replaced = c.plugin.current().map(|v| v.name.clone());
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let report = if is_json {
+    let build = if is_json {
         let req: SwapRequest = serde_json::from_slice(&body)
             .map_err(|e| HttpError::bad_request(format!("body is not a swap request: {e}")))?;
         let path = req.path.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
             HttpError::bad_request("`path` is required (or upload the .wasm as application/wasm)")
         })?;
-        let label = req.label.or_else(|| Some(format!("api: {path}")));
-        c.plugin
-            .install_file(std::path::Path::new(&path), label)
+        let file = std::path::Path::new(&path);
+        let bytes = tokio::fs::read(file)
             .await
+            .map_err(|e| HttpError::unprocessable(format!("cannot read {path}: {e}")))?;
+        let label = req.label.unwrap_or_else(|| format!("api: {path}"));
+        NewBuild::from_file(file, bytes, label, format!("admin path {path}"))
     } else {
         if body.is_empty() {
             return Err(HttpError::bad_request(
                 "empty upload: send the .wasm bytes, or JSON {\"path\": ...}",
             ));
         }
-        let name = q
-            .name
-            .or_else(|| c.plugin.current().map(|v| v.name.clone()))
-            .unwrap_or_else(|| "plugin".into());
-        let label = q.label.or_else(|| Some("api: upload".into()));
-        c.plugin.install_bytes(&name, body.to_vec(), label).await
+        NewBuild {
+            name: q
+                .name
+                .or_else(|| c.plugin.current().map(|v| v.name.clone()))
+                .unwrap_or_else(|| "plugin".into()),
+            bytes: body.to_vec(),
+            label: Some(q.label.unwrap_or_else(|| "api: upload".into())),
+            source: "admin upload".into(),
+        }
     };
-    let report = report.map_err(swap_error)?;
-    record(&state, &report, replaced, "swap (admin API)").await?;
+    let report = state
+        .plugins
+        .install(&c.id, build, "swap (admin API)")
+        .await
+        .map_err(change_error)?;
     metrics::counter!("selvedge_admin_actions_total", "action" => "plugin_swap").increment(1);
     Ok(Json(result(report)))
 }
 
-/// Switches back to the previous version (still compiled: instant).
+/// Switches back to the previous version: instant while this host still has it compiled,
+/// otherwise loaded from the build the store keeps. Every host follows.
 #[utoipa::path(post, path = "/api/clients/{client}/plugin/rollback", tag = tags::PLUGINS,
     params(("client" = String, Path, description = "client id")),
     responses((status = 200, body = SwapResult), (status = 409, description = "nothing to roll back to")),
@@ -143,48 +152,21 @@ pub async fn rollback(
     Path(client): Path<String>,
 ) -> Result<Json<SwapResult>, HttpError> {
     let c = state.client(&client)?;
-    let replaced = c.plugin.current().map(|v| v.name.clone());
-    let report = c.plugin.rollback().map_err(swap_error)?;
-    record(&state, &report, replaced, "rollback (admin API)").await?;
+    let report = state
+        .plugins
+        .rollback(&c.id, "rollback (admin API)")
+        .await
+        .map_err(change_error)?;
     metrics::counter!("selvedge_admin_actions_total", "action" => "plugin_rollback").increment(1);
     Ok(Json(result(report)))
 }
 
-/// Writes the change to the durable history. When the plugin id changed (another plugin
-/// replaced it), the old plugin's period is closed too, so exactly one period is open.
-async fn record(
-    state: &AdminState,
-    report: &SwapReport,
-    replaced: Option<String>,
-    reason: &str,
-) -> Result<(), HttpError> {
-    let now = OffsetDateTime::now_utc();
-    if let Some(old) = replaced.filter(|old| *old != report.plugin) {
-        let why = format!("replaced by {}", report.plugin);
-        state
-            .store
-            .deactivate_plugin(&report.client, &old, &why, now)
-            .await?;
+fn change_error(err: ChangeError) -> HttpError {
+    match err {
+        ChangeError::Swap(err) => swap_error(err),
+        ChangeError::Store(err) => err.into(),
+        other => HttpError::unprocessable(other.to_string()),
     }
-    let label = state
-        .client(&report.client)?
-        .plugin
-        .current()
-        .and_then(|v| v.label.clone())
-        .unwrap_or_default();
-    state
-        .store
-        .activate_plugin_version(
-            &report.client,
-            &report.plugin,
-            &report.to,
-            &label,
-            reason,
-            now,
-        )
-        .await?;
-    tracing::info!(client = %report.client, plugin = %report.plugin, to = %report.to, reason, "plugin version changed");
-    Ok(())
 }
 
 fn swap_error(err: SwapError) -> HttpError {

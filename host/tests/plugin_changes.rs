@@ -1,0 +1,248 @@
+//! Plugin changes are durable and shared: a swap recorded by one host is loaded by another
+//! that never saw the build, a restart restores the desired version, a new configured build
+//! wins, a rollback works from the store's history, a folder drop is installed once.
+//!
+//! Two "hosts" here are two plugin registries over one store file, as two processes would be.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use selvedge::plugins::{NewBuild, PluginChanges, digest_of, poll_folder};
+use selvedge_runtime::watch::WatchedFolder;
+use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, Runtime, RuntimeOptions};
+use selvedge_store::Store;
+use selvedge_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
+
+const CLIENT: &str = "brand";
+
+/// A host's plugin side: its own engine and registry, the shared store.
+fn host(store: &Arc<dyn Store>) -> PluginChanges {
+    let runtime = Runtime::new(RuntimeOptions::default()).expect("engine");
+    let registry = PluginRegistry::new(runtime);
+    registry.add_client(
+        CLIENT,
+        ClientContext::default(),
+        PluginLimits::default(),
+        None,
+    );
+    PluginChanges::new(store.clone(), registry, [CLIENT.to_owned()])
+}
+
+fn running(host: &PluginChanges) -> String {
+    host.slot(CLIENT)
+        .expect("slot")
+        .current()
+        .expect("a version runs")
+        .version
+        .clone()
+}
+
+async fn desired(store: &Arc<dyn Store>) -> String {
+    let open = store.active_plugin_versions().await.expect("desired");
+    assert_eq!(open.len(), 1, "one open period per client: {open:?}");
+    open[0].version_hash.clone()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("read plugin")
+}
+
+/// The same plugin rebuilt: a custom section appended changes the bytes and the digest but
+/// not the behaviour, as a rebuild with a new version string would.
+fn rebuilt(path: &Path, tag: &str, dir: &Path) -> PathBuf {
+    let mut bytes = read(path);
+    let name = b"selvedge-build";
+    let payload_len = 1 + name.len() + tag.len();
+    bytes.push(0); // custom section id
+    bytes.push(u8::try_from(payload_len).expect("short tag")); // LEB128, < 128
+    bytes.push(u8::try_from(name.len()).expect("short name"));
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(tag.as_bytes());
+    let out = dir.join(format!("b2c_apparel-{tag}.wasm"));
+    std::fs::write(&out, bytes).expect("write rebuilt plugin");
+    out
+}
+
+async fn shared_store(dir: &Path) -> Arc<dyn Store> {
+    Arc::new(
+        SqliteStore::open(dir.join("state.sqlite"))
+            .await
+            .expect("store"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_on_one_host_reaches_another_and_survives_a_restart_and_a_new_deploy_wins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = shared_store(dir.path()).await;
+    let b2c = selvedge_plugin_artifacts::b2c_apparel();
+    let b2b = read(&selvedge_plugin_artifacts::b2b_wholesale());
+
+    let a = host(&store);
+    let b = host(&store);
+    a.start_client(CLIENT, &b2c).await.expect("start a");
+    b.start_client(CLIENT, &b2c).await.expect("start b");
+    assert_eq!(desired(&store).await, digest_of(&read(&b2c)));
+
+    let swapped = a
+        .install(
+            CLIENT,
+            NewBuild {
+                name: "b2b_wholesale".into(),
+                bytes: b2b.clone(),
+                label: None,
+                source: "test upload".into(),
+            },
+            "swap",
+        )
+        .await
+        .expect("swap on a");
+    assert_eq!(swapped.to, digest_of(&b2b));
+    assert_eq!(desired(&store).await, swapped.to);
+
+    // b never saw the build: it loads it from the store, once.
+    let followed = b.follow().await.expect("follow");
+    assert_eq!(followed.loaded, [(CLIENT.to_owned(), swapped.to.clone())]);
+    assert_eq!(running(&b), swapped.to);
+    assert_eq!(b.follow().await.expect("follow").loaded, []);
+
+    // A restarted host whose config still names b2c restores the desired b2b.
+    let restarted = host(&store);
+    let report = restarted.start_client(CLIENT, &b2c).await.expect("restart");
+    assert_eq!(report.to, swapped.to);
+    assert_eq!(running(&restarted), swapped.to);
+
+    // After the restart nothing is compiled to roll back to: the store's history is used.
+    let back = restarted
+        .rollback(CLIENT, "rollback")
+        .await
+        .expect("rollback from history");
+    assert_eq!(back.to, digest_of(&read(&b2c)));
+    assert_eq!(desired(&store).await, back.to);
+    a.follow().await.expect("follow");
+    assert_eq!(running(&a), back.to);
+
+    // A configured build the store has never seen is a new deploy: it wins at start.
+    let deployed = rebuilt(&b2c, "v2", dir.path());
+    let next = host(&store);
+    let report = next.start_client(CLIENT, &deployed).await.expect("deploy");
+    assert_eq!(report.to, digest_of(&read(&deployed)));
+    assert_eq!(desired(&store).await, report.to);
+    b.follow().await.expect("follow");
+    assert_eq!(running(&b), report.to);
+
+    let reasons: Vec<String> = store
+        .plugin_history(CLIENT, None, 10)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|p| p.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "startup: a new configured build",
+            "rollback",
+            "swap",
+            "startup"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desired_build_that_does_not_match_its_digest_is_refused_and_the_config_serves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = shared_store(dir.path()).await;
+    let b2c = selvedge_plugin_artifacts::b2c_apparel();
+    host(&store)
+        .start_client(CLIENT, &b2c)
+        .await
+        .expect("first start");
+    // Someone recorded a version whose stored bytes are another build.
+    let forged = "0".repeat(64);
+    let now = OffsetDateTime::now_utc();
+    store
+        .put_plugin_component(
+            &forged,
+            "b2b_wholesale",
+            &read(&selvedge_plugin_artifacts::b2b_wholesale()),
+            "forged",
+            now,
+        )
+        .await
+        .expect("put");
+    store
+        .activate_plugin_version(CLIENT, "b2c_apparel", &forged, "", "forged", now)
+        .await
+        .expect("activate");
+
+    let follower = host(&store);
+    follower.start_client(CLIENT, &b2c).await.expect("start");
+    assert_eq!(
+        running(&follower),
+        digest_of(&read(&b2c)),
+        "the configured build serves"
+    );
+    assert_eq!(
+        desired(&store).await,
+        digest_of(&read(&b2c)),
+        "and is desired again"
+    );
+    let history = store
+        .plugin_history(CLIENT, None, 1)
+        .await
+        .expect("history");
+    assert_eq!(
+        history[0].reason,
+        "startup: the desired version could not be loaded"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_drop_is_installed_once_so_a_rollback_holds_and_a_bad_drop_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let drops = tempfile::tempdir().expect("drops");
+    let store = shared_store(dir.path()).await;
+    let b2c = selvedge_plugin_artifacts::b2c_apparel();
+    let changes = host(&store);
+    changes.start_client(CLIENT, &b2c).await.expect("start");
+    let folder = WatchedFolder {
+        client: CLIENT.into(),
+        dir: drops.path().to_path_buf(),
+    };
+    let mut rejected = BTreeSet::new();
+
+    let b2b = selvedge_plugin_artifacts::b2b_wholesale();
+    std::fs::copy(&b2b, drops.path().join("rules-v2.wasm")).expect("drop");
+    poll_folder(&changes, &folder, &mut rejected).await;
+    assert_eq!(running(&changes), digest_of(&read(&b2b)));
+    assert_eq!(desired(&store).await, digest_of(&read(&b2b)));
+
+    changes
+        .rollback(CLIENT, "rollback")
+        .await
+        .expect("rollback");
+    poll_folder(&changes, &folder, &mut rejected).await;
+    assert_eq!(
+        running(&changes),
+        digest_of(&read(&b2c)),
+        "the folder does not reinstall a build already decided about"
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let bad = selvedge_plugin_artifacts::test_guest("wrong-world");
+    std::fs::copy(&bad, drops.path().join("rules-v3.wasm")).expect("drop");
+    poll_folder(&changes, &folder, &mut rejected).await;
+    assert_eq!(running(&changes), digest_of(&read(&b2c)));
+    assert_eq!(rejected.len(), 1);
+    assert!(
+        store
+            .plugin_component(&digest_of(&read(&bad)))
+            .await
+            .expect("read")
+            .is_none(),
+        "a refused build is not kept"
+    );
+}

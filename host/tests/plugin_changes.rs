@@ -49,19 +49,11 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).expect("read plugin")
 }
 
-/// The same plugin rebuilt: a custom section appended changes the bytes and the digest but
-/// not the behaviour, as a rebuild with a new version string would.
+/// The brand's plugin rebuilt with `tag`, written beside the test's store.
 fn rebuilt(path: &Path, tag: &str, dir: &Path) -> PathBuf {
-    let mut bytes = read(path);
-    let name = b"selvedge-build";
-    let payload_len = 1 + name.len() + tag.len();
-    bytes.push(0); // custom section id
-    bytes.push(u8::try_from(payload_len).expect("short tag")); // LEB128, < 128
-    bytes.push(u8::try_from(name.len()).expect("short name"));
-    bytes.extend_from_slice(name);
-    bytes.extend_from_slice(tag.as_bytes());
     let out = dir.join(format!("b2c_apparel-{tag}.wasm"));
-    std::fs::write(&out, bytes).expect("write rebuilt plugin");
+    std::fs::write(&out, selvedge_plugin_artifacts::rebuilt(&read(path), tag))
+        .expect("write rebuilt plugin");
     out
 }
 

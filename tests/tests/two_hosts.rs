@@ -181,3 +181,64 @@ async fn two_hosts_one_killed_mid_burst_lose_and_double_nothing_and_keep_the_pac
     }
     store.close().await.expect("close");
 }
+
+/// A rebuilt plugin uploaded to host A's admin API is served by host B, which never loaded
+/// that build, within seconds (the follower polls every 200 ms here); after both hosts are
+/// killed and started again, both still run it although their config names the old file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_plugin_swapped_on_one_host_is_served_by_the_other_and_survives_restarting_both() {
+    let Some(db) = TestDb::fresh(Backend::Postgres) else {
+        return;
+    };
+    let url = db.postgres_url().expect("a PostgreSQL database").to_owned();
+    let (erp, bc, _skus) = brand_sandboxes(Faults::default(), 1).await;
+    let client = brand_client(&erp.base_url(), &bc.base_url());
+    let dirs = [
+        HostDir::in_cluster(&client, &url, "host-a", LEASE_MS),
+        HostDir::in_cluster(&client, &url, "host-b", LEASE_MS),
+    ];
+    for dir in &dirs {
+        dir.add_host_toml("\n[plugins]\nwatch_interval_ms = 200\n");
+    }
+    let hosts = [
+        dirs[0].start("host A came up").await,
+        dirs[1].start("host B came up").await,
+    ];
+    let configured =
+        std::fs::read(selvedge_plugin_artifacts::b2c_apparel()).expect("the brand's plugin");
+    let old = selvedge::plugins::digest_of(&configured);
+    assert_eq!(
+        dirs[1].plugin_version("brand").await.as_deref(),
+        Some(old.as_str())
+    );
+
+    let build = selvedge_plugin_artifacts::rebuilt(&configured, "two-hosts");
+    let new = selvedge::plugins::digest_of(&build);
+    let swapped = dirs[0].swap_plugin("brand", build).await;
+    assert_eq!(swapped["to"].as_str(), Some(new.as_str()));
+
+    let served = wait_until(Duration::from_secs(10), || async {
+        dirs[1].plugin_version("brand").await.as_deref() == Some(new.as_str())
+    })
+    .await;
+    assert!(
+        served,
+        "host B still runs {:?}",
+        dirs[1].plugin_version("brand").await
+    );
+
+    for host in hosts {
+        host.sigkill();
+    }
+    let _hosts = [
+        dirs[0].start("host A came back").await,
+        dirs[1].start("host B came back").await,
+    ];
+    for dir in &dirs {
+        assert_eq!(
+            dir.plugin_version("brand").await.as_deref(),
+            Some(new.as_str()),
+            "a restarted host runs the desired version, not its configured file"
+        );
+    }
+}

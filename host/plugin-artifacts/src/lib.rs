@@ -25,3 +25,22 @@ pub fn b2b_wholesale() -> PathBuf {
 pub fn test_guest(name: &str) -> PathBuf {
     component(&format!("guest-{name}"))
 }
+
+/// `component` rebuilt with a build tag: a custom section named `selvedge-build` holding
+/// `tag` is appended, which changes the bytes and so the version digest but not what the
+/// plugin does, as a rebuild with a new version string would. `tag` must be short (under
+/// 100 bytes), as a test's tags are.
+pub fn rebuilt(component: &[u8], tag: &str) -> Vec<u8> {
+    const NAME: &[u8] = b"selvedge-build";
+    let payload = 1 + NAME.len() + tag.len();
+    assert!(
+        payload < 128,
+        "build tag {tag:?} is too long for a one-byte section size"
+    );
+    let mut bytes = component.to_vec();
+    // Custom section: id 0, LEB128 size (one byte here), name length, name, payload.
+    bytes.extend_from_slice(&[0, payload as u8, NAME.len() as u8]);
+    bytes.extend_from_slice(NAME);
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes
+}

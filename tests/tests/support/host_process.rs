@@ -118,6 +118,9 @@ timeout_ms = 500
     )
 }
 
+/// The admin API's bearer token in every host these tests start.
+pub const ADMIN_TOKEN: &str = "e2e-admin-token";
+
 /// A config folder: `selvedge.toml` (data folder `data`, webhook and admin listeners on free
 /// loopback ports) and one client file. Removed when dropped.
 pub struct HostDir {
@@ -204,6 +207,48 @@ impl HostDir {
         }
     }
 
+    /// Appends `text` (TOML) to `selvedge.toml`, e.g. a `[plugins]` table.
+    pub fn add_host_toml(&self, text: &str) {
+        let file = self.dir.path().join("selvedge.toml");
+        let mut host = std::fs::read_to_string(&file).expect("selvedge.toml read");
+        host.push_str(text);
+        std::fs::write(&file, host).expect("selvedge.toml written");
+    }
+
+    /// The admin API's base URL.
+    pub fn admin_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.admin)
+    }
+
+    /// The plugin version the host runs for `client`, as its admin API says; `None` when
+    /// the host does not answer.
+    pub async fn plugin_version(&self, client: &str) -> Option<String> {
+        let path = format!("/api/clients/{client}/plugin");
+        let view =
+            super::admin_json(&reqwest::Client::new(), self.admin, ADMIN_TOKEN, &path).await?;
+        view["version"].as_str().map(str::to_owned)
+    }
+
+    /// Uploads `build` as `client`'s plugin through the admin API and returns the swap
+    /// result; panics when the host refuses it.
+    pub async fn swap_plugin(&self, client: &str, build: Vec<u8>) -> serde_json::Value {
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/api/clients/{client}/plugin/swap",
+                self.admin_url()
+            ))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", "application/wasm")
+            .body(build)
+            .send()
+            .await
+            .expect("the admin API answers");
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        assert!(status.is_success(), "swap refused ({status}): {body}");
+        serde_json::from_str(&body).expect("a swap result")
+    }
+
     /// The config folder.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -249,6 +294,7 @@ impl HostDir {
             .env("E2E_BIGCOMMERCE_TOKEN", "sandbox-token")
             .env("E2E_SPARKLAYER_SECRET", "sandbox-secret")
             .env("E2E_WEBHOOK_SECRET", SECRET)
+            .env("SELVEDGE_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("SELVEDGE_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -232,16 +232,8 @@ impl Host {
 
     /// `GET /api/clients`: every client with its health.
     async fn clients(&self) -> Option<Vec<serde_json::Value>> {
-        let clients: serde_json::Value = self
-            .http
-            .get(format!("http://127.0.0.1:{}/api/clients", self.admin))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let clients =
+            super::admin_json(&self.http, self.admin, ADMIN_TOKEN, "/api/clients").await?;
         clients.as_array().cloned()
     }
 

@@ -251,3 +251,21 @@ where
     }
     check().await
 }
+
+/// `GET` of a host's admin API on `admin_port` with `token`, as JSON; `None` when the host
+/// did not answer or the body is not JSON.
+pub async fn admin_json(
+    http: &reqwest::Client,
+    admin_port: u16,
+    token: &str,
+    path: &str,
+) -> Option<serde_json::Value> {
+    http.get(format!("http://127.0.0.1:{admin_port}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()
+}

@@ -10,7 +10,9 @@
 //! Run: `cargo bench -p selvedge-e2e --bench order_drop`
 //! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's;
 //! `STORE=postgres` runs it on a database of the PostgreSQL test cluster named by
-//! `SELVEDGE_TEST_PG_URL`, e.g. after `eval "$(scripts/pg-cluster start)"`).
+//! `SELVEDGE_TEST_PG_URL`, e.g. after `eval "$(scripts/pg-cluster start)"`; `HOSTS=2` adds a
+//! second job engine with its own store pool on the same queue, as a second host; the
+//! two-process case with a SIGKILL is the `two_hosts` test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/mod.rs"]
@@ -66,7 +68,8 @@ async fn drop_orders(n: usize) {
     if support::stores::unavailable(store) {
         return;
     }
-    eprintln!("order_drop on {store:?}");
+    let hosts = env_num("HOSTS", 1).max(1);
+    eprintln!("order_drop on {store:?}, {hosts} host(s)");
     let env = b2c(
         Options {
             store,
@@ -77,18 +80,33 @@ async fn drop_orders(n: usize) {
     .await;
     let timings: Arc<Mutex<Vec<OrderTiming>>> = Arc::default();
     let sink = timings.clone();
-    let injector =
-        Injector::new(env.ctx.clone(), settings.clone()).with_observer(Arc::new(move |t| {
-            if let Ok(mut v) = sink.lock() {
-                v.push(t);
-            }
-        }));
+    let observer: Arc<dyn Fn(OrderTiming) + Send + Sync> = Arc::new(move |t| {
+        if let Ok(mut v) = sink.lock() {
+            v.push(t);
+        }
+    });
     // The production path: the job engine (claim, heartbeats, lease-fenced settle) runs the
-    // client's injector, as `selvedge run` does.
+    // client's injector, as `selvedge run` does; with HOSTS=2 a second engine with its own
+    // store pool claims from the same queue, as a second host does.
     let (stop, rx) = tokio::sync::watch::channel(false);
-    let mut engine = Engine::new(env.ctx.store.clone(), EngineOptions::default());
-    engine.register(order_kind("brand"), Arc::new(injector));
-    let worker = engine.spawn(rx);
+    let mut workers = Vec::new();
+    for host in 0..hosts {
+        let mut ctx = env.ctx.clone();
+        if host > 0 {
+            ctx.store = env.open_store_again().await;
+        }
+        let injector = Injector::new(ctx.clone(), settings.clone()).with_observer(observer.clone());
+        let mut engine = Engine::new(ctx.store.clone(), EngineOptions::default());
+        engine.register(order_kind("brand"), Arc::new(injector));
+        let worker = engine.spawn(rx.clone());
+        // Jobs the webhook intake enqueues wake every engine (PostgreSQL NOTIFY), as in serve.
+        let wake = worker.waker();
+        ctx.store
+            .on_new_jobs(Arc::new(move || wake.notify_one()))
+            .await
+            .expect("job notifications");
+        workers.push(worker);
+    }
     let skus = env.skus.clone();
     let started = Instant::now();
     for i in 0..n {
@@ -101,7 +119,9 @@ async fn drop_orders(n: usize) {
     .await;
     let wall = started.elapsed();
     let _ = stop.send(true);
-    let _ = worker.join(Duration::from_secs(10)).await;
+    for worker in workers {
+        let _ = worker.join(Duration::from_secs(10)).await;
+    }
     let timings = timings.lock().map(|v| v.clone()).unwrap_or_default();
     let erp_orders = env.erp_orders().len();
     let mut host: Vec<Duration> = timings.iter().map(|t| t.host).collect();
@@ -128,7 +148,7 @@ async fn drop_orders(n: usize) {
     };
     println!();
     println!(
-        "order drop: {n} orders, batch {}, concurrency {} (all injected: {done}; ERP sales orders: {erp_orders})",
+        "order drop: {n} orders, {store:?}, {hosts} host(s), batch {}, concurrency {} (all injected: {done}; ERP sales orders: {erp_orders})",
         settings.batch_size, settings.concurrency
     );
     println!("| measure                                   | value |");

@@ -82,6 +82,11 @@ enum Storefront {
 }
 
 impl Harness {
+    /// Another handle on the harness's database (a second pool, as another host has).
+    pub async fn open_store_again(&self) -> Arc<dyn Store> {
+        self._db.open().await
+    }
+
     /// The one place a client is wired: a fresh store of `db`'s backend, an ERP client built
     /// from `erp_config`, the storefront client (BigCommerce's with fast retries) and the
     /// client's example plugin.

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{PgStore, in_tx, op};
 use selvedge_store::cluster::gcra_step;
 use selvedge_store::timestamp::{duration_ms, from_ms, to_ms};
-use selvedge_store::{Cluster, HostRecord, StoreFuture};
+use selvedge_store::{Cluster, HostRecord, LeaseTake, StoreFuture};
 
 /// Hosts silent for this long are forgotten (their row would otherwise stay forever).
 const FORGET_HOSTS_AFTER_MS: i64 = 24 * 3_600 * 1_000;
@@ -71,13 +71,21 @@ impl Cluster for PgStore {
         holder: &'a str,
         lease: Duration,
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, bool> {
+    ) -> StoreFuture<'a, LeaseTake> {
         op(async move {
             let now = to_ms(now);
-            // One upsert: the row lock orders hosts racing for the same lease, and the WHERE
-            // lets only a free, expired or own lease change hands.
-            let taken = in_tx!(self, |conn| {
-                Ok(sqlx::query(
+            in_tx!(self, |conn| {
+                // The row lock, held until the take commits, makes a racing taker wait and
+                // then read this one's lease as the previous holder. With no row yet, the
+                // upsert's conflict check orders two first takers instead.
+                let previous: Option<String> = sqlx::query_scalar(
+                    "SELECT holder FROM cluster_leases WHERE name = $1 FOR UPDATE",
+                )
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?;
+                // The WHERE lets only a free, expired or own lease change hands.
+                let taken = sqlx::query(
                     "INSERT INTO cluster_leases (name, holder, until) VALUES ($1, $2, $3) \
                      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
                      WHERE cluster_leases.until < $4 OR cluster_leases.holder = excluded.holder \
@@ -88,9 +96,9 @@ impl Cluster for PgStore {
                 .bind(now + duration_ms(lease))
                 .bind(now)
                 .fetch_optional(&mut *conn)
-                .await?)
-            })?;
-            Ok(taken.is_some())
+                .await?;
+                Ok(LeaseTake::after(previous, holder, taken.is_some()))
+            })
         })
     }
 

@@ -12,25 +12,17 @@ use selvedge_store::cluster::gcra_step;
 use selvedge_store::timestamp::{duration_ms, from_ms, to_ms};
 use selvedge_store::{Cluster, HostRecord, LeaseTake, StoreFuture};
 
-/// Hosts silent for this long are forgotten (their row would otherwise stay forever).
-const FORGET_HOSTS_AFTER_MS: i64 = 24 * 3_600 * 1_000;
-
 impl Cluster for PgStore {
     fn host_heartbeat<'a>(&'a self, host: &'a str, now: OffsetDateTime) -> StoreFuture<'a, ()> {
         op(async move {
-            let now = to_ms(now);
             sqlx::query(
                 "INSERT INTO cluster_hosts (id, started_at, last_seen) VALUES ($1, $2, $2) \
                  ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
             )
             .bind(host)
-            .bind(now)
+            .bind(to_ms(now))
             .execute(self.pool())
             .await?;
-            sqlx::query("DELETE FROM cluster_hosts WHERE last_seen < $1")
-                .bind(now - FORGET_HOSTS_AFTER_MS)
-                .execute(self.pool())
-                .await?;
             Ok(())
         })
     }

@@ -94,6 +94,8 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
         // The active period has no `deactivated_at`, so it is never old.
         RetentionRule::new("plugin_versions", "deactivated_at", ages.plugin_versions)
             .keyed_by(ROW_ID),
+        // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
+        RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by(ROW_ID),
     ]
 }
 

@@ -11,9 +11,6 @@ use selvedge_store::cluster::gcra_step;
 use selvedge_store::timestamp::{duration_ms, from_ms, to_ms};
 use selvedge_store::{Cluster, HostRecord, LeaseTake, StoreFuture};
 
-/// Hosts silent for this long are forgotten (their row would otherwise stay forever).
-const FORGET_HOSTS_AFTER_MS: i64 = 24 * 3_600 * 1_000;
-
 impl Cluster for SqliteStore {
     fn host_heartbeat<'a>(&'a self, host: &'a str, now: OffsetDateTime) -> StoreFuture<'a, ()> {
         let (host, now) = (host.to_owned(), to_ms(now));
@@ -27,10 +24,6 @@ impl Cluster for SqliteStore {
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
-                sqlx::query("DELETE FROM cluster_hosts WHERE last_seen < ?")
-                    .bind(now - FORGET_HOSTS_AFTER_MS)
-                    .execute(&mut *conn)
-                    .await?;
                 Ok(())
             })
         }))

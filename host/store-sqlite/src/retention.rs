@@ -75,6 +75,8 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
             .keyed_by("client, sku, location, day"),
         // The active period has no `deactivated_at`, so it is never old.
         RetentionRule::new("plugin_versions", "deactivated_at", ages.plugin_versions),
+        // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
+        RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by("id"),
     ]
 }
 

@@ -1,7 +1,8 @@
 //! Several hosts on one store: who is alive, who runs what, and one ERP pace for all.
 //!
 //! - **Hosts** heartbeat a row; a host whose heartbeat is older than the membership lease is
-//!   gone, and the others take over its clients.
+//!   gone, and the others take over its clients. Retention deletes the row of a host silent
+//!   for [`crate::RetentionAges::silent_hosts`].
 //! - **Leases** name a piece of work (a scheduled run of one client's flow) and the host
 //!   holding it until a time; a host takes a lease that is free, expired or already its own,
 //!   so one run of a client and flow happens at a time across every host, and a dead host's

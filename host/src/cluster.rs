@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use selvedge_store::Store;
+use selvedge_store::{LeaseTake, Store};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -98,21 +98,30 @@ impl Membership {
         format!("run/{client}/{flow}")
     }
 
-    /// Takes (or renews) the run lease of `client`'s `flow`; `false` when another host runs
-    /// it, or the store cannot say (then nobody should start it here).
+    /// Takes the run lease of `client`'s `flow` to start a run; `false` when another host
+    /// runs it, or the store cannot say (then nobody should start it here).
+    ///
+    /// A run lease is released once the run is recorded, so one found unreleased was left by
+    /// a run that never finished: on another host whose lease expired (it stopped), or under
+    /// this host's id in an earlier process. That run is still marked running; it is closed
+    /// as failed here, now that this host holds the lease and nothing else runs the flow.
     pub async fn take_run(&self, client: &str, flow: FlowKind) -> bool {
-        let name = Self::run_lease_name(client, flow);
-        match self
-            .store
-            .try_lease(&name, &self.host_id, self.lease, OffsetDateTime::now_utc())
-            .await
-        {
-            Ok(taken) => taken,
-            Err(e) => {
-                tracing::warn!(%client, %flow, error = %e, "cannot take the run lease; not running here");
-                false
-            }
+        let take = self.try_run_lease(client, flow).await;
+        let left_by = match &take {
+            LeaseTake::TakenOver { from } => Some(from.as_str()),
+            LeaseTake::Renewed => Some(self.host_id.as_str()),
+            LeaseTake::Taken | LeaseTake::Held => None,
+        };
+        if let Some(host) = left_by {
+            self.close_runs_left_by(host, client, flow).await;
         }
+        take.is_held()
+    }
+
+    /// Renews the run lease while the run goes; `false` when another host has taken it (this
+    /// host was silent past the lease) or the store cannot say.
+    pub async fn renew_run(&self, client: &str, flow: FlowKind) -> bool {
+        self.try_run_lease(client, flow).await.is_held()
     }
 
     /// Gives the run lease back once the run is recorded.
@@ -120,6 +129,44 @@ impl Membership {
         let name = Self::run_lease_name(client, flow);
         if let Err(e) = self.store.release_lease(&name, &self.host_id).await {
             tracing::warn!(%client, %flow, error = %e, "cannot release the run lease; it expires by itself");
+        }
+    }
+
+    /// The run lease of `client`'s `flow`, taken or renewed; [`LeaseTake::Held`] (and a
+    /// warning) when the store cannot say.
+    async fn try_run_lease(&self, client: &str, flow: FlowKind) -> LeaseTake {
+        let name = Self::run_lease_name(client, flow);
+        let now = OffsetDateTime::now_utc();
+        match self
+            .store
+            .try_lease(&name, &self.host_id, self.lease, now)
+            .await
+        {
+            Ok(take) => take,
+            Err(e) => {
+                tracing::warn!(%client, %flow, error = %e, "cannot take the run lease; not running here");
+                LeaseTake::Held
+            }
+        }
+    }
+
+    /// Closes as failed the runs of `client`'s `flow` that `host` left running.
+    async fn close_runs_left_by(&self, host: &str, client: &str, flow: FlowKind) {
+        let reason = format!("host {host} stopped before the run finished");
+        let now = OffsetDateTime::now_utc();
+        match self
+            .store
+            .fail_unfinished_runs_of(client, flow.as_str(), &reason, now)
+            .await
+        {
+            // This host's own lease left over with nothing running: a release that failed.
+            Ok(0) if host == self.host_id => {}
+            Ok(closed) => {
+                tracing::warn!(%client, %flow, stopped = %host, closed, "took over the run lease of a host that stopped; closed the runs it left running");
+            }
+            Err(e) => {
+                tracing::warn!(%client, %flow, stopped = %host, error = %e, "cannot close the runs a stopped host left running");
+            }
         }
     }
 

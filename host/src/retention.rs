@@ -149,6 +149,8 @@ impl RetentionConfig {
             sync_runs: days(self.sync_runs_days),
             units_sold: days(self.units_sold_days),
             plugin_versions: days(self.plugin_versions_days),
+            // Not a setting: any age past the cluster lease is safe.
+            silent_hosts: RetentionAges::default().silent_hosts,
         }
     }
 

@@ -333,7 +333,7 @@ async fn run_leased(ctx: &RunCtx, cluster: &Arc<Membership>, reason: &str) {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(cluster.lease() / 3).await;
-                if !cluster.take_run(&client, flow).await {
+                if !cluster.renew_run(&client, flow).await {
                     tracing::warn!(%client, %flow, "the run lease was lost while running");
                 }
             }

@@ -171,10 +171,8 @@ pub async fn schema_status(
         StoreLocation::Sqlite(path) => selvedge_store_sqlite::SqliteStore::schema_status(path)
             .await
             .map_err(failed),
-        StoreLocation::Postgres {
-            url, password_env, ..
-        } => {
-            let options = postgres_options(url, password_env.as_deref(), secrets, host_file)?;
+        StoreLocation::Postgres { .. } => {
+            let (options, _) = postgres_options(location, secrets, host_file)?;
             selvedge_store_postgres::PgStore::schema_status(options)
                 .await
                 .map_err(failed)
@@ -189,19 +187,8 @@ pub async fn open_postgres(
     secrets: &Secrets,
     host_file: &Path,
 ) -> Result<selvedge_store_postgres::PgStore, OpenError> {
-    let StoreLocation::Postgres {
-        url,
-        password_env,
-        max_connections,
-    } = location
-    else {
-        return Err(OpenError::Store {
-            location: location.describe(),
-            source: StoreError::InvalidArgument("not a PostgreSQL store".into()),
-        });
-    };
-    let options = postgres_options(url, password_env.as_deref(), secrets, host_file)?;
-    selvedge_store_postgres::PgStore::open(options, *max_connections)
+    let (options, max_connections) = postgres_options(location, secrets, host_file)?;
+    selvedge_store_postgres::PgStore::open(options, max_connections)
         .await
         .map_err(|source| OpenError::Store {
             location: location.describe(),
@@ -231,23 +218,34 @@ pub async fn open(
     }
 }
 
-/// Connection options for a PostgreSQL location: its URL, plus the password read from the
-/// variable `password_env` names.
+/// Connection options and pool size of a PostgreSQL location: its URL, plus the password
+/// read from the variable `password_env` names.
 fn postgres_options(
-    url: &str,
-    password_env: Option<&str>,
+    location: &StoreLocation,
     secrets: &Secrets,
     host_file: &Path,
-) -> Result<selvedge_store_postgres::ConnectOptions, OpenError> {
+) -> Result<(selvedge_store_postgres::ConnectOptions, u32), OpenError> {
+    let failed = |source| OpenError::Store {
+        location: location.describe(),
+        source,
+    };
+    let StoreLocation::Postgres {
+        url,
+        password_env,
+        max_connections,
+    } = location
+    else {
+        return Err(failed(StoreError::InvalidArgument(
+            "not a PostgreSQL store".into(),
+        )));
+    };
     let options: selvedge_store_postgres::ConnectOptions =
-        url.parse().map_err(|e| OpenError::Store {
-            location: format!("postgres {url}"),
-            source: StoreError::from(e),
-        })?;
-    Ok(match password_env {
+        url.parse().map_err(|e| failed(StoreError::from(e)))?;
+    let options = match password_env {
         Some(var) => options.password(&secrets.get(var, host_file, "store.password_env")?),
         None => options,
-    })
+    };
+    Ok((options, *max_connections))
 }
 
 #[cfg(test)]

@@ -669,3 +669,100 @@ async fn two_hosts_split_the_clients_and_the_survivor_takes_over_a_dead_hosts_cl
     assert_eq!(b_only_runs.len(), 1, "the trigger on A ran nothing");
     sched_b.shutdown(Duration::from_secs(5)).await;
 }
+
+/// The status and error of `client`'s `flow`'s latest run.
+async fn latest_run(
+    store: &Arc<dyn Store>,
+    client: &str,
+    flow: FlowKind,
+) -> (RunStatus, Option<String>) {
+    let runs = store
+        .recent_runs(client, flow.as_str(), 1)
+        .await
+        .expect("runs");
+    let run = runs.first().expect("a run");
+    (run.status, run.error.clone())
+}
+
+/// Host `id` joins the cluster on `rig`'s store.
+async fn join(rig: &Rig, id: &str, lease: Duration) -> Arc<selvedge::cluster::Membership> {
+    selvedge::cluster::Membership::join(id.into(), rig.store.clone(), lease)
+        .await
+        .expect("joins")
+}
+
+/// Starts a run of `client`'s `flow` under `host`'s run lease, as the scheduler does, and
+/// leaves it running.
+async fn start_leased(
+    rig: &Rig,
+    host: &selvedge::cluster::Membership,
+    client: &str,
+    flow: FlowKind,
+) {
+    assert!(host.take_run(client, flow).await, "{client}/{flow} is free");
+    rig.store
+        .start_run(client, flow.as_str(), time::OffsetDateTime::now_utc())
+        .await
+        .expect("start the run");
+}
+
+const LEFT_BY_A: &str = "host host-a stopped before the run finished";
+
+#[tokio::test]
+async fn the_host_that_takes_a_dead_hosts_run_lease_closes_the_run_it_left_running() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    // Short, so the dead host's lease expires within the test.
+    let lease = Duration::from_millis(200);
+    let (a, b) = (
+        join(&rig, "host-a", lease).await,
+        join(&rig, "host-b", lease).await,
+    );
+
+    // A starts a catalog run of acme and dies: no record of its end, no release. Runs of
+    // another flow and another client are going on meanwhile.
+    let others = [("acme", FlowKind::Inventory), ("zeta", FlowKind::Catalog)];
+    start_leased(&rig, &a, "acme", FlowKind::Catalog).await;
+    for (client, flow) in others {
+        start_leased(&rig, &a, client, flow).await;
+    }
+    assert!(
+        !b.take_run("acme", FlowKind::Catalog).await,
+        "A's lease holds while it lasts"
+    );
+    assert_eq!(
+        latest_run(&rig.store, "acme", FlowKind::Catalog).await.0,
+        RunStatus::Running,
+        "a refused take closes nothing"
+    );
+
+    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    assert!(b.take_run("acme", FlowKind::Catalog).await, "B takes over");
+    assert_eq!(
+        latest_run(&rig.store, "acme", FlowKind::Catalog).await,
+        (RunStatus::Failed, Some(LEFT_BY_A.into()))
+    );
+    for (client, flow) in others {
+        assert_eq!(
+            latest_run(&rig.store, client, flow).await.0,
+            RunStatus::Running,
+            "{client}/{flow} is not B's to close"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_host_back_under_the_same_id_closes_the_run_its_earlier_process_left_running() {
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    let lease = Duration::from_secs(30);
+    let before = join(&rig, "host-a", lease).await;
+    start_leased(&rig, &before, "acme", FlowKind::Catalog).await;
+    drop(before);
+
+    // Restarted at once: the lease it held has not even expired.
+    let after = join(&rig, "host-a", lease).await;
+    assert!(after.take_run("acme", FlowKind::Catalog).await);
+    assert_eq!(
+        latest_run(&rig.store, "acme", FlowKind::Catalog).await,
+        (RunStatus::Failed, Some(LEFT_BY_A.into()))
+    );
+}

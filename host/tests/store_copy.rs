@@ -15,34 +15,14 @@ use selvedge_store_postgres::PgStore;
 use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
+// The end-to-end tests' fresh-database helper, shared by path as the store suite is: the
+// host's own tests have no dev-dependency crate in common with them.
+#[allow(dead_code)]
+#[path = "../../tests/tests/support/stores.rs"]
+mod stores;
+
 fn at(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_780_000_000 + secs).expect("time")
-}
-
-/// A fresh database on the test cluster, or `None` outside CI without one.
-fn fresh_database() -> Option<String> {
-    let Some(admin) = std::env::var("SELVEDGE_TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "SELVEDGE_TEST_PG_URL is not set: under CI the PostgreSQL tests must run (scripts/test starts a cluster)"
-        );
-        eprintln!(
-            "SKIPPED: no PostgreSQL test cluster; set SELVEDGE_TEST_PG_URL or run scripts/test"
-        );
-        return None;
-    };
-    let name = format!("copy_{}", std::process::id());
-    let status = Command::new("psql")
-        .args([admin.as_str(), "-v", "ON_ERROR_STOP=1", "-q", "-c"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .status()
-        .expect("psql runs");
-    assert!(status.success(), "CREATE DATABASE {name}");
-    let (base, _) = admin.rsplit_once('/').expect("admin URL names a database");
-    Some(format!("{base}/{name}"))
 }
 
 fn job(key: &str) -> NewJob {
@@ -145,9 +125,10 @@ fn copy(dir: &Path) -> (Option<i32>, Value, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_embedded_install_moves_to_postgres_whole_and_a_second_copy_is_refused() {
-    let Some(url) = fresh_database() else {
+    let Some(db) = stores::TestDb::fresh(stores::Backend::Postgres) else {
         return;
     };
+    let url = db.postgres_url().expect("a PostgreSQL database");
     let dir = tempfile::tempdir().expect("temp");
     std::fs::write(
         dir.path().join("selvedge.toml"),
@@ -167,7 +148,7 @@ async fn an_embedded_install_moves_to_postgres_whole_and_a_second_copy_is_refuse
         Some(true)
     );
 
-    let pg: Arc<dyn Store> = Arc::new(PgStore::open_url(&url).await.expect("postgres"));
+    let pg: Arc<dyn Store> = Arc::new(PgStore::open_url(url).await.expect("postgres"));
     assert_eq!(
         pg.queue_depth("acme", "order.inject/acme")
             .await
@@ -211,7 +192,7 @@ async fn an_embedded_install_moves_to_postgres_whole_and_a_second_copy_is_refuse
     let (code, _, stderr) = copy(dir.path());
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("already holds rows"), "{stderr}");
-    let pg = PgStore::open_url(&url).await.expect("postgres");
+    let pg = PgStore::open_url(url).await.expect("postgres");
     let pg: Arc<dyn Store> = Arc::new(pg);
     assert_eq!(
         pg.queue_depth("acme", "order.inject/acme")

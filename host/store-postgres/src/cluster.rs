@@ -10,27 +10,19 @@ use time::OffsetDateTime;
 use super::{PgStore, in_tx, op};
 use selvedge_store::cluster::gcra_step;
 use selvedge_store::timestamp::{duration_ms, from_ms, to_ms};
-use selvedge_store::{Cluster, HostRecord, StoreFuture};
-
-/// Hosts silent for this long are forgotten (their row would otherwise stay forever).
-const FORGET_HOSTS_AFTER_MS: i64 = 24 * 3_600 * 1_000;
+use selvedge_store::{Cluster, HostRecord, LeaseTake, StoreFuture};
 
 impl Cluster for PgStore {
     fn host_heartbeat<'a>(&'a self, host: &'a str, now: OffsetDateTime) -> StoreFuture<'a, ()> {
         op(async move {
-            let now = to_ms(now);
             sqlx::query(
                 "INSERT INTO cluster_hosts (id, started_at, last_seen) VALUES ($1, $2, $2) \
                  ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
             )
             .bind(host)
-            .bind(now)
+            .bind(to_ms(now))
             .execute(self.pool())
             .await?;
-            sqlx::query("DELETE FROM cluster_hosts WHERE last_seen < $1")
-                .bind(now - FORGET_HOSTS_AFTER_MS)
-                .execute(self.pool())
-                .await?;
             Ok(())
         })
     }
@@ -71,13 +63,21 @@ impl Cluster for PgStore {
         holder: &'a str,
         lease: Duration,
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, bool> {
+    ) -> StoreFuture<'a, LeaseTake> {
         op(async move {
             let now = to_ms(now);
-            // One upsert: the row lock orders hosts racing for the same lease, and the WHERE
-            // lets only a free, expired or own lease change hands.
-            let taken = in_tx!(self, |conn| {
-                Ok(sqlx::query(
+            in_tx!(self, |conn| {
+                // The row lock, held until the take commits, makes a racing taker wait and
+                // then read this one's lease as the previous holder. With no row yet, the
+                // upsert's conflict check orders two first takers instead.
+                let previous: Option<String> = sqlx::query_scalar(
+                    "SELECT holder FROM cluster_leases WHERE name = $1 FOR UPDATE",
+                )
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?;
+                // The WHERE lets only a free, expired or own lease change hands.
+                let taken = sqlx::query(
                     "INSERT INTO cluster_leases (name, holder, until) VALUES ($1, $2, $3) \
                      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
                      WHERE cluster_leases.until < $4 OR cluster_leases.holder = excluded.holder \
@@ -88,9 +88,9 @@ impl Cluster for PgStore {
                 .bind(now + duration_ms(lease))
                 .bind(now)
                 .fetch_optional(&mut *conn)
-                .await?)
-            })?;
-            Ok(taken.is_some())
+                .await?;
+                Ok(LeaseTake::after(previous, holder, taken.is_some()))
+            })
         })
     }
 

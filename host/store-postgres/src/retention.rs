@@ -97,6 +97,8 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
         RetentionRule::new("plugin_components", "stored_at", ages.plugin_versions)
             .keep("digest IN (SELECT version_hash FROM plugin_versions)")
             .keyed_by(ROW_ID),
+        // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
+        RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by(ROW_ID),
     ]
 }
 

@@ -13,6 +13,14 @@ macro_rules! run_cols {
     };
 }
 
+/// Closes running runs as failed: `$1` the reason, `$2` the time.
+macro_rules! fail_running {
+    () => {
+        "UPDATE sync_runs SET status = 'failed', error = $1, finished_at = $2 \
+         WHERE status = 'running'"
+    };
+}
+
 impl SyncRuns for PgStore {
     fn start_run<'a>(
         &'a self,
@@ -117,15 +125,33 @@ impl SyncRuns for PgStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, u64> {
         op(async move {
-            Ok(sqlx::query(
-                "UPDATE sync_runs SET status = 'failed', error = $1, finished_at = $2 \
-                 WHERE status = 'running'",
+            Ok(sqlx::query(fail_running!())
+                .bind(reason)
+                .bind(to_ms(at))
+                .execute(self.pool())
+                .await?
+                .rows_affected())
+        })
+    }
+
+    fn fail_unfinished_runs_of<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, u64> {
+        op(async move {
+            Ok(
+                sqlx::query(concat!(fail_running!(), " AND client = $3 AND flow = $4"))
+                    .bind(reason)
+                    .bind(to_ms(at))
+                    .bind(client)
+                    .bind(flow)
+                    .execute(self.pool())
+                    .await?
+                    .rows_affected(),
             )
-            .bind(reason)
-            .bind(to_ms(at))
-            .execute(self.pool())
-            .await?
-            .rows_affected())
         })
     }
 }

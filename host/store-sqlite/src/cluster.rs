@@ -9,10 +9,7 @@ use time::OffsetDateTime;
 use super::SqliteStore;
 use selvedge_store::cluster::gcra_step;
 use selvedge_store::timestamp::{duration_ms, from_ms, to_ms};
-use selvedge_store::{Cluster, HostRecord, StoreFuture};
-
-/// Hosts silent for this long are forgotten (their row would otherwise stay forever).
-const FORGET_HOSTS_AFTER_MS: i64 = 24 * 3_600 * 1_000;
+use selvedge_store::{Cluster, HostRecord, LeaseTake, StoreFuture};
 
 impl Cluster for SqliteStore {
     fn host_heartbeat<'a>(&'a self, host: &'a str, now: OffsetDateTime) -> StoreFuture<'a, ()> {
@@ -27,10 +24,6 @@ impl Cluster for SqliteStore {
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
-                sqlx::query("DELETE FROM cluster_hosts WHERE last_seen < ?")
-                    .bind(now - FORGET_HOSTS_AFTER_MS)
-                    .execute(&mut *conn)
-                    .await?;
                 Ok(())
             })
         }))
@@ -75,11 +68,18 @@ impl Cluster for SqliteStore {
         holder: &'a str,
         lease: Duration,
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, bool> {
+    ) -> StoreFuture<'a, LeaseTake> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
         let (now, until) = (to_ms(now), to_ms(now) + duration_ms(lease));
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
+                // The write transaction (`BEGIN IMMEDIATE`) holds the file, so no other handle
+                // changes the lease between this read and the take.
+                let previous: Option<String> =
+                    sqlx::query_scalar("SELECT holder FROM cluster_leases WHERE name = ?")
+                        .bind(&name)
+                        .fetch_optional(&mut *conn)
+                        .await?;
                 let taken = sqlx::query(
                     "INSERT INTO cluster_leases (name, holder, until) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
@@ -92,7 +92,7 @@ impl Cluster for SqliteStore {
                 .bind(now)
                 .fetch_optional(&mut *conn)
                 .await?;
-                Ok(taken.is_some())
+                Ok(LeaseTake::after(previous, &holder, taken.is_some()))
             })
         }))
     }

@@ -74,9 +74,12 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
             .in_days()
             .keyed_by("client, sku, location, day"),
         // The active period has no `deactivated_at`, so it is never old.
-        RetentionRule::new("plugin_versions", "deactivated_at", ages.plugin_versions), // A build goes once no period of the history names it (the desired one always does).
+        RetentionRule::new("plugin_versions", "deactivated_at", ages.plugin_versions),
+        // A build goes once no period of the history names it (the desired one always does).
         RetentionRule::new("plugin_components", "stored_at", ages.plugin_versions)
             .keep("digest IN (SELECT version_hash FROM plugin_versions)"),
+        // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
+        RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by("id"),
     ]
 }
 

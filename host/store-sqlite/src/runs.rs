@@ -13,6 +13,14 @@ macro_rules! run_cols {
     };
 }
 
+/// Closes running runs as failed: `?1` the reason, `?2` the time.
+macro_rules! fail_running {
+    () => {
+        "UPDATE sync_runs SET status = 'failed', error = ?1, finished_at = ?2 \
+         WHERE status = 'running'"
+    };
+}
+
 impl SyncRuns for SqliteStore {
     fn start_run<'a>(
         &'a self,
@@ -124,19 +132,42 @@ impl SyncRuns for SqliteStore {
         reason: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, u64> {
+        self.fail_running(None, reason, at)
+    }
+
+    fn fail_unfinished_runs_of<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, u64> {
+        self.fail_running(Some((client, flow)), reason, at)
+    }
+}
+
+impl SqliteStore {
+    /// Marks the runs still `running` as failed with `reason`: every one, or (`of`) those of
+    /// one client's flow.
+    fn fail_running<'a>(
+        &'a self,
+        of: Option<(&str, &str)>,
+        reason: &str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, u64> {
+        let of = of.map(|(client, flow)| (client.to_owned(), flow.to_owned()));
         let reason = reason.to_owned();
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
-                let reason = reason.as_str();
-                Ok(sqlx::query(
-                    "UPDATE sync_runs SET status = 'failed', error = ?, finished_at = ? \
-                 WHERE status = 'running'",
-                )
-                .bind(reason)
-                .bind(to_ms(at))
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
+                let sql = match of {
+                    None => fail_running!(),
+                    Some(_) => concat!(fail_running!(), " AND client = ?3 AND flow = ?4"),
+                };
+                let mut query = sqlx::query(sql).bind(reason).bind(to_ms(at));
+                if let Some((client, flow)) = of {
+                    query = query.bind(client).bind(flow);
+                }
+                Ok(query.execute(&mut *conn).await?.rows_affected())
             })
         }))
     }

@@ -1,11 +1,14 @@
 //! Several hosts on one store: who is alive, who runs what, and one ERP pace for all.
 //!
 //! - **Hosts** heartbeat a row; a host whose heartbeat is older than the membership lease is
-//!   gone, and the others take over its clients.
+//!   gone, and the others take over its clients. Retention deletes the row of a host silent
+//!   for [`crate::RetentionAges::silent_hosts`].
 //! - **Leases** name a piece of work (a scheduled run of one client's flow) and the host
 //!   holding it until a time; a host takes a lease that is free, expired or already its own,
 //!   so one run of a client and flow happens at a time across every host, and a dead host's
-//!   lease frees itself.
+//!   lease frees itself. Taking one says what it found ([`LeaseTake`]): a lease that is
+//!   released after every use and found expired in another's hands was left by a holder that
+//!   stopped mid-use.
 //! - **ERP permits** pace writes to one Blue Cherry account across hosts: a GCRA whose
 //!   theoretical arrival time lives in one row, advanced atomically by each permit.
 
@@ -26,6 +29,43 @@ pub struct HostRecord {
     pub last_seen: OffsetDateTime,
 }
 
+/// What [`Cluster::try_lease`] found and did, learnt in the same transaction that took the
+/// lease, so two takers never both see themselves as the one who took it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseTake {
+    /// Nobody held it: the caller has it now.
+    Taken,
+    /// The caller held it already (in time or expired): renewed.
+    Renewed,
+    /// `from` held it but let it expire without releasing it: the caller has it now. For a
+    /// lease released after every use (a run's), `from` stopped in the middle of one.
+    TakenOver {
+        /// The previous holder.
+        from: String,
+    },
+    /// Another holder has it and it has not expired: not taken.
+    Held,
+}
+
+impl LeaseTake {
+    /// Whether the caller holds the lease now.
+    pub fn is_held(&self) -> bool {
+        !matches!(self, Self::Held)
+    }
+
+    /// The answer from the holder of the lease before the take (none: no lease) and whether
+    /// the take changed it. Backends read the previous holder under the lock the take holds.
+    pub fn after(previous: Option<String>, caller: &str, taken: bool) -> Self {
+        match previous {
+            _ if !taken => Self::Held,
+            None => Self::Taken,
+            Some(holder) if holder == caller => Self::Renewed,
+            // The take only changes another's lease once it has expired.
+            Some(from) => Self::TakenOver { from },
+        }
+    }
+}
+
 /// Membership, leases and the shared ERP pace.
 pub trait Cluster {
     /// Records that `host` is alive at `now` (registers it on its first call).
@@ -38,14 +78,15 @@ pub trait Cluster {
     fn host_left<'a>(&'a self, host: &'a str) -> StoreFuture<'a, ()>;
 
     /// Takes or renews the lease `name` for `holder` until `now + lease` when it is free,
-    /// expired or already `holder`'s; `false` when another holder has it.
+    /// expired or already `holder`'s, and says which it was; [`LeaseTake::Held`] when
+    /// another holder has it.
     fn try_lease<'a>(
         &'a self,
         name: &'a str,
         holder: &'a str,
         lease: Duration,
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, bool>;
+    ) -> StoreFuture<'a, LeaseTake>;
 
     /// Gives the lease up if `holder` still has it.
     fn release_lease<'a>(&'a self, name: &'a str, holder: &'a str) -> StoreFuture<'a, ()>;
@@ -77,7 +118,25 @@ pub fn gcra_step(tat: Option<i64>, now: i64, rate: u32, burst: u32) -> (i64, i64
 
 #[cfg(test)]
 mod tests {
-    use super::gcra_step;
+    use super::{LeaseTake, gcra_step};
+
+    #[test]
+    fn a_take_is_read_from_the_previous_holder() {
+        assert_eq!(LeaseTake::after(None, "a", true), LeaseTake::Taken);
+        assert_eq!(
+            LeaseTake::after(Some("a".into()), "a", true),
+            LeaseTake::Renewed
+        );
+        assert_eq!(
+            LeaseTake::after(Some("b".into()), "a", true),
+            LeaseTake::TakenOver { from: "b".into() }
+        );
+        assert_eq!(
+            LeaseTake::after(Some("b".into()), "a", false),
+            LeaseTake::Held
+        );
+        assert!(!LeaseTake::Held.is_held() && LeaseTake::Renewed.is_held());
+    }
 
     #[test]
     fn a_burst_goes_at_once_then_writes_are_spaced_by_the_interval() {

@@ -38,7 +38,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use catalog::{Bindings, SkuBinding};
-pub use cluster::{Cluster, HostRecord};
+pub use cluster::{Cluster, HostRecord, LeaseTake};
 pub use cursors::Cursors;
 pub use decisions::{Decision, DecisionAudit, DecisionRecord};
 pub use error::StoreError;

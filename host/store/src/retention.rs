@@ -109,6 +109,9 @@ pub struct RetentionAges {
     pub units_sold: Duration,
     /// Closed plugin activation periods, by when they closed.
     pub plugin_versions: Duration,
+    /// Cluster hosts silent this long (stopped without leaving), by last heartbeat. A live
+    /// host heartbeats every third of its lease, so any age past the lease is safe.
+    pub silent_hosts: Duration,
 }
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -123,6 +126,7 @@ impl Default for RetentionAges {
             sync_runs: DAY * 30,
             units_sold: DAY * 14,
             plugin_versions: DAY * 90,
+            silent_hosts: DAY,
         }
     }
 }

@@ -124,4 +124,15 @@ pub trait SyncRuns: Send + Sync {
         reason: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, u64>;
+
+    /// Marks the runs of `client`'s `flow` still `running` as failed with `reason`: on a
+    /// shared store, where other hosts' runs go on, the host that takes over a dead host's
+    /// run lease closes what that host left. Returns how many were closed.
+    fn fail_unfinished_runs_of<'a>(
+        &'a self,
+        client: &'a str,
+        flow: &'a str,
+        reason: &'a str,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, u64>;
 }

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use selvedge_store::LeaseTake;
+
 use crate::{at, fresh_store};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -31,64 +33,93 @@ async fn live_hosts_are_those_that_heartbeat_within_the_window_and_a_leaving_hos
 }
 
 #[tokio::test]
-async fn a_lease_has_one_holder_until_it_expires_or_is_released() {
+async fn a_lease_has_one_holder_until_it_expires_or_is_released_and_each_take_says_what_it_found() {
     let (_fixture, store) = fresh_store().await;
     let name = "run/acme/inventory";
-    assert!(
-        store
-            .try_lease(name, "a", LEASE, at(0))
-            .await
-            .expect("a takes")
-    );
-    assert!(
-        !store
-            .try_lease(name, "b", LEASE, at(10))
-            .await
-            .expect("b refused")
-    );
-    assert!(
-        store
-            .try_lease(name, "a", LEASE, at(20))
-            .await
-            .expect("a renews")
-    );
-    assert!(
-        !store
-            .try_lease(name, "b", LEASE, at(40))
-            .await
-            .expect("b refused"),
+    let take = |holder: &'static str, t: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .try_lease(name, holder, LEASE, at(t))
+                .await
+                .expect("try the lease")
+        }
+    };
+    assert_eq!(take("a", 0).await, LeaseTake::Taken);
+    assert_eq!(take("b", 10).await, LeaseTake::Held);
+    assert_eq!(take("a", 20).await, LeaseTake::Renewed);
+    assert_eq!(
+        take("b", 40).await,
+        LeaseTake::Held,
         "the renewal moved the expiry to 50"
     );
-    assert!(
-        store
-            .try_lease(name, "b", LEASE, at(51))
-            .await
-            .expect("b takes the expired lease")
+    assert_eq!(
+        take("b", 51).await,
+        LeaseTake::TakenOver { from: "a".into() },
+        "a let it expire without releasing it"
     );
     store
         .release_lease(name, "a")
         .await
         .expect("a's stale release");
-    assert!(
-        !store
-            .try_lease(name, "a", LEASE, at(52))
-            .await
-            .expect("a refused"),
+    assert_eq!(
+        take("a", 52).await,
+        LeaseTake::Held,
         "a release by a former holder frees nothing"
     );
     store.release_lease(name, "b").await.expect("b releases");
-    assert!(
-        store
-            .try_lease(name, "a", LEASE, at(53))
-            .await
-            .expect("a takes")
+    assert_eq!(
+        take("a", 53).await,
+        LeaseTake::Taken,
+        "a released lease is free, not taken over"
     );
-    assert!(
+    assert_eq!(
+        take("a", 200).await,
+        LeaseTake::Renewed,
+        "an own expired lease is renewed"
+    );
+    assert_eq!(
         store
             .try_lease("run/acme/orders", "b", LEASE, at(53))
             .await
             .expect("other name"),
+        LeaseTake::Taken,
         "leases are per name"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hosts_racing_for_an_expired_lease_see_one_take_it_over_and_the_others_held() {
+    let (fixture, first) = fresh_store().await;
+    let second = fixture.open_again().await;
+    let name = "run/acme/catalog";
+    first
+        .try_lease(name, "dead", LEASE, at(0))
+        .await
+        .expect("the dead host's lease");
+    let mut tasks = Vec::new();
+    for (n, store) in [first, second].into_iter().enumerate() {
+        for i in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .try_lease(name, &format!("host-{n}-{i}"), LEASE, at(60))
+                    .await
+                    .expect("try the lease")
+            }));
+        }
+    }
+    let mut takes = Vec::new();
+    for task in tasks {
+        takes.push(task.await.expect("task"));
+    }
+    let over: Vec<&LeaseTake> = takes.iter().filter(|t| t.is_held()).collect();
+    assert_eq!(
+        over,
+        [&LeaseTake::TakenOver {
+            from: "dead".into()
+        }],
+        "one taker, which learnt whose lease it took: {takes:?}"
     );
 }
 

@@ -264,6 +264,62 @@ async fn runs_left_running_by_a_stopped_host_are_closed_as_failed() {
 }
 
 #[tokio::test]
+async fn closing_one_flows_unfinished_runs_leaves_other_flows_clients_and_finished_runs_alone() {
+    let (_dir, store) = fresh_store().await;
+    let start = |client: &'static str, flow: &'static str| {
+        let store = store.clone();
+        async move { store.start_run(client, flow, at(0)).await.expect("start") }
+    };
+    let finished = start("acme", "catalog").await;
+    store
+        .finish_run(
+            finished,
+            RunStatus::Succeeded,
+            &Measurements::default(),
+            None,
+            at(5),
+        )
+        .await
+        .expect("finish");
+    let left = start("acme", "catalog").await;
+    let other_flow = start("acme", "inventory").await;
+    let other_client = start("zeta", "catalog").await;
+
+    let reason = "host b stopped before the run finished";
+    let closed = store
+        .fail_unfinished_runs_of("acme", "catalog", reason, at(50))
+        .await
+        .expect("close");
+    assert_eq!(closed, 1);
+    let catalog = store
+        .recent_runs("acme", "catalog", 10)
+        .await
+        .expect("recent");
+    let states: Vec<_> = catalog
+        .iter()
+        .map(|r| (r.id, r.status, r.error.as_deref(), r.finished_at))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (left, RunStatus::Failed, Some(reason), Some(at(50))),
+            (finished, RunStatus::Succeeded, None, Some(at(5))),
+        ]
+    );
+    for (client, flow, id) in [
+        ("acme", "inventory", other_flow),
+        ("zeta", "catalog", other_client),
+    ] {
+        let run = &store.recent_runs(client, flow, 1).await.expect("recent")[0];
+        assert_eq!(
+            (run.id, run.status),
+            (id, RunStatus::Running),
+            "{client}/{flow}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn published_prices_are_kept_per_client_storefront_list_and_sku() {
     let (_dir, store) = fresh_store().await;
     let row = |list: &str, sku: &str, hash: &str| PublishedPrice {

@@ -219,6 +219,28 @@ async fn retention_deletes_old_rows_but_keeps_what_open_exceptions_and_unfinishe
     let last_success = run(&store, RunStatus::Succeeded, 10).await;
     let newest = run(&store, RunStatus::Failed, 20).await;
 
+    // Hosts: one killed two days ago (no goodbye), one that heartbeat a minute ago.
+    store
+        .host_heartbeat("host-killed", at(now - 2 * DAY))
+        .await
+        .expect("heartbeat");
+    store
+        .host_heartbeat("host-live", at(now - 60))
+        .await
+        .expect("heartbeat");
+    let hosts = || {
+        let store = &store;
+        async move {
+            let live = store.live_hosts(at(0)).await.expect("hosts");
+            live.into_iter().map(|h| h.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        hosts().await,
+        ["host-killed", "host-live"],
+        "a heartbeat forgets nobody: retention does"
+    );
+
     let rules = store.default_rules(&RetentionAges::default());
     let report = store.purge(&rules, at(now), 1_000).await.expect("purge");
 
@@ -324,6 +346,13 @@ async fn retention_deletes_old_rows_but_keeps_what_open_exceptions_and_unfinishe
         .map(|r| r.id)
         .collect();
     assert_eq!(runs, [newest, last_success], "run {first_run} purged");
+
+    assert_eq!(
+        hosts().await,
+        ["host-live"],
+        "a host silent for a day is forgotten"
+    );
+    assert_eq!(report.deleted.get("cluster_hosts"), Some(&1));
 
     // Nothing left to do: a second pass deletes nothing.
     let again = store.purge(&rules, at(now), 1_000).await.expect("purge");

@@ -93,7 +93,8 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
             .keyed_by(ROW_ID),
         // The active period has no `deactivated_at`, so it is never old.
         RetentionRule::new("plugin_versions", "deactivated_at", ages.plugin_versions)
-            .keyed_by(ROW_ID),        // A build goes once no period of the history names it (the desired one always does).
+            .keyed_by(ROW_ID),
+        // A build goes once no period of the history names it (the desired one always does).
         RetentionRule::new("plugin_components", "stored_at", ages.plugin_versions)
             .keep("digest IN (SELECT version_hash FROM plugin_versions)")
             .keyed_by(ROW_ID),

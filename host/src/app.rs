@@ -285,12 +285,7 @@ impl App {
             fuel_metering: engine.fuel_metering,
             max_concurrent_calls: engine.max_concurrent_calls,
             max_memory_bytes: engine.max_memory_mib << 20,
-            cache_dir: Some(
-                engine
-                    .cache_dir
-                    .clone()
-                    .unwrap_or_else(|| config.host.data_dir.join("plugin-cache")),
-            ),
+            cache_dir: Some(engine.cache_folder(&config.host.data_dir)),
             ..RuntimeOptions::default()
         })
         .map_err(AppError::Engine)?;

@@ -43,6 +43,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the b2c fixtures in which `ats-buckets-preorder-buffers` expects 99 where the
+/// plugin computes 7; returns the folder and that case's file.
+fn fixtures_with_a_wrong_expectation() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(Path::new(&b2c_fixtures()), dir.path());
+    let case = dir.path().join("ats-buckets-preorder-buffers.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&case).expect("read")).expect("json");
+    json["expected"][0]["ats"] = serde_json::json!(99);
+    std::fs::write(&case, serde_json::to_string_pretty(&json).expect("ser")).expect("write");
+    (dir, case)
+}
+
 #[test]
 fn passing_fixtures_exit_0_and_report_each_case() {
     let out = selvedge(&["plugin", "test", &b2c(), &b2c_fixtures()]);
@@ -55,13 +68,7 @@ fn passing_fixtures_exit_0_and_report_each_case() {
 
 #[test]
 fn a_failing_case_exits_1_with_a_readable_diff() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(Path::new(&b2c_fixtures()), dir.path());
-    let case = dir.path().join("ats-buckets-preorder-buffers.json");
-    let mut json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&case).expect("read")).expect("json");
-    json["expected"][0]["ats"] = serde_json::json!(99);
-    std::fs::write(&case, serde_json::to_string_pretty(&json).expect("ser")).expect("write");
+    let (dir, _case) = fixtures_with_a_wrong_expectation();
     let out = selvedge(&["plugin", "test", &b2c(), &dir.path().display().to_string()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
@@ -71,6 +78,75 @@ fn a_failing_case_exits_1_with_a_readable_diff() {
         "{t}"
     );
     assert!(t.contains("fixtures: 4 passed, 1 failed"), "{t}");
+}
+
+#[test]
+fn a_cold_run_compiles_and_the_warm_run_after_it_compiles_nothing() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let cache_dir = cache.path().display().to_string();
+    let run = || {
+        let out = selvedge(&[
+            "plugin",
+            "test",
+            &b2c(),
+            &b2c_fixtures(),
+            "--json",
+            "--cache-dir",
+            &cache_dir,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        doc["load"]["origin"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(run(), "compiled");
+    assert_eq!(run(), "cache");
+    let human = selvedge(&[
+        "plugin",
+        "test",
+        &b2c(),
+        &b2c_fixtures(),
+        "--cache-dir",
+        &cache_dir,
+    ]);
+    assert!(
+        text(&human).contains("loaded from the compile cache in"),
+        "{}",
+        text(&human)
+    );
+}
+
+#[test]
+fn bless_rewrites_the_failing_case_and_reports_it_blessed_not_failed() {
+    let (dir, case) = fixtures_with_a_wrong_expectation();
+    let untouched = dir.path().join("catalog-style-grids.json");
+    let before = std::fs::metadata(&untouched)
+        .and_then(|m| m.modified())
+        .ok();
+    let fixtures = dir.path().display().to_string();
+    let out = selvedge(&["plugin", "test", &b2c(), &fixtures, "--bless"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("BLESSED ats-buckets-preorder-buffers"), "{t}");
+    assert!(t.contains("fixtures: 4 passed, 0 failed"), "{t}");
+    assert!(
+        t.contains("blessed 1 case(s)") && t.contains("ats-buckets-preorder-buffers"),
+        "{t}"
+    );
+    let blessed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&case).expect("read")).expect("json");
+    assert_eq!(blessed["expected"][0]["ats"], 7);
+    assert_eq!(
+        std::fs::metadata(&untouched)
+            .and_then(|m| m.modified())
+            .ok(),
+        before,
+        "a passing case is not rewritten"
+    );
+    let again = selvedge(&["plugin", "test", &b2c(), &fixtures]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
 
 #[test]

@@ -355,11 +355,11 @@ pub fn diff(expected: &Value, actual: &Value) -> String {
         .to_string()
 }
 
-/// Rewrites each case file in `dir` with its actual output (or error) as `expected`, for
-/// review in the diff (`BLESS=1`).
-pub fn bless(dir: &Path, results: &[CaseResult]) -> Result<usize, FixtureError> {
-    let mut written = 0;
-    for r in results {
+/// Rewrites each case of `dir` that did not pass with its actual output (or error) as
+/// `expected`, for review in the diff (`BLESS=1`); returns the names of the cases written.
+pub fn bless(dir: &Path, results: &[CaseResult]) -> Result<Vec<String>, FixtureError> {
+    let mut written = Vec::new();
+    for r in results.iter().filter(|r| !r.passed) {
         let path = dir.join(format!("{}.json", r.name));
         let actual = match (&r.actual, &r.error) {
             (Some(value), _) => value.clone(),
@@ -375,7 +375,7 @@ pub fn bless(dir: &Path, results: &[CaseResult]) -> Result<usize, FixtureError> 
             .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
         std::fs::write(&path, pretty + "\n")
             .map_err(|e| FixtureError::Case(path.clone(), e.to_string()))?;
-        written += 1;
+        written.push(r.name.clone());
     }
     Ok(written)
 }

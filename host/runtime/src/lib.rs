@@ -11,7 +11,7 @@
 //!   `selvedge plugin test` and as the gate before a swap.
 
 pub mod bindings;
-mod cache;
+pub mod cache;
 pub mod calls;
 pub mod context;
 pub mod error;
@@ -24,6 +24,7 @@ mod state;
 pub mod watch;
 
 pub use bindings::rules;
+pub use cache::Origin;
 pub use calls::{CallReport, Called, TraceLine};
 pub use context::ClientContext;
 pub use error::{PluginError, PluginErrorKind};

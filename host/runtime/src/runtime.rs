@@ -11,7 +11,7 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 use crate::bindings::{WORLDS, v0_1_0, v0_2_0};
-use crate::cache;
+use crate::cache::{self, Origin};
 use crate::calls::{CallReport, Called};
 use crate::context::ClientContext;
 use crate::error::{PluginError, PluginErrorKind};
@@ -156,6 +156,7 @@ impl Runtime {
         bytes: &[u8],
         label: Option<String>,
     ) -> Result<Arc<PluginVersion>, PluginError> {
+        let started = Instant::now();
         let version = hex::encode(Sha256::digest(bytes));
         let fail = |kind| PluginError {
             client: client.to_string(),
@@ -163,10 +164,10 @@ impl Runtime {
             version: short(&version).to_string(),
             kind,
         };
-        let compiled = match self.shared(&version) {
-            Some(compiled) => compiled,
+        let (compiled, origin) = match self.shared(&version) {
+            Some(compiled) => (compiled, Origin::Memory),
             None => {
-                let component = cache::load_or_compile(
+                let (component, origin) = cache::load_or_compile(
                     &self.engine,
                     &self.engine_key,
                     self.options.cache_dir.as_deref(),
@@ -192,7 +193,7 @@ impl Runtime {
                         Err(_) => return Err(wrong_world(newest)),
                     },
                 };
-                self.share(&version, Compiled { pre })
+                (self.share(&version, Compiled { pre }), origin)
             }
         };
         Ok(Arc::new(PluginVersion {
@@ -202,6 +203,8 @@ impl Runtime {
             version,
             label,
             size_bytes: bytes.len(),
+            origin,
+            load_time: started.elapsed(),
             compiled,
         }))
     }
@@ -259,6 +262,10 @@ pub struct PluginVersion {
     /// Free-form label given at install (e.g. a git tag).
     pub label: Option<String>,
     pub size_bytes: usize,
+    /// Where its compiled code came from when this version was loaded.
+    pub origin: Origin,
+    /// How long loading took (reading, compiling or deserializing, type-checking).
+    pub load_time: Duration,
     compiled: Arc<Compiled>,
 }
 

@@ -182,22 +182,37 @@ async fn every_call_is_stamped_with_the_content_hash_of_the_plugin() {
 }
 
 #[test]
-fn compiled_components_are_cached_by_content_hash_and_engine() {
+fn compiled_components_are_cached_by_content_hash_and_engine_and_checked_before_loading() {
+    use selvedge_runtime::Origin;
     let cache = tempfile::tempdir().expect("tempdir");
-    let rt = selvedge_runtime::Runtime::new(selvedge_runtime::RuntimeOptions {
-        cache_dir: Some(cache.path().to_path_buf()),
-        ..Default::default()
-    })
-    .expect("engine");
+    let engine = || {
+        selvedge_runtime::Runtime::new(selvedge_runtime::RuntimeOptions {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..Default::default()
+        })
+        .expect("engine")
+    };
+    let rt = engine();
     let first = rt.load_file("brand", &b2c(), None).expect("compile");
+    assert_eq!(first.origin, Origin::Compiled);
     let entries: Vec<_> = std::fs::read_dir(cache.path())
         .expect("dir")
         .filter_map(Result::ok)
         .collect();
     assert_eq!(entries.len(), 1);
+    let entry = entries[0].path();
     let name = entries[0].file_name().to_string_lossy().to_string();
     assert!(name.starts_with(&sha(&b2c())), "{name}");
-    let second = rt.load_file("brand", &b2c(), None).expect("from cache");
+    assert_eq!(
+        rt.load_file("brand", &b2c(), None).expect("again").origin,
+        Origin::Memory,
+        "one process compiles a build once"
+    );
+    // Another process (here: another engine) reads the entry instead of compiling.
+    let second = engine()
+        .load_file("brand", &b2c(), None)
+        .expect("from cache");
+    assert_eq!(second.origin, Origin::Cache);
     let (ctx, rows) = stock(100);
     let a = first
         .compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows)
@@ -206,11 +221,58 @@ fn compiled_components_are_cached_by_content_hash_and_engine() {
         .compute_ats(&context("brand"), &PluginLimits::default(), &ctx, &rows)
         .expect("b");
     assert_eq!(a.output, b.output);
-    // A corrupt cache entry is ignored and replaced, never trusted. (Corrupt it by replacing
-    // the file, as the cache itself writes: rewriting a mapped file in place is undefined.)
     drop((first, second));
-    let garbage = cache.path().join("garbage.tmp");
-    std::fs::write(&garbage, b"garbage").expect("corrupt");
-    std::fs::rename(&garbage, entries[0].path()).expect("replace");
-    rt.load_file("brand", &b2c(), None).expect("recompiles");
+    // An entry whose artifact no longer matches the digest recorded at compile time (one
+    // byte flipped: bit rot, a half copy) is compiled again, never loaded.
+    let mut bytes = std::fs::read(&entry).expect("read entry");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&entry, &bytes).expect("corrupt");
+    let third = engine()
+        .load_file("brand", &b2c(), None)
+        .expect("recompiles");
+    assert_eq!(third.origin, Origin::Compiled);
+    // A truncated entry too; and the rewritten entry is sound again.
+    std::fs::write(&entry, b"SVCWASM1").expect("truncate");
+    assert_eq!(
+        engine()
+            .load_file("brand", &b2c(), None)
+            .expect("recompiles")
+            .origin,
+        Origin::Compiled
+    );
+    assert_eq!(
+        engine()
+            .load_file("brand", &b2c(), None)
+            .expect("cached")
+            .origin,
+        Origin::Cache
+    );
+}
+
+#[test]
+fn cache_entries_unused_for_the_keep_period_are_pruned() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let old = cache.path().join("old-entry.cwasm");
+    let fresh = cache.path().join("fresh-entry.cwasm");
+    let other = cache.path().join("notes.txt");
+    for path in [&old, &fresh, &other] {
+        std::fs::write(path, b"x").expect("write");
+    }
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600);
+    for path in [&old, &other] {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(long_ago))
+            .expect("age");
+    }
+    let removed =
+        selvedge_runtime::cache::prune(cache.path(), selvedge_runtime::cache::KEEP_UNUSED);
+    assert_eq!(removed, 1);
+    assert!(!old.exists() && fresh.exists(), "only the stale entry goes");
+    assert!(
+        other.exists(),
+        "files the cache did not write are left alone"
+    );
 }

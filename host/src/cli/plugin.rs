@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use selvedge_runtime::fixtures::{self, CaseResult};
-use selvedge_runtime::{ClientContext, PluginLimits, Runtime, RuntimeOptions};
+use selvedge_runtime::{ClientContext, PluginLimits, PluginVersion, Runtime, RuntimeOptions};
 
 use crate::exit::{self, CliError};
 
@@ -51,6 +51,13 @@ pub struct TestArgs {
     /// Output limit per call, KiB.
     #[arg(long)]
     pub max_output_kib: Option<usize>,
+    /// Compile cache folder, shared with the host and `selvedge check` (default:
+    /// `$SELVEDGE_PLUGIN_CACHE`, else `~/.cache/selvedge/plugin-cache`).
+    #[arg(long, conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile without reading or writing the cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,7 +102,18 @@ fn limits(args: &TestArgs) -> PluginLimits {
 }
 
 fn test(args: TestArgs) -> Result<u8, CliError> {
-    let runtime = Runtime::new(RuntimeOptions::default()).map_err(CliError::runtime)?;
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir
+            .clone()
+            .or_else(selvedge_runtime::cache::default_dir)
+    };
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir,
+        ..RuntimeOptions::default()
+    })
+    .map_err(CliError::runtime)?;
     let plugin = runtime
         .load_file("plugin-test", &args.plugin, None)
         .map_err(|e| CliError::bad_input(e.to_string()))?;
@@ -103,33 +121,56 @@ fn test(args: TestArgs) -> Result<u8, CliError> {
     let limits = limits(&args);
     let results = fixtures::run_dir(&plugin, &context, &limits, &args.fixtures)
         .map_err(|e| CliError::bad_input(e.to_string()))?;
-    if args.bless {
-        fixtures::bless(&args.fixtures, &results).map_err(|e| CliError::runtime(e.to_string()))?;
-    }
-    let failed = results.iter().filter(|r| !r.passed).count();
+    // Blessing rewrites the cases that did not pass; they are reported as blessed, not failed.
+    let blessed = if args.bless {
+        fixtures::bless(&args.fixtures, &results).map_err(|e| CliError::runtime(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let failed = results
+        .iter()
+        .filter(|r| !r.passed && !blessed.contains(&r.name))
+        .count();
+    let load = serde_json::json!({
+        "origin": plugin.origin,
+        "ms": plugin.load_time.as_secs_f64() * 1e3,
+    });
     if args.json {
         let doc = serde_json::json!({
             "plugin": args.plugin.display().to_string(),
             "version": plugin.version,
-            "passed": results.len() - failed,
+            "load": load,
+            "passed": results.len() - failed - blessed.len(),
             "failed": failed,
+            "blessed": blessed,
             "cases": results,
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        print_human(&plugin.name, plugin.short_version(), &results);
+        print_human(&plugin, &results, &blessed);
     }
-    Ok(if failed == 0 || args.bless {
+    Ok(if failed == 0 {
         exit::OK
     } else {
         exit::CHECK_FAILED
     })
 }
 
-fn print_human(name: &str, version: &str, results: &[CaseResult]) {
-    println!("plugin {name} ({version})");
+fn print_human(plugin: &PluginVersion, results: &[CaseResult], blessed: &[String]) {
+    println!(
+        "plugin {} ({}): {} in {:.0} ms",
+        plugin.name,
+        plugin.short_version(),
+        plugin.origin.describe(),
+        plugin.load_time.as_secs_f64() * 1e3
+    );
     for r in results {
-        let status = if r.passed { "PASS" } else { "FAIL" };
+        let was_blessed = blessed.contains(&r.name);
+        let status = match (r.passed, was_blessed) {
+            (true, _) => "PASS",
+            (false, true) => "BLESSED",
+            (false, false) => "FAIL",
+        };
         let measures = r
             .report
             .as_ref()
@@ -146,7 +187,7 @@ fn print_human(name: &str, version: &str, results: &[CaseResult]) {
             })
             .unwrap_or_default();
         println!("{status} {:<40} {measures}", r.name);
-        if !r.passed {
+        if !r.passed && !was_blessed {
             if let Some(err) = &r.error {
                 println!("  error: {err}");
             }
@@ -162,10 +203,17 @@ fn print_human(name: &str, version: &str, results: &[CaseResult]) {
             }
         }
     }
-    let failed = results.iter().filter(|r| !r.passed).count();
+    let failed = results.iter().filter(|r| !r.passed).count() - blessed.len();
     println!(
         "fixtures: {} passed, {} failed",
-        results.len() - failed,
+        results.len() - failed - blessed.len(),
         failed
     );
+    if !blessed.is_empty() {
+        println!(
+            "blessed {} case(s), their expected output rewritten (review the diff): {}",
+            blessed.len(),
+            blessed.join(", ")
+        );
+    }
 }

@@ -90,6 +90,7 @@ pub fn check(args: CheckArgs) -> Result<u8, CliError> {
         }
     }
     report_store(&config, args.secrets)?;
+    report_plugins(&config)?;
     for client in &config.clients {
         let flows: Vec<String> = client
             .compiled_schedules
@@ -105,6 +106,43 @@ pub fn check(args: CheckArgs) -> Result<u8, CliError> {
         );
     }
     Ok(exit::OK)
+}
+
+/// Compiles (or loads from the compile cache the host shares) every client's plugin and
+/// type-checks it against the rules contract: one line per distinct build.
+fn report_plugins(config: &Config) -> Result<(), CliError> {
+    let engine = &config.host.plugins;
+    let runtime = selvedge_runtime::Runtime::new(selvedge_runtime::RuntimeOptions {
+        fuel_metering: engine.fuel_metering,
+        max_concurrent_calls: 1,
+        max_memory_bytes: engine.max_memory_mib << 20,
+        cache_dir: Some(engine.cache_folder(&config.host.data_dir)),
+        ..selvedge_runtime::RuntimeOptions::default()
+    })
+    .map_err(CliError::runtime)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for client in &config.clients {
+        let plugin = runtime
+            .load_file(&client.id, &client.plugin.path, None)
+            .map_err(|e| {
+                CliError::bad_input(format!(
+                    "{}: plugin of client {} cannot be loaded: {e}",
+                    client.file.display(),
+                    client.id
+                ))
+            })?;
+        if seen.insert(plugin.version.clone()) {
+            println!(
+                "ok plugin {:<13} {} ({}): {} in {:.0} ms",
+                plugin.name,
+                client.plugin.path.display(),
+                plugin.short_version(),
+                plugin.origin.describe(),
+                plugin.load_time.as_secs_f64() * 1e3
+            );
+        }
+    }
+    Ok(())
 }
 
 /// One line on the configured store. SQLite's file is read without creating it; PostgreSQL is

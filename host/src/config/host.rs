@@ -64,10 +64,23 @@ pub struct PluginEngineConfig {
     pub max_concurrent_calls: u32,
     /// Largest linear memory any client's plugin may be given, MiB.
     pub max_memory_mib: usize,
-    /// Folder of the compiled-component cache; default `<data_dir>/plugin-cache`.
+    /// Folder of the compiled-component cache, shared with `selvedge plugin test` and
+    /// `selvedge check`; default `$SELVEDGE_PLUGIN_CACHE`, else the user's cache folder
+    /// (`$XDG_CACHE_HOME` or `~/.cache`)`/selvedge/plugin-cache`, else
+    /// `<data_dir>/plugin-cache`.
     pub cache_dir: Option<PathBuf>,
     /// How often watched plugin folders are checked for a dropped `.wasm`, milliseconds.
     pub watch_interval_ms: u64,
+}
+
+impl PluginEngineConfig {
+    /// The compile cache folder this config means (see `cache_dir`).
+    pub fn cache_folder(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .or_else(selvedge_runtime::cache::default_dir)
+            .unwrap_or_else(|| data_dir.join("plugin-cache"))
+    }
 }
 
 impl Default for PluginEngineConfig {

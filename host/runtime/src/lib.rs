@@ -18,6 +18,7 @@ pub mod error;
 pub mod fixtures;
 mod invoke;
 pub mod limits;
+mod plugin_log;
 pub mod registry;
 mod runtime;
 mod state;

@@ -325,7 +325,7 @@ impl PluginVersion {
             context.clone(),
             label,
             limits.max_memory_bytes,
-            limits.max_trace_bytes,
+            limits.log_budget_bytes(),
         );
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|s| &mut s.limiter);
@@ -356,6 +356,8 @@ impl PluginVersion {
             .and_then(|bindings| {
                 call(&bindings, &mut store).map_err(|e| self.classify(&store, limits, e, false))
             });
+        // The call is over whether it succeeded or not: say what its log lost, once.
+        store.data_mut().log.finish();
         let output = result?;
         let size = output_bytes(&output);
         if size > limits.max_output_bytes {
@@ -376,8 +378,8 @@ impl PluginVersion {
                 peak_memory_bytes: state.limiter.peak_bytes,
                 duration: started.elapsed(),
                 output_bytes: size,
-                trace: state.trace,
-                trace_dropped: state.trace_dropped,
+                trace: state.log.lines,
+                trace_dropped: state.log.dropped_lines,
             },
         })
     }

@@ -19,6 +19,7 @@ pub mod fixtures;
 mod invoke;
 pub mod limits;
 mod plugin_log;
+mod pool;
 pub mod registry;
 mod runtime;
 mod state;

@@ -30,9 +30,9 @@ pub struct CallReport {
     pub duration: Duration,
     /// Output size counted against the limit, bytes.
     pub output_bytes: usize,
-    /// The plugin's log lines.
+    /// The plugin's log lines, escaped, as written to the host log.
     pub trace: Vec<TraceLine>,
-    /// Log lines dropped over the trace limit.
+    /// Log lines dropped over the log budget (`PluginLimits::log_budget_bytes`).
     pub trace_dropped: usize,
 }
 

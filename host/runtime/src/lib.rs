@@ -18,6 +18,8 @@ pub mod error;
 pub mod fixtures;
 mod invoke;
 pub mod limits;
+mod plugin_log;
+mod pool;
 pub mod registry;
 mod runtime;
 mod state;

@@ -15,8 +15,21 @@ pub struct PluginLimits {
     pub max_memory_bytes: usize,
     /// Size of a call's output, in bytes (strings and list elements counted).
     pub max_output_bytes: usize,
-    /// Trace (plugin log) bytes kept per call; the rest is counted, not stored.
+    /// Plugin log bytes a call may write (to the host log and its trace), never more than
+    /// `max_output_bytes`: see [`PluginLimits::log_budget_bytes`].
     pub max_trace_bytes: usize,
+}
+
+impl PluginLimits {
+    /// Bytes of log a call may write. Logging is output the host stores: it is charged
+    /// against the output budget as a slice of it, `max_trace_bytes` (64 KiB by default) and
+    /// never more than `max_output_bytes`, so a plugin cannot write more to the host log
+    /// than it may return. Each line costs its escaped text plus a fixed overhead; past the
+    /// budget the call's later lines are dropped and one summary line counts them. Dropping,
+    /// not failing, because a log is diagnostics: a chatty plugin's decisions still count.
+    pub fn log_budget_bytes(&self) -> usize {
+        self.max_trace_bytes.min(self.max_output_bytes)
+    }
 }
 
 impl Default for PluginLimits {

@@ -267,23 +267,27 @@ impl ClientPlugin {
         let candidate_name = candidate.name.clone();
         let candidate_version = candidate.short_version().to_string();
         let candidate = candidate.clone();
+        let unreadable = |reason: String| SwapError::Fixtures {
+            client: self.client.clone(),
+            dir: dir.clone(),
+            reason,
+        };
+        // The cases run one after another, one instance at a time: one slot covers them all.
+        // Waiting for it, like a live call, keeps a swap under full load from failing, or
+        // from making a live call fail, to instantiate.
+        let slot = self
+            .runtime
+            .pool_slot()
+            .await
+            .map_err(|e| unreadable(e.to_string()))?;
         let context = self.context();
         let limits = self.limits();
         let dir_for_task = dir.clone();
-        let results = tokio::task::spawn_blocking(move || {
-            fixtures::run_dir(&candidate, &context, &limits, &dir_for_task)
-        })
-        .await
-        .map_err(|e| SwapError::Fixtures {
-            client: self.client.clone(),
-            dir: dir.clone(),
-            reason: e.to_string(),
-        })?
-        .map_err(|e| SwapError::Fixtures {
-            client: self.client.clone(),
-            dir: dir.clone(),
-            reason: e.to_string(),
-        })?;
+        let results = slot
+            .run(move || fixtures::run_dir(&candidate, &context, &limits, &dir_for_task))
+            .await
+            .map_err(|e| unreadable(e.to_string()))?
+            .map_err(|e| unreadable(e.to_string()))?;
         let failed: Vec<&CaseResult> = results.iter().filter(|r| !r.passed).collect();
         if failed.is_empty() {
             return Ok(results.len());
@@ -331,17 +335,17 @@ impl ClientPlugin {
             version: "-".into(),
             kind: PluginErrorKind::Instantiate("no plugin installed for this client".into()),
         })?;
-        let permits = plugin.runtime().permits();
-        let _permit = permits
-            .acquire_owned()
+        let slot = plugin
+            .runtime()
+            .pool_slot()
             .await
-            .map_err(|e| plugin.error(PluginErrorKind::Instantiate(e.to_string())))?;
+            .map_err(|e| plugin.error(e.into()))?;
         let context = self.context();
         let limits = self.limits();
         let task_plugin = plugin.clone();
-        tokio::task::spawn_blocking(move || f(&task_plugin, &context, &limits))
+        slot.run(move || f(&task_plugin, &context, &limits))
             .await
-            .map_err(|e| plugin.error(PluginErrorKind::Trap(format!("call task failed: {e}"))))?
+            .map_err(|e| plugin.error(e.into()))?
     }
 
     pub async fn compute_ats(

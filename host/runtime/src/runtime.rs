@@ -16,6 +16,7 @@ use crate::calls::{CallReport, Called};
 use crate::context::ClientContext;
 use crate::error::{PluginError, PluginErrorKind};
 use crate::limits::PluginLimits;
+use crate::pool::{PoolError, PoolPermit, PoolPermits};
 use crate::state::CallState;
 
 /// Engine-wide settings.
@@ -25,7 +26,8 @@ pub struct RuntimeOptions {
     pub fuel_metering: bool,
     /// Epoch tick; CPU deadlines are rounded up to whole ticks.
     pub epoch_tick: Duration,
-    /// Instances the pooling allocator keeps ready (concurrent calls beyond this wait).
+    /// Instances the pooling allocator keeps ready; calls (live ones and the fixture runs
+    /// that gate a swap) beyond this wait for a slot.
     pub max_concurrent_calls: u32,
     /// Largest linear memory any client may be given, bytes.
     pub max_memory_bytes: usize,
@@ -55,7 +57,7 @@ pub struct Runtime {
     options: RuntimeOptions,
     engine_key: String,
     ticker_stop: Arc<AtomicBool>,
-    permits: Arc<tokio::sync::Semaphore>,
+    permits: PoolPermits,
     /// Compiled components by content hash: clients whose plugins have the same bytes share
     /// one component (its code mapped once, one set of warm pool slots). Weak, so a version
     /// no client keeps any more is freed.
@@ -106,7 +108,7 @@ impl Runtime {
         let engine_key = cache::engine_key(&engine);
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), options.epoch_tick, ticker_stop.clone());
-        let permits = Arc::new(tokio::sync::Semaphore::new(slots as usize));
+        let permits = PoolPermits::new(slots as usize);
         Ok(Arc::new(Self {
             engine,
             linker,
@@ -122,9 +124,14 @@ impl Runtime {
         &self.options
     }
 
-    /// Permits for concurrent calls (one per pooled instance slot).
-    pub(crate) fn permits(&self) -> Arc<tokio::sync::Semaphore> {
-        self.permits.clone()
+    /// Waits for one of the pool's instance slots: take it before instantiating a plugin.
+    pub(crate) async fn pool_slot(&self) -> Result<PoolPermit, PoolError> {
+        self.permits.acquire().await
+    }
+
+    /// Instance slots no call holds right now (for metrics and tests).
+    pub fn idle_call_slots(&self) -> usize {
+        self.permits.idle()
     }
 
     /// Loads a plugin file for `client`: compile (or reuse the cache), then type-check it
@@ -332,7 +339,7 @@ impl PluginVersion {
             context.clone(),
             label,
             limits.max_memory_bytes,
-            limits.max_trace_bytes,
+            limits.log_budget_bytes(),
         );
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|s| &mut s.limiter);
@@ -363,6 +370,8 @@ impl PluginVersion {
             .and_then(|bindings| {
                 call(&bindings, &mut store).map_err(|e| self.classify(&store, limits, e, false))
             });
+        // The call is over whether it succeeded or not: say what its log lost, once.
+        store.data_mut().log.finish();
         let output = result?;
         let size = output_bytes(&output);
         if size > limits.max_output_bytes {
@@ -383,8 +392,8 @@ impl PluginVersion {
                 peak_memory_bytes: state.limiter.peak_bytes,
                 duration: started.elapsed(),
                 output_bytes: size,
-                trace: state.trace,
-                trace_dropped: state.trace_dropped,
+                trace: state.log.lines,
+                trace_dropped: state.log.dropped_lines,
             },
         })
     }

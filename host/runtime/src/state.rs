@@ -10,8 +10,8 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 
 use crate::bindings::v0_1_0::selvedge::rules::{host, types};
 use crate::bindings::v0_2_0::selvedge::rules as v2;
-use crate::calls::TraceLine;
 use crate::context::ClientContext;
+use crate::plugin_log::PluginLog;
 
 /// Guest stderr kept per call (panic messages land here).
 const STDERR_CAPACITY: usize = 16 << 10;
@@ -76,11 +76,7 @@ pub(crate) struct CallState {
     pub limiter: MemoryLimiter,
     pub stderr: MemoryOutputPipe,
     context: Arc<ClientContext>,
-    plugin_label: Arc<str>,
-    pub trace: Vec<TraceLine>,
-    trace_bytes: usize,
-    max_trace_bytes: usize,
-    pub trace_dropped: usize,
+    pub log: PluginLog,
 }
 
 impl CallState {
@@ -88,7 +84,7 @@ impl CallState {
         context: Arc<ClientContext>,
         plugin_label: Arc<str>,
         max_memory_bytes: usize,
-        max_trace_bytes: usize,
+        log_budget_bytes: usize,
     ) -> Self {
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         // No env, args, preopened dirs or network; frozen clocks.
@@ -109,12 +105,8 @@ impl CallState {
                 hit_limit: false,
             },
             stderr,
+            log: PluginLog::new(context.client.clone(), plugin_label, log_budget_bytes),
             context,
-            plugin_label,
-            trace: Vec::new(),
-            trace_bytes: 0,
-            max_trace_bytes,
-            trace_dropped: 0,
         }
     }
 
@@ -139,25 +131,7 @@ impl types::Host for CallState {}
 
 impl host::Host for CallState {
     fn log(&mut self, level: host::LogLevel, message: String, fields: Vec<(String, String)>) {
-        let size = message.len() + fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
-        let client = self.context.client.as_str();
-        let plugin = &*self.plugin_label;
-        match level {
-            host::LogLevel::Debug => tracing::debug!(client, plugin, ?fields, "{message}"),
-            host::LogLevel::Info => tracing::info!(client, plugin, ?fields, "{message}"),
-            host::LogLevel::Warn => tracing::warn!(client, plugin, ?fields, "{message}"),
-            host::LogLevel::Error => tracing::error!(client, plugin, ?fields, "{message}"),
-        }
-        if self.trace_bytes + size > self.max_trace_bytes {
-            self.trace_dropped += 1;
-            return;
-        }
-        self.trace_bytes += size;
-        self.trace.push(TraceLine {
-            level: format!("{level:?}").to_lowercase(),
-            message,
-            fields,
-        });
+        self.log.write(level, message, fields);
     }
 
     fn config_value(&mut self, key: String) -> Option<String> {

@@ -5,10 +5,13 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use common::*;
-use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, SwapError};
+use selvedge_runtime::{
+    ClientContext, ClientPlugin, PluginLimits, PluginRegistry, Runtime, RuntimeOptions, SwapError,
+};
 use sha2::{Digest, Sha256};
 
 fn sha(path: &std::path::Path) -> String {
@@ -28,6 +31,20 @@ fn fixtures(plugin: &str) -> PathBuf {
         .join("../../plugins")
         .join(plugin)
         .join("fixtures")
+}
+
+/// Client `brand` gated by the b2c example's fixtures, running the b2c plugin.
+async fn b2c_with_its_fixtures(registry: &PluginRegistry) -> Arc<ClientPlugin> {
+    let slot = registry.add_client(
+        "brand",
+        ClientContext::default(),
+        PluginLimits::default(),
+        Some(fixtures("b2c-apparel")),
+    );
+    slot.install_file(&b2c(), None)
+        .await
+        .expect("b2c passes its own fixtures");
+    slot
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -84,6 +101,67 @@ async fn hot_swap_under_concurrent_calls_fails_no_call() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_swap_while_every_pool_slot_is_busy_waits_for_a_slot_and_fails_no_live_call() {
+    const SLOTS: u32 = 2;
+    let runtime = Runtime::new(RuntimeOptions {
+        max_concurrent_calls: SLOTS,
+        ..RuntimeOptions::default()
+    })
+    .expect("engine");
+    let registry = PluginRegistry::new(runtime.clone());
+    let slot = b2c_with_its_fixtures(&registry).await;
+    // Three callers per slot, each calling back to back with a large cycle (tens of ms per
+    // call) until the swap is done: every slot stays busy and callers queue for one, so the
+    // swap's fixture cases find the pool full. The input is built once: building it per
+    // call would leave the pool idle as long as the calls keep it busy.
+    const ROWS: usize = 200_000;
+    let input = Arc::new(stock(ROWS));
+    let swapped = Arc::new(AtomicBool::new(false));
+    let mut workers = vec![];
+    for _ in 0..3 * SLOTS {
+        let slot = slot.clone();
+        let swapped = swapped.clone();
+        let input = input.clone();
+        workers.push(tokio::spawn(async move {
+            let mut calls = 0;
+            while calls < 2 || !swapped.load(Ordering::Relaxed) {
+                let (ctx, rows) = (*input).clone();
+                let called = slot
+                    .compute_ats(ctx, rows)
+                    .await
+                    .expect("no live call fails during the swap");
+                assert_eq!(called.output.ats.len(), ROWS);
+                calls += 1;
+            }
+            calls
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while runtime.idle_call_slots() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the live calls never filled the pool"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let candidate = selvedge_plugin_artifacts::rebuilt(
+        &std::fs::read(b2c()).expect("read"),
+        "swap under full load",
+    );
+    let report = slot
+        .install_bytes("b2c_apparel", candidate, None)
+        .await
+        .expect("the swap waits for a slot and passes its fixtures");
+    swapped.store(true, Ordering::Relaxed);
+    assert!(report.fixtures_passed > 0, "{report:?}");
+    assert_eq!(report.from.as_deref(), Some(sha(&b2c()).as_str()));
+    assert_eq!(slot.current().expect("current").version, report.to);
+    for w in workers {
+        assert!(w.await.expect("worker") >= 2);
+    }
+}
+
 #[tokio::test]
 async fn rollback_restores_the_previous_version_and_records_history() {
     let registry = PluginRegistry::new(runtime());
@@ -124,15 +202,7 @@ async fn rollback_restores_the_previous_version_and_records_history() {
 async fn a_candidate_failing_the_client_fixtures_is_rejected_and_the_current_version_keeps_serving()
 {
     let registry = PluginRegistry::new(runtime());
-    let slot = registry.add_client(
-        "brand",
-        ClientContext::default(),
-        PluginLimits::default(),
-        Some(fixtures("b2c-apparel")),
-    );
-    slot.install_file(&b2c(), None)
-        .await
-        .expect("b2c passes its own fixtures");
+    let slot = b2c_with_its_fixtures(&registry).await;
     let err = slot.install_file(&b2b(), None).await.unwrap_err();
     assert!(
         matches!(err, SwapError::FixturesFailed { failed, .. } if failed > 0),

@@ -296,11 +296,24 @@ impl App {
         } else {
             crate::jobs::pacing::ErpAccounts::default()
         });
-        let plugins = Arc::new(crate::plugins::PluginChanges::new(
-            store.clone(),
-            registry.clone(),
-            config.clients.iter().map(|c| c.id.clone()),
-        ));
+        let guards = config.clients.iter().map(|c| {
+            let guard = crate::plugins::Guard {
+                settings: c.plugin.auto_rollback,
+                owner: c
+                    .owners
+                    .owner(crate::exceptions::ExceptionKind::PluginError)
+                    .to_owned(),
+            };
+            (c.id.clone(), guard)
+        });
+        let plugins = Arc::new(
+            crate::plugins::PluginChanges::new(
+                store.clone(),
+                registry.clone(),
+                config.clients.iter().map(|c| c.id.clone()),
+            )
+            .with_guards(guards),
+        );
         let mut clients = Vec::new();
         for (client, conn) in config.clients.iter().zip(connections) {
             let slot = registry.add_client(

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use selvedge::plugins::{NewBuild, PluginChanges, digest_of, poll_folder};
+use selvedge::config::AutoRollback;
+use selvedge::plugins::{Guard, NewBuild, PluginChanges, digest_of, poll_folder};
+use selvedge_runtime::rules::orders::StorefrontOrder;
 use selvedge_runtime::watch::WatchedFolder;
 use selvedge_runtime::{ClientContext, PluginLimits, PluginRegistry, Runtime, RuntimeOptions};
 use selvedge_store::Store;
@@ -237,4 +239,135 @@ async fn a_folder_drop_is_installed_once_so_a_rollback_holds_and_a_bad_drop_is_r
             .is_none(),
         "a refused build is not kept"
     );
+}
+
+/// The guard of these tests: judge a change by its first 50 calls, 5 points of margin.
+fn guarded(store: &Arc<dyn Store>) -> PluginChanges {
+    let guard = Guard {
+        settings: AutoRollback {
+            calls: 50,
+            margin: 0.05,
+        },
+        owner: "ecommerce".into(),
+    };
+    host(store).with_guards([(CLIENT.to_owned(), guard)])
+}
+
+/// A web order from the b2c fixtures, `poison` with a 13-unit line (the poison-order guest
+/// traps on it).
+fn order(id: usize, poison: bool) -> StorefrontOrder {
+    let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/b2c-apparel/fixtures/orders-warehouse-by-shipping.json");
+    let case: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case).expect("fixture")).expect("json");
+    let mut order: StorefrontOrder =
+        serde_json::from_value(case["input"][0].clone()).expect("an order");
+    order.order_id = id.to_string();
+    if poison {
+        order.lines[0].quantity = 13;
+    }
+    order
+}
+
+/// 50 single-order calls, every tenth order poisoned; returns how many failed.
+async fn fifty_calls(changes: &PluginChanges) -> usize {
+    let slot = changes.slot(CLIENT).expect("slot");
+    let mut failed = 0;
+    for i in 0..50 {
+        if slot.map_orders(vec![order(i, i % 10 == 9)]).await.is_err() {
+            failed += 1;
+        }
+    }
+    failed
+}
+
+fn poison_order() -> PathBuf {
+    selvedge_plugin_artifacts::test_guest("poison-order")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_that_traps_on_one_order_in_ten_is_rolled_back_with_an_exception_for_its_owner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = shared_store(dir.path()).await;
+    let b2c = selvedge_plugin_artifacts::b2c_apparel();
+    let changes = guarded(&store);
+    changes.start_client(CLIENT, &b2c).await.expect("start");
+    assert_eq!(fifty_calls(&changes).await, 0, "b2c maps every order");
+
+    let candidate = NewBuild::from_file(
+        &poison_order(),
+        read(&poison_order()),
+        "v2".into(),
+        "test".into(),
+    );
+    changes
+        .install(CLIENT, candidate, "swap")
+        .await
+        .expect("swap");
+    assert_eq!(fifty_calls(&changes).await, 5);
+    assert_eq!(
+        changes.check_guards().await.expect("judge").len(),
+        1,
+        "10% failures against 0% is past a 5-point margin"
+    );
+    assert_eq!(running(&changes), digest_of(&read(&b2c)));
+    assert_eq!(desired(&store).await, digest_of(&read(&b2c)));
+    let history = store
+        .plugin_history(CLIENT, None, 1)
+        .await
+        .expect("history");
+    assert!(
+        history[0]
+            .reason
+            .starts_with("auto-rollback: 5 of the first 50 calls"),
+        "{}",
+        history[0].reason
+    );
+    let open = store
+        .list_exceptions(&Default::default(), Default::default())
+        .await
+        .expect("exceptions");
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        (open[0].kind.as_str(), open[0].owner.as_str()),
+        ("plugin_error", "ecommerce")
+    );
+    assert!(open[0].summary.contains("10.0%"), "{}", open[0].summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_failing_as_often_as_the_version_it_replaced_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = shared_store(dir.path()).await;
+    let changes = guarded(&store);
+    changes
+        .start_client(CLIENT, &poison_order())
+        .await
+        .expect("start");
+    assert_eq!(fifty_calls(&changes).await, 5);
+
+    let rebuilt = selvedge_plugin_artifacts::rebuilt(&read(&poison_order()), "same-bugs");
+    let digest = digest_of(&rebuilt);
+    let candidate = NewBuild {
+        name: "poison_order".into(),
+        bytes: rebuilt,
+        label: None,
+        source: "test".into(),
+    };
+    changes
+        .install(CLIENT, candidate, "swap")
+        .await
+        .expect("swap");
+    let slot = changes.slot(CLIENT).expect("slot");
+    for i in 0..10 {
+        let _ = slot.map_orders(vec![order(i, i == 0)]).await;
+    }
+    assert_eq!(
+        changes.check_guards().await.expect("judge"),
+        [],
+        "10 calls (one failed) are too few to judge"
+    );
+    assert_eq!(fifty_calls(&changes).await, 5);
+    assert_eq!(changes.check_guards().await.expect("judge"), []);
+    assert_eq!(running(&changes), digest);
 }

@@ -31,5 +31,5 @@ pub use calls::{CallReport, Called, TraceLine};
 pub use context::ClientContext;
 pub use error::{PluginError, PluginErrorKind};
 pub use limits::PluginLimits;
-pub use registry::{ClientPlugin, PluginRegistry, SwapError, SwapReport, VersionInfo};
+pub use registry::{CallCounts, ClientPlugin, PluginRegistry, SwapError, SwapReport, VersionInfo};
 pub use runtime::{PluginVersion, Runtime, RuntimeOptions};

@@ -83,9 +83,38 @@ struct Slots {
     history: Vec<VersionInfo>,
 }
 
+/// Calls made with one version of a client's plugin, and how many failed (trap, limit,
+/// malformed output): what a guard against a bad swap compares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CallCounts {
+    pub calls: u64,
+    pub failures: u64,
+}
+
+impl CallCounts {
+    /// The calls made since `earlier` (a snapshot of the same version).
+    pub fn since(self, earlier: CallCounts) -> CallCounts {
+        CallCounts {
+            calls: self.calls.saturating_sub(earlier.calls),
+            failures: self.failures.saturating_sub(earlier.failures),
+        }
+    }
+
+    /// Failed calls over calls; 0 with no calls.
+    pub fn failure_rate(self) -> f64 {
+        if self.calls == 0 {
+            0.0
+        } else {
+            self.failures as f64 / self.calls as f64
+        }
+    }
+}
+
 /// A client's plugin slot with its context, limits and fixtures.
 pub struct ClientPlugin {
     client: String,
+    /// Live calls per version (by hash) since the slot was created.
+    counts: std::sync::Mutex<BTreeMap<String, CallCounts>>,
     runtime: Arc<Runtime>,
     context: RwLock<Arc<ClientContext>>,
     limits: RwLock<PluginLimits>,
@@ -343,9 +372,26 @@ impl ClientPlugin {
         let context = self.context();
         let limits = self.limits();
         let task_plugin = plugin.clone();
-        slot.run(move || f(&task_plugin, &context, &limits))
+        let result = slot
+            .run(move || f(&task_plugin, &context, &limits))
             .await
-            .map_err(|e| plugin.error(e.into()))?
+            .map_err(|e| plugin.error(e.into()))
+            .and_then(|r| r);
+        self.count(&plugin.version, result.is_err());
+        result
+    }
+
+    fn count(&self, version: &str, failed: bool) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = counts.entry(version.to_owned()).or_default();
+        entry.calls += 1;
+        entry.failures += u64::from(failed);
+    }
+
+    /// Live calls made with `version` so far (fixture runs are not counted).
+    pub fn call_counts(&self, version: &str) -> CallCounts {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.get(version).copied().unwrap_or_default()
     }
 
     pub async fn compute_ats(
@@ -419,6 +465,7 @@ impl PluginRegistry {
         context.client = client.to_string();
         let slot = Arc::new(ClientPlugin {
             client: client.to_string(),
+            counts: std::sync::Mutex::default(),
             runtime: self.runtime.clone(),
             context: RwLock::new(Arc::new(context)),
             limits: RwLock::new(limits),

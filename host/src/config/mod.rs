@@ -18,7 +18,7 @@ pub use client::{ClientConfig, StorefrontConfig, StorefrontKind, default_webhook
 pub use connectors::{BigCommerceSection, Secrets, SparklayerSection, bluecherry_key};
 pub use error::ConfigError;
 pub use host::{HostConfig, PluginEngineConfig};
-pub use plugin::{EXAMPLES, PluginConfig, ResolvedPlugin};
+pub use plugin::{AutoRollback, EXAMPLES, PluginConfig, ResolvedPlugin};
 pub use schedule::{CompiledSchedule, FlowSchedule, Schedules, parse_cron};
 
 /// Name of the host file inside a config folder.

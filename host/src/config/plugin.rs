@@ -31,6 +31,32 @@ pub struct PluginConfig {
     /// Per-call limits (CPU time, fuel, memory, output size).
     #[serde(default)]
     pub limits: PluginLimits,
+    /// Guard on every version change: roll back by itself when the new version fails more
+    /// often than the one it replaced.
+    #[serde(default)]
+    pub auto_rollback: AutoRollback,
+}
+
+/// `[plugin.auto_rollback]`: after a swap, the new version's first `calls` live calls are
+/// compared with the replaced version's record on this host; if the new failure rate (traps,
+/// limits, malformed output) exceeds the old one by more than `margin`, the host rolls back
+/// and raises a `plugin_error` exception for its owner team.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutoRollback {
+    /// Live calls of the new version to judge it by; 0 turns the guard off.
+    pub calls: u32,
+    /// Allowed rise of the failure rate, as a fraction (0.05 = 5 points).
+    pub margin: f64,
+}
+
+impl Default for AutoRollback {
+    fn default() -> Self {
+        Self {
+            calls: 100,
+            margin: 0.05,
+        }
+    }
 }
 
 /// `[plugin]` with paths resolved and checked.
@@ -44,6 +70,8 @@ pub struct ResolvedPlugin {
     pub fixtures: Option<PathBuf>,
     /// Per-call limits.
     pub limits: PluginLimits,
+    /// The guard on version changes.
+    pub auto_rollback: AutoRollback,
 }
 
 impl PluginConfig {
@@ -127,11 +155,20 @@ impl PluginConfig {
                 "leave a limit out to use its default, or give it a positive value",
             ));
         }
+        if !(0.0..=1.0).contains(&self.auto_rollback.margin) {
+            return Err(ConfigError::invalid(
+                file,
+                "plugin.auto_rollback.margin",
+                format!("is {}, not a fraction", self.auto_rollback.margin),
+                "give the allowed rise of the failure rate between 0 and 1 (0.05 = 5 points)",
+            ));
+        }
         Ok(ResolvedPlugin {
             path,
             watch,
             fixtures,
             limits: self.limits,
+            auto_rollback: self.auto_rollback,
         })
     }
 }

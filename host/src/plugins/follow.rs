@@ -48,8 +48,10 @@ impl PluginChanges {
                 continue;
             }
             let pair = (client.clone(), wanted.version_hash.clone());
+            let old = running();
             match self.load_stored(&slot, &wanted).await {
                 Ok(_) => {
+                    self.watch_change(client, old);
                     tracing::info!(%client, version = %wanted.version_hash, "loaded the plugin version another host made desired");
                     metrics::counter!("selvedge_plugin_follows_total", "client" => client.clone(), "outcome" => "loaded").increment(1);
                     report.loaded.push(pair);
@@ -74,7 +76,7 @@ impl PluginChanges {
             .unwrap_or(false)
     }
 
-    /// Follows every `every` until `stop`.
+    /// Follows the desired versions and judges guarded changes every `every` until `stop`.
     pub fn spawn_follower(
         self: Arc<Self>,
         every: Duration,
@@ -85,6 +87,9 @@ impl PluginChanges {
             while ticks.next().await {
                 if let Err(err) = self.follow().await {
                     tracing::warn!(%err, "cannot read the desired plugin versions; trying again");
+                }
+                if let Err(err) = self.check_guards().await {
+                    tracing::warn!(%err, "cannot complete a plugin auto-rollback; trying again");
                 }
             }
         })

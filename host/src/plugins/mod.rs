@@ -13,6 +13,7 @@
 //! undoes a swap that is being recorded.
 
 mod follow;
+mod guard;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 pub use follow::FollowReport;
+pub use guard::{AutoRolledBack, Guard};
 pub use watch::{poll_folder, spawn_folder_watch};
 
 /// Why a plugin change did not happen.
@@ -122,6 +124,10 @@ pub struct PluginChanges {
     locks: BTreeMap<String, tokio::sync::Mutex<()>>,
     /// (client, digest) this host failed to load while following: not retried every tick.
     refused: std::sync::Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// Auto-rollback settings per client (none: not guarded).
+    guards: BTreeMap<String, Guard>,
+    /// Version changes under the guard's watch, by client.
+    watched: std::sync::Mutex<BTreeMap<String, guard::Watched>>,
 }
 
 impl PluginChanges {
@@ -139,7 +145,15 @@ impl PluginChanges {
                 .map(|c| (c, tokio::sync::Mutex::new(())))
                 .collect(),
             refused: std::sync::Mutex::default(),
+            guards: BTreeMap::new(),
+            watched: std::sync::Mutex::default(),
         }
+    }
+
+    /// Guards each listed client's version changes with its auto-rollback settings.
+    pub fn with_guards(mut self, guards: impl IntoIterator<Item = (String, Guard)>) -> Self {
+        self.guards = guards.into_iter().collect();
+        self
     }
 
     /// The client's plugin slot.
@@ -179,6 +193,7 @@ impl PluginChanges {
             label,
             source,
         } = build;
+        let old = slot.current().map(|v| v.version.clone());
         let report = slot.install_bytes(&name, bytes.clone(), label).await?;
         self.store
             .put_plugin_component(
@@ -190,6 +205,7 @@ impl PluginChanges {
             )
             .await?;
         self.record(&slot, &report, reason).await?;
+        self.watch_change(client, old);
         Ok(report)
     }
 
@@ -214,6 +230,8 @@ impl PluginChanges {
             slot.rollback()?
         };
         self.record(&slot, &report, reason).await?;
+        // Back to a version already judged: nothing to watch.
+        self.unwatch(client);
         Ok(report)
     }
 

@@ -48,8 +48,13 @@ pub struct RetentionConfig {
     pub sync_runs_days: u32,
     /// Days of units sold kept per SKU; at least 8 (the weekly-sales feed reads 7).
     pub units_sold_days: u32,
-    /// Days a closed plugin activation period is kept; the active one always stays.
+    /// Days a closed plugin activation period is kept; the active one always stays. Shadow
+    /// runs are kept as long.
     pub plugin_versions_days: u32,
+    /// Days a recorded plugin call (its input, for replay and shadow runs) is kept; the
+    /// newest per rule always stays. Replaying a decision older than this says its input
+    /// is gone.
+    pub plugin_calls_days: u32,
 }
 
 impl Default for RetentionConfig {
@@ -66,6 +71,7 @@ impl Default for RetentionConfig {
             sync_runs_days: day(ages.sync_runs),
             units_sold_days: day(ages.units_sold),
             plugin_versions_days: day(ages.plugin_versions),
+            plugin_calls_days: day(ages.plugin_calls),
         }
     }
 }
@@ -116,6 +122,12 @@ impl RetentionConfig {
                 1,
                 "a zero age would delete periods as they close",
             ),
+            (
+                "plugin_calls_days",
+                self.plugin_calls_days,
+                1,
+                "a zero age would delete recorded calls before a shadow run could read them",
+            ),
         ];
         for (key, value, min, why) in minimums {
             if value < min {
@@ -149,6 +161,7 @@ impl RetentionConfig {
             sync_runs: days(self.sync_runs_days),
             units_sold: days(self.units_sold_days),
             plugin_versions: days(self.plugin_versions_days),
+            plugin_calls: days(self.plugin_calls_days),
             // Not a setting: any age past the cluster lease is safe.
             silent_hosts: RetentionAges::default().silent_hosts,
         }
@@ -296,6 +309,7 @@ mod tests {
                 plugin_version: "sha256:ab".into(),
                 reason: json!({}),
                 value: json!(i),
+                call_id: None,
                 created_at: at,
             })
             .collect()

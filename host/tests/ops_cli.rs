@@ -125,6 +125,7 @@ async fn status_explain_and_plugin_commands_mirror_the_api() {
             plugin_version: "0123456789abcdef".into(),
             reason: json!({"buffer": 2}),
             value: json!({"NJ01": 5}),
+            call_id: None,
             created_at: now,
         }])
         .await

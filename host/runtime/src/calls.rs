@@ -1,8 +1,11 @@
 //! What a plugin call returns besides its output: the report stamped on every decision.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::recorded::RecordedInput;
 
 /// One structured log line written by the plugin during a call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +37,9 @@ pub struct CallReport {
     pub trace: Vec<TraceLine>,
     /// Log lines dropped over the log budget (`PluginLimits::log_budget_bytes`).
     pub trace_dropped: usize,
+    /// The call's arguments and the config it could read, for recording (live calls only).
+    #[serde(skip)]
+    pub recorded: Option<Arc<RecordedInput>>,
 }
 
 /// A plugin call's output with its report.

@@ -18,6 +18,7 @@ use crate::context::ClientContext;
 use crate::error::{PluginError, PluginErrorKind};
 use crate::fixtures::{self, CaseResult};
 use crate::limits::PluginLimits;
+use crate::recorded::{CallInput, CallOutput, RecordedInput};
 use crate::runtime::{PluginVersion, Runtime, short};
 
 /// Compiled previous versions kept ready for rollback.
@@ -394,45 +395,86 @@ impl ClientPlugin {
         counts.get(version).copied().unwrap_or_default()
     }
 
+    /// Makes `input`'s call on the current version and keeps the input, with the config it
+    /// was answered under, in the report (`CallReport::recorded`) for the host to store.
+    async fn call_recorded<T>(
+        &self,
+        input: CallInput,
+        pick: fn(CallOutput) -> Option<T>,
+    ) -> Result<Called<T>, PluginError> {
+        let recorded = Arc::new(RecordedInput::new(self.context(), input));
+        let task_input = recorded.clone();
+        let called = self
+            .with_current(move |p, _, l| task_input.run(p, l))
+            .await?;
+        let Some(output) = pick(called.output) else {
+            // `RecordedInput::run` answers with the variant of its input.
+            return Err(PluginError {
+                client: self.client.clone(),
+                plugin: called.report.plugin,
+                version: called.report.version,
+                kind: PluginErrorKind::Malformed("answer of another rule than asked".into()),
+            });
+        };
+        let mut report = called.report;
+        report.recorded = Some(recorded);
+        Ok(Called { output, report })
+    }
+
     pub async fn compute_ats(
         &self,
         stock: inventory::StockContext,
         rows: inventory::StockRows,
     ) -> Result<Called<inventory::AtsRows>, PluginError> {
-        self.with_current(move |p, c, l| p.compute_ats(c, l, &stock, &rows))
-            .await
+        self.call_recorded(CallInput::ComputeAts { stock, rows }, |out| match out {
+            CallOutput::ComputeAts { ats } => Some(ats),
+            _ => None,
+        })
+        .await
     }
 
     pub async fn map_orders(
         &self,
-        input: Vec<orders::StorefrontOrder>,
+        orders: Vec<orders::StorefrontOrder>,
     ) -> Result<Called<Vec<orders::OrderDecision>>, PluginError> {
-        self.with_current(move |p, c, l| p.map_orders(c, l, &input))
-            .await
+        self.call_recorded(CallInput::MapOrders { orders }, |out| match out {
+            CallOutput::MapOrders { decisions } => Some(decisions),
+            _ => None,
+        })
+        .await
     }
 
     pub async fn map_styles(
         &self,
-        input: Vec<catalog::ErpStyle>,
+        styles: Vec<catalog::ErpStyle>,
     ) -> Result<Called<Vec<catalog::CatalogDecision>>, PluginError> {
-        self.with_current(move |p, c, l| p.map_styles(c, l, &input))
-            .await
+        self.call_recorded(CallInput::MapStyles { styles }, |out| match out {
+            CallOutput::MapStyles { decisions } => Some(decisions),
+            _ => None,
+        })
+        .await
     }
 
     pub async fn map_refunds(
         &self,
-        input: Vec<returns::Refund>,
+        refunds: Vec<returns::Refund>,
     ) -> Result<Called<Vec<returns::RefundDecision>>, PluginError> {
-        self.with_current(move |p, c, l| p.map_refunds(c, l, &input))
-            .await
+        self.call_recorded(CallInput::MapRefunds { refunds }, |out| match out {
+            CallOutput::MapRefunds { decisions } => Some(decisions),
+            _ => None,
+        })
+        .await
     }
 
     pub async fn map_prices(
         &self,
-        input: Vec<pricing::ErpPrice>,
+        prices: Vec<pricing::ErpPrice>,
     ) -> Result<Called<pricing::PricingDecision>, PluginError> {
-        self.with_current(move |p, c, l| p.map_prices(c, l, &input))
-            .await
+        self.call_recorded(CallInput::MapPrices { prices }, |out| match out {
+            CallOutput::MapPrices { decision } => Some(decision),
+            _ => None,
+        })
+        .await
     }
 }
 

@@ -394,6 +394,7 @@ impl PluginVersion {
                 output_bytes: size,
                 trace: state.log.lines,
                 trace_dropped: state.log.dropped_lines,
+                recorded: None,
             },
         })
     }

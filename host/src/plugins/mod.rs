@@ -12,6 +12,7 @@
 //! One change per client at a time, whichever path it comes from, so a follower never
 //! undoes a swap that is being recorded.
 
+mod calls;
 mod follow;
 mod guard;
 mod watch;
@@ -26,6 +27,7 @@ use selvedge_store::{PluginVersionRecord, Store, StoreError};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+pub use calls::{CallRecorder, kind_name, record_call};
 pub use follow::FollowReport;
 pub use guard::{AutoRolledBack, Guard};
 pub use watch::{poll_folder, spawn_folder_watch};

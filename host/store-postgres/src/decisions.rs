@@ -3,31 +3,11 @@
 use super::{PgStore, in_tx, op};
 use selvedge_store::rows::{self, json_text};
 use selvedge_store::timestamp::to_ms;
-use selvedge_store::{Decision, DecisionAudit, DecisionRecord, StoreFuture};
+use selvedge_store::{Decision, DecisionAudit, DecisionRecord, StoreError, StoreFuture};
 
 impl DecisionAudit for PgStore {
     fn record_decisions<'a>(&'a self, decisions: &'a [Decision]) -> StoreFuture<'a, ()> {
-        op(async move {
-            in_tx!(self, |conn| {
-                for d in decisions {
-                    sqlx::query(
-                        "INSERT INTO decisions (client, flow, subject, plugin_id, plugin_version, \
-                         reason, value, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(&d.client)
-                    .bind(&d.flow)
-                    .bind(&d.subject)
-                    .bind(&d.plugin_id)
-                    .bind(&d.plugin_version)
-                    .bind(json_text(&d.reason)?)
-                    .bind(json_text(&d.value)?)
-                    .bind(to_ms(d.created_at))
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                Ok(())
-            })
-        })
+        op(async move { in_tx!(self, |conn| insert_decisions(conn, decisions).await) })
     }
 
     fn decisions_before<'a>(
@@ -41,7 +21,7 @@ impl DecisionAudit for PgStore {
         op(async move {
             let rows = sqlx::query(
                 "SELECT id, client, flow, subject, plugin_id, plugin_version, reason, value, \
-                 created_at FROM decisions \
+                 call_id, created_at FROM decisions \
                  WHERE client = $1 AND subject = $2 AND ($3::text IS NULL OR flow = $3) \
                  AND id < $5 ORDER BY id DESC LIMIT $4",
             )
@@ -55,4 +35,29 @@ impl DecisionAudit for PgStore {
             rows.iter().map(rows::decision).collect()
         })
     }
+}
+
+/// Appends decisions inside the caller's transaction.
+pub(crate) async fn insert_decisions(
+    conn: &mut sqlx::PgConnection,
+    decisions: &[Decision],
+) -> Result<(), StoreError> {
+    for d in decisions {
+        sqlx::query(
+            "INSERT INTO decisions (client, flow, subject, plugin_id, plugin_version, \
+             reason, value, call_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&d.client)
+        .bind(&d.flow)
+        .bind(&d.subject)
+        .bind(&d.plugin_id)
+        .bind(&d.plugin_version)
+        .bind(json_text(&d.reason)?)
+        .bind(json_text(&d.value)?)
+        .bind(&d.call_id)
+        .bind(to_ms(d.created_at))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

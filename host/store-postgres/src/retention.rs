@@ -98,6 +98,14 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
         RetentionRule::new("plugin_components", "stored_at", ages.plugin_versions)
             .keep("digest IN (SELECT version_hash FROM plugin_versions)")
             .keyed_by(ROW_ID),
+        // Recorded inputs go by age; the newest call per client and rule stays, so a shadow
+        // run always has something to run on.
+        RetentionRule::new("plugin_calls", "created_at", ages.plugin_calls).keep(
+            "created_at = (SELECT MAX(c.created_at) FROM plugin_calls c \
+             WHERE c.client = plugin_calls.client AND c.call = plugin_calls.call)",
+        )
+        .keyed_by(ROW_ID),
+        RetentionRule::new("shadow_runs", "created_at", ages.plugin_versions).keyed_by(ROW_ID),
         // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
         RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by(ROW_ID),
     ]

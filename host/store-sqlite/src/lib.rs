@@ -19,6 +19,7 @@ mod decisions;
 mod exceptions;
 mod jobs;
 mod orders;
+mod plugin_calls;
 mod plugins;
 mod prices;
 mod refunds;

@@ -78,6 +78,13 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
         // A build goes once no period of the history names it (the desired one always does).
         RetentionRule::new("plugin_components", "stored_at", ages.plugin_versions)
             .keep("digest IN (SELECT version_hash FROM plugin_versions)"),
+        // Recorded inputs go by age; the newest call per client and rule stays, so a shadow
+        // run always has something to run on.
+        RetentionRule::new("plugin_calls", "created_at", ages.plugin_calls).keep(
+            "created_at = (SELECT MAX(c.created_at) FROM plugin_calls c \
+             WHERE c.client = plugin_calls.client AND c.call = plugin_calls.call)",
+        ),
+        RetentionRule::new("shadow_runs", "created_at", ages.plugin_versions),
         // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
         RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by("id"),
     ]

@@ -22,6 +22,8 @@ pub struct Decision {
     pub reason: Value,
     /// The decided value.
     pub value: Value,
+    /// The recorded plugin call it was made from ([`crate::PluginCall::id`]), if recorded.
+    pub call_id: Option<String>,
     /// When.
     pub created_at: OffsetDateTime,
 }

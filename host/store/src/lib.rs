@@ -26,6 +26,7 @@ pub mod decisions;
 pub mod exceptions;
 pub mod jobs;
 pub mod orders;
+pub mod plugin_calls;
 pub mod plugins;
 pub mod prices;
 pub mod refunds;
@@ -50,6 +51,7 @@ pub use jobs::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
 };
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
+pub use plugin_calls::{NewShadowRun, PluginCall, PluginCallSummary, PluginCalls, ShadowRun};
 pub use plugins::{PluginComponent, PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
 pub use refunds::{NewRefund, RefundLedger, RefundRecord, RefundState};
@@ -154,6 +156,7 @@ pub trait Store:
     + DecisionAudit
     + SyncRuns
     + PluginVersions
+    + PluginCalls
     + Retention
     + Cluster
     + Backend
@@ -174,6 +177,7 @@ impl<T> Store for T where
         + DecisionAudit
         + SyncRuns
         + PluginVersions
+        + PluginCalls
         + Retention
         + Cluster
         + Backend

@@ -107,8 +107,11 @@ pub struct RetentionAges {
     pub sync_runs: Duration,
     /// Units sold per day; the weekly-sales feed reads the last 7 days.
     pub units_sold: Duration,
-    /// Closed plugin activation periods, by when they closed.
+    /// Closed plugin activation periods, by when they closed; shadow runs, by when they ran.
     pub plugin_versions: Duration,
+    /// Recorded plugin calls (inputs kept for replay and shadow runs); the newest per client
+    /// and rule is always kept.
+    pub plugin_calls: Duration,
     /// Cluster hosts silent this long (stopped without leaving), by last heartbeat. A live
     /// host heartbeats every third of its lease, so any age past the lease is safe.
     pub silent_hosts: Duration,
@@ -126,6 +129,7 @@ impl Default for RetentionAges {
             sync_runs: DAY * 30,
             units_sold: DAY * 14,
             plugin_versions: DAY * 90,
+            plugin_calls: DAY * 7,
             silent_hosts: DAY,
         }
     }

@@ -11,8 +11,9 @@ use serde_json::Value;
 use crate::timestamp::{from_ms, from_ms_opt};
 use crate::{
     Decision, DecisionRecord, ErpSnapshot, ExceptionRecord, ExceptionState, Job, JobState,
-    OrderKey, OrderRecord, OrderState, PluginComponent, PluginVersionRecord, RefundRecord,
-    RefundState, RunStatus, SkuBinding, StoreError, SyncRun, Transition,
+    NewShadowRun, OrderKey, OrderRecord, OrderState, PluginCall, PluginCallSummary,
+    PluginComponent, PluginVersionRecord, RefundRecord, RefundState, RunStatus, ShadowRun,
+    SkuBinding, StoreError, SyncRun, Transition,
 };
 
 /// Named columns of a result row, as text or integers.
@@ -253,7 +254,7 @@ pub fn sync_run(row: &impl Columns) -> Result<SyncRun, StoreError> {
 }
 
 /// A decision: `id, client, flow, subject, plugin_id, plugin_version, reason, value,
-/// created_at`.
+/// call_id, created_at`.
 pub fn decision(row: &impl Columns) -> Result<DecisionRecord, StoreError> {
     let id = row.int("id")?;
     Ok(DecisionRecord {
@@ -266,7 +267,61 @@ pub fn decision(row: &impl Columns) -> Result<DecisionRecord, StoreError> {
             plugin_version: row.text("plugin_version")?,
             reason: parse_json(&row.text("reason")?, &format!("decision {id} reason"))?,
             value: parse_json(&row.text("value")?, &format!("decision {id} value"))?,
+            call_id: row.text_opt("call_id")?,
             created_at: from_ms(row.int("created_at")?)?,
         },
+    })
+}
+
+/// A recorded plugin call: `id, client, flow, call, plugin_id, plugin_version, input, labels,
+/// created_at`.
+pub fn plugin_call(row: &impl Columns) -> Result<PluginCall, StoreError> {
+    let id = row.text("id")?;
+    let labels = parse_json(&row.text("labels")?, &format!("plugin call {id} labels"))?;
+    let labels: Vec<String> = serde_json::from_value(labels)
+        .map_err(|e| StoreError::Corrupt(format!("plugin call {id} labels: {e}")))?;
+    Ok(PluginCall {
+        client: row.text("client")?,
+        flow: row.text("flow")?,
+        call: row.text("call")?,
+        plugin_id: row.text("plugin_id")?,
+        plugin_version: row.text("plugin_version")?,
+        input: row.text("input")?,
+        labels,
+        created_at: from_ms(row.int("created_at")?)?,
+        id,
+    })
+}
+
+/// A recorded call without its input: `id, flow, call, plugin_id, plugin_version,
+/// created_at`.
+pub fn plugin_call_summary(row: &impl Columns) -> Result<PluginCallSummary, StoreError> {
+    Ok(PluginCallSummary {
+        id: row.text("id")?,
+        flow: row.text("flow")?,
+        call: row.text("call")?,
+        plugin_id: row.text("plugin_id")?,
+        plugin_version: row.text("plugin_version")?,
+        created_at: from_ms(row.int("created_at")?)?,
+    })
+}
+
+/// A shadow run: `id, client, candidate, live, calls, changed, report, accepted_by,
+/// accepted_at, created_at`.
+pub fn shadow_run(row: &impl Columns) -> Result<ShadowRun, StoreError> {
+    let id = row.int("id")?;
+    Ok(ShadowRun {
+        id,
+        run: NewShadowRun {
+            client: row.text("client")?,
+            candidate: row.text("candidate")?,
+            live: row.text("live")?,
+            calls: count_u64(row.int("calls")?, "shadow_runs.calls")?,
+            changed: count_u64(row.int("changed")?, "shadow_runs.changed")?,
+            report: parse_json(&row.text("report")?, &format!("shadow run {id} report"))?,
+            created_at: from_ms(row.int("created_at")?)?,
+        },
+        accepted_by: row.text_opt("accepted_by")?,
+        accepted_at: from_ms_opt(row.int_opt("accepted_at")?)?,
     })
 }

@@ -50,6 +50,7 @@ async fn latest_decision_for_a_subject_comes_first() {
         plugin_version: "sha256:ab".into(),
         reason: json!({ "rule": "safety_stock" }),
         value: json!(value),
+        call_id: None,
         created_at: at(t),
     };
     store
@@ -374,6 +375,7 @@ async fn decisions_runs_and_plugin_periods_page_back_by_id() {
             plugin_version: "sha256:ab".into(),
             reason: json!({}),
             value: json!(t),
+            call_id: None,
             created_at: at(t),
         })
         .collect();
@@ -429,4 +431,169 @@ async fn decisions_runs_and_plugin_periods_page_back_by_id() {
         .map(|p| p.version_hash.as_str())
         .collect();
     assert_eq!(hashes, ["h3", "h2", "h1"]);
+}
+
+fn plugin_call(id: &str, call: &str, t: i64) -> selvedge_store::PluginCall {
+    selvedge_store::PluginCall {
+        id: id.into(),
+        client: "acme".into(),
+        flow: "orders".into(),
+        call: call.into(),
+        plugin_id: "stock-rules".into(),
+        plugin_version: "v1".into(),
+        input: format!(r#"{{"input":{{"call":"{call}"}},"n":"{id}"}}"#),
+        labels: vec!["TEE-S@NJ01".into()],
+        created_at: at(t),
+    }
+}
+
+#[tokio::test]
+async fn a_plugin_call_is_stored_once_with_the_decisions_that_name_it_and_read_back_as_written() {
+    let (_dir, store) = fresh_store().await;
+    let call = plugin_call("c1", "map-orders", 0);
+    let decision = |order: &str| Decision {
+        client: "acme".into(),
+        flow: "orders".into(),
+        subject: order.into(),
+        plugin_id: "stock-rules".into(),
+        plugin_version: "v1".into(),
+        reason: json!({}),
+        value: json!({ "warehouse": "NJ01" }),
+        call_id: Some("c1".into()),
+        created_at: at(0),
+    };
+    store
+        .record_call_decisions(
+            std::slice::from_ref(&call),
+            &[decision("1001"), decision("1002")],
+        )
+        .await
+        .expect("record");
+    // A retried batch records the same call again: still one row, first recording kept.
+    let mut again = call.clone();
+    again.created_at = at(50);
+    store
+        .record_call_decisions(&[again], &[decision("1001")])
+        .await
+        .expect("record again");
+    let stored = store
+        .plugin_call("acme", "c1")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        stored, call,
+        "the input text and labels read back as written"
+    );
+    assert!(
+        store
+            .plugin_call("globex", "c1")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let latest = store
+        .latest_decisions("acme", Some("orders"), "1001", 5)
+        .await
+        .expect("decisions");
+    assert_eq!(latest.len(), 2);
+    assert!(
+        latest
+            .iter()
+            .all(|d| d.decision.call_id.as_deref() == Some("c1"))
+    );
+
+    store
+        .record_call_decisions(
+            &[
+                plugin_call("c2", "map-orders", 10),
+                plugin_call("c3", "compute-ats", 20),
+            ],
+            &[],
+        )
+        .await
+        .expect("calls only");
+    let recent: Vec<String> = store
+        .recent_plugin_calls("acme", "map-orders", 10)
+        .await
+        .expect("recent")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(recent, ["c2", "c1"], "newest first, one rule only");
+}
+
+#[tokio::test]
+async fn recorded_calls_age_out_but_the_newest_per_rule_stays_and_shadow_runs_keep_their_review() {
+    use selvedge_store::{NewShadowRun, RetentionAges};
+    const DAY: i64 = 86_400;
+    let (_dir, store) = fresh_store().await;
+    store
+        .record_call_decisions(
+            &[
+                plugin_call("old-orders", "map-orders", 0),
+                plugin_call("new-orders", "map-orders", DAY),
+                plugin_call("only-ats", "compute-ats", 0),
+            ],
+            &[],
+        )
+        .await
+        .expect("calls");
+    let rules = store.default_rules(&RetentionAges::default());
+    store
+        .purge(&rules, at(30 * DAY), 1_000)
+        .await
+        .expect("purge");
+    for (id, kept) in [
+        ("old-orders", false),
+        ("new-orders", true),
+        ("only-ats", true),
+    ] {
+        assert_eq!(
+            store.plugin_call("acme", id).await.expect("read").is_some(),
+            kept,
+            "{id}"
+        );
+    }
+
+    let run = |candidate: &str, changed: u64| NewShadowRun {
+        client: "acme".into(),
+        candidate: candidate.into(),
+        live: "v1".into(),
+        calls: 4,
+        changed,
+        report: json!({ "changed": changed }),
+        created_at: at(0),
+    };
+    let clean = store.record_shadow_run(&run("v2", 0)).await.expect("run");
+    let dirty = store.record_shadow_run(&run("v3", 7)).await.expect("run");
+    let runs = store
+        .shadow_runs("acme", Some("v3"), 5)
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].id, dirty);
+    assert!(!runs[0].clears(), "7 changed rows and nobody reviewed them");
+    assert!(
+        !store
+            .accept_shadow_run("globex", dirty, "ops@agency", at(5))
+            .await
+            .expect("accept"),
+        "another client's run cannot be accepted"
+    );
+    assert!(
+        store
+            .accept_shadow_run("acme", dirty, "ops@agency", at(5))
+            .await
+            .expect("accept")
+    );
+    let runs = store.shadow_runs("acme", None, 5).await.expect("runs");
+    assert_eq!(
+        runs.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [dirty, clean]
+    );
+    assert_eq!(runs[0].accepted_by.as_deref(), Some("ops@agency"));
+    assert_eq!(runs[0].accepted_at, Some(at(5)));
+    assert!(runs[0].clears() && runs[1].clears());
+    assert_eq!(runs[0].run, run("v3", 7));
 }

@@ -93,6 +93,7 @@ pub(crate) fn decision(subject: &str, t: i64) -> Decision {
         plugin_version: "sha256:ab".into(),
         reason: json!({}),
         value: json!(t),
+        call_id: None,
         created_at: at(t),
     }
 }

@@ -166,6 +166,7 @@ async fn why_shows_the_decisions_of_a_sku_and_the_ledger_of_an_order() {
             plugin_version: "abc123".into(),
             reason: json!({"buckets": {"on_hand": 10, "picked": 2}, "buffer": 2, "reasons": ["fixed_buffer"]}),
             value: json!({"NJ01": 6}),
+            call_id: None,
             created_at: now(),
         }])
         .await

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::plan::{self, TermsChange};
 use super::{B2bOutcome, B2bSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
+use crate::plugins::CallRecorder;
 use crate::storefronts::{B2bSink, TierSet};
 
 /// Price rows per plugin call.
@@ -89,6 +90,7 @@ pub(super) async fn sync_prices(
     out.prices_unbound += unbound;
     let mut lists = BTreeMap::new();
     let mut decisions = Vec::new();
+    let mut recorder = CallRecorder::new();
     for chunk in input.chunks(ROWS_PER_CALL) {
         let called = ctx.plugin.map_prices(chunk.to_vec()).await?;
         for issue in called
@@ -109,6 +111,12 @@ pub(super) async fn sync_prices(
             )
             .await?;
         }
+        let call_id = recorder.call(
+            &ctx.client,
+            FlowKind::B2b.as_str(),
+            &called.report,
+            Vec::new,
+        );
         for list in &called.output.lists {
             decisions.push(Decision {
                 client: ctx.client.clone(),
@@ -118,6 +126,7 @@ pub(super) async fn sync_prices(
                 plugin_version: called.report.version.clone(),
                 reason: json!({ "reasons": called.output.reasons, "issues": called.output.issues.len() }),
                 value: json!({ "entries": list.entries.len(), "currency": list.currency }),
+                call_id: call_id.clone(),
                 created_at: OffsetDateTime::now_utc(),
             });
         }
@@ -147,7 +156,7 @@ pub(super) async fn sync_prices(
             .upsert_published_prices(&ctx.client, storefront, &rows, OffsetDateTime::now_utc())
             .await?;
     }
-    ctx.store.record_decisions(&decisions).await?;
+    recorder.save(ctx.store.as_ref(), &decisions).await?;
     Ok(())
 }
 

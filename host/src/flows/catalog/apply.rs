@@ -18,6 +18,7 @@ use super::batch::{Pending, flush};
 use super::plan::{content_hash, erp_style, product_hash};
 use super::{CatalogOutcome, CatalogSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
+use crate::plugins::record_call;
 use crate::storefronts::{CatalogPort, CreateRefused, ProductSink, StoredProduct};
 
 /// The run's bindings by ERP SKU, kept current as the run writes.
@@ -89,7 +90,16 @@ async fn products(
                 ));
             }
         }
-        ctx.store.record_decisions(&decisions).await?;
+        // Recorded even when nothing changed: shadow runs read the recent calls.
+        record_call(
+            ctx.store.as_ref(),
+            &ctx.client,
+            FlowKind::Catalog.as_str(),
+            &called.report,
+            Vec::new,
+            decisions,
+        )
+        .await?;
     }
     flush(ctx, sink, pending, &mut out).await?;
     Ok(out)
@@ -368,6 +378,7 @@ fn record(
             "product_id": product_id,
             "variants": decision.product.as_ref().map(|p| p.variants.len()),
         }),
+        call_id: None,
         created_at: OffsetDateTime::now_utc(),
     }
 }

@@ -36,6 +36,7 @@ use time::OffsetDateTime;
 
 use super::{ClientServices, CycleTiming, FlowError, FlowOutcome, FlowReport};
 
+use crate::plugins::CallRecorder;
 use crate::storefronts::CallCount;
 pub use crate::storefronts::LocationTarget;
 pub use missing::PARTIAL_SUBJECT;
@@ -183,10 +184,22 @@ pub async fn run(
     let zeroed_count = zeroed.len();
     changes.extend(zeroed);
     missing::raise(ctx, &lost, &targets, snapshot.cycle_id).await?;
+    // The cycle's input is recorded once, whatever it changes: shadow runs read the last
+    // cycles, and each pushed row's decision names it for replay.
+    let mut recorder = CallRecorder::new();
+    let call_id = recorder.call(&ctx.client, "inventory", &called.report, || {
+        built
+            .meta
+            .iter()
+            .map(|m| format!("{}@{}", m.erp_sku, m.warehouse))
+            .collect()
+    });
+    recorder.save(ctx.store.as_ref(), &[]).await?;
     let plan = trace::TracePlan {
         cycle_id: snapshot.cycle_id,
         report: &called.report,
         latency_minutes: latency,
+        call_id,
     };
     let pushed = apply::push(ctx, &targets, &changes, &built, ats, &plan).await?;
     // After the push, so an exception is resolved once the storefront sells the SKU again;

@@ -22,6 +22,8 @@ pub(crate) struct TracePlan<'a> {
     pub cycle_id: u64,
     pub report: &'a CallReport,
     pub latency_minutes: u32,
+    /// The recorded plugin call of the cycle.
+    pub call_id: Option<String>,
 }
 
 /// Names of the WIT `ats-rows.reason` bits set in `bits`, in bit order.
@@ -74,6 +76,7 @@ pub(crate) fn decisions(
                     let m = &built.meta[i];
                     let b = m.buckets;
                     json!({
+                        "row": i,
                         "warehouse": m.warehouse,
                         "buckets": {
                             "total_qoh": b.total_qoh, "total_pick": b.total_pick,
@@ -103,6 +106,7 @@ pub(crate) fn decisions(
                     "sources": sources,
                 }),
                 value: json!({ "qty": c.qty, "storefront_sku": c.sku }),
+                call_id: plan.call_id.clone(),
                 created_at: at,
             })
         })
@@ -135,6 +139,7 @@ fn missing(
             "sources": [],
         }),
         value: json!({ "qty": c.qty, "storefront_sku": c.sku }),
+        call_id: None,
         created_at: at,
     }
 }

@@ -348,6 +348,7 @@ pub(super) fn decision_record(
             "issues": issues_json(d),
         }),
         value,
+        call_id: None,
         created_at: OffsetDateTime::now_utc(),
     }
 }

@@ -25,6 +25,7 @@ use super::outcome::{decision_record, issues_json};
 use super::prepare::{ErpCustomers, PrepareOutcome, Prepared, prepare};
 use super::settings::OrdersSettings;
 use crate::flows::{ClientServices, FlowError, legacy_prefix};
+use crate::plugins::CallRecorder;
 use crate::references;
 
 /// Per-order timings, for measurement (the benchmark subtracts storefront and ERP time).
@@ -208,11 +209,15 @@ impl Injector {
         // Each order's share of the plugin time its batch took.
         let batch_len = u32::try_from(mapped.len()).unwrap_or(u32::MAX).max(1);
         let plugin_time = started.elapsed() / batch_len;
+        // One write for the calls behind the batch and the decisions that name them.
+        let mut recorder = CallRecorder::new();
         let decisions: Vec<Decision> = mapped
             .iter()
-            .map(|(_, p, d, report)| decision_record(&self.ctx.client, report, &p.key, d))
+            .map(|(_, p, d, report)| {
+                recorder.stamp(report, decision_record(&self.ctx.client, report, &p.key, d))
+            })
             .collect();
-        self.ctx.store.record_decisions(&decisions).await?;
+        recorder.save(self.ctx.store.as_ref(), &decisions).await?;
         // Stage 3: inject, concurrently (creates are paced by the limiter).
         let mut set = JoinSet::new();
         let permits = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency));

@@ -124,6 +124,7 @@ pub fn decision_record(
             "memo": d.memo.as_ref().map(|m| json!({ "reason_code": m.reason_code, "total": m.total })),
             "restock": d.restock.iter().map(|r| json!({ "sku": r.sku, "warehouse": r.warehouse, "quantity": r.quantity })).collect::<Vec<_>>(),
         }),
+        call_id: None,
         created_at: OffsetDateTime::now_utc(),
     }
 }

@@ -13,6 +13,7 @@ use super::{RefundsSettings, memo};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, legacy_prefix};
 use crate::jobs::kinds::{backoff, refund_kind};
 use crate::jobs::{Outcome, settle};
+use crate::plugins::record_call;
 use crate::references;
 
 /// What a refund job carries. Ids are numbers in jobs written before storefronts were behind
@@ -153,14 +154,20 @@ async fn process(
             "the plugin answered no refund decision".into(),
         ));
     };
-    ctx.store
-        .record_decisions(&[memo::decision_record(
+    record_call(
+        ctx.store.as_ref(),
+        &ctx.client,
+        "refunds",
+        &called.report,
+        Vec::new,
+        vec![memo::decision_record(
             &ctx.client,
             &called.report,
             &refund_id,
             &decision,
-        )])
-        .await?;
+        )],
+    )
+    .await?;
     let errors: Vec<String> = decision
         .issues
         .iter()

@@ -312,7 +312,14 @@ impl App {
                 registry.clone(),
                 config.clients.iter().map(|c| c.id.clone()),
             )
-            .with_guards(guards),
+            .with_guards(guards)
+            .with_shadow_gate(
+                config
+                    .clients
+                    .iter()
+                    .filter(|c| c.plugin.require_shadow)
+                    .map(|c| c.id.clone()),
+            ),
         );
         let mut clients = Vec::new();
         for (client, conn) in config.clients.iter().zip(connections) {

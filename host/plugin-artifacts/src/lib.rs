@@ -22,7 +22,8 @@ pub fn b2b_wholesale() -> PathBuf {
 
 /// Test plugin by name: the faulty `infinite-loop`, `memory-bomb`, `trap`, `oversized-output`,
 /// `malformed-output`, `wrong-world`, `poison-order` (traps on one order's content) and
-/// `log-flood` (logs a line per stock row; its order mapping tries to forge host log lines).
+/// `log-flood` (logs a line per stock row; its order mapping tries to forge host log lines)
+/// and `wider-buffer` (b2c-apparel with one more unit of fast-mover buffer).
 pub fn test_guest(name: &str) -> PathBuf {
     component(&format!("guest-{name}"))
 }

@@ -33,6 +33,6 @@ pub use calls::{CallReport, Called, TraceLine};
 pub use context::ClientContext;
 pub use error::{PluginError, PluginErrorKind};
 pub use limits::PluginLimits;
-pub use recorded::{CallInput, CallOutput, RecordedError, RecordedInput};
+pub use recorded::{CallInput, CallOutput, RecordedError, RecordedInput, run_pooled};
 pub use registry::{CallCounts, ClientPlugin, PluginRegistry, SwapError, SwapReport, VersionInfo};
 pub use runtime::{PluginVersion, Runtime, RuntimeOptions};

@@ -190,6 +190,26 @@ impl RecordedInput {
     }
 }
 
+/// Makes a recorded call again on `plugin`, on a blocking thread holding one of the pool's
+/// instance slots like a live call (it is not counted as one: shadow runs and replays never
+/// move a version's failure rate).
+pub async fn run_pooled(
+    plugin: Arc<PluginVersion>,
+    input: Arc<RecordedInput>,
+    limits: PluginLimits,
+) -> Result<Called<CallOutput>, PluginError> {
+    let slot = plugin
+        .runtime()
+        .pool_slot()
+        .await
+        .map_err(|e| plugin.error(e.into()))?;
+    let task_plugin = plugin.clone();
+    slot.run(move || input.run(&task_plugin, &limits))
+        .await
+        .map_err(|e| plugin.error(e.into()))
+        .and_then(|r| r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -137,6 +137,11 @@ impl ClientPlugin {
         &self.client
     }
 
+    /// The runtime this client's versions are compiled by.
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
     /// The active version, if any.
     pub fn current(&self) -> Option<Arc<PluginVersion>> {
         self.slots.read().ok().and_then(|s| s.current.clone())

@@ -35,6 +35,10 @@ pub struct PluginConfig {
     /// often than the one it replaced.
     #[serde(default)]
     pub auto_rollback: AutoRollback,
+    /// A new build goes live (admin swap, folder drop) only after a shadow run of it on
+    /// the client's recorded calls changed nothing, or a person accepted its differences.
+    #[serde(default)]
+    pub require_shadow: bool,
 }
 
 /// `[plugin.auto_rollback]`: after a swap, the new version's first `calls` live calls are
@@ -72,6 +76,8 @@ pub struct ResolvedPlugin {
     pub limits: PluginLimits,
     /// The guard on version changes.
     pub auto_rollback: AutoRollback,
+    /// Swaps need a clean or accepted shadow run first.
+    pub require_shadow: bool,
 }
 
 impl PluginConfig {
@@ -169,6 +175,7 @@ impl PluginConfig {
             fixtures,
             limits: self.limits,
             auto_rollback: self.auto_rollback,
+            require_shadow: self.require_shadow,
         })
     }
 }

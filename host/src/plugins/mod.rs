@@ -15,6 +15,8 @@
 mod calls;
 mod follow;
 mod guard;
+pub mod replay;
+pub mod shadow;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -52,6 +54,13 @@ pub enum ChangeError {
     /// kept, or purged).
     #[error("client {client}: version {digest} has no stored build to load")]
     MissingBuild { client: String, digest: String },
+    /// The client requires a shadow run before a swap, and this build has none that cleared.
+    #[error("client {client}: build {digest} cannot go live: {why} (plugin.require_shadow)")]
+    ShadowRequired {
+        client: String,
+        digest: String,
+        why: String,
+    },
     /// The stored bytes do not hash to the digest they are kept under.
     #[error("client {client}: the build stored as {digest} hashes to {actual}; refused")]
     CorruptBuild {
@@ -130,6 +139,8 @@ pub struct PluginChanges {
     guards: BTreeMap<String, Guard>,
     /// Version changes under the guard's watch, by client.
     watched: std::sync::Mutex<BTreeMap<String, guard::Watched>>,
+    /// Clients whose new builds need a clean or accepted shadow run (`require_shadow`).
+    shadow_gated: std::collections::BTreeSet<String>,
 }
 
 impl PluginChanges {
@@ -149,10 +160,17 @@ impl PluginChanges {
             refused: std::sync::Mutex::default(),
             guards: BTreeMap::new(),
             watched: std::sync::Mutex::default(),
+            shadow_gated: std::collections::BTreeSet::new(),
         }
     }
 
     /// Guards each listed client's version changes with its auto-rollback settings.
+    /// New builds of these clients go live only after a shadow run cleared them.
+    pub fn with_shadow_gate(mut self, clients: impl IntoIterator<Item = String>) -> Self {
+        self.shadow_gated = clients.into_iter().collect();
+        self
+    }
+
     pub fn with_guards(mut self, guards: impl IntoIterator<Item = (String, Guard)>) -> Self {
         self.guards = guards.into_iter().collect();
         self
@@ -179,6 +197,11 @@ impl PluginChanges {
         reason: &str,
     ) -> Result<SwapReport, ChangeError> {
         let _one_change = self.lock(client).await?;
+        // A deploy (the configured file at start) is not gated: only live changes are.
+        if self.shadow_gated.contains(client) {
+            self.check_shadow_cleared(client, &digest_of(&build.bytes))
+                .await?;
+        }
         self.install_locked(client, build, reason).await
     }
 
@@ -277,6 +300,32 @@ impl PluginChanges {
         let source = format!("config {}", configured.display());
         let build = NewBuild::from_file(configured, bytes, "config".into(), source);
         self.install_locked(client, build, reason).await
+    }
+
+    /// A gated client's build may go live: its newest shadow run changed nothing or was
+    /// accepted. The build the client already runs needs none.
+    async fn check_shadow_cleared(&self, client: &str, digest: &str) -> Result<(), ChangeError> {
+        let slot = self.slot(client)?;
+        if slot.current().is_some_and(|v| v.version == digest) {
+            return Ok(());
+        }
+        let newest = self.store.shadow_runs(client, Some(digest), 1).await?;
+        let why = match newest.first() {
+            Some(run) if run.clears() => return Ok(()),
+            Some(run) => format!(
+                "its shadow run {} changed {} decision(s) and nobody accepted them \
+                 (`selvedge plugin shadow-accept {client} {}` after review)",
+                run.id, run.run.changed, run.id
+            ),
+            None => {
+                format!("it has no shadow run (`selvedge plugin shadow {client} <plugin.wasm>`)")
+            }
+        };
+        Err(ChangeError::ShadowRequired {
+            client: client.to_owned(),
+            digest: digest.to_owned(),
+            why,
+        })
     }
 
     /// The client's desired version: its open period (the newest, should there be more).

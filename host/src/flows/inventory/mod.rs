@@ -27,7 +27,7 @@ mod outcome;
 mod plan;
 mod resolve;
 mod rows;
-mod trace;
+pub mod trace;
 
 use std::collections::{BTreeMap, HashMap};
 

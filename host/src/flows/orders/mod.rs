@@ -13,7 +13,7 @@
 //! order id, so duplicates collapse and a crashed host loses nothing.
 
 pub mod convert;
-mod outcome;
+pub mod outcome;
 pub mod prepare;
 pub mod settings;
 pub mod sweep;

@@ -332,25 +332,32 @@ pub(super) fn decision_record(
     key: &OrderKey,
     d: &OrderDecision,
 ) -> Decision {
-    let value = d.sales_order.as_ref().map_or(json!(null), |so| {
-        json!({ "warehouse": so.warehouse, "division": so.division,
-                "customer": so.customer, "terms": so.terms_code, "authorised": so.authorised,
-                "po_number": so.po_number, "tax": so.tax, "review": so.review })
-    });
+    let (reason, value) = decision_json(d);
     Decision {
         client: client.to_string(),
         flow: "orders".into(),
         subject: key.storefront_order_id.clone(),
         plugin_id: report.plugin.clone(),
         plugin_version: report.version.clone(),
-        reason: json!({
-            "reasons": d.reasons.iter().map(|r| json!({ "code": r.code, "detail": r.detail })).collect::<Vec<_>>(),
-            "issues": issues_json(d),
-        }),
+        reason,
         value,
         call_id: None,
         created_at: OffsetDateTime::now_utc(),
     }
+}
+
+/// The stored `(reason, value)` of an order decision: what "why" shows and replay compares.
+pub fn decision_json(d: &OrderDecision) -> (serde_json::Value, serde_json::Value) {
+    let value = d.sales_order.as_ref().map_or(json!(null), |so| {
+        json!({ "warehouse": so.warehouse, "division": so.division,
+                "customer": so.customer, "terms": so.terms_code, "authorised": so.authorised,
+                "po_number": so.po_number, "tax": so.tax, "review": so.review })
+    });
+    let reason = json!({
+        "reasons": d.reasons.iter().map(|r| json!({ "code": r.code, "detail": r.detail })).collect::<Vec<_>>(),
+        "issues": issues_json(d),
+    });
+    (reason, value)
 }
 
 /// The storefront cancelled an order the ERP already holds: the integration does not touch

@@ -371,3 +371,89 @@ async fn a_swap_failing_as_often_as_the_version_it_replaced_is_kept() {
     assert_eq!(changes.check_guards().await.expect("judge"), []);
     assert_eq!(running(&changes), digest);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_require_shadow_a_swap_waits_for_a_clean_or_accepted_shadow_run() {
+    use selvedge::plugins::shadow::shadow_run;
+    use selvedge::plugins::{ChangeError, record_call};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = shared_store(dir.path()).await;
+    let b2c = selvedge_plugin_artifacts::b2c_apparel();
+    let host = host(&store).with_shadow_gate([CLIENT.to_owned()]);
+    host.start_client(CLIENT, &b2c)
+        .await
+        .expect("a deploy at start is not gated");
+    let slot = host.slot(CLIENT).expect("slot");
+    // One live order batch, recorded as the flows record it.
+    let order: StorefrontOrder = serde_json::from_value(
+        serde_json::from_str::<serde_json::Value>(
+            &std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../plugins/b2c-apparel/fixtures/orders-warehouse-by-shipping.json"),
+            )
+            .expect("fixture"),
+        )
+        .expect("json")["input"][0]
+            .clone(),
+    )
+    .expect("an order");
+    let called = slot.map_orders(vec![order]).await.expect("live call");
+    record_call(
+        store.as_ref(),
+        CLIENT,
+        "orders",
+        &called.report,
+        Vec::new,
+        vec![],
+    )
+    .await
+    .expect("recorded");
+
+    let candidate = |bytes: Vec<u8>| NewBuild {
+        name: "b2c_apparel".into(),
+        bytes,
+        label: None,
+        source: "test".into(),
+    };
+    let plain = read(&selvedge_plugin_artifacts::test_guest("poison-order"));
+    let refused = host
+        .install(CLIENT, candidate(plain.clone()), "swap")
+        .await
+        .expect_err("no shadow run yet");
+    assert!(
+        matches!(&refused, ChangeError::ShadowRequired { why, .. } if why.contains("no shadow run")),
+        "{refused}"
+    );
+    let run = shadow_run(&store, &slot, candidate(plain.clone()), 5)
+        .await
+        .expect("shadow run");
+    assert_eq!((run.calls, run.changed), (1, 1), "{run:?}");
+    let refused = host
+        .install(CLIENT, candidate(plain.clone()), "swap")
+        .await
+        .expect_err("differences nobody accepted");
+    assert!(refused.to_string().contains("nobody accepted"), "{refused}");
+    assert_eq!(
+        running(&host),
+        digest_of(&read(&b2c)),
+        "the live build still serves"
+    );
+    store
+        .accept_shadow_run(CLIENT, run.run_id, "ops@agency", OffsetDateTime::now_utc())
+        .await
+        .expect("accept");
+    host.install(CLIENT, candidate(plain.clone()), "swap")
+        .await
+        .expect("accepted: it goes live");
+    assert_eq!(running(&host), digest_of(&plain));
+
+    // A rebuild that decides alike clears itself.
+    let same = selvedge_plugin_artifacts::rebuilt(&plain, "same");
+    let run = shadow_run(&store, &slot, candidate(same.clone()), 5)
+        .await
+        .expect("shadow run");
+    assert!(run.clean);
+    host.install(CLIENT, candidate(same.clone()), "swap")
+        .await
+        .expect("a clean run clears");
+}

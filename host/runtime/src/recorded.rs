@@ -20,6 +20,8 @@ use crate::limits::PluginLimits;
 use crate::runtime::PluginVersion;
 
 /// The arguments of one plugin call, one variant per rule.
+// One value per call, never held in bulk: the column headers' size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum CallInput {

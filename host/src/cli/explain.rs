@@ -23,6 +23,13 @@ pub struct ExplainArgs {
     /// Client (default: the only client of the host).
     #[arg(long)]
     pub client: Option<String>,
+    /// Make the newest decision again from its recorded call, with the build that made it,
+    /// and show both side by side.
+    #[arg(long)]
+    pub replay: bool,
+    /// With `--replay`: replay with this build instead (a candidate `.wasm`).
+    #[arg(long, requires = "replay")]
+    pub with: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub remote: Remote,
 }
@@ -57,6 +64,9 @@ pub fn run(cmd: ExplainCommand) -> Result<u8, CliError> {
             encode(&client),
             encode(&args.subject)
         );
+        if args.replay {
+            return replay(&api, &format!("{path}/replay"), &args).await;
+        }
         let why: WhyReport = api.get(&path).await?;
         if args.remote.json {
             print_json(&why);
@@ -64,6 +74,62 @@ pub fn run(cmd: ExplainCommand) -> Result<u8, CliError> {
             print_human(&why);
         }
         Ok(exit::OK)
+    })
+}
+
+/// `--replay`: the stored decision and the same call made again; exits 1 when they differ.
+async fn replay(api: &AdminApi, path: &str, args: &ExplainArgs) -> Result<u8, CliError> {
+    let report: serde_json::Value = match &args.with {
+        Some(file) => {
+            let bytes = std::fs::read(file)
+                .map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?;
+            api.post_bytes(path, bytes).await?
+        }
+        None => api.get(path).await?,
+    };
+    if args.remote.json {
+        print_json(&report);
+    } else {
+        let short = |v: &serde_json::Value| {
+            let s = v.as_str().unwrap_or("-").to_string();
+            s.get(..12).map(str::to_string).unwrap_or(s)
+        };
+        println!(
+            "{} {} of {}: decision {} from recorded call {}",
+            report["flow"].as_str().unwrap_or("-"),
+            report["subject"].as_str().unwrap_or("-"),
+            report["client"].as_str().unwrap_or("-"),
+            report["decision_id"],
+            report["call_id"].as_str().unwrap_or("-")
+        );
+        println!(
+            "  original  ({}): {}",
+            short(&report["original"]["plugin_version"]),
+            report["original"]["decided"]
+        );
+        println!(
+            "  replayed  ({}{}): {}",
+            short(&report["replayed"]["plugin_version"]),
+            if report["with_candidate"].as_bool() == Some(true) {
+                ", candidate"
+            } else {
+                ""
+            },
+            report["replayed"]["decided"]
+        );
+        println!(
+            "  {}",
+            if report["identical"].as_bool() == Some(true) {
+                "identical"
+            } else {
+                "DIFFERENT"
+            }
+        );
+    }
+    Ok(if report["identical"].as_bool() == Some(true) {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
     })
 }
 

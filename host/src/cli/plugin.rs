@@ -11,6 +11,7 @@ use crate::exit::{self, CliError};
 
 mod remote;
 mod scaffold;
+mod shadow;
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
@@ -25,6 +26,13 @@ pub enum PluginCommand {
     Swap(remote::SwapArgs),
     /// Roll a client's plugin back to the previous version on a running host.
     Rollback(remote::RollbackArgs),
+    /// Run a candidate beside a client's live plugin on its recorded calls (the last ERP
+    /// cycles, order batches, refunds, styles, price runs) and show the decisions it would
+    /// change; exits 1 when any would.
+    Shadow(shadow::ShadowArgs),
+    /// Accept a shadow run's differences after review (what `require_shadow` asks before a
+    /// swap).
+    ShadowAccept(shadow::AcceptArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +89,8 @@ pub fn run(cmd: PluginCommand) -> Result<u8, CliError> {
         PluginCommand::List(args) => remote::list(args),
         PluginCommand::Swap(args) => remote::swap(args),
         PluginCommand::Rollback(args) => remote::rollback(args),
+        PluginCommand::Shadow(args) => shadow::shadow(args),
+        PluginCommand::ShadowAccept(args) => shadow::accept(args),
     }
 }
 

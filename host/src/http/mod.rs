@@ -72,6 +72,18 @@ pub fn admin_router(state: AdminState) -> Router {
             "/api/clients/{client}/plugin/rollback",
             post(routes::plugins::rollback),
         )
+        .route(
+            "/api/clients/{client}/plugin/shadow",
+            post(routes::lifecycle::shadow),
+        )
+        .route(
+            "/api/clients/{client}/plugin/shadow/{run}/accept",
+            post(routes::lifecycle::accept),
+        )
+        .route(
+            "/api/clients/{client}/why/{kind}/{subject}/replay",
+            get(routes::lifecycle::replay_recorded).post(routes::lifecycle::replay_with),
+        )
         .route("/api/clients/{client}/why/sku/{sku}", get(routes::why::sku))
         .route(
             "/api/clients/{client}/why/order/{order}",

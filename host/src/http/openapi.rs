@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::model::*;
-use super::routes::{clients, exceptions, plugins, series, why};
+use super::routes::{clients, exceptions, lifecycle, plugins, series, why};
 
 /// The admin API description.
 #[derive(OpenApi)]
@@ -16,13 +16,14 @@ use super::routes::{clients, exceptions, plugins, series, why};
         clients::list, clients::health, clients::drift, series::series,
         exceptions::list, exceptions::summary, exceptions::show, exceptions::retry, exceptions::resolve,
         plugins::show, plugins::swap, plugins::rollback,
+        lifecycle::shadow, lifecycle::accept, lifecycle::replay_recorded, lifecycle::replay_with,
         why::sku, why::order,
     ),
     components(schemas(
         ClientSummary, SyncHealth, WebhookAuth, FlowStatus, RunView, ExceptionView, ExceptionDetail, HistoryView,
         OwnerGroup, KindCount, ActionRequest, RetryOutcome, DriftReport, PluginView, PluginPeriod,
         PluginEvent, SwapRequest, SwapResult, WhyReport, DecisionView, OrderView, TransitionView,
-        Series, LagPoint, InjectionPoint,
+        Series, LagPoint, InjectionPoint, lifecycle::AcceptRequest, lifecycle::Accepted,
     )),
     modifiers(&BearerAuth),
 )]

@@ -170,6 +170,16 @@ pub fn protected_paths(exception: i64) -> Vec<(&'static str, String)> {
         ("GET", format!("/api/clients/{CLIENT}/plugin")),
         ("POST", format!("/api/clients/{CLIENT}/plugin/swap")),
         ("POST", format!("/api/clients/{CLIENT}/plugin/rollback")),
+        ("POST", format!("/api/clients/{CLIENT}/plugin/shadow")),
+        (
+            "POST",
+            format!("/api/clients/{CLIENT}/plugin/shadow/1/accept"),
+        ),
+        ("GET", format!("/api/clients/{CLIENT}/why/order/100/replay")),
+        (
+            "POST",
+            format!("/api/clients/{CLIENT}/why/sku/SKU-1/replay"),
+        ),
         ("GET", format!("/api/clients/{CLIENT}/why/sku/SKU-1")),
         ("GET", format!("/api/clients/{CLIENT}/why/order/100")),
         ("GET", "/api/exceptions".into()),

@@ -7,6 +7,7 @@
 
 pub mod clients;
 pub mod exceptions;
+pub mod lifecycle;
 pub mod metrics;
 pub mod plugins;
 pub mod series;

@@ -165,6 +165,7 @@ fn change_error(err: ChangeError) -> HttpError {
     match err {
         ChangeError::Swap(err) => swap_error(err),
         ChangeError::Store(err) => err.into(),
+        err @ ChangeError::ShadowRequired { .. } => HttpError::conflict(err.to_string()),
         other => HttpError::unprocessable(other.to_string()),
     }
 }

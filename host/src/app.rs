@@ -354,6 +354,7 @@ impl App {
                         client.orders.pacing.max_per_second,
                         client.orders.pacing.burst,
                     ),
+                    availability: Default::default(),
                 },
                 config: client.clone(),
                 webhook_secret: conn.webhook_secret,

@@ -176,6 +176,12 @@ fn print_human(w: &WhyReport) {
         println!("    why:   {}", d.reason);
         println!("    value: {}", d.value);
     }
+    for a in &w.buffer_advice {
+        println!(
+            "  buffer advice at {}: {} (now {}, rule {}): {}",
+            a.location, a.recommended_buffer, a.current_buffer, a.rule, a.why
+        );
+    }
     for e in &w.exceptions {
         println!(
             "  exception {} [{}] {}: {}",

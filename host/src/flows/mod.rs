@@ -90,6 +90,9 @@ pub struct ClientServices {
     /// Paces every ERP write (order create and revise, memo create); shared by every client
     /// on the same Blue Cherry account.
     pub erp_writes: Arc<crate::jobs::pacing::ErpWriteLimiter>,
+    /// What the ERP had available at the client's last cycle, less what was injected since:
+    /// order lines are checked against it for oversells.
+    pub availability: Arc<inventory::availability::Availability>,
 }
 
 impl ClientServices {

@@ -84,6 +84,7 @@ pub fn admin_router(state: AdminState) -> Router {
             "/api/clients/{client}/why/{kind}/{subject}/replay",
             get(routes::lifecycle::replay_recorded).post(routes::lifecycle::replay_with),
         )
+        .route("/api/clients/{client}/buffers", get(routes::why::buffers))
         .route("/api/clients/{client}/why/sku/{sku}", get(routes::why::sku))
         .route(
             "/api/clients/{client}/why/order/{order}",

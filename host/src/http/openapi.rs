@@ -17,13 +17,14 @@ use super::routes::{clients, exceptions, lifecycle, plugins, series, why};
         exceptions::list, exceptions::summary, exceptions::show, exceptions::retry, exceptions::resolve,
         plugins::show, plugins::swap, plugins::rollback,
         lifecycle::shadow, lifecycle::accept, lifecycle::replay_recorded, lifecycle::replay_with,
-        why::sku, why::order,
+        why::sku, why::order, why::buffers,
     ),
     components(schemas(
         ClientSummary, SyncHealth, WebhookAuth, FlowStatus, RunView, ExceptionView, ExceptionDetail, HistoryView,
         OwnerGroup, KindCount, ActionRequest, RetryOutcome, DriftReport, PluginView, PluginPeriod,
         PluginEvent, SwapRequest, SwapResult, WhyReport, DecisionView, OrderView, TransitionView,
         Series, LagPoint, InjectionPoint, lifecycle::AcceptRequest, lifecycle::Accepted,
+        why::BuffersReport, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
     )),
     modifiers(&BearerAuth),
 )]

@@ -32,3 +32,20 @@ CREATE TABLE shadow_runs (
 );
 CREATE INDEX shadow_runs_by_candidate ON shadow_runs (client, candidate, id);
 CREATE INDEX shadow_runs_by_created ON shadow_runs (created_at);
+
+-- Order lines that took more than the ERP had available at injection: buffer advice.
+CREATE TABLE oversells (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client       TEXT COLLATE "C" NOT NULL,
+    sku          TEXT COLLATE "C" NOT NULL,
+    location     TEXT COLLATE "C" NOT NULL,
+    order_id     TEXT COLLATE "C" NOT NULL,
+    ordered      BIGINT NOT NULL,
+    available    BIGINT NOT NULL,
+    buffer       BIGINT NOT NULL,
+    cycle_id     BIGINT NOT NULL,
+    lag_minutes  BIGINT NOT NULL,
+    rule         TEXT COLLATE "C" NOT NULL,
+    at           BIGINT NOT NULL
+);
+CREATE INDEX oversells_by_client ON oversells (client, at);

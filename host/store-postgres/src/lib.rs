@@ -15,6 +15,7 @@ mod decisions;
 mod exceptions;
 mod jobs;
 mod orders;
+mod oversells;
 mod plugin_calls;
 mod plugins;
 mod prices;

@@ -106,6 +106,8 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
         )
         .keyed_by(ROW_ID),
         RetentionRule::new("shadow_runs", "created_at", ages.plugin_versions).keyed_by(ROW_ID),
+        // Oversells feed buffer advice over the decisions' window.
+        RetentionRule::new("oversells", "at", ages.decisions).keyed_by(ROW_ID),
         // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
         RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by(ROW_ID),
     ]

@@ -32,3 +32,20 @@ CREATE TABLE shadow_runs (
 );
 CREATE INDEX shadow_runs_by_candidate ON shadow_runs (client, candidate, id);
 CREATE INDEX shadow_runs_by_created ON shadow_runs (created_at);
+
+-- Order lines that took more than the ERP had available at injection: buffer advice.
+CREATE TABLE oversells (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    client       TEXT NOT NULL,
+    sku          TEXT NOT NULL,
+    location     TEXT NOT NULL,
+    order_id     TEXT NOT NULL,
+    ordered      INTEGER NOT NULL,
+    available    INTEGER NOT NULL,
+    buffer       INTEGER NOT NULL,
+    cycle_id     INTEGER NOT NULL,
+    lag_minutes  INTEGER NOT NULL,
+    rule         TEXT NOT NULL,
+    at           INTEGER NOT NULL
+);
+CREATE INDEX oversells_by_client ON oversells (client, at);

@@ -19,6 +19,7 @@ mod decisions;
 mod exceptions;
 mod jobs;
 mod orders;
+mod oversells;
 mod plugin_calls;
 mod plugins;
 mod prices;

@@ -85,6 +85,8 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
              WHERE c.client = plugin_calls.client AND c.call = plugin_calls.call)",
         ),
         RetentionRule::new("shadow_runs", "created_at", ages.plugin_versions),
+        // Oversells feed buffer advice over the decisions' window.
+        RetentionRule::new("oversells", "at", ages.decisions),
         // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
         RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by("id"),
     ]

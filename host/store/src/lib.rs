@@ -26,6 +26,7 @@ pub mod decisions;
 pub mod exceptions;
 pub mod jobs;
 pub mod orders;
+pub mod oversells;
 pub mod plugin_calls;
 pub mod plugins;
 pub mod prices;
@@ -51,6 +52,7 @@ pub use jobs::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
 };
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
+pub use oversells::{Oversell, Oversells};
 pub use plugin_calls::{NewShadowRun, PluginCall, PluginCallSummary, PluginCalls, ShadowRun};
 pub use plugins::{PluginComponent, PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
@@ -157,6 +159,7 @@ pub trait Store:
     + SyncRuns
     + PluginVersions
     + PluginCalls
+    + Oversells
     + Retention
     + Cluster
     + Backend
@@ -178,6 +181,7 @@ impl<T> Store for T where
         + SyncRuns
         + PluginVersions
         + PluginCalls
+        + Oversells
         + Retention
         + Cluster
         + Backend

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::timestamp::{from_ms, from_ms_opt};
 use crate::{
     Decision, DecisionRecord, ErpSnapshot, ExceptionRecord, ExceptionState, Job, JobState,
-    NewShadowRun, OrderKey, OrderRecord, OrderState, PluginCall, PluginCallSummary,
+    NewShadowRun, OrderKey, OrderRecord, OrderState, Oversell, PluginCall, PluginCallSummary,
     PluginComponent, PluginVersionRecord, RefundRecord, RefundState, RunStatus, ShadowRun,
     SkuBinding, StoreError, SyncRun, Transition,
 };
@@ -323,5 +323,24 @@ pub fn shadow_run(row: &impl Columns) -> Result<ShadowRun, StoreError> {
         },
         accepted_by: row.text_opt("accepted_by")?,
         accepted_at: from_ms_opt(row.int_opt("accepted_at")?)?,
+    })
+}
+
+/// An oversell: `client, sku, location, order_id, ordered, available, buffer, cycle_id,
+/// lag_minutes, rule, at`.
+pub fn oversell(row: &impl Columns) -> Result<Oversell, StoreError> {
+    Ok(Oversell {
+        client: row.text("client")?,
+        sku: row.text("sku")?,
+        location: row.text("location")?,
+        order_id: row.text("order_id")?,
+        ordered: row.int("ordered")?,
+        available: row.int("available")?,
+        buffer: row.int("buffer")?,
+        cycle_id: count_u64(row.int("cycle_id")?, "oversells.cycle_id")?,
+        lag_minutes: u32::try_from(row.int("lag_minutes")?)
+            .map_err(|e| StoreError::Corrupt(format!("oversells.lag_minutes: {e}")))?,
+        rule: row.text("rule")?,
+        at: from_ms(row.int("at")?)?,
     })
 }

@@ -597,3 +597,51 @@ async fn recorded_calls_age_out_but_the_newest_per_rule_stays_and_shadow_runs_ke
     assert!(runs[0].clears() && runs[1].clears());
     assert_eq!(runs[0].run, run("v3", 7));
 }
+
+#[tokio::test]
+async fn oversells_read_back_per_client_and_sku_from_a_time_on() {
+    use selvedge_store::Oversell;
+    let (_dir, store) = fresh_store().await;
+    let line = |client: &str, sku: &str, order: &str, available: i64, t: i64| Oversell {
+        client: client.into(),
+        sku: sku.into(),
+        location: "NJ01".into(),
+        order_id: order.into(),
+        ordered: 2,
+        available,
+        buffer: 1,
+        cycle_id: 7,
+        lag_minutes: 45,
+        rule: "fast_mover".into(),
+        at: at(t),
+    };
+    store
+        .record_oversells(&[
+            line("acme", "TEE-M", "1", 1, 0),
+            line("acme", "TEE-M", "2", -1, 10),
+            line("acme", "TEE-L", "3", 0, 20),
+            line("globex", "TEE-M", "4", 0, 30),
+        ])
+        .await
+        .expect("record");
+    let all = store
+        .oversells_since("acme", None, at(0))
+        .await
+        .expect("read");
+    assert_eq!(
+        all.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    assert_eq!(
+        all[1],
+        line("acme", "TEE-M", "2", -1, 10),
+        "read back as written"
+    );
+    assert_eq!((all[0].short(), all[1].short()), (1, 2));
+    let one = store
+        .oversells_since("acme", Some("TEE-M"), at(5))
+        .await
+        .expect("read");
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].order_id, "2");
+}

@@ -176,6 +176,7 @@ pub fn protected_paths(exception: i64) -> Vec<(&'static str, String)> {
             format!("/api/clients/{CLIENT}/plugin/shadow/1/accept"),
         ),
         ("GET", format!("/api/clients/{CLIENT}/why/order/100/replay")),
+        ("GET", format!("/api/clients/{CLIENT}/buffers")),
         (
             "POST",
             format!("/api/clients/{CLIENT}/why/sku/SKU-1/replay"),

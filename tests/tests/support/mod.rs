@@ -140,6 +140,7 @@ impl Harness {
             owners: Arc::new(Owners::default()),
             // Tests that pace set their own limiter.
             erp_writes: selvedge::jobs::pacing::ErpWriteLimiter::unlimited(),
+            availability: Default::default(),
         };
         let skus = erp.with_state(|s| {
             erp::plain_styles(s)

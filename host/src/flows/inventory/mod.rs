@@ -21,7 +21,9 @@
 //! 6. returns the cycle latency (ERP cycle end -> storefront updated) and update frequency in
 //!    the run's measurements; the next run feeds the measured latency back to the plugin.
 
+pub mod advice;
 mod apply;
+pub mod availability;
 mod missing;
 mod outcome;
 mod plan;
@@ -161,6 +163,13 @@ pub async fn run(
             ats.ats.len()
         )));
     }
+
+    ctx.availability.replace(availability::at_cycle(
+        &built,
+        ats,
+        snapshot.cycle_id,
+        latency,
+    ));
 
     // Read even for a full push: what the storefront was selling decides what vanished.
     let pushed_before = ctx.store.pushed_stock(&ctx.client, storefront).await?;

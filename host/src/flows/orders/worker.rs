@@ -14,7 +14,9 @@ use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::SalesOrderRequest;
 use selvedge_runtime::rules::orders::OrderDecision;
 use selvedge_runtime::rules::types::Severity;
-use selvedge_store::{Decision, Job, JobState, OrderRecord, OrderState};
+use selvedge_store::{
+    Decision, Job, JobState, OrderKey, OrderRecord, OrderState, Oversell, SoldUnits,
+};
 use serde_json::json;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -446,6 +448,7 @@ impl Injector {
             .store
             .record_injected(&p.key, &number, snapshot, &sold, now)
             .await?;
+        self.check_oversells(&p.key, &sold, now).await;
         self.flag_reviews(&p.key, &number, &decision).await?;
         self.finish(job, json!({ "erp_order_no": number })).await;
         if let Some(observe) = &self.observer {
@@ -462,6 +465,42 @@ impl Injector {
             });
         }
         Ok(Injected::Yes)
+    }
+
+    /// Holds each line of a new ERP order to what the ERP had left of its SKU-location since
+    /// the last cycle; lines that took more are stored as oversells, what buffer advice is
+    /// sized from. Advice only: a store error is logged, the order stays injected.
+    async fn check_oversells(&self, key: &OrderKey, sold: &[SoldUnits], at: OffsetDateTime) {
+        let oversells: Vec<Oversell> = sold
+            .iter()
+            .filter_map(|s| {
+                let taken = self.ctx.availability.take(&s.sku, &s.location, s.units)?;
+                (s.units > taken.before.units.max(0)).then(|| Oversell {
+                    client: self.ctx.client.clone(),
+                    sku: s.sku.clone(),
+                    location: s.location.clone(),
+                    order_id: key.storefront_order_id.clone(),
+                    ordered: s.units,
+                    available: taken.before.units,
+                    buffer: taken.before.buffer,
+                    cycle_id: taken.cycle_id,
+                    lag_minutes: taken.lag_minutes,
+                    rule: taken.before.rule,
+                    at,
+                })
+            })
+            .collect();
+        if oversells.is_empty() {
+            return;
+        }
+        for o in &oversells {
+            tracing::warn!(client = %o.client, sku = %o.sku, location = %o.location,
+                order = %o.order_id, ordered = o.ordered, available = o.available,
+                "oversell: the order took more than the ERP had left since its last cycle");
+        }
+        if let Err(e) = self.ctx.store.record_oversells(&oversells).await {
+            tracing::warn!(client = %self.ctx.client, error = %e, "oversells not recorded");
+        }
     }
 
     /// The order's ERP reference: the one stored in its ledger, else inherited from the

@@ -329,6 +329,11 @@
           h("div", { class: "label" }, `${fmtTime(d.at)} · ${d.flow} · plugin ${d.plugin_id} ${d.plugin_version.slice(0, 12)}`),
           h("pre", {}, "why: " + JSON.stringify(d.reason, null, 2) + "\nvalue: " + JSON.stringify(d.value, null, 2))));
       }
+      for (const a of (w.buffer_advice || [])) {
+        box.appendChild(h("div", { class: "card advice" },
+          h("div", { class: "label" }, `Buffer advice · ${a.location} · ${a.recommended_buffer} (now ${a.current_buffer}, rule ${a.rule})`),
+          h("p", {}, a.why)));
+      }
       for (const e of w.exceptions) box.appendChild(h("p", { class: "error" }, `exception #${e.id} (${e.state}): ${e.summary}`));
       if (!w.decisions.length && !w.order) box.appendChild(h("p", { class: "muted" }, "No decision recorded."));
     } catch (e) {

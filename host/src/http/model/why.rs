@@ -24,6 +24,10 @@ pub struct WhyReport {
     pub order: Option<OrderView>,
     /// Exceptions about it, any state.
     pub exceptions: Vec<ExceptionView>,
+    /// For a SKU: the buffer per location that would have prevented the oversells seen over
+    /// the last 28 days (advice; never applied by the host).
+    #[serde(default)]
+    pub buffer_advice: Vec<crate::flows::inventory::advice::BufferAdvice>,
 }
 
 /// A plugin decision.

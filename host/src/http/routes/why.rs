@@ -5,14 +5,18 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use selvedge_store::{DecisionRecord, ExceptionFilter, OrderKey, Page};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{cut_page, page_limit, tags};
+use crate::flows::inventory::advice;
 use crate::http::model::{
     DecisionView, ExceptionView, OrderView, TransitionView, WhyReport, rfc3339,
 };
 use crate::http::{AdminClient, AdminState, HttpError};
+
+/// Days of oversells buffer advice reads.
+pub const ADVICE_DAYS: u32 = 28;
 
 /// Decisions per page by default.
 const DECISIONS: u32 = 50;
@@ -111,6 +115,11 @@ async fn report(
         .filter(|e| e.subject == subject)
         .map(ExceptionView::from)
         .collect();
+    let buffer_advice = if kind == "sku" {
+        advice::for_client(state.store.as_ref(), &c.id, Some(subject), ADVICE_DAYS).await?
+    } else {
+        Vec::new()
+    };
     if decisions.is_empty() && order.is_none() && exceptions.is_empty() {
         return Err(HttpError::not_found(format!(
             "nothing recorded about {kind} `{subject}` for client {}",
@@ -125,6 +134,7 @@ async fn report(
         decisions_next,
         order,
         exceptions,
+        buffer_advice,
     })
 }
 
@@ -139,4 +149,44 @@ fn decision(r: &DecisionRecord) -> DecisionView {
         value: d.value.clone(),
         at: rfc3339(d.created_at),
     }
+}
+
+/// How far back buffer advice reads.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct AdviceQuery {
+    /// Days of oversells (default 28, at most 365).
+    pub days: Option<u32>,
+}
+
+/// Buffer advice for a client: per SKU-location and per plugin rule.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BuffersReport {
+    pub client: String,
+    /// Days of oversells read.
+    pub days: u32,
+    /// Per plugin rule (`fast_mover`, ...): the buffer covering every SKU it sets.
+    pub rules: Vec<advice::RuleAdvice>,
+    /// Per SKU-location with oversells, the largest rise first.
+    pub skus: Vec<advice::BufferAdvice>,
+}
+
+/// The buffers that would have prevented the oversells seen: order lines that took more of a
+/// SKU-location than Blue Cherry had left since its last cycle. Advice only.
+#[utoipa::path(get, path = "/api/clients/{client}/buffers", tag = tags::WHY,
+    params(("client" = String, Path, description = "client id"), AdviceQuery),
+    responses((status = 200, body = BuffersReport), (status = 404)), security(("bearer" = [])))]
+pub async fn buffers(
+    State(state): State<AdminState>,
+    Path(client): Path<String>,
+    Query(q): Query<AdviceQuery>,
+) -> Result<Json<BuffersReport>, HttpError> {
+    let c = state.client(&client)?;
+    let days = q.days.unwrap_or(ADVICE_DAYS).clamp(1, 365);
+    let skus = advice::for_client(state.store.as_ref(), &c.id, None, days).await?;
+    Ok(Json(BuffersReport {
+        client: c.id.clone(),
+        days,
+        rules: advice::by_rule(&skus),
+        skus,
+    }))
 }

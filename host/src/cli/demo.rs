@@ -98,7 +98,11 @@ pub fn run(args: DemoArgs) -> Result<u8, CliError> {
         println!("demo: host starting with {} from {}; webhooks on {webhook_addr}", clients.join(", "), dir.display());
         let app = App::build(config, &secrets).await?;
         let sandboxes = Arc::new(sandboxes);
-        let activity = tokio::spawn(activity::generate(sandboxes.clone(), Duration::from_secs(args.step_secs.max(1))));
+        let advice_from = activity::AdviceSource {
+            store: app.store.clone(),
+            clients: app.config.clients.iter().map(|c| c.id.clone()).collect(),
+        };
+        let activity = tokio::spawn(activity::generate(sandboxes.clone(), Duration::from_secs(args.step_secs.max(1)), advice_from));
         let result = serve(
             app,
             listeners,

@@ -12,10 +12,17 @@ use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
 use selvedge_sparklayer::sandbox::{Checkout, CheckoutLine};
 use time::OffsetDateTime;
 
+use crate::flows::inventory::advice;
 use crate::sandbox::Sandboxes;
 
+/// Where the demo reads buffer advice: the host's store and its clients.
+pub struct AdviceSource {
+    pub store: Arc<dyn selvedge_store::Store>,
+    pub clients: Vec<String>,
+}
+
 /// Runs until aborted: one step every `step`, cycling through the scenario.
-pub async fn generate(sandboxes: Arc<Sandboxes>, step: Duration) {
+pub async fn generate(sandboxes: Arc<Sandboxes>, step: Duration, advice_from: AdviceSource) {
     let bc = match BigCommerceClient::new(sandboxes.bigcommerce.client_config()) {
         Ok(c) => c,
         Err(err) => {
@@ -25,10 +32,13 @@ pub async fn generate(sandboxes: Arc<Sandboxes>, step: Duration) {
     };
     let mut n: u64 = 0;
     let mut refunded = false;
+    let mut advised = 0;
     loop {
         tokio::time::sleep(step).await;
         n += 1;
         match n % 4 {
+            // Every fifth shopper step is a flash-sale stampede on one SKU.
+            1 if n % 20 == 9 => flash_sale(&sandboxes, &bc, n).await,
             1 => place_bigcommerce_order(&sandboxes, &bc, n).await,
             2 => place_sparklayer_order(&sandboxes, n),
             3 => ship_one(&sandboxes),
@@ -39,6 +49,91 @@ pub async fn generate(sandboxes: Arc<Sandboxes>, step: Duration) {
             }
         }
         report(&sandboxes, &bc).await;
+        advised = report_advice(&advice_from, advised).await;
+    }
+}
+
+/// Prints buffer advice when new oversells were seen; returns the oversells seen so far.
+async fn report_advice(from: &AdviceSource, seen_before: usize) -> usize {
+    let mut seen = 0;
+    let mut lines = Vec::new();
+    for client in &from.clients {
+        let Ok(all) = advice::for_client(from.store.as_ref(), client, None, 28).await else {
+            continue;
+        };
+        seen += all.iter().map(|a| a.oversells).sum::<usize>();
+        for rule in advice::by_rule(&all) {
+            lines.push(format!(
+                "demo: buffer advice for {client}, rule {}: {} ({} SKU-location(s) oversold)",
+                rule.rule, rule.recommended_buffer, rule.skus
+            ));
+        }
+        lines.extend(
+            all.iter()
+                .take(3)
+                .map(|a| format!("demo:   {client} {}: {}", a.sku, a.why)),
+        );
+    }
+    if seen > seen_before {
+        for line in lines {
+            println!("{line}");
+        }
+    }
+    seen
+}
+
+/// A flash sale between two ERP cycles: shoppers take more of one SKU than Blue Cherry has
+/// left at NJ01 (Express ships from there), the oversell a stock buffer is for.
+async fn flash_sale(sandboxes: &Sandboxes, bc: &BigCommerceClient, n: u64) {
+    let query = ProductQuery {
+        include_variants: true,
+        ..ProductQuery::default()
+    };
+    let Ok(products) = bc.list_products(&query).await else {
+        return;
+    };
+    let skus: Vec<String> = products
+        .iter()
+        .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
+        .collect();
+    let Some(sku) = skus
+        .get(usize::try_from(n).unwrap_or(0) % skus.len().max(1))
+        .cloned()
+    else {
+        return;
+    };
+    let left = sandboxes.bluecherry.with_state(|s| {
+        s.stock
+            .get(&("NJ01".to_string(), sku.clone()))
+            .map_or(0, |b| b.total_qoh - b.total_pick - b.total_open)
+    });
+    let quantity = left.max(0) + 3;
+    let order = SandboxOrder {
+        shipping_address: BillingAddress {
+            first_name: "Flash".into(),
+            last_name: "Sale".into(),
+            street_1: "1 Broadway".into(),
+            city: "New York".into(),
+            state: "New York".into(),
+            zip: "10004".into(),
+            country: "United States".into(),
+            country_iso2: "US".into(),
+            email: "flash@example.com".into(),
+            ..BillingAddress::default()
+        },
+        shipping_method: "Express".into(),
+        products: vec![OrderLineInput {
+            sku: sku.clone(),
+            quantity,
+            price: None,
+        }],
+        ..SandboxOrder::default()
+    };
+    match sandboxes.bigcommerce.handle().create_order(&order) {
+        Ok(id) => println!(
+            "demo: flash sale: order #{id} takes {quantity} x {sku}, {left} left at NJ01 in Blue Cherry"
+        ),
+        Err(err) => println!("demo: flash-sale order not placed: {err}"),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod exceptions;
 pub mod exit;
+pub mod explain;
 pub mod flows;
 pub mod handover;
 pub mod http;

@@ -38,6 +38,16 @@ async fn a_sku_oversold_three_times_in_one_cycle_gets_the_buffer_that_would_have
     });
     h.erp.run_cycle();
     inventory::run(&h.ctx, &settings).await.expect("cycle");
+    // "Why" in one sentence, from the recorded decision.
+    let why = selvedge::explain::sentence(&h.last_decision("inventory", &short_sku).await);
+    assert!(
+        why.starts_with("ATS 1 at NJ01 = on hand 1 + open work orders 0 (buffer 0, pre-order on)"),
+        "{why}"
+    );
+    assert!(
+        why.contains("plugin b2c_apparel") && why.contains("pushed 1 at"),
+        "{why}"
+    );
     let order_settings = fast_settings();
     // The first sweep only sets the cursor.
     orders::run_and_drain(&h.ctx, &order_settings)

@@ -27,6 +27,9 @@ pub struct ExplainArgs {
     /// and show both side by side.
     #[arg(long)]
     pub replay: bool,
+    /// Also print each decision's raw record (what the plugin reported, as stored).
+    #[arg(long)]
+    pub details: bool,
     /// With `--replay`: replay with this build instead (a candidate `.wasm`).
     #[arg(long, requires = "replay")]
     pub with: Option<std::path::PathBuf>,
@@ -71,7 +74,7 @@ pub fn run(cmd: ExplainCommand) -> Result<u8, CliError> {
         if args.remote.json {
             print_json(&why);
         } else {
-            print_human(&why);
+            print_human(&why, args.details);
         }
         Ok(exit::OK)
     })
@@ -133,7 +136,7 @@ async fn replay(api: &AdminApi, path: &str, args: &ExplainArgs) -> Result<u8, Cl
     })
 }
 
-fn print_human(w: &WhyReport) {
+fn print_human(w: &WhyReport, details: bool) {
     println!("{} {} of {}", w.subject_kind, w.subject, w.client);
     if let Some(o) = &w.order {
         println!(
@@ -166,15 +169,11 @@ fn print_human(w: &WhyReport) {
         println!("  no plugin decision recorded");
     }
     for d in &w.decisions {
-        println!(
-            "  {}  {} decided by {} {}",
-            d.at,
-            d.flow,
-            d.plugin_id,
-            d.plugin_version.get(..12).unwrap_or(&d.plugin_version)
-        );
-        println!("    why:   {}", d.reason);
-        println!("    value: {}", d.value);
+        println!("  {}  {}: {}", d.at, d.flow, d.sentence);
+        if details {
+            println!("    why:   {}", d.reason);
+            println!("    value: {}", d.value);
+        }
     }
     for a in &w.buffer_advice {
         println!(

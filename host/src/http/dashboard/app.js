@@ -327,7 +327,10 @@
       for (const d of w.decisions) {
         box.appendChild(h("div", { class: "card" },
           h("div", { class: "label" }, `${fmtTime(d.at)} · ${d.flow} · plugin ${d.plugin_id} ${d.plugin_version.slice(0, 12)}`),
-          h("pre", {}, "why: " + JSON.stringify(d.reason, null, 2) + "\nvalue: " + JSON.stringify(d.value, null, 2))));
+          h("p", { class: "sentence" }, d.sentence || ""),
+          h("details", {},
+            h("summary", {}, "details"),
+            h("pre", {}, "why: " + JSON.stringify(d.reason, null, 2) + "\nvalue: " + JSON.stringify(d.value, null, 2)))));
       }
       for (const a of (w.buffer_advice || [])) {
         box.appendChild(h("div", { class: "card advice" },

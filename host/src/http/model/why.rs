@@ -41,6 +41,9 @@ pub struct DecisionView {
     pub plugin_id: String,
     /// Plugin build that decided.
     pub plugin_version: String,
+    /// The decision in one sentence (buckets, buffer, plugin, cycle; warehouse and why).
+    #[serde(default)]
+    pub sentence: String,
     /// Why, as the plugin explained it (buckets read, buffer applied, warehouse chosen).
     #[schema(value_type = Object)]
     pub reason: Value,

@@ -145,6 +145,7 @@ fn decision(r: &DecisionRecord) -> DecisionView {
         flow: d.flow.clone(),
         plugin_id: d.plugin_id.clone(),
         plugin_version: d.plugin_version.clone(),
+        sentence: crate::explain::sentence(d),
         reason: d.reason.clone(),
         value: d.value.clone(),
         at: rfc3339(d.created_at),

@@ -248,3 +248,142 @@ fn plugin_new_scaffolds_a_plugin_whose_fixture_passes() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+fn b2b_fixtures() -> String {
+    repo()
+        .join("plugins/b2b-wholesale/fixtures")
+        .display()
+        .to_string()
+}
+
+/// `plugin test --json` of `plugin` on `fixtures`: exit code and each case's name -> actual output.
+fn actual_outputs(plugin: &str, fixtures: &str) -> (Option<i32>, Vec<(String, serde_json::Value)>) {
+    let out = selvedge(&["plugin", "test", plugin, fixtures, "--json"]);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let cases = doc["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default().to_owned(),
+                c["actual"].clone(),
+            )
+        })
+        .collect();
+    (out.status.code(), cases)
+}
+
+#[test]
+fn the_python_port_of_b2b_wholesale_passes_the_rust_plugins_fixtures_with_identical_output() {
+    let Some(python) = selvedge_plugin_artifacts::python_component_or_skip(
+        "b2b-wholesale-py",
+        "the_python_port_of_b2b_wholesale_passes_the_rust_plugins_fixtures",
+    ) else {
+        return;
+    };
+    let python = python.display().to_string();
+    let out = selvedge(&["plugin", "test", &python, &b2b_fixtures()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("fixtures: 3 passed, 0 failed"), "{t}");
+    let rust = selvedge_plugin_artifacts::b2b_wholesale()
+        .display()
+        .to_string();
+    let (rust_code, rust_cases) = actual_outputs(&rust, &b2b_fixtures());
+    let (python_code, python_cases) = actual_outputs(&python, &b2b_fixtures());
+    assert_eq!((rust_code, python_code), (Some(0), Some(0)));
+    assert_eq!(rust_cases.len(), 3);
+    assert_eq!(
+        python_cases, rust_cases,
+        "the Python and Rust plugins decide alike"
+    );
+}
+
+#[test]
+fn the_scaffold_and_the_build_script_pin_one_componentize_py() {
+    let script = std::fs::read_to_string(repo().join("scripts/build-python-plugins"))
+        .expect("scripts/build-python-plugins");
+    let pin = format!(
+        "COMPONENTIZE_PY_VERSION={}\n",
+        selvedge_plugin_artifacts::COMPONENTIZE_PY_VERSION
+    );
+    assert!(script.contains(&pin), "the script pins {pin:?}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = selvedge(&[
+        "plugin",
+        "new",
+        "pin-check",
+        "--lang",
+        "python",
+        "--dir",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let readme =
+        std::fs::read_to_string(dir.path().join("pin-check/README.md")).expect("README.md");
+    let install = format!(
+        "pip install componentize-py=={}",
+        selvedge_plugin_artifacts::COMPONENTIZE_PY_VERSION
+    );
+    assert!(readme.contains(&install), "{readme}");
+}
+
+#[test]
+fn plugin_new_lang_python_scaffolds_a_module_that_builds_and_passes_its_fixture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = selvedge(&[
+        "plugin",
+        "new",
+        "acme-py",
+        "--lang",
+        "python",
+        "--dir",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let root = dir.path().join("acme-py");
+    for file in ["acme_py.py", "build.sh", "README.md", "fixtures/context.toml"] {
+        assert!(root.join(file).is_file(), "{file} scaffolded");
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    assert!(readme.contains("componentize-py -d"), "{readme}");
+    let Some(componentize_py) = selvedge_plugin_artifacts::componentize_py() else {
+        let message = "componentize-py is not installed: run scripts/build-python-plugins";
+        assert!(
+            !selvedge_plugin_artifacts::in_ci(),
+            "{message} (CI=true: not skipping)"
+        );
+        eprintln!("skipped the build of the scaffolded Python plugin: {message}");
+        return;
+    };
+    let build = Command::new(root.join("build.sh"))
+        .env("COMPONENTIZE_PY", componentize_py)
+        .output()
+        .expect("build.sh runs");
+    assert!(build.status.success(), "{}", text(&build));
+    let wasm = root.join("acme_py.wasm");
+    let out = selvedge(&[
+        "plugin",
+        "test",
+        &wasm.display().to_string(),
+        &root.join("fixtures").display().to_string(),
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("PASS ats-physical-with-buffer"), "{t}");
+    // The rule reads its config: a 3-unit buffer makes the expectation (1 unit) fail.
+    std::fs::write(
+        root.join("fixtures/context.toml"),
+        "[rules]\nbuffer_units = 3\n",
+    )
+    .expect("context.toml");
+    let out = selvedge(&[
+        "plugin",
+        "test",
+        &wasm.display().to_string(),
+        &root.join("fixtures").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}

@@ -46,3 +46,66 @@ pub fn rebuilt(component: &[u8], tag: &str) -> Vec<u8> {
     bytes.extend_from_slice(tag.as_bytes());
     bytes
 }
+
+/// Folder of the Python plugin components `scripts/build-python-plugins` builds:
+/// `$SELVEDGE_PYTHON_PLUGIN_DIR`, else `plugins/target/python` in this repository. The Rust
+/// build never builds them (they need componentize-py, which `scripts/test` installs).
+pub fn python_plugin_dir() -> PathBuf {
+    match std::env::var_os("SELVEDGE_PYTHON_PLUGIN_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target/python"),
+    }
+}
+
+/// Path of the Python component built from `plugins/<folder>` (dashes or underscores), e.g.
+/// `b2b-wholesale-py`; it may not exist (see [`python_component_or_skip`]).
+pub fn python_component(folder: &str) -> PathBuf {
+    python_plugin_dir().join(format!("{}.wasm", folder.replace('-', "_")))
+}
+
+/// The example Python plugin: `plugins/b2b-wholesale-py`, the port of `b2b-wholesale`.
+pub fn python_b2b_wholesale() -> PathBuf {
+    python_component("b2b-wholesale-py")
+}
+
+/// Whether missing tooling or artifacts must fail a test rather than skip it (`CI=true`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The Python component built from `plugins/<folder>` for a test, or `None` with a plain
+/// message when it is not built (the test then skips). Under `CI=true` a missing component
+/// fails the test instead: `scripts/test` builds it first.
+pub fn python_component_or_skip(folder: &str, test: &str) -> Option<PathBuf> {
+    let path = python_component(folder);
+    if path.is_file() {
+        return Some(path);
+    }
+    let message = format!(
+        "{test}: {} is not built: run `eval \"$(scripts/build-python-plugins)\"` (scripts/test does)",
+        path.display()
+    );
+    assert!(!in_ci(), "{message} (CI=true: not skipping)");
+    eprintln!("skipped: {message}");
+    None
+}
+
+/// The componentize-py that `scripts/build-python-plugins` installs:
+/// `$SELVEDGE_COMPONENTIZE_PY`, else its default venv under `~/.cache/selvedge`; `None` when
+/// neither exists.
+pub fn componentize_py() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SELVEDGE_COMPONENTIZE_PY").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let path = cache.join(format!(
+        "selvedge/componentize-py-{COMPONENTIZE_PY_VERSION}/bin/componentize-py"
+    ));
+    path.is_file().then_some(path)
+}
+
+/// The componentize-py version `scripts/build-python-plugins` pins (kept equal by a test).
+pub const COMPONENTIZE_PY_VERSION: &str = "0.18.0";

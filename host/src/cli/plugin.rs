@@ -18,7 +18,8 @@ pub enum PluginCommand {
     /// Run fixture cases (input JSON -> expected JSON) against a plugin under the production
     /// limits; exits 1 if any case fails.
     Test(TestArgs),
-    /// Scaffold a new client plugin crate with a passing fixture.
+    /// Scaffold a new client plugin (a Rust crate, or a Python module with `--lang python`)
+    /// with a passing fixture.
     New(NewArgs),
     /// A running host's plugins: active version, rollback candidates, history (admin API).
     List(remote::ListArgs),
@@ -75,16 +76,20 @@ pub struct NewArgs {
     /// Folder to create the crate in.
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
-    /// Path of the `selvedge-plugin-sdk` crate (defaults to the SDK this binary was built with).
+    /// Path of the SDK: the `selvedge-plugin-sdk` crate (Rust) or `plugins/sdk-python`
+    /// (Python); defaults to the one this binary was built with.
     #[arg(long)]
     pub sdk: Option<PathBuf>,
+    /// Language of the plugin: a Rust crate, or a Python module built with componentize-py.
+    #[arg(long, value_enum, default_value_t = scaffold::Lang::Rust)]
+    pub lang: scaffold::Lang,
 }
 
 pub fn run(cmd: PluginCommand) -> Result<u8, CliError> {
     match cmd {
         PluginCommand::Test(args) => test(args),
         PluginCommand::New(args) => {
-            scaffold::new_plugin(&args.name, &args.dir, args.sdk.as_deref())
+            scaffold::new_plugin(&args.name, &args.dir, args.sdk.as_deref(), args.lang)
         }
         PluginCommand::List(args) => remote::list(args),
         PluginCommand::Swap(args) => remote::swap(args),

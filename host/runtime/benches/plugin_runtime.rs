@@ -2,10 +2,17 @@
 //!
 //! - `inventory-cycle-100k`: one ERP cycle of 100,000 SKU-location rows through the B2C
 //!   apparel plugin's ATS rules, as a wasm component vs the same rules compiled natively.
+//! - `b2b-compute-ats-100k`: the same cycle through the B2B wholesaler's rules, as the Rust
+//!   plugin (`plugins/b2b-wholesale`) and as its Python port (`plugins/b2b-wholesale-py`, built
+//!   by `scripts/build-python-plugins`; the row is skipped with a message when it is not
+//!   built). Also prints each component's size, cold compile time and warm load time (from
+//!   the disk compile cache).
 //! - `instantiate-and-call`: a fresh instance per call with an empty batch (the fixed cost).
 //! - `hot-swap`: compile-checked install of a cached component and an instant rollback.
 
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use selvedge_runtime::rules::inventory::{AtsRows, StockContext, StockRows};
@@ -144,6 +151,112 @@ fn bench_cycle(c: &mut Criterion) {
     });
 }
 
+/// The wholesaler's rules as `examples/clients/harbour-wholesale.toml` sets them: 10% buffer,
+/// 20% on outerwear.
+fn wholesale_context() -> Arc<ClientContext> {
+    Arc::new(
+        ClientContext::new("wholesaler")
+            .with_rule("buffer_percent", "10")
+            .with_mapping("category_buffer_percent", "Outerwear", "20"),
+    )
+}
+
+/// Size of `path`, its compile time into an empty disk cache and its load time from that
+/// cache by a fresh engine (what a restarted host pays).
+fn load_costs(path: &Path) -> (u64, Duration, Duration) {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let cache = tempfile::tempdir().expect("cache dir");
+    let engine = || {
+        Runtime::new(RuntimeOptions {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..RuntimeOptions::default()
+        })
+        .expect("engine")
+    };
+    let timed = |runtime: Arc<Runtime>| {
+        let started = Instant::now();
+        runtime
+            .load_file("wholesaler", path, None)
+            .expect("plugin loads");
+        started.elapsed()
+    };
+    let cold = timed(engine());
+    let warm = timed(engine());
+    (size, cold, warm)
+}
+
+fn print_load_costs(name: &str, path: &Path) {
+    let (size, cold, warm) = load_costs(path);
+    eprintln!(
+        "{name}: {:.1} MiB, cold compile {:.2} s, warm load from the compile cache {:.1} ms",
+        size as f64 / 1048576.0,
+        cold.as_secs_f64(),
+        warm.as_secs_f64() * 1000.0
+    );
+}
+
+fn bench_python(c: &mut Criterion) {
+    let runtime = Runtime::new(RuntimeOptions::default()).expect("engine");
+    let context = wholesale_context();
+    let limits = PluginLimits::default();
+    let (ctx, rows) = stock(ROWS);
+    let rust_path = selvedge_plugin_artifacts::b2b_wholesale();
+    let rust = runtime
+        .load_file("wholesaler", &rust_path, None)
+        .expect("plugin");
+    let rust_out = rust
+        .compute_ats(&context, &limits, &ctx, &rows)
+        .expect("wasm call");
+    eprintln!(
+        "b2b-compute-ats-100k/rust-wasm: fuel {} units, peak guest memory {:.1} MiB",
+        rust_out.report.fuel.unwrap_or(0),
+        rust_out.report.peak_memory_bytes as f64 / 1048576.0
+    );
+    print_load_costs("b2b-wholesale (Rust)", &rust_path);
+
+    let mut group = c.benchmark_group("b2b-compute-ats-100k");
+    group.sample_size(10);
+    group.bench_function("rust-wasm", |b| {
+        b.iter(|| {
+            rust.compute_ats(&context, &limits, &ctx, &rows)
+                .expect("call")
+        })
+    });
+    let python_path = selvedge_plugin_artifacts::python_b2b_wholesale();
+    if !python_path.is_file() {
+        eprintln!(
+            "b2b-compute-ats-100k/python-wasm: skipped: {} is not built (run scripts/build-python-plugins)",
+            python_path.display()
+        );
+        group.finish();
+        return;
+    }
+    print_load_costs("b2b-wholesale-py (Python)", &python_path);
+    let python = runtime
+        .load_file("wholesaler", &python_path, None)
+        .expect("Python plugin");
+    let python_out = python
+        .compute_ats(&context, &limits, &ctx, &rows)
+        .expect("Python wasm call");
+    assert_eq!(
+        python_out.output, rust_out.output,
+        "the Python port decides as the Rust plugin"
+    );
+    eprintln!(
+        "b2b-compute-ats-100k/python-wasm: fuel {} units, peak guest memory {:.1} MiB",
+        python_out.report.fuel.unwrap_or(0),
+        python_out.report.peak_memory_bytes as f64 / 1048576.0
+    );
+    group.bench_function("python-wasm", |b| {
+        b.iter(|| {
+            python
+                .compute_ats(&context, &limits, &ctx, &rows)
+                .expect("call")
+        })
+    });
+    group.finish();
+}
+
 fn bench_swap(c: &mut Criterion) {
     let cache = std::env::temp_dir().join("selvedge-bench-cache");
     let runtime = Runtime::new(RuntimeOptions {
@@ -190,5 +303,5 @@ fn bench_swap(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_cycle, bench_swap);
+criterion_group!(benches, bench_cycle, bench_python, bench_swap);
 criterion_main!(benches);

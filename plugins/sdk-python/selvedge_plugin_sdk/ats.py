@@ -4,8 +4,9 @@
   the result columns from the `Decision` it returns: any rule, like the Rust SDK's `compute`.
 - `compute_columns(rows, buckets, buffers, buffer_of)` covers the usual shape (one choice
   of buckets, a buffer picked per row from a small table, e.g. per category, and the per-SKU
-  buffer winning) with whole-column loops run by the interpreter's C code: about three
-  times faster than a Python call per row on a 100,000-row cycle.
+  buffer winning) in one loop with no call and no object per row: on a 100,000-row cycle
+  it burns about 1.0e9 fuel units where `compute` burns 8.2e9, over the default per-call
+  limit of 5e9. Use `compute` for rules that need it on small cycles, or raise the limit.
 
 Both give the Rust SDK's results bit for bit, i32 saturation included.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 from itertools import repeat
-from operator import add, floordiv, ge, gt, lt, mul, sub
 from typing import Callable, NamedTuple, Sequence
 
 from wit_world.exports.inventory import AtsRows, StockRows
@@ -145,8 +145,7 @@ _NO_BUFFER = Buffer()
 _SKU_BIT = int(Reason.SKU_BUFFER)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """Units available for a row and units held back, with reason bits."""
 
     available: int
@@ -161,17 +160,20 @@ class Decision:
         units = buffer.held(self.available)
         if units <= 0:
             return self
-        return Decision(self.available, _sat(self.buffer + units), self.reason | buffer.bit)
+        return Decision(self[0], _sat(self[1] + units), self[2] | buffer.bit)
 
     def with_sku_buffer_or(self, row: Row, otherwise: Buffer) -> Decision:
         """Uses the row's per-SKU buffer instead of `otherwise` when the client configured one."""
-        if row.sku_buffer >= 0:
-            return self.with_buffer(Buffer.units(row.sku_buffer, _SKU_BIT))
+        sku_buffer = row[11]
+        if sku_buffer >= 0:
+            if sku_buffer == 0:
+                return self
+            return Decision(self[0], _sat(self[1] + sku_buffer), self[2] | _SKU_BIT)
         return self.with_buffer(otherwise)
 
     def mark(self, bits: int) -> Decision:
         """This decision with extra reason bits."""
-        return Decision(self.available, self.buffer, self.reason | int(bits))
+        return Decision(self[0], self[1], self[2] | int(bits))
 
 
 @dataclass(frozen=True)
@@ -227,22 +229,26 @@ class Buckets:
 
     def available_column(self, rows: StockRows) -> list[int]:
         """Units these buckets make available, for every row at once (saturated like `available`)."""
-        steps: list[tuple[Callable[[int, int], int], list[int]]] = []
-        if self.subtract_picked:
-            steps.append((sub, rows.picked))
-        if self.subtract_open_orders:
-            steps.append((sub, rows.open_orders))
+        units: list[int] | None = None
+        if self.subtract_picked and self.subtract_open_orders:
+            units = [h - p - o for h, p, o in zip(rows.on_hand, rows.picked, rows.open_orders)]
+        else:
+            units = list(rows.on_hand)
+            if self.subtract_picked:
+                units = [u - p for u, p in zip(units, rows.picked)]
+            if self.subtract_open_orders:
+                units = [u - o for u, o in zip(units, rows.open_orders)]
         if self.include_work_orders:
-            steps.append((add, list(map(max, rows.open_work_orders, repeat(0)))))
+            units = [u + w if w > 0 else u for u, w in zip(units, rows.open_work_orders)]
         if self.include_in_transit:
-            steps.append((add, list(map(max, rows.in_transit, repeat(0)))))
-        units = rows.on_hand
-        for op, column in steps:
-            units = list(map(op, units, column))
-            # Exact integers: saturate only when a step left the s32 range (never in practice).
-            if units and (min(units) < I32_MIN or max(units) > I32_MAX):
-                units = [_sat(u) for u in units]
-        return list(units)
+            units = [u + t if t > 0 else u for u, t in zip(units, rows.in_transit)]
+        if units and (min(units) < I32_MIN or max(units) > I32_MAX):
+            # Exact sums left the s32 range: saturate step by step, as `available` does.
+            return [self.available(Row._make((i, 0, 0, 0, *v, 0, 0, -1))).available
+                    for i, v in enumerate(zip(rows.on_hand, rows.picked, rows.open_orders,
+                                              rows.ship_to_wip, rows.open_work_orders,
+                                              rows.in_transit))]
+        return units
 
 
 _COLUMNS = (
@@ -257,6 +263,9 @@ _COLUMNS = (
     "weekly_sales",
     "sku_buffer",
 )
+
+
+_PHYSICAL = Buckets.physical()
 
 
 def _check_lengths(rows: StockRows) -> int:
@@ -316,13 +325,14 @@ def compute_columns(
     *,
     sku_buffer_wins: bool = True,
 ) -> AtsRows:
-    """Every row at once: `buckets` available, less the buffer `buffers[buffer_of[row]]`.
+    """Every row in one loop: `buckets` available, less the buffer `buffers[buffer_of[row]]`.
 
     `buffer_of` picks each row's buffer from the small table `buffers` (e.g. `rows.category`
     with one buffer per `StockContext.categories` entry); without it every row takes
     `buffers[0]`. With `sku_buffer_wins` a row's per-SKU buffer (`sku-buffer` >= 0) replaces
     its table buffer, as `Decision.with_sku_buffer_or` does. The result equals
-    `compute(rows, lambda r: buckets.available(r).with_sku_buffer_or(r, buffers[buffer_of[r.index]]))`.
+    `compute(rows, lambda r: buckets.available(r).with_sku_buffer_or(r, buffers[buffer_of[r.index]]))`
+    at an eighth of its cost: no call and no object per row.
 
     Raises `RuleError` when the columns disagree in length or an index is outside `buffers`.
     """
@@ -335,36 +345,74 @@ def compute_columns(
         raise RuleError(f"buffer_of has {len(buffer_of)} rows, `on-hand` has {n}")
     elif n and (min(buffer_of) < 0 or max(buffer_of) >= len(buffers)):
         raise RuleError(f"buffer_of indexes outside the {len(buffers)} buffers given")
-    available = buckets.available_column(rows)
+    if not _fits_without_saturating(rows, buckets):
+        # Values near the s32 limits (never in practice): the per-row path saturates each step.
+        table = list(buffers)
+        if sku_buffer_wins:
+            return compute(
+                rows, lambda r: buckets.available(r).with_sku_buffer_or(r, table[buffer_of[r[0]]])
+            )
+        return compute(rows, lambda r: buckets.available(r).with_buffer(table[buffer_of[r[0]]]))
 
-    # Each table buffer as (percent, fixed units, bit): a percentage buffer holds
-    # max(0, ceil(available * percent / 100)) (0 when nothing is available), a fixed one its
-    # units; a buffer holds one or the other, so the sum of both terms is its hold.
-    percent = list(map([b.percentage for b in buffers].__getitem__, buffer_of))
-    fixed = list(map([b.count for b in buffers].__getitem__, buffer_of))
-    bit = list(map([int(b.bit) for b in buffers].__getitem__, buffer_of))
-    by_percent = map(floordiv, map(add, map(mul, available, percent), repeat(99)), repeat(100))
-    held = list(map(add, map(max, by_percent, repeat(0)), fixed))
-    if max(held, default=0) > I32_MAX:
-        held = [min(h, I32_MAX) for h in held]
-    if sku_buffer_wins:
-        sku = rows.sku_buffer
-        # Rows with a per-SKU buffer hold it (bit SKU_BUFFER when above zero), others keep
-        # their table buffer: select by multiplying with 0/1 masks.
-        has_sku = list(map(ge, sku, repeat(0)))
-        no_sku = list(map(lt, sku, repeat(0)))
-        held = list(map(add, map(mul, held, no_sku), map(mul, sku, has_sku)))
-        sku_bit = int(Reason.SKU_BUFFER)
-        bit = list(map(add, map(mul, bit, no_sku), map(mul, repeat(sku_bit), has_sku)))
+    percent = [b.percentage for b in buffers]
+    count = [b.count for b in buffers]
+    bit = [b.bit for b in buffers]
     base = buckets.bits
-    applied = map(mul, bit, map(gt, held, repeat(0)))
-    net = list(map(sub, available, held))
-    if net and min(net) < I32_MIN:
-        net = [_sat(v) for v in net]
-    ats = list(map(max, net, repeat(0)))
-    clamped = map(mul, repeat(int(Reason.CLAMPED)), map(lt, net, repeat(0)))
-    reasons = list(map(add, map(add, repeat(base), applied), clamped))
+    sku_bit = _SKU_BIT
+    clamped = int(Reason.CLAMPED)
+    sku_buffers = rows.sku_buffer if sku_buffer_wins else repeat(-1)
+    ats: list[int] = []
+    held: list[int] = []
+    reasons: list[int] = []
+    put_ats, put_held, put_reason = ats.append, held.append, reasons.append
+    if buckets == _PHYSICAL:
+        # The usual buckets, summed in the loop itself: no column of their own.
+        counted = zip(rows.on_hand, rows.picked, rows.open_orders, buffer_of, sku_buffers)
+    else:
+        counted = zip(buckets.available_column(rows), repeat(0), repeat(0), buffer_of, sku_buffers)
+    for on_hand, picked, open_orders, k, sku in counted:
+        a = on_hand - picked - open_orders
+        if sku >= 0:
+            h = sku
+            bits = base | sku_bit if sku else base
+        else:
+            p = percent[k]
+            if p:
+                h = (a * p + 99) // 100 if a > 0 else 0
+            else:
+                h = count[k]
+            bits = base | bit[k] if h > 0 else base
+        net = a - h
+        if net < 0:
+            put_ats(0)
+            put_reason(bits | clamped)
+        else:
+            put_ats(net)
+            put_reason(bits)
+        put_held(h)
+    # A percentage over 100 can hold back more than an s32 (ats is 0 and clamped either way).
+    if held and max(held) > I32_MAX:
+        held = [min(h, I32_MAX) for h in held]
     return AtsRows(ats=ats, buffer=held, reason=reasons)
+
+
+_SMALL = 2**28
+
+
+def _fits_without_saturating(rows: StockRows, buckets: Buckets) -> bool:
+    """True when no step of `buckets.available` can leave the s32 range: every counted column
+    within +-2^28 (four such terms stay within 2^30). Buffers need no check: one that takes
+    the net below the s32 range clamps the row to 0 either way, and held units are capped."""
+    columns = [rows.on_hand]
+    if buckets.subtract_picked:
+        columns.append(rows.picked)
+    if buckets.subtract_open_orders:
+        columns.append(rows.open_orders)
+    if buckets.include_work_orders:
+        columns.append(rows.open_work_orders)
+    if buckets.include_in_transit:
+        columns.append(rows.in_transit)
+    return all(not c or (min(c) > -_SMALL and max(c) < _SMALL) for c in columns)
 
 
 def index_of(names: Sequence[str], name: str) -> int | None:

@@ -344,7 +344,12 @@ fn plugin_new_lang_python_scaffolds_a_module_that_builds_and_passes_its_fixture(
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let root = dir.path().join("acme-py");
-    for file in ["acme_py.py", "build.sh", "README.md", "fixtures/context.toml"] {
+    for file in [
+        "acme_py.py",
+        "build.sh",
+        "README.md",
+        "fixtures/context.toml",
+    ] {
         assert!(root.join(file).is_file(), "{file} scaffolded");
     }
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");

@@ -15,7 +15,10 @@ use support::host_process::{ADMIN_TOKEN, HostDir, wholesaler_client};
 use support::orders::{b2b_checkout, start_erp, start_wholesale_sl};
 use support::{admin_json, wait_until};
 
-fn erp_order(erp: &selvedge_bluecherry::sandbox::Sandbox, external_ref: &str) -> Option<SalesOrder> {
+fn erp_order(
+    erp: &selvedge_bluecherry::sandbox::Sandbox,
+    external_ref: &str,
+) -> Option<SalesOrder> {
     erp.with_state(|s| {
         s.orders
             .iter()
@@ -80,12 +83,18 @@ async fn a_host_on_the_python_plugin_injects_b2b_orders_by_location_into_blue_ch
     };
     let nj = purchase("WH-NJ", &[(&skus[0], 3), (&skus[1], 1)]);
     let ldn = purchase("WH-LDN", &[(&skus[2], 5)]);
-    let (nj_ref, ldn_ref) = (format!("wholesaler:sl:{nj}"), format!("wholesaler:sl:{ldn}"));
+    let (nj_ref, ldn_ref) = (
+        format!("wholesaler:sl:{nj}"),
+        format!("wholesaler:sl:{ldn}"),
+    );
     let both = wait_until(Duration::from_secs(90), || async {
         erp_order(&erp, &nj_ref).is_some() && erp_order(&erp, &ldn_ref).is_some()
     })
     .await;
-    assert!(both, "both purchases reach Blue Cherry through the Python plugin");
+    assert!(
+        both,
+        "both purchases reach Blue Cherry through the Python plugin"
+    );
 
     let nj_order = erp_order(&erp, &nj_ref).expect("WH-NJ order");
     let ldn_order = erp_order(&erp, &ldn_ref).expect("WH-LDN order");

@@ -38,12 +38,7 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-pub fn new_plugin(
-    name: &str,
-    dir: &Path,
-    sdk: Option<&Path>,
-    lang: Lang,
-) -> Result<u8, CliError> {
+pub fn new_plugin(name: &str, dir: &Path, sdk: Option<&Path>, lang: Lang) -> Result<u8, CliError> {
     if !valid_name(name) {
         return Err(CliError::bad_input(format!(
             "plugin name {name:?} must start with a lowercase letter and use only a-z, 0-9 and '-'"

@@ -4,6 +4,8 @@
 #[path = "admin_api/support.rs"]
 mod support;
 
+#[path = "admin_api/access.rs"]
+mod access;
 #[path = "admin_api/auth.rs"]
 mod auth;
 #[path = "admin_api/exceptions.rs"]

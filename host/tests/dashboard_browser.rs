@@ -264,6 +264,24 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .expect("webhook delivery");
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
 
+    // A viewer token made the way an operator makes one: the page must show it no write
+    // control, and the API must refuse a write forged with it.
+    let made = tokio::process::Command::new(env!("CARGO_BIN_EXE_selvedge"))
+        .args([
+            "token", "create", "ana", "--role", "viewer", "--json", "--config",
+        ])
+        .arg(dir.path())
+        .output()
+        .await
+        .expect("selvedge token create");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let made: Value = serde_json::from_slice(&made.stdout).expect("token json");
+    let viewer = made["token"].as_str().expect("token").to_string();
+
     let shot = repo().join("target/dashboard.png");
     std::fs::create_dir_all(repo().join("target")).expect("target dir");
     let out = tokio::process::Command::new("node")
@@ -275,6 +293,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .env("CHROMIUM", &chromium)
         .env("WHY_SKU", why_sku.as_deref().unwrap_or(""))
         .env("WEBHOOK_AUTH_FAILURES", "1")
+        .env("VIEWER_TOKEN", &viewer)
         .output()
         .await
         .expect("run node");
@@ -294,7 +313,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     let last = history.last().expect("history");
     assert_eq!(
         (last.action.as_str(), last.actor.as_str()),
-        ("resolved", "dashboard")
+        ("resolved", "bootstrap (dashboard)")
     );
     assert_eq!(
         last.note.as_deref(),

@@ -75,8 +75,41 @@ try {
     await page.fill("#why-subject", whySku);
     await page.click("#why-form button[type=submit]");
     await page.locator("#why-body .card", { hasText: "plugin" }).first().waitFor();
+    // Read as a sentence with the numbers, the raw record behind "details".
+    const sentence = (await page.locator("#why-body p.sentence").first().textContent()).trim();
+    if (!/^(ATS \d+ at \S+ = on hand \d+|Set to 0 by Selvedge)/.test(sentence)) {
+      throw new Error(`the why of ${whySku} does not read as a sentence: ${sentence}`);
+    }
+    if (await page.locator("#why-body details pre").first().isVisible()) {
+      throw new Error("the raw record should stay behind the details toggle");
+    }
   }
   await page.screenshot({ path: screenshot, fullPage: true });
+  // A viewer token: no write control on the page, and a forged write is refused with 403.
+  const viewer = process.env.VIEWER_TOKEN;
+  if (viewer) {
+    await page.click("#logout");
+    await page.locator("#token-input").waitFor({ state: "visible" });
+    await page.fill("#token-input", viewer);
+    await page.click("#token-save");
+    await page.locator("#main").waitFor({ state: "visible" });
+    await page.selectOption("#exc-state", "all");
+    await page.locator("#exc-table tbody tr").first().waitFor();
+    const buttons = await page.locator("#exc-table button.resolve, #exc-table button.retry").count();
+    if (buttons) throw new Error(`a viewer sees ${buttons} exception action button(s)`);
+    if (await page.locator("#swap-form").isVisible()) throw new Error("a viewer sees the plugin swap form");
+    const forged = await page.evaluate(async ([token, exception]) => {
+      const res = await fetch(`/api/exceptions/${exception}/retry`, {
+        method: "POST",
+        headers: { "authorization": `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      return { status: res.status, body: await res.text() };
+    }, [viewer, id]);
+    if (forged.status !== 403 || !forged.body.includes("needs role operator")) {
+      throw new Error(`a forged viewer write got ${forged.status}: ${forged.body}`);
+    }
+  }
   if (errors.length) throw new Error("page errors: " + errors.join(" | "));
   console.log(`dashboard: exception ${id} resolved from the page; screenshot ${screenshot}`);
 } catch (e) {

@@ -12,6 +12,7 @@ mod run;
 mod sandbox;
 mod status;
 mod store;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -65,6 +66,9 @@ pub enum Command {
     /// The state store: schema status, migrations.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Admin API tokens: create (with a role and scope), list, revoke.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 impl Cli {
@@ -95,6 +99,7 @@ impl Cli {
             Command::Explain(cmd) => explain::run(cmd),
             Command::Handover(args) => handover::run(args),
             Command::Store(cmd) => store::run(cmd),
+            Command::Token(cmd) => token::run(cmd),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! The webhook listener (`webhook_listen`): see [`webhook`]. Both are served by
 //! [`listener::serve`] within [`ListenerLimits`]; every error is an [`HttpError`].
 
+pub mod access;
 pub mod auth;
 pub mod dashboard;
 mod error;
@@ -59,6 +60,8 @@ pub fn admin_router(state: AdminState) -> Router {
     // Counters recorded before the first scrape must not be lost.
     let _ = crate::metrics::handle();
     let api = Router::new()
+        .route("/api/whoami", get(routes::access::whoami))
+        .route("/api/audit", get(routes::access::audit))
         .route("/api/clients", get(routes::clients::list))
         .route("/api/clients/{client}/health", get(routes::clients::health))
         .route("/api/clients/{client}/series", get(routes::series::series))
@@ -106,7 +109,7 @@ pub fn admin_router(state: AdminState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::require_token,
+            access::require_token,
         ));
     Router::new()
         .merge(api)

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::model::*;
-use super::routes::{clients, exceptions, lifecycle, plugins, series, why};
+use super::routes::{access, clients, exceptions, lifecycle, plugins, series, why};
 
 /// The admin API description.
 #[derive(OpenApi)]
@@ -17,14 +17,14 @@ use super::routes::{clients, exceptions, lifecycle, plugins, series, why};
         exceptions::list, exceptions::summary, exceptions::show, exceptions::retry, exceptions::resolve,
         plugins::show, plugins::swap, plugins::rollback,
         lifecycle::shadow, lifecycle::accept, lifecycle::replay_recorded, lifecycle::replay_with,
-        why::sku, why::order, why::buffers,
+        why::sku, why::order, why::buffers, access::whoami, access::audit,
     ),
     components(schemas(
         ClientSummary, SyncHealth, WebhookAuth, FlowStatus, RunView, ExceptionView, ExceptionDetail, HistoryView,
         OwnerGroup, KindCount, ActionRequest, RetryOutcome, DriftReport, PluginView, PluginPeriod,
         PluginEvent, SwapRequest, SwapResult, WhyReport, DecisionView, OrderView, TransitionView,
         Series, LagPoint, InjectionPoint, lifecycle::AcceptRequest, lifecycle::Accepted,
-        why::BuffersReport, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
+        why::BuffersReport, access::AuditView, access::AuditPage, crate::http::access::Caller, crate::http::access::Role, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
     )),
     modifiers(&BearerAuth),
 )]

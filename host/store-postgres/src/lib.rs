@@ -7,6 +7,7 @@
 //! fenced by, and a transaction that loses a race PostgreSQL detects (deadlock, a unique
 //! index two inserts raced for) is run again from the start ([`in_tx!`]).
 
+mod access;
 mod catalog;
 mod cluster;
 mod copy;

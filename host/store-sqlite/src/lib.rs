@@ -12,6 +12,7 @@
 //! one statement that changes shape is the claim: `SELECT ... FOR UPDATE SKIP LOCKED` in a
 //! CTE instead of relying on a single writer.
 
+mod access;
 mod catalog;
 mod cluster;
 mod cursors;

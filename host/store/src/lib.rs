@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 mod error;
 pub mod timestamp;
 
@@ -39,6 +40,7 @@ pub mod stock;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use access::{Access, ApiToken, AuditEntry, AuditRecord};
 pub use catalog::{Bindings, SkuBinding};
 pub use cluster::{Cluster, HostRecord, LeaseTake};
 pub use cursors::Cursors;
@@ -160,6 +162,7 @@ pub trait Store:
     + PluginVersions
     + PluginCalls
     + Oversells
+    + Access
     + Retention
     + Cluster
     + Backend
@@ -182,6 +185,7 @@ impl<T> Store for T where
         + PluginVersions
         + PluginCalls
         + Oversells
+        + Access
         + Retention
         + Cluster
         + Backend

@@ -645,3 +645,73 @@ async fn oversells_read_back_per_client_and_sku_from_a_time_on() {
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].order_id, "2");
 }
+
+#[tokio::test]
+async fn tokens_are_found_by_digest_revoked_by_name_and_writes_are_audited_newest_first() {
+    use selvedge_store::{ApiToken, AuditEntry, RetentionAges, StoreError};
+    let (_dir, store) = fresh_store().await;
+    let token = ApiToken {
+        name: "finance".into(),
+        hash: "ab12".into(),
+        role: "operator".into(),
+        clients: vec!["acme".into()],
+        teams: vec!["finance".into()],
+        created_at: at(0),
+        expires_at: Some(at(3_600)),
+        revoked_at: None,
+    };
+    store.create_token(&token).await.expect("create");
+    let again = store.create_token(&token).await;
+    assert!(
+        matches!(&again, Err(StoreError::InvalidArgument(m)) if m.contains("finance")),
+        "{again:?}"
+    );
+    assert_eq!(
+        store.token_by_hash("ab12").await.expect("read"),
+        Some(token.clone())
+    );
+    assert!(store.token_by_hash("zz").await.expect("read").is_none());
+    assert!(store.revoke_token("finance", at(10)).await.expect("revoke"));
+    assert!(
+        !store.revoke_token("finance", at(11)).await.expect("revoke"),
+        "once"
+    );
+    assert!(!store.revoke_token("nobody", at(11)).await.expect("revoke"));
+    let listed = store.api_tokens().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].revoked_at, Some(at(10)));
+
+    for (i, status) in [200u16, 403, 200].into_iter().enumerate() {
+        store
+            .record_audit(&AuditEntry {
+                actor: "finance".into(),
+                action: "POST /api/exceptions/{id}/resolve".into(),
+                client: Some("acme".into()),
+                target: format!("/api/exceptions/{i}/resolve"),
+                status,
+                at: at(i as i64),
+            })
+            .await
+            .expect("audit");
+    }
+    let page = store.audit_before(None, 2).await.expect("page");
+    assert_eq!(
+        page.iter().map(|r| r.entry.status).collect::<Vec<_>>(),
+        [200, 403]
+    );
+    let rest = store
+        .audit_before(Some(page[1].id), 10)
+        .await
+        .expect("page");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].entry.target, "/api/exceptions/0/resolve");
+
+    // A year on, the log and the revoked token go.
+    let rules = store.default_rules(&RetentionAges::default());
+    store
+        .purge(&rules, at(400 * 86_400), 1_000)
+        .await
+        .expect("purge");
+    assert!(store.audit_before(None, 10).await.expect("page").is_empty());
+    assert!(store.api_tokens().await.expect("list").is_empty());
+}

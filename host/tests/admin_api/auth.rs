@@ -146,6 +146,8 @@ async fn openapi_document_is_generated_open_and_lists_every_path() {
         "/api/clients/{client}/plugin/shadow/{run}/accept",
         "/api/clients/{client}/why/{kind}/{subject}/replay",
         "/api/clients/{client}/buffers",
+        "/api/whoami",
+        "/api/audit",
         "/api/clients/{client}/why/sku/{sku}",
         "/api/clients/{client}/why/order/{order}",
         "/api/exceptions",

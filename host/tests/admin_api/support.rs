@@ -177,6 +177,8 @@ pub fn protected_paths(exception: i64) -> Vec<(&'static str, String)> {
         ),
         ("GET", format!("/api/clients/{CLIENT}/why/order/100/replay")),
         ("GET", format!("/api/clients/{CLIENT}/buffers")),
+        ("GET", "/api/whoami".into()),
+        ("GET", "/api/audit".into()),
         (
             "POST",
             format!("/api/clients/{CLIENT}/why/sku/SKU-1/replay"),

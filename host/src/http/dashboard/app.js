@@ -78,6 +78,12 @@
     $("token-input").focus();
   }
 
+  const RANK = { metrics: 0, viewer: 1, operator: 2, admin: 3 };
+  /** Whether the signed-in token's role includes `role`. */
+  function can(role) {
+    return (RANK[(state.me || {}).role] ?? 0) >= RANK[role];
+  }
+
   async function start() {
     if (!sessionStorage.getItem(TOKEN_KEY)) return showLogin();
     try {
@@ -89,6 +95,14 @@
       }
       return showLogin("Cannot reach the host: " + e.message);
     }
+    // What this token may do: the page shows only the controls it can use.
+    try {
+      state.me = await api("/api/whoami");
+    } catch (e) {
+      state.me = { role: "viewer" };
+    }
+    // `hidden` loses to the form's CSS display: set it outright.
+    $("swap-form").style.display = can("admin") ? "" : "none";
     $("login").hidden = true;
     $("main").hidden = false;
     $("logout").hidden = false;
@@ -236,8 +250,8 @@
         h("td", { class: "state state-" + e.state }, e.state),
         h("td", {}, e.owner), h("td", {}, e.kind), h("td", {}, e.subject), h("td", {}, e.summary),
         h("td", {}, `${e.occurrences}× · ${ago(e.last_seen)}`),
-        h("td", {}, done ? "" : note),
-        h("td", {}, done ? "" : [
+        h("td", {}, done || !can("operator") ? "" : note),
+        h("td", {}, done || !can("operator") ? "" : [
           h("button", { type: "button", class: "retry", onclick: () => act(e.id, "retry", note.value) }, "Retry"), " ",
           h("button", { type: "button", class: "resolve primary", onclick: () => act(e.id, "resolve", note.value) }, "Resolve"),
         ]),
@@ -248,7 +262,7 @@
   async function act(id, action, note) {
     if (action === "resolve" && !note.trim()) return toast("Write a note saying what was done, then resolve.", true);
     try {
-      await api(`/api/exceptions/${id}/${action}`, { method: "POST", json: { note: note.trim() || null, actor: "dashboard" } });
+      await api(`/api/exceptions/${id}/${action}`, { method: "POST", json: { note: note.trim() || null, actor: `${(state.me || {}).name || "token"} (dashboard)` } });
       toast(`Exception #${id}: ${action === "retry" ? "retry requested" : "resolved"}`);
       await refresh();
       await showDetail(id);

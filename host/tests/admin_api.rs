@@ -8,6 +8,8 @@ mod support;
 mod access;
 #[path = "admin_api/auth.rs"]
 mod auth;
+#[path = "admin_api/control.rs"]
+mod control;
 #[path = "admin_api/exceptions.rs"]
 mod exceptions;
 #[path = "admin_api/plugins.rs"]

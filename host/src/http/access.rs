@@ -4,7 +4,7 @@
 //!
 //! - `metrics`: `GET /metrics` only.
 //! - `viewer`: every read.
-//! - `operator`: also retry / resolve exceptions.
+//! - `operator`: also retry / resolve exceptions, run / pause / resume flows.
 //! - `admin`: also plugins (swap, rollback, shadow runs and their approval, replay with an
 //!   uploaded build) and the audit log.
 
@@ -137,6 +137,11 @@ pub fn needed(method: &Method, path: &str) -> (Role, &'static str) {
     }
     if path.starts_with("/api/exceptions/") {
         return (Role::Operator, "retry or resolve exceptions");
+    }
+    if path.starts_with("/api/clients/")
+        && (path.ends_with("/pause") || path.ends_with("/resume") || path.contains("/run/"))
+    {
+        return (Role::Operator, "run, pause or resume flows");
     }
     if path.contains("/plugin/") || path.ends_with("/replay") {
         return (Role::Admin, "change, shadow-run or replay plugins");
@@ -284,6 +289,14 @@ mod tests {
         assert_eq!(
             needed(&Method::POST, "/api/clients/acme/plugin/swap").0,
             Role::Admin
+        );
+        assert_eq!(
+            needed(&Method::POST, "/api/clients/acme/run/inventory").0,
+            Role::Operator
+        );
+        assert_eq!(
+            needed(&Method::POST, "/api/clients/acme/pause").0,
+            Role::Operator
         );
         assert_eq!(
             needed(&Method::POST, "/api/clients/acme/why/sku/X/replay").0,

@@ -64,6 +64,15 @@ pub fn admin_router(state: AdminState) -> Router {
         .route("/api/audit", get(routes::access::audit))
         .route("/api/clients", get(routes::clients::list))
         .route("/api/clients/{client}/health", get(routes::clients::health))
+        .route("/api/clients/{client}/pause", post(routes::control::pause))
+        .route(
+            "/api/clients/{client}/resume",
+            post(routes::control::resume),
+        )
+        .route(
+            "/api/clients/{client}/run/{flow}",
+            post(routes::control::run_now),
+        )
         .route("/api/clients/{client}/series", get(routes::series::series))
         .route("/api/clients/{client}/drift", get(routes::clients::drift))
         .route("/api/clients/{client}/plugin", get(routes::plugins::show))

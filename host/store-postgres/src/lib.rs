@@ -10,6 +10,7 @@
 mod access;
 mod catalog;
 mod cluster;
+mod control;
 mod copy;
 mod cursors;
 mod decisions;

@@ -15,6 +15,7 @@
 mod access;
 mod catalog;
 mod cluster;
+mod control;
 mod cursors;
 mod decisions;
 mod exceptions;

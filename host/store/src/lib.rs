@@ -22,6 +22,7 @@ pub mod timestamp;
 
 pub mod catalog;
 pub mod cluster;
+pub mod control;
 pub mod cursors;
 pub mod decisions;
 pub mod exceptions;
@@ -43,6 +44,7 @@ use std::pin::Pin;
 pub use access::{Access, ApiToken, AuditEntry, AuditRecord};
 pub use catalog::{Bindings, SkuBinding};
 pub use cluster::{Cluster, HostRecord, LeaseTake};
+pub use control::{ALL_FLOWS, Pause, RunControl, RunRequest};
 pub use cursors::Cursors;
 pub use decisions::{Decision, DecisionAudit, DecisionRecord};
 pub use error::StoreError;
@@ -163,6 +165,7 @@ pub trait Store:
     + PluginCalls
     + Oversells
     + Access
+    + RunControl
     + Retention
     + Cluster
     + Backend
@@ -186,6 +189,7 @@ impl<T> Store for T where
         + PluginCalls
         + Oversells
         + Access
+        + RunControl
         + Retention
         + Cluster
         + Backend

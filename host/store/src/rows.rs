@@ -12,8 +12,8 @@ use crate::timestamp::{from_ms, from_ms_opt};
 use crate::{
     ApiToken, AuditEntry, AuditRecord, Decision, DecisionRecord, ErpSnapshot, ExceptionRecord,
     ExceptionState, Job, JobState, NewShadowRun, OrderKey, OrderRecord, OrderState, Oversell,
-    PluginCall, PluginCallSummary, PluginComponent, PluginVersionRecord, RefundRecord, RefundState,
-    RunStatus, ShadowRun, SkuBinding, StoreError, SyncRun, Transition,
+    Pause, PluginCall, PluginCallSummary, PluginComponent, PluginVersionRecord, RefundRecord,
+    RefundState, RunRequest, RunStatus, ShadowRun, SkuBinding, StoreError, SyncRun, Transition,
 };
 
 /// Named columns of a result row, as text or integers.
@@ -377,5 +377,25 @@ pub fn audit(row: &impl Columns) -> Result<AuditRecord, StoreError> {
                 .map_err(|e| StoreError::Corrupt(format!("audit_log.status: {e}")))?,
             at: from_ms(row.int("at")?)?,
         },
+    })
+}
+
+/// A pause: `client, flow, paused_by, paused_at`.
+pub fn pause(row: &impl Columns) -> Result<Pause, StoreError> {
+    Ok(Pause {
+        client: row.text("client")?,
+        flow: row.text("flow")?,
+        by: row.text("paused_by")?,
+        at: from_ms(row.int("paused_at")?)?,
+    })
+}
+
+/// A run request: `client, flow, requested_by, at`.
+pub fn run_request(row: &impl Columns) -> Result<RunRequest, StoreError> {
+    Ok(RunRequest {
+        client: row.text("client")?,
+        flow: row.text("flow")?,
+        by: row.text("requested_by")?,
+        at: from_ms(row.int("at")?)?,
     })
 }

@@ -715,3 +715,82 @@ async fn tokens_are_found_by_digest_revoked_by_name_and_writes_are_audited_newes
     assert!(store.audit_before(None, 10).await.expect("page").is_empty());
     assert!(store.api_tokens().await.expect("list").is_empty());
 }
+
+#[tokio::test]
+async fn a_pause_holds_until_resumed_and_a_run_request_is_taken_once_by_the_owner_of_its_client() {
+    use selvedge_store::{ALL_FLOWS, Pause, RunRequest};
+    let (fixture, store) = fresh_store().await;
+    let pause = |client: &str, flow: &str, by: &str| Pause {
+        client: client.into(),
+        flow: flow.into(),
+        by: by.into(),
+        at: at(0),
+    };
+    store
+        .pause(&pause("acme", ALL_FLOWS, "ana"))
+        .await
+        .expect("pause");
+    store
+        .pause(&pause("acme", ALL_FLOWS, "bob"))
+        .await
+        .expect("again");
+    store
+        .pause(&pause("globex", "orders", "ana"))
+        .await
+        .expect("pause");
+    // Another handle on the same database (a restarted host) sees them.
+    let again = fixture.open_again().await;
+    let pauses = again.pauses().await.expect("pauses");
+    assert_eq!(
+        pauses,
+        [
+            pause("acme", ALL_FLOWS, "ana"),
+            pause("globex", "orders", "ana")
+        ],
+        "pausing again keeps the first pause"
+    );
+    assert!(store.resume("acme", ALL_FLOWS).await.expect("resume"));
+    assert!(!store.resume("acme", ALL_FLOWS).await.expect("resume"));
+    assert_eq!(store.pauses().await.expect("pauses").len(), 1);
+
+    for (client, flow) in [
+        ("acme", "inventory"),
+        ("globex", "orders"),
+        ("acme", "catalog"),
+    ] {
+        store
+            .request_run(&RunRequest {
+                client: client.into(),
+                flow: flow.into(),
+                by: "ana".into(),
+                at: at(1),
+            })
+            .await
+            .expect("request");
+    }
+    let mine = store
+        .take_run_requests(&["acme".to_string()])
+        .await
+        .expect("take");
+    assert_eq!(
+        mine.iter().map(|r| r.flow.as_str()).collect::<Vec<_>>(),
+        ["inventory", "catalog"],
+        "oldest first, only the clients asked for"
+    );
+    assert!(
+        store
+            .take_run_requests(&["acme".to_string()])
+            .await
+            .expect("take")
+            .is_empty(),
+        "taken once"
+    );
+    assert_eq!(
+        again
+            .take_run_requests(&["globex".to_string(), "acme".to_string()])
+            .await
+            .expect("take")
+            .len(),
+        1
+    );
+}

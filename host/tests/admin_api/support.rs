@@ -178,6 +178,9 @@ pub fn protected_paths(exception: i64) -> Vec<(&'static str, String)> {
         ("GET", format!("/api/clients/{CLIENT}/why/order/100/replay")),
         ("GET", format!("/api/clients/{CLIENT}/buffers")),
         ("GET", "/api/whoami".into()),
+        ("POST", format!("/api/clients/{CLIENT}/pause")),
+        ("POST", format!("/api/clients/{CLIENT}/resume")),
+        ("POST", format!("/api/clients/{CLIENT}/run/inventory")),
         ("GET", "/api/audit".into()),
         (
             "POST",

@@ -67,6 +67,18 @@ pub async fn summary(state: &AdminState, client: &AdminClient) -> Result<ClientS
             .current()
             .map(|v| v.short_version().to_string()),
         unresolved_exceptions: unresolved,
+        paused: state
+            .store
+            .pauses()
+            .await?
+            .into_iter()
+            .filter(|p| p.client == client.id)
+            .map(|p| crate::http::model::PausedView {
+                flow: p.flow,
+                by: p.by,
+                at: crate::http::model::rfc3339(p.at),
+            })
+            .collect(),
         health: sync_health(state, client).await?,
     })
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod clients;
+pub mod control;
 pub mod exceptions;
 pub mod lifecycle;
 pub mod metrics;

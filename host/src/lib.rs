@@ -16,6 +16,7 @@ pub mod handover;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod overview;
 pub mod plugins;
 pub mod references;
 pub mod retention;

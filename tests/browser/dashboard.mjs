@@ -49,6 +49,19 @@ try {
   await page.click("#token-save");
   await page.locator("#main").waitFor({ state: "visible" });
 
+  // The home page lists every client in one overview, in trouble first.
+  await page.locator("#ov-table tbody tr[data-client]").first().waitFor();
+  const states = await page.locator("#ov-table tbody tr[data-client] td.state").allTextContents();
+  const rank = { failing: 0, degraded: 1, paused: 2, ok: 3 };
+  for (let i = 1; i < states.length; i++) {
+    if (rank[states[i - 1]] > rank[states[i]]) throw new Error(`overview not in trouble-first order: ${states.join(", ")}`);
+  }
+  const expected = process.env.OVERVIEW_FIRST;
+  if (expected) {
+    const first = await page.locator("#ov-table tbody tr[data-client]").first().getAttribute("data-client");
+    if (first !== expected) throw new Error(`the overview lists ${first} first, not the troubled ${expected}`);
+  }
+
   const row = page.locator(`tr[data-exception-id="${id}"]`);
   await row.waitFor({ state: "visible" });
   const before = (await row.locator("td.state").textContent()).trim();

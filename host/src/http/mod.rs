@@ -62,6 +62,7 @@ pub fn admin_router(state: AdminState) -> Router {
     let api = Router::new()
         .route("/api/whoami", get(routes::access::whoami))
         .route("/api/audit", get(routes::access::audit))
+        .route("/api/overview", get(routes::overview::overview))
         .route("/api/clients", get(routes::clients::list))
         .route("/api/clients/{client}/health", get(routes::clients::health))
         .route("/api/clients/{client}/pause", post(routes::control::pause))

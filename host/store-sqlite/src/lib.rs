@@ -22,6 +22,7 @@ mod exceptions;
 mod jobs;
 mod orders;
 mod oversells;
+mod overview;
 mod plugin_calls;
 mod plugins;
 mod prices;

@@ -29,6 +29,7 @@ pub mod exceptions;
 pub mod jobs;
 pub mod orders;
 pub mod oversells;
+pub mod overview;
 pub mod plugin_calls;
 pub mod plugins;
 pub mod prices;
@@ -57,6 +58,7 @@ pub use jobs::{
 };
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
 pub use oversells::{Oversell, Oversells};
+pub use overview::{OrderOutcomes, Overview, TeamExceptions};
 pub use plugin_calls::{NewShadowRun, PluginCall, PluginCallSummary, PluginCalls, ShadowRun};
 pub use plugins::{PluginComponent, PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
@@ -166,6 +168,7 @@ pub trait Store:
     + Oversells
     + Access
     + RunControl
+    + Overview
     + Retention
     + Cluster
     + Backend
@@ -190,6 +193,7 @@ impl<T> Store for T where
         + Oversells
         + Access
         + RunControl
+        + Overview
         + Retention
         + Cluster
         + Backend

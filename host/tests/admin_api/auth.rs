@@ -147,6 +147,7 @@ async fn openapi_document_is_generated_open_and_lists_every_path() {
         "/api/clients/{client}/why/{kind}/{subject}/replay",
         "/api/clients/{client}/buffers",
         "/api/whoami",
+        "/api/overview",
         "/api/clients/{client}/pause",
         "/api/clients/{client}/resume",
         "/api/clients/{client}/run/{flow}",

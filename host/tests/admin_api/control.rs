@@ -83,3 +83,96 @@ async fn a_paused_client_shows_as_paused_refuses_run_now_and_runs_again_once_res
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "inventory is not paused");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_puts_the_failing_client_first_and_filters_and_pages_on_the_server() {
+    use selvedge_store::Measurements;
+    let host = start_clients(
+        AdminToken::new(Some(TOKEN.into())),
+        selvedge::http::ListenerLimits::ADMIN,
+        &["alpha", "bravo", "charlie", "delta"],
+    )
+    .await;
+    let store = &host.store;
+    // alpha: fine; bravo: its orders run failed; charlie: an open exception; delta: paused.
+    for (client, ok) in [("alpha", true), ("bravo", false), ("charlie", true)] {
+        let id = store.start_run(client, "orders", now()).await.unwrap();
+        let (status, error) = if ok {
+            (RunStatus::Succeeded, None)
+        } else {
+            (RunStatus::Failed, Some("Blue Cherry answered 503"))
+        };
+        store
+            .finish_run(id, status, &Measurements::default(), error, now())
+            .await
+            .unwrap();
+    }
+    store
+        .raise_exception(
+            NewException {
+                client: "charlie".into(),
+                kind: "refund_failed".into(),
+                owner: "finance".into(),
+                subject: "R-9".into(),
+                summary: "memo refused".into(),
+                details: json!({}),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let (status, _) = host.post("/api/clients/delta/pause", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, page) = host.get("/api/overview").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let order: Vec<(&str, &str)> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["client"].as_str().unwrap(), r["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("bravo", "failing"),
+            ("charlie", "degraded"),
+            ("delta", "paused"),
+            ("alpha", "ok")
+        ]
+    );
+    assert_eq!(
+        page["rows"][0]["reasons"][0],
+        "orders failed: Blue Cherry answered 503"
+    );
+    assert_eq!(page["rows"][1]["exceptions_by_team"]["finance"], 1);
+    assert!(page["rows"][3]["last_success"]["orders"].is_string());
+    assert_eq!(page["counts"]["failing"], 1);
+
+    let (_, finance) = host.get("/api/overview?team=finance").await;
+    assert_eq!(finance["total"], 1);
+    assert_eq!(finance["rows"][0]["client"], "charlie");
+    let (_, text) = host.get("/api/overview?q=ALP").await;
+    assert_eq!(text["rows"][0]["client"], "alpha");
+    let (_, ok) = host.get("/api/overview?state=ok").await;
+    assert_eq!(ok["total"], 1);
+    let (_, first) = host.get("/api/overview?limit=2").await;
+    assert_eq!(
+        (
+            first["total"].as_u64(),
+            first["rows"].as_array().map(Vec::len)
+        ),
+        (Some(4), Some(2))
+    );
+    assert_eq!(first["next_offset"], 2);
+    let (_, second) = host.get("/api/overview?limit=2&offset=2").await;
+    assert_eq!(second["rows"][0]["client"], "delta");
+    assert!(second["next_offset"].is_null());
+    let (status, body) = host.get("/api/overview?state=broken").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown state `broken`"))
+    );
+}

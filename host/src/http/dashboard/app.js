@@ -84,6 +84,40 @@
     return (RANK[(state.me || {}).role] ?? 0) >= RANK[role];
   }
 
+  const OV_PAGE = 50;
+  state.ovOffset = 0;
+
+  /** The all-clients overview: in trouble first, filtered and paged by the host. */
+  async function loadOverview() {
+    const q = new URLSearchParams({ limit: OV_PAGE, offset: state.ovOffset });
+    if ($("ov-state").value) q.set("state", $("ov-state").value);
+    if ($("ov-team").value.trim()) q.set("team", $("ov-team").value.trim());
+    if ($("ov-q").value.trim()) q.set("q", $("ov-q").value.trim());
+    const page = await api("/api/overview?" + q.toString());
+    const body = $("ov-table").tBodies[0];
+    body.textContent = "";
+    for (const r of page.rows) {
+      const last = Object.entries(r.last_success).map(([f, at]) => `${f} ${ago(at)}`).join(" · ");
+      const teams = Object.entries(r.exceptions_by_team).map(([t, n]) => `${t}: ${n}`).join(", ");
+      body.appendChild(h("tr", { "data-client": r.client, class: "state-" + r.state },
+        h("td", { class: "state state-" + r.state }, r.state),
+        h("td", {}, h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); selectClient(r.client); } }, r.client)),
+        h("td", {}, last || "never"),
+        h("td", {}, r.inventory_lag_secs == null ? "-" : `${Math.round(r.inventory_lag_secs)} s`),
+        h("td", {}, r.injection_success_24h == null ? "-" : `${(r.injection_success_24h * 100).toFixed(1)}%`),
+        h("td", {}, teams || "0"),
+        h("td", {}, r.plugin_version || "-"),
+        h("td", {}, r.reasons.join("; ")),
+      ));
+    }
+    if (!page.rows.length) body.appendChild(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No client matches.")));
+    $("ov-counts").textContent = Object.entries(page.counts).map(([s, n]) => `${n} ${s}`).join(" · ");
+    $("ov-page").textContent = page.total ? `${state.ovOffset + 1}-${state.ovOffset + page.rows.length} of ${page.total}` : "";
+    $("ov-prev").disabled = state.ovOffset === 0;
+    $("ov-next").disabled = page.next_offset == null;
+    state.ovNext = page.next_offset;
+  }
+
   async function start() {
     if (!sessionStorage.getItem(TOKEN_KEY)) return showLogin();
     try {
@@ -115,6 +149,7 @@
     const wanted = p.get("client");
     if (p.get("owner")) $("exc-owner").dataset.wanted = p.get("owner");
     if (p.get("kind")) $("exc-kind").value = p.get("kind");
+    await loadOverview().catch((e) => toast(e.message, true));
     const first = state.clients.find((c) => c.id === wanted) || state.clients[0];
     if (first) await selectClient(first.id, p.get("view"));
   }
@@ -366,6 +401,12 @@
       start();
     });
     $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showLogin(); });
+    const reload = () => { state.ovOffset = 0; loadOverview().catch((e) => toast(e.message, true)); };
+    $("ov-state").addEventListener("change", reload);
+    $("ov-team").addEventListener("change", reload);
+    $("ov-q").addEventListener("input", reload);
+    $("ov-prev").addEventListener("click", () => { state.ovOffset = Math.max(0, state.ovOffset - OV_PAGE); loadOverview().catch((e) => toast(e.message, true)); });
+    $("ov-next").addEventListener("click", () => { if (state.ovNext != null) { state.ovOffset = state.ovNext; loadOverview().catch((e) => toast(e.message, true)); } });
     $("exc-state").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
     $("exc-owner").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
     $("exc-kind").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));

@@ -11,6 +11,7 @@ pub mod control;
 pub mod exceptions;
 pub mod lifecycle;
 pub mod metrics;
+pub mod overview;
 pub mod plugins;
 pub mod series;
 pub mod why;

@@ -74,21 +74,37 @@ pub async fn overview(
         .into_iter()
         .collect();
     let pauses = store.pauses().await?;
+    // Grouped by client once: the rows below take their share without scanning everything.
+    fn share<'a, T>(map: &HashMap<&str, Vec<&'a T>>, id: &str) -> Vec<&'a T> {
+        map.get(id).cloned().unwrap_or_default()
+    }
+    fn by_client<'a, T>(
+        items: &'a [T],
+        client: impl Fn(&T) -> &str,
+    ) -> HashMap<&'a str, Vec<&'a T>> {
+        let mut map: HashMap<&str, Vec<&T>> = HashMap::new();
+        for item in items {
+            map.entry(client(item)).or_default().push(item);
+        }
+        map
+    }
+    let latest = by_client(&latest, |r| r.client.as_str());
+    let succeeded = by_client(&succeeded, |r| r.client.as_str());
+    let exceptions = by_client(&exceptions, |e| e.client.as_str());
+    let pauses = by_client(&pauses, |p| p.client.as_str());
     let mut rows: Vec<OverviewRow> = state
         .clients
         .iter()
         .filter(|c| caller.sees_client(&c.id))
         .map(|c| {
-            let facts = Facts {
-                latest: latest.iter().filter(|r| r.client == c.id).collect(),
-                succeeded: succeeded.iter().filter(|r| r.client == c.id).collect(),
-                exceptions: exceptions
-                    .iter()
-                    .filter(|e| e.client == c.id && caller.sees_team(&e.owner))
-                    .collect(),
+            let mut facts = Facts {
+                latest: share(&latest, &c.id),
+                succeeded: share(&succeeded, &c.id),
+                exceptions: share(&exceptions, &c.id),
                 orders_24h: orders.get(&c.id).copied().unwrap_or_default(),
-                pauses: pauses.iter().filter(|p| p.client == c.id).collect(),
+                pauses: share(&pauses, &c.id),
             };
+            facts.exceptions.retain(|e| caller.sees_team(&e.owner));
             let (client_state, reasons, lag, success) = judge(&facts, &state.overview_rules, now);
             OverviewRow {
                 client: c.id.clone(),

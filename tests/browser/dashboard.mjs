@@ -97,6 +97,16 @@ try {
       throw new Error("the raw record should stay behind the details toggle");
     }
   }
+  // Pause the client from the page: the overview shows it paused; resume brings it back.
+  await page.click("#pause");
+  await page.locator("#paused-line", { hasText: "Paused: all flows" }).waitFor();
+  await page.locator('#ov-table tr[data-client="northwind-apparel"] td.state', { hasText: "paused" }).waitFor();
+  if (await page.locator("#run-now").isVisible()) throw new Error("run now is offered while paused");
+  await page.click("#resume");
+  await page.locator("#run-now").waitFor({ state: "visible" });
+  await page.selectOption("#run-flow", "inventory");
+  await page.click("#run-now");
+  await page.locator("#toast", { hasText: "inventory of northwind-apparel asked to run" }).waitFor();
   await page.screenshot({ path: screenshot, fullPage: true });
   // A viewer token: no write control on the page, and a forged write is refused with 403.
   const viewer = process.env.VIEWER_TOKEN;
@@ -110,6 +120,7 @@ try {
     await page.locator("#exc-table tbody tr").first().waitFor();
     const buttons = await page.locator("#exc-table button.resolve, #exc-table button.retry").count();
     if (buttons) throw new Error(`a viewer sees ${buttons} exception action button(s)`);
+    if (await page.locator("#pause").isVisible()) throw new Error("a viewer sees the pause button");
     if (await page.locator("#swap-form").isVisible()) throw new Error("a viewer sees the plugin swap form");
     const forged = await page.evaluate(async ([token, exception]) => {
       const res = await fetch(`/api/exceptions/${exception}/retry`, {

@@ -14,7 +14,7 @@ impl Overview for PgStore {
         op(async move {
             let latest = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {RUN_COLS} FROM sync_runs WHERE id IN \
-                 (SELECT MAX(id) FROM sync_runs GROUP BY client, flow)"
+                 (SELECT MAX(id) FROM sync_runs WHERE status <> 'running' GROUP BY client, flow)"
             )))
             .fetch_all(self.pool())
             .await?;

@@ -29,7 +29,8 @@ pub struct OrderOutcomes {
 
 /// Grouped reads for the overview.
 pub trait Overview: Send + Sync {
-    /// The newest run of every (client, flow), and the newest successful one.
+    /// The newest finished run of every (client, flow) (a run in progress does not hide
+    /// the failure before it), and the newest successful one.
     fn latest_runs_all(&self) -> StoreFuture<'_, (Vec<SyncRun>, Vec<SyncRun>)>;
 
     /// Unresolved exceptions per client and owner team.

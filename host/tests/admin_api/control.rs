@@ -123,6 +123,8 @@ async fn the_overview_puts_the_failing_client_first_and_filters_and_pages_on_the
         .unwrap();
     let (status, _) = host.post("/api/clients/delta/pause", json!({})).await;
     assert_eq!(status, StatusCode::OK);
+    // bravo's next run is under way: its last finished run still failed.
+    store.start_run("bravo", "orders", now()).await.unwrap();
 
     let (status, page) = host.get("/api/overview").await;
     assert_eq!(status, StatusCode::OK, "{page}");

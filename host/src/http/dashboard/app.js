@@ -192,7 +192,39 @@
     return h("div", { class: "card " + (tone || "") }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
   }
 
+  /** Pause, resume and run-now for operators; everyone sees whether the client is paused. */
+  function renderControl(s) {
+    const paused = s.paused || [];
+    $("paused-line").textContent = paused.length
+      ? "Paused: " + paused.map((p) => `${p.flow === "*" ? "all flows" : p.flow} by ${p.by}`).join(", ")
+      : "";
+    const operator = can("operator");
+    $("pause").hidden = !operator || paused.some((p) => p.flow === "*");
+    $("resume").hidden = !operator || !paused.length;
+    $("run-now").hidden = !operator || paused.length > 0;
+    $("run-flow").hidden = $("run-now").hidden;
+    const flows = $("run-flow");
+    if (flows.dataset.client !== s.id) {
+      flows.textContent = "";
+      for (const f of s.flows) flows.appendChild(h("option", { value: f }, f));
+      flows.dataset.client = s.id;
+    }
+  }
+
+  async function control(path, body, done) {
+    try {
+      await api(`/api/clients/${encodeURIComponent(state.client)}/${path}`, { method: "POST", json: body });
+      toast(done);
+      await refresh();
+      await loadOverview();
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      toast(e.message, true);
+    }
+  }
+
   function renderHealth(s) {
+    renderControl(s);
     const hl = s.health;
     const inv = hl.last_inventory;
     const rate = hl.injection_success_rate;
@@ -401,6 +433,9 @@
       start();
     });
     $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showLogin(); });
+    $("pause").addEventListener("click", () => control("pause", {}, `${state.client} paused`));
+    $("resume").addEventListener("click", () => control("resume", {}, `${state.client} resumed`));
+    $("run-now").addEventListener("click", () => control(`run/${encodeURIComponent($("run-flow").value)}`, {}, `${$("run-flow").value} of ${state.client} asked to run`));
     const reload = () => { state.ovOffset = 0; loadOverview().catch((e) => toast(e.message, true)); };
     $("ov-state").addEventListener("change", reload);
     $("ov-team").addEventListener("change", reload);

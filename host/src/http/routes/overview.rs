@@ -78,10 +78,7 @@ pub async fn overview(
     fn share<'a, T>(map: &HashMap<&str, Vec<&'a T>>, id: &str) -> Vec<&'a T> {
         map.get(id).cloned().unwrap_or_default()
     }
-    fn by_client<'a, T>(
-        items: &'a [T],
-        client: impl Fn(&T) -> &str,
-    ) -> HashMap<&'a str, Vec<&'a T>> {
+    fn by_client<T>(items: &[T], client: impl Fn(&T) -> &str) -> HashMap<&str, Vec<&T>> {
         let mut map: HashMap<&str, Vec<&T>> = HashMap::new();
         for item in items {
             map.entry(client(item)).or_default().push(item);

@@ -55,6 +55,8 @@ pub struct RetentionConfig {
     /// newest per rule always stays. Replaying a decision older than this says its input
     /// is gone.
     pub plugin_calls_days: u32,
+    /// Days the admin API's audit log is kept (revoked tokens too, after revocation).
+    pub audit_days: u32,
 }
 
 impl Default for RetentionConfig {
@@ -72,6 +74,7 @@ impl Default for RetentionConfig {
             units_sold_days: day(ages.units_sold),
             plugin_versions_days: day(ages.plugin_versions),
             plugin_calls_days: day(ages.plugin_calls),
+            audit_days: day(ages.audit),
         }
     }
 }
@@ -128,6 +131,12 @@ impl RetentionConfig {
                 1,
                 "a zero age would delete recorded calls before a shadow run could read them",
             ),
+            (
+                "audit_days",
+                self.audit_days,
+                30,
+                "an audit log must outlive the month it is reviewed in",
+            ),
         ];
         for (key, value, min, why) in minimums {
             if value < min {
@@ -162,6 +171,7 @@ impl RetentionConfig {
             units_sold: days(self.units_sold_days),
             plugin_versions: days(self.plugin_versions_days),
             plugin_calls: days(self.plugin_calls_days),
+            audit: days(self.audit_days),
             // Not a setting: any age past the cluster lease is safe.
             silent_hosts: RetentionAges::default().silent_hosts,
         }

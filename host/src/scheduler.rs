@@ -104,7 +104,29 @@ pub struct SchedulerHandle {
     events: broadcast::Sender<RunEvent>,
 }
 
+/// Asks a running scheduler for runs; cheap to clone (run control holds one).
+#[derive(Clone)]
+pub struct Triggers(Slots);
+
+impl Triggers {
+    /// As [`SchedulerHandle::trigger`].
+    pub fn trigger(&self, client: &str, flow: FlowKind, reason: &str) -> bool {
+        match self.0.get(&(client.to_string(), flow)) {
+            Some(slot) => {
+                slot.request(reason);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl SchedulerHandle {
+    /// A handle that triggers runs while this scheduler runs.
+    pub fn triggers(&self) -> Triggers {
+        Triggers(self.slots.clone())
+    }
+
     /// Progress events from now on.
     pub fn events(&self) -> broadcast::Receiver<RunEvent> {
         self.events.subscribe()
@@ -150,6 +172,8 @@ pub struct Scheduler {
     /// Where several hosts share the store: this host runs only the clients it owns, each run
     /// under a store lease, and takes over the clients of a host that leaves.
     pub cluster: Option<Arc<Membership>>,
+    /// Pauses an operator holds: a paused flow's runs are skipped.
+    pub pauses: Option<Arc<crate::control::Pauses>>,
 }
 
 impl Scheduler {
@@ -182,6 +206,7 @@ impl Scheduler {
                         events: events.clone(),
                         permits: permits.clone(),
                         cluster: self.cluster.clone(),
+                        pauses: self.pauses.clone(),
                     },
                     slot.clone(),
                     stop.subscribe(),
@@ -252,6 +277,7 @@ struct RunCtx {
     events: broadcast::Sender<RunEvent>,
     permits: Option<Arc<tokio::sync::Semaphore>>,
     cluster: Option<Arc<Membership>>,
+    pauses: Option<Arc<crate::control::Pauses>>,
 }
 
 /// When membership changes, every flow of a client this host has just come to own runs once:
@@ -308,6 +334,16 @@ async fn run_loop(ctx: RunCtx, slot: Arc<Slot>, mut stop: watch::Receiver<bool>)
             None => None,
         };
         let reason = slot.reason.lock().map(|r| r.clone()).unwrap_or_default();
+        if let Some(pauses) = &ctx.pauses {
+            // Read at the moment of the run: a pause made on another host a second ago holds.
+            if let Err(e) = pauses.refresh().await {
+                tracing::warn!(error = %e, "cannot read the pauses; using the last ones read");
+            }
+            if let Some(p) = pauses.paused(&ctx.client, ctx.flow.as_str()) {
+                tracing::info!(client = %ctx.client, flow = %ctx.flow, paused_by = %p.by, %reason, "run skipped: paused");
+                continue;
+            }
+        }
         match &ctx.cluster {
             None => run_once(&ctx, &reason).await,
             Some(cluster) => run_leased(&ctx, cluster, &reason).await,

@@ -23,6 +23,8 @@ use crate::storefronts::bigcommerce::intake::IntakeClient;
 
 /// How long work in flight gets to finish at shutdown: one deadline for the whole host.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How often run control reads the pauses and takes run-now requests.
+const CONTROL_POLL: Duration = Duration::from_secs(1);
 
 /// Listeners bound before the host starts (so a caller can learn their addresses first).
 pub struct Listeners {
@@ -78,18 +80,40 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let cluster = join_cluster(&app).await?;
     let heartbeat = cluster.clone().map(|c| c.spawn(stop_rx.clone()));
+    let pauses = crate::control::Pauses::new(app.store.clone());
+    if let Err(e) = pauses.refresh().await {
+        tracing::warn!(error = %e, "cannot read the pauses at start; retrying every second");
+    }
     let scheduler = Scheduler {
         store: app.store.clone(),
         runner: Arc::new(AppFlows::new(&app.clients)),
         clock: Arc::new(SystemClock),
         max_concurrent_runs: app.config.host.max_concurrent_runs,
-        cluster,
+        cluster: cluster.clone(),
+        pauses: Some(pauses.clone()),
     }
     .start(schedules);
+    let control = {
+        let triggers = scheduler.triggers();
+        let clients: Vec<String> = app.clients.iter().map(|c| c.config.id.clone()).collect();
+        let owned: crate::control::Owned = Arc::new(move || match &cluster {
+            Some(c) => clients.iter().filter(|id| c.owns(id)).cloned().collect(),
+            None => clients.clone(),
+        });
+        crate::control::spawn_control_loop(
+            pauses.clone(),
+            owned,
+            Arc::new(move |client, flow, reason| triggers.trigger(client, flow, reason)),
+            CONTROL_POLL,
+            stop_rx.clone(),
+        )
+    };
     let progress = spawn_progress(&scheduler);
     let watch = app.spawn_plugin_watch(stop_rx.clone());
     let follower = app.spawn_plugin_follower(stop_rx.clone());
-    let engine = job_engine(&app).spawn(stop_rx.clone());
+    let engine = job_engine(&app)
+        .with_pauses(pauses.clone())
+        .spawn(stop_rx.clone());
     // Jobs enqueued by other hosts on a shared store wake this one at once.
     let wake = engine.waker();
     if let Err(e) = app
@@ -151,6 +175,7 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
         tracing::warn!("job batches still running at the deadline were stopped");
     }
     progress.abort();
+    control.abort();
     for task in [
         watch,
         Some(follower),

@@ -4,8 +4,12 @@
 #[path = "admin_api/support.rs"]
 mod support;
 
+#[path = "admin_api/access.rs"]
+mod access;
 #[path = "admin_api/auth.rs"]
 mod auth;
+#[path = "admin_api/control.rs"]
+mod control;
 #[path = "admin_api/exceptions.rs"]
 mod exceptions;
 #[path = "admin_api/plugins.rs"]

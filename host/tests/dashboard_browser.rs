@@ -74,7 +74,26 @@ fn write_config(dir: &Path, urls: &selvedge::sandbox::SandboxUrls, webhook: u16,
             &format!("{:?}", fixtures.display().to_string()),
         );
     std::fs::write(dir.join("clients/northwind-apparel.toml"), client).expect("write client");
+    // A second brand whose Blue Cherry is unreachable: its runs fail, and the overview must
+    // list it first.
+    let broken = example
+        .replace("id = \"northwind-apparel\"", &format!("id = \"{BROKEN}\""))
+        .replace("http://127.0.0.1:8401", "http://127.0.0.1:9")
+        // Its own webhook secret (the default variable of its id).
+        .replace(
+            "webhook_secret_env = \"SELVEDGE_BIGCOMMERCE_WEBHOOK_SECRET\"",
+            "",
+        )
+        .replace("http://127.0.0.1:8402", &urls.bigcommerce)
+        .replace(
+            "\"../plugins/b2c-apparel/fixtures\"",
+            &format!("{:?}", fixtures.display().to_string()),
+        );
+    std::fs::write(dir.join(format!("clients/{BROKEN}.toml")), broken).expect("write client");
 }
+
+/// The client whose ERP cannot be reached.
+const BROKEN: &str = "broken-brand";
 
 /// Shoppers buy published variants, so the injection chart has orders (best effort: the
 /// page is tested either way).
@@ -171,6 +190,10 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     }
     let mut host = host
         .env(TOKEN_ENV, TOKEN)
+        .env(
+            "SELVEDGE_WEBHOOK_SECRET_BROKEN_BRAND",
+            "broken-brand-secret",
+        )
         .env("SELVEDGE_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::from(log_file))
@@ -264,17 +287,55 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .expect("webhook delivery");
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
 
+    // A viewer token made the way an operator makes one: the page must show it no write
+    // control, and the API must refuse a write forged with it.
+    let made = tokio::process::Command::new(env!("CARGO_BIN_EXE_selvedge"))
+        .args([
+            "token", "create", "ana", "--role", "viewer", "--json", "--config",
+        ])
+        .arg(dir.path())
+        .output()
+        .await
+        .expect("selvedge token create");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let made: Value = serde_json::from_slice(&made.stdout).expect("token json");
+    let viewer = made["token"].as_str().expect("token").to_string();
+
+    // The broken brand's first runs have failed before the page opens.
+    let overview = format!("{base}/api/overview?state=failing");
+    let failing_seen = Instant::now();
+    while get(&http, &overview)
+        .await
+        .and_then(|o| o["rows"][0]["client"].as_str().map(|c| c == BROKEN))
+        != Some(true)
+    {
+        assert!(
+            failing_seen.elapsed() < Duration::from_secs(90),
+            "the unreachable brand never showed as failing"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
     let shot = repo().join("target/dashboard.png");
     std::fs::create_dir_all(repo().join("target")).expect("target dir");
     let out = tokio::process::Command::new("node")
         .arg(repo().join("tests/browser/dashboard.mjs"))
-        .env("DASHBOARD_URL", format!("{base}/dashboard/"))
+        .env(
+            "DASHBOARD_URL",
+            format!("{base}/dashboard/#client=northwind-apparel"),
+        )
         .env("ADMIN_TOKEN", TOKEN)
         .env("EXCEPTION_ID", raised.id.to_string())
         .env("SCREENSHOT", &shot)
         .env("CHROMIUM", &chromium)
         .env("WHY_SKU", why_sku.as_deref().unwrap_or(""))
         .env("WEBHOOK_AUTH_FAILURES", "1")
+        .env("VIEWER_TOKEN", &viewer)
+        .env("OVERVIEW_FIRST", BROKEN)
         .output()
         .await
         .expect("run node");
@@ -294,7 +355,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     let last = history.last().expect("history");
     assert_eq!(
         (last.action.as_str(), last.actor.as_str()),
-        ("resolved", "dashboard")
+        ("resolved", "bootstrap (dashboard)")
     );
     assert_eq!(
         last.note.as_deref(),

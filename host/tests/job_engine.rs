@@ -443,3 +443,77 @@ async fn a_backlog_runs_the_next_batch_while_one_runs_but_never_more_than_the_ca
     let ids: std::collections::HashSet<i64> = runs.iter().map(|(_, id, _)| *id).collect();
     assert_eq!((runs.len(), ids.len()), (96, 96), "every job ran once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_clients_orders_wait_queued_and_each_runs_once_after_resume() {
+    use selvedge::control::Pauses;
+    use selvedge::flows::orders::order_kind;
+    use selvedge_store::{ALL_FLOWS, Pause};
+    let rig = Rig::new().await;
+    let now = OffsetDateTime::now_utc();
+    for client in ["paused", "running"] {
+        for n in 0..5 {
+            rig.store
+                .enqueue(
+                    NewJob {
+                        client: client.into(),
+                        kind: order_kind(client),
+                        idempotency_key: format!("bigcommerce:{n}"),
+                        payload: json!({}),
+                        run_at: now,
+                        max_attempts: 3,
+                    },
+                    now,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    rig.store
+        .pause(&Pause {
+            client: "paused".into(),
+            flow: ALL_FLOWS.into(),
+            by: "ana".into(),
+            at: now,
+        })
+        .await
+        .unwrap();
+    // The engine of a host started after the pause (a restart): it reads the pause first.
+    let pauses = Pauses::new(rig.store.clone());
+    pauses.refresh().await.unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let mut engine = Engine::new(rig.store.clone(), options()).with_pauses(pauses.clone());
+    for client in ["paused", "running"] {
+        let worker = rig.worker(
+            ErpWriteLimiter::unlimited(),
+            Duration::ZERO,
+            Duration::from_secs(30),
+        );
+        engine.register(order_kind(client), worker);
+    }
+    let handle = engine.spawn(stop_rx);
+    assert!(rig.wait_for_runs(5, Duration::from_secs(10)).await);
+    // Time for the paused client's jobs to have been claimed, were they claimable.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let clients =
+        |runs: &[(String, i64, Instant)]| runs.iter().filter(|(c, _, _)| c == "paused").count();
+    assert_eq!(
+        clients(&rig.runs.lock().unwrap()),
+        0,
+        "nothing of a paused client runs"
+    );
+    assert_eq!(rig.runs.lock().unwrap().len(), 5);
+
+    assert!(rig.store.resume("paused", ALL_FLOWS).await.unwrap());
+    pauses.refresh().await.unwrap();
+    assert!(rig.wait_for_runs(10, Duration::from_secs(10)).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let runs = rig.runs.lock().unwrap().clone();
+    assert_eq!(clients(&runs), 5);
+    let mut ids: Vec<i64> = runs.iter().map(|(_, id, _)| *id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 10, "every job once");
+    stop.send_replace(true);
+    assert!(handle.join(Duration::from_secs(5)).await);
+}

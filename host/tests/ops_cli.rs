@@ -86,12 +86,20 @@ async fn status_explain_and_plugin_commands_mirror_the_api() {
         .await
         .expect("finish");
 
-    let (code, out, err) = selvedge(&["status"], &url, TOKEN).await;
+    let (code, out, err) = selvedge(&["status", "--client", CLIENT], &url, TOKEN).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("northwind (bigcommerce)") && out.contains("cycle latency         12.0 s"),
         "{out}"
     );
+    // Without --client: the overview, one line per client.
+    let (code, out, err) = selvedge(&["status"], &url, TOKEN).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("northwind"))
+        .unwrap_or_default();
+    assert!(line.starts_with("ok") && line.contains("12 s"), "{out}");
 
     store
         .raise_exception(
@@ -107,10 +115,15 @@ async fn status_explain_and_plugin_commands_mirror_the_api() {
         )
         .await
         .expect("raise");
-    let (code, out, _) = selvedge(&["status", "--json"], &url, TOKEN).await;
+    let (code, out, _) = selvedge(&["status", "--client", CLIENT, "--json"], &url, TOKEN).await;
     assert_eq!(code, 1, "unresolved exceptions make status exit 1");
     let doc: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc[0]["unresolved_exceptions"], 1);
+    let (code, out, _) = selvedge(&["status", "--json"], &url, TOKEN).await;
+    assert_eq!(code, 1, "a degraded client makes the overview exit 1");
+    let doc: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["rows"][0]["state"], "degraded");
+    assert_eq!(doc["rows"][0]["exceptions_by_team"]["operations"], 1);
 
     let (code, _, err) = selvedge(&["status"], &url, "wrong").await;
     assert_eq!(code, 2, "{err}");
@@ -133,10 +146,13 @@ async fn status_explain_and_plugin_commands_mirror_the_api() {
     let (code, out, err) = selvedge(&["explain", "sku", "SKU-1"], &url, TOKEN).await;
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("inventory decided by b2c-apparel 0123456789ab")
-            && out.contains("\"buffer\":2"),
-        "{out}"
+        out.contains("inventory: Stock decision; plugin b2c-apparel 0123456")
+            && !out.contains("\"buffer\":2"),
+        "one sentence, the raw record only with --details: {out}"
     );
+    let (code, out, err) = selvedge(&["explain", "sku", "SKU-1", "--details"], &url, TOKEN).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"buffer\":2"), "{out}");
     let (code, _, err) = selvedge(&["explain", "order", "404"], &url, TOKEN).await;
     assert_eq!(code, 2, "{err}");
 

@@ -151,6 +151,7 @@ fn start_capped(
         clock: rig.clock.clone(),
         max_concurrent_runs,
         cluster: None,
+        pauses: None,
     }
     .start(clients)
 }
@@ -627,6 +628,7 @@ async fn two_hosts_split_the_clients_and_the_survivor_takes_over_a_dead_hosts_cl
             clock: rig.clock.clone(),
             max_concurrent_runs: 0,
             cluster: Some(membership.clone()),
+            pauses: None,
         }
         .start(schedules())
     };
@@ -765,4 +767,74 @@ async fn a_host_back_under_the_same_id_closes_the_run_its_earlier_process_left_r
         latest_run(&rig.store, "acme", FlowKind::Catalog).await,
         (RunStatus::Failed, Some(LEFT_BY_A.into()))
     );
+}
+
+#[tokio::test]
+async fn a_paused_flow_skips_its_runs_and_a_run_now_runs_it_once_resumed() {
+    use selvedge::control::Pauses;
+    use selvedge_store::Pause;
+    let rig = rig("2026-01-05T10:00:00Z").await;
+    rig.store
+        .pause(&Pause {
+            client: "acme".into(),
+            flow: FlowKind::Catalog.as_str().into(),
+            by: "ana".into(),
+            at: time::OffsetDateTime::now_utc(),
+        })
+        .await
+        .expect("pause");
+    let pauses = Pauses::new(rig.store.clone());
+    let sched = Scheduler {
+        store: rig.store.clone(),
+        runner: Arc::new(FakeFlows::default()),
+        clock: rig.clock.clone(),
+        max_concurrent_runs: 0,
+        cluster: None,
+        pauses: Some(pauses.clone()),
+    }
+    .start(vec![client(
+        "acme",
+        "UTC",
+        vec![
+            cron(FlowKind::Catalog, "*/10 * * * * *"),
+            cron(FlowKind::Inventory, "*/10 * * * * *"),
+        ],
+        Default::default(),
+    )]);
+    // Inventory runs at start; the paused catalog does not, nor at its next tick.
+    until_runs(&rig.store, "acme", FlowKind::Inventory, 1).await;
+    rig.clock.advance(Duration::from_secs(10));
+    until_runs(&rig.store, "acme", FlowKind::Inventory, 2).await;
+    settle().await;
+    assert!(
+        finished_runs(&rig.store, "acme", FlowKind::Catalog)
+            .await
+            .is_empty()
+    );
+    assert!(
+        sched
+            .triggers()
+            .trigger("acme", FlowKind::Catalog, "run now"),
+        "the flow is scheduled"
+    );
+    settle().await;
+    assert!(
+        finished_runs(&rig.store, "acme", FlowKind::Catalog)
+            .await
+            .is_empty(),
+        "run now is refused while paused too"
+    );
+    assert!(rig.store.resume("acme", "catalog").await.expect("resume"));
+    sched
+        .triggers()
+        .trigger("acme", FlowKind::Catalog, "run now");
+    until_runs(&rig.store, "acme", FlowKind::Catalog, 1).await;
+    settle().await;
+    assert_eq!(
+        finished_runs(&rig.store, "acme", FlowKind::Catalog)
+            .await
+            .len(),
+        1
+    );
+    sched.shutdown(Duration::from_secs(5)).await;
 }

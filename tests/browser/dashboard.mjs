@@ -49,6 +49,19 @@ try {
   await page.click("#token-save");
   await page.locator("#main").waitFor({ state: "visible" });
 
+  // The home page lists every client in one overview, in trouble first.
+  await page.locator("#ov-table tbody tr[data-client]").first().waitFor();
+  const states = await page.locator("#ov-table tbody tr[data-client] td.state").allTextContents();
+  const rank = { failing: 0, degraded: 1, paused: 2, ok: 3 };
+  for (let i = 1; i < states.length; i++) {
+    if (rank[states[i - 1]] > rank[states[i]]) throw new Error(`overview not in trouble-first order: ${states.join(", ")}`);
+  }
+  const expected = process.env.OVERVIEW_FIRST;
+  if (expected) {
+    const first = await page.locator("#ov-table tbody tr[data-client]").first().getAttribute("data-client");
+    if (first !== expected) throw new Error(`the overview lists ${first} first, not the troubled ${expected}`);
+  }
+
   const row = page.locator(`tr[data-exception-id="${id}"]`);
   await row.waitFor({ state: "visible" });
   const before = (await row.locator("td.state").textContent()).trim();
@@ -75,8 +88,52 @@ try {
     await page.fill("#why-subject", whySku);
     await page.click("#why-form button[type=submit]");
     await page.locator("#why-body .card", { hasText: "plugin" }).first().waitFor();
+    // Read as a sentence with the numbers, the raw record behind "details".
+    const sentence = (await page.locator("#why-body p.sentence").first().textContent()).trim();
+    if (!/^(ATS \d+ at \S+ = on hand \d+|Set to 0 by Selvedge)/.test(sentence)) {
+      throw new Error(`the why of ${whySku} does not read as a sentence: ${sentence}`);
+    }
+    if (await page.locator("#why-body details pre").first().isVisible()) {
+      throw new Error("the raw record should stay behind the details toggle");
+    }
   }
+  // Pause the client from the page: the overview shows it paused; resume brings it back.
+  await page.click("#pause");
+  await page.locator("#paused-line", { hasText: "Paused: all flows" }).waitFor();
+  await page.locator('#ov-table tr[data-client="northwind-apparel"] td.state', { hasText: "paused" }).waitFor();
+  if (await page.locator("#run-now").isVisible()) throw new Error("run now is offered while paused");
+  await page.click("#resume");
+  await page.locator("#run-now").waitFor({ state: "visible" });
+  await page.selectOption("#run-flow", "inventory");
+  await page.click("#run-now");
+  await page.locator("#toast", { hasText: "inventory of northwind-apparel asked to run" }).waitFor();
   await page.screenshot({ path: screenshot, fullPage: true });
+  // A viewer token: no write control on the page, and a forged write is refused with 403.
+  const viewer = process.env.VIEWER_TOKEN;
+  if (viewer) {
+    await page.click("#logout");
+    await page.locator("#token-input").waitFor({ state: "visible" });
+    await page.fill("#token-input", viewer);
+    await page.click("#token-save");
+    await page.locator("#main").waitFor({ state: "visible" });
+    await page.selectOption("#exc-state", "all");
+    await page.locator("#exc-table tbody tr").first().waitFor();
+    const buttons = await page.locator("#exc-table button.resolve, #exc-table button.retry").count();
+    if (buttons) throw new Error(`a viewer sees ${buttons} exception action button(s)`);
+    if (await page.locator("#pause").isVisible()) throw new Error("a viewer sees the pause button");
+    if (await page.locator("#swap-form").isVisible()) throw new Error("a viewer sees the plugin swap form");
+    const forged = await page.evaluate(async ([token, exception]) => {
+      const res = await fetch(`/api/exceptions/${exception}/retry`, {
+        method: "POST",
+        headers: { "authorization": `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      return { status: res.status, body: await res.text() };
+    }, [viewer, id]);
+    if (forged.status !== 403 || !forged.body.includes("needs role operator")) {
+      throw new Error(`a forged viewer write got ${forged.status}: ${forged.body}`);
+    }
+  }
   if (errors.length) throw new Error("page errors: " + errors.join(" | "));
   console.log(`dashboard: exception ${id} resolved from the page; screenshot ${screenshot}`);
 } catch (e) {

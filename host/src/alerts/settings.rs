@@ -27,6 +27,9 @@ pub struct AlertSettings {
     pub watch_flows: Vec<String>,
     /// Team told about slow or stopped syncs.
     pub sync_owner: String,
+    /// An exception unresolved for longer than this is past its owner team's deadline: the
+    /// overview marks its client failing. Hours.
+    pub exception_deadline_hours: u64,
     /// SMTP server for teams that list `email` addresses.
     pub email: Option<EmailSettings>,
     /// Per team: where alerts go.
@@ -82,6 +85,7 @@ impl Default for AlertSettings {
             stale_after_secs: 1_800,
             watch_flows: vec!["inventory".into(), "orders".into()],
             sync_owner: "operations".into(),
+            exception_deadline_hours: 24,
             email: None,
             teams: BTreeMap::new(),
         }

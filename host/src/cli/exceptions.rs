@@ -112,7 +112,7 @@ pub fn run(cmd: ExceptionsCommand) -> Result<u8, CliError> {
     })
 }
 
-async fn open_store(common: &Common) -> Result<Arc<dyn Store>, CliError> {
+pub(crate) async fn open_store(common: &Common) -> Result<Arc<dyn Store>, CliError> {
     let host = Config::load_host_only(&common.config)?;
     let location = StoreLocation::of(&host);
     if let StoreLocation::Sqlite(file) = &location
@@ -131,7 +131,7 @@ async fn open_store(common: &Common) -> Result<Arc<dyn Store>, CliError> {
 }
 
 /// Closes the store after a command; a failure to close only warns (the command is done).
-async fn close(store: &dyn Store) {
+pub(crate) async fn close(store: &dyn Store) {
     if let Err(e) = store.close().await {
         tracing::warn!(error = %e, "the store did not close cleanly");
     }

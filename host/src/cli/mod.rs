@@ -1,6 +1,7 @@
 //! Command line: `selvedge <command>`. Human output by default, `--json` for scripts.
 
 pub mod admin_client;
+mod client;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod exceptions;
@@ -12,6 +13,7 @@ mod run;
 mod sandbox;
 mod status;
 mod store;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -65,6 +67,12 @@ pub enum Command {
     /// The state store: schema status, migrations.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Run control on a running host: run a flow now, pause or resume a client or flow.
+    #[command(subcommand)]
+    Client(client::ClientCommand),
+    /// Admin API tokens: create (with a role and scope), list, revoke.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 impl Cli {
@@ -95,6 +103,8 @@ impl Cli {
             Command::Explain(cmd) => explain::run(cmd),
             Command::Handover(args) => handover::run(args),
             Command::Store(cmd) => store::run(cmd),
+            Command::Token(cmd) => token::run(cmd),
+            Command::Client(cmd) => client::run(cmd),
         }
     }
 }

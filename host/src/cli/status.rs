@@ -1,4 +1,5 @@
-//! `selvedge status`: every client's sync health, from the running host's admin API.
+//! `selvedge status`: every client in one list, in trouble first (the overview), or one
+//! client's sync health in detail (`--client`), from the running host's admin API.
 
 use clap::Args;
 
@@ -11,15 +12,28 @@ use crate::http::model::ClientSummary;
 pub struct StatusArgs {
     #[command(flatten)]
     pub remote: Remote,
-    /// Only this client.
+    /// One client in detail.
     #[arg(long)]
     pub client: Option<String>,
+    /// Only clients in this state: failing, degraded, paused, ok.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only clients with unresolved exceptions of this owner team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only clients whose id contains this text.
+    #[arg(long)]
+    pub query: Option<String>,
 }
 
-/// Runs `selvedge status`; exits 1 when a client has unresolved exceptions or a failed last run.
+/// Runs `selvedge status`; exits 1 when a client listed is failing or degraded (unresolved
+/// exceptions, a failed last run, lag, injection success).
 pub fn run(args: StatusArgs) -> Result<u8, CliError> {
     let api = AdminApi::connect(&args.remote)?;
     let rt = super::tokio_runtime()?;
+    if args.client.is_none() {
+        return overview(&api, &rt, &args);
+    }
     let mut clients: Vec<ClientSummary> = rt.block_on(api.get("/api/clients"))?;
     if let Some(id) = &args.client {
         clients.retain(|c| &c.id == id);
@@ -44,6 +58,85 @@ pub fn run(args: StatusArgs) -> Result<u8, CliError> {
         }
     }
     Ok(if unhealthy {
+        exit::CHECK_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// Every client, a page at a time (all pages), in trouble first.
+fn overview(
+    api: &AdminApi,
+    rt: &tokio::runtime::Runtime,
+    args: &StatusArgs,
+) -> Result<u8, CliError> {
+    let mut query = vec!["limit=1000".to_string()];
+    for (key, value) in [
+        ("state", &args.state),
+        ("team", &args.team),
+        ("q", &args.query),
+    ] {
+        if let Some(v) = value {
+            query.push(format!("{key}={}", super::explain::encode(v)));
+        }
+    }
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut offset = 0u64;
+    let mut counts;
+    loop {
+        let page: serde_json::Value = rt.block_on(api.get(&format!(
+            "/api/overview?{}&offset={offset}",
+            query.join("&")
+        )))?;
+        rows.extend(page["rows"].as_array().cloned().unwrap_or_default());
+        counts = page["counts"].clone();
+        match page["next_offset"].as_u64() {
+            Some(next) => offset = next,
+            None => break,
+        }
+    }
+    let troubled = rows
+        .iter()
+        .any(|r| matches!(r["state"].as_str(), Some("failing" | "degraded")));
+    if args.remote.json {
+        print_json(&serde_json::json!({ "counts": counts, "rows": rows }));
+    } else {
+        println!(
+            "{:<9} {:<24} {:<12} {:>8} {:>9} {:>5} {:<8} why",
+            "state", "client", "storefront", "lag", "injected", "exc", "plugin"
+        );
+        for r in &rows {
+            let exceptions: u64 = r["exceptions_by_team"]
+                .as_object()
+                .map(|m| m.values().filter_map(|v| v.as_u64()).sum())
+                .unwrap_or(0);
+            println!(
+                "{:<9} {:<24} {:<12} {:>8} {:>9} {:>5} {:<8} {}",
+                r["state"].as_str().unwrap_or("-"),
+                r["client"].as_str().unwrap_or("-"),
+                r["storefront"].as_str().unwrap_or("-"),
+                r["inventory_lag_secs"]
+                    .as_f64()
+                    .map(|s| format!("{s:.0} s"))
+                    .unwrap_or_else(|| "-".into()),
+                r["injection_success_24h"]
+                    .as_f64()
+                    .map(|s| format!("{:.1}%", s * 100.0))
+                    .unwrap_or_else(|| "-".into()),
+                exceptions,
+                r["plugin_version"].as_str().unwrap_or("-"),
+                r["reasons"]
+                    .as_array()
+                    .map(|a| a
+                        .iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(if troubled {
         exit::CHECK_FAILED
     } else {
         exit::OK

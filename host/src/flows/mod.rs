@@ -58,6 +58,11 @@ impl FlowKind {
         FlowKind::Reconciliation,
     ];
 
+    /// The flow named `name` (`inventory`, `orders`, ...).
+    pub fn parse(name: &str) -> Option<FlowKind> {
+        FlowKind::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FlowKind::Catalog => "catalog",

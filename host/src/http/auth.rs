@@ -2,14 +2,9 @@
 //! header. Both compare in constant time on SHA-256 digests, so response timing reveals
 //! neither how much of a guess was right nor the secret's length.
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
-use super::{AdminState, HttpError};
 
 /// A secret held for comparison only: its digest, never the text. `Debug` shows neither.
 #[derive(Clone, Default)]
@@ -93,54 +88,10 @@ impl std::fmt::Debug for AdminToken {
 }
 
 /// The bearer token of a request, if it carries one.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
         .then_some(token.trim())
-}
-
-/// Middleware: 401 (and the handler never runs, so nothing changes) without the right token.
-pub async fn require_token(
-    State(state): State<AdminState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if bearer(request.headers()).is_some_and(|t| state.token.matches(t)) {
-        return next.run(request).await;
-    }
-    metrics::counter!(crate::metrics::ADMIN_UNAUTHORIZED).increment(1);
-    if state.token.is_set() {
-        HttpError::BadToken.into_response()
-    } else {
-        HttpError::TokenUnset.into_response()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_never_shows_the_token() {
-        let token = AdminToken::new(Some("s3cret".into()));
-        assert!(!format!("{token:?}").contains("s3cret"));
-    }
-
-    #[test]
-    fn only_the_exact_token_matches() {
-        let token = AdminToken::new(Some("abc".into()));
-        assert!(token.matches("abc"));
-        assert!(!token.matches("abd"));
-        assert!(!token.matches("ab"));
-        assert!(!AdminToken::new(Some(String::new())).matches(""));
-        assert!(!AdminToken::default().matches(""));
-    }
-
-    #[test]
-    fn a_blank_secret_matches_nothing() {
-        assert!(!Secret::new(Some("  ")).matches(b"  "));
-        assert!(Secret::new(Some("x")).matches(b"x"));
-    }
 }

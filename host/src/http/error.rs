@@ -22,6 +22,9 @@ pub enum HttpError {
     /// (same answer for all three: no probing for client names).
     #[error("missing or wrong webhook secret")]
     BadWebhookSecret,
+    /// 403: the token is valid but its role or scope does not cover the request.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404.
     #[error("{0}")]
     NotFound(String),
@@ -87,6 +90,7 @@ impl HttpError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::BadToken | Self::TokenUnset | Self::BadWebhookSecret => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -104,6 +108,7 @@ impl HttpError {
             Self::BadToken => "bad_token",
             Self::TokenUnset => "token_unset",
             Self::BadWebhookSecret => "bad_webhook_secret",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Timeout => "timeout",
             Self::Conflict(_) => "conflict",

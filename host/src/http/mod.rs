@@ -13,6 +13,7 @@
 //! The webhook listener (`webhook_listen`): see [`webhook`]. Both are served by
 //! [`listener::serve`] within [`ListenerLimits`]; every error is an [`HttpError`].
 
+pub mod access;
 pub mod auth;
 pub mod dashboard;
 mod error;
@@ -59,8 +60,20 @@ pub fn admin_router(state: AdminState) -> Router {
     // Counters recorded before the first scrape must not be lost.
     let _ = crate::metrics::handle();
     let api = Router::new()
+        .route("/api/whoami", get(routes::access::whoami))
+        .route("/api/audit", get(routes::access::audit))
+        .route("/api/overview", get(routes::overview::overview))
         .route("/api/clients", get(routes::clients::list))
         .route("/api/clients/{client}/health", get(routes::clients::health))
+        .route("/api/clients/{client}/pause", post(routes::control::pause))
+        .route(
+            "/api/clients/{client}/resume",
+            post(routes::control::resume),
+        )
+        .route(
+            "/api/clients/{client}/run/{flow}",
+            post(routes::control::run_now),
+        )
         .route("/api/clients/{client}/series", get(routes::series::series))
         .route("/api/clients/{client}/drift", get(routes::clients::drift))
         .route("/api/clients/{client}/plugin", get(routes::plugins::show))
@@ -106,7 +119,7 @@ pub fn admin_router(state: AdminState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::require_token,
+            access::require_token,
         ));
     Router::new()
         .merge(api)

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::model::*;
-use super::routes::{clients, exceptions, lifecycle, plugins, series, why};
+use super::routes::{
+    access, clients, control, exceptions, lifecycle, overview, plugins, series, why,
+};
 
 /// The admin API description.
 #[derive(OpenApi)]
@@ -14,17 +16,18 @@ use super::routes::{clients, exceptions, lifecycle, plugins, series, why};
     info(title = "Selvedge admin API", description = "Sync health, exceptions, drift, plugins and decision traces of every client. Every path needs `Authorization: Bearer <token>`."),
     paths(
         clients::list, clients::health, clients::drift, series::series,
+        control::pause, control::resume, control::run_now, overview::overview,
         exceptions::list, exceptions::summary, exceptions::show, exceptions::retry, exceptions::resolve,
         plugins::show, plugins::swap, plugins::rollback,
         lifecycle::shadow, lifecycle::accept, lifecycle::replay_recorded, lifecycle::replay_with,
-        why::sku, why::order, why::buffers,
+        why::sku, why::order, why::buffers, access::whoami, access::audit,
     ),
     components(schemas(
         ClientSummary, SyncHealth, WebhookAuth, FlowStatus, RunView, ExceptionView, ExceptionDetail, HistoryView,
         OwnerGroup, KindCount, ActionRequest, RetryOutcome, DriftReport, PluginView, PluginPeriod,
         PluginEvent, SwapRequest, SwapResult, WhyReport, DecisionView, OrderView, TransitionView,
         Series, LagPoint, InjectionPoint, lifecycle::AcceptRequest, lifecycle::Accepted,
-        why::BuffersReport, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
+        why::BuffersReport, overview::OverviewPage, crate::overview::OverviewRow, crate::overview::ClientState, control::FlowRequest, control::ControlOutcome, PausedView, access::AuditView, access::AuditPage, crate::http::access::Caller, crate::http::access::Role, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
     )),
     modifiers(&BearerAuth),
 )]

@@ -65,6 +65,8 @@ pub struct AdminState {
     pub token: AdminToken,
     /// Refused webhook deliveries, shared with the webhook listener.
     pub webhook_auth: Arc<AuthFailures>,
+    /// Thresholds the overview judges clients by.
+    pub overview_rules: crate::overview::Rules,
 }
 
 impl AdminState {
@@ -101,6 +103,19 @@ impl AdminState {
             clients: Arc::new(clients),
             token,
             webhook_auth: Arc::default(),
+            overview_rules: crate::overview::Rules {
+                max_lag: std::time::Duration::from_secs(
+                    app.config.host.alerts.max_cycle_latency_secs,
+                ),
+                exception_deadline: std::time::Duration::from_secs(
+                    app.config
+                        .host
+                        .alerts
+                        .exception_deadline_hours
+                        .saturating_mul(3600),
+                ),
+                ..crate::overview::Rules::default()
+            },
         }
     }
 
@@ -124,6 +139,7 @@ impl AdminState {
             clients: Arc::new(clients),
             token,
             webhook_auth: Arc::default(),
+            overview_rules: crate::overview::Rules::default(),
         }
     }
 

@@ -133,6 +133,7 @@ pub struct Engine {
     store: Arc<dyn Store>,
     options: EngineOptions,
     workers: HashMap<String, Arc<dyn Worker>>,
+    pauses: Option<Arc<crate::control::Pauses>>,
 }
 
 impl Engine {
@@ -142,7 +143,14 @@ impl Engine {
             store,
             options,
             workers: HashMap::new(),
+            pauses: None,
         }
+    }
+
+    /// Claims nothing for a paused client's flow: its jobs wait, queued, until it resumes.
+    pub fn with_pauses(mut self, pauses: Arc<crate::control::Pauses>) -> Self {
+        self.pauses = Some(pauses);
+        self
     }
 
     /// Serves jobs of `kind` (the full kind, e.g. `order.inject/acme`) with `worker`.
@@ -162,7 +170,7 @@ impl Engine {
             Arc::new(self.workers),
             self.store,
             self.options,
-            wake.clone(),
+            (wake.clone(), self.pauses),
             stop,
         ));
         EngineHandle { wake, task }
@@ -210,7 +218,7 @@ async fn dispatch(
     workers: Arc<HashMap<String, Arc<dyn Worker>>>,
     store: Arc<dyn Store>,
     options: EngineOptions,
-    wake: Arc<Notify>,
+    (wake, pauses): (Arc<Notify>, Option<Arc<crate::control::Pauses>>),
     mut stop: watch::Receiver<bool>,
 ) {
     let families = families(&workers);
@@ -236,6 +244,12 @@ async fn dispatch(
                     let Some(worker) = workers.get(&d.kind) else {
                         continue;
                     };
+                    if pauses
+                        .as_ref()
+                        .is_some_and(|p| p.paused_kind(&d.kind).is_some())
+                    {
+                        continue;
+                    }
                     let busy = in_flight.values().filter(|k| **k == d.kind).count();
                     // As many batches as the ready jobs fill, up to the per-kind cap.
                     let batch = usize::try_from(worker.batch_size().max(1)).unwrap_or(1);

@@ -7,8 +7,10 @@
 //! fenced by, and a transaction that loses a race PostgreSQL detects (deadlock, a unique
 //! index two inserts raced for) is run again from the start ([`in_tx!`]).
 
+mod access;
 mod catalog;
 mod cluster;
+mod control;
 mod copy;
 mod cursors;
 mod decisions;
@@ -16,6 +18,7 @@ mod exceptions;
 mod jobs;
 mod orders;
 mod oversells;
+mod overview;
 mod plugin_calls;
 mod plugins;
 mod prices;

@@ -108,6 +108,11 @@ pub(crate) fn default_rules(ages: &RetentionAges) -> Vec<RetentionRule> {
         RetentionRule::new("shadow_runs", "created_at", ages.plugin_versions).keyed_by(ROW_ID),
         // Oversells feed buffer advice over the decisions' window.
         RetentionRule::new("oversells", "at", ages.decisions).keyed_by(ROW_ID),
+        RetentionRule::new("audit_log", "at", ages.audit).keyed_by(ROW_ID),
+        // A revoked token's row goes a while after revocation (live ones have no date).
+        RetentionRule::new("api_tokens", "revoked_at", ages.audit).keyed_by(ROW_ID),
+        // A run request no host took (its client is on no host) is stale after a day.
+        RetentionRule::new("run_requests", "at", ages.silent_hosts).keyed_by(ROW_ID),
         // Hosts killed without leaving. A row per host ever run: no index on `last_seen`.
         RetentionRule::new("cluster_hosts", "last_seen", ages.silent_hosts).keyed_by(ROW_ID),
     ]

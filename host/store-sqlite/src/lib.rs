@@ -12,14 +12,17 @@
 //! one statement that changes shape is the claim: `SELECT ... FOR UPDATE SKIP LOCKED` in a
 //! CTE instead of relying on a single writer.
 
+mod access;
 mod catalog;
 mod cluster;
+mod control;
 mod cursors;
 mod decisions;
 mod exceptions;
 mod jobs;
 mod orders;
 mod oversells;
+mod overview;
 mod plugin_calls;
 mod plugins;
 mod prices;

@@ -16,17 +16,20 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 mod error;
 pub mod timestamp;
 
 pub mod catalog;
 pub mod cluster;
+pub mod control;
 pub mod cursors;
 pub mod decisions;
 pub mod exceptions;
 pub mod jobs;
 pub mod orders;
 pub mod oversells;
+pub mod overview;
 pub mod plugin_calls;
 pub mod plugins;
 pub mod prices;
@@ -39,8 +42,10 @@ pub mod stock;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use access::{Access, ApiToken, AuditEntry, AuditRecord};
 pub use catalog::{Bindings, SkuBinding};
 pub use cluster::{Cluster, HostRecord, LeaseTake};
+pub use control::{ALL_FLOWS, Pause, RunControl, RunRequest};
 pub use cursors::Cursors;
 pub use decisions::{Decision, DecisionAudit, DecisionRecord};
 pub use error::StoreError;
@@ -53,6 +58,7 @@ pub use jobs::{
 };
 pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
 pub use oversells::{Oversell, Oversells};
+pub use overview::{OrderOutcomes, Overview, TeamExceptions};
 pub use plugin_calls::{NewShadowRun, PluginCall, PluginCallSummary, PluginCalls, ShadowRun};
 pub use plugins::{PluginComponent, PluginVersionRecord, PluginVersions};
 pub use prices::{PublishedPrice, PublishedPrices};
@@ -160,6 +166,9 @@ pub trait Store:
     + PluginVersions
     + PluginCalls
     + Oversells
+    + Access
+    + RunControl
+    + Overview
     + Retention
     + Cluster
     + Backend
@@ -182,6 +191,9 @@ impl<T> Store for T where
         + PluginVersions
         + PluginCalls
         + Oversells
+        + Access
+        + RunControl
+        + Overview
         + Retention
         + Cluster
         + Backend

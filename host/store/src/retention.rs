@@ -112,6 +112,8 @@ pub struct RetentionAges {
     /// Recorded plugin calls (inputs kept for replay and shadow runs); the newest per client
     /// and rule is always kept.
     pub plugin_calls: Duration,
+    /// The admin API's audit log; revoked tokens, by when they were revoked.
+    pub audit: Duration,
     /// Cluster hosts silent this long (stopped without leaving), by last heartbeat. A live
     /// host heartbeats every third of its lease, so any age past the lease is safe.
     pub silent_hosts: Duration,
@@ -130,6 +132,7 @@ impl Default for RetentionAges {
             units_sold: DAY * 14,
             plugin_versions: DAY * 90,
             plugin_calls: DAY * 7,
+            audit: DAY * 365,
             silent_hosts: DAY,
         }
     }

@@ -10,10 +10,10 @@ use serde_json::Value;
 
 use crate::timestamp::{from_ms, from_ms_opt};
 use crate::{
-    Decision, DecisionRecord, ErpSnapshot, ExceptionRecord, ExceptionState, Job, JobState,
-    NewShadowRun, OrderKey, OrderRecord, OrderState, Oversell, PluginCall, PluginCallSummary,
-    PluginComponent, PluginVersionRecord, RefundRecord, RefundState, RunStatus, ShadowRun,
-    SkuBinding, StoreError, SyncRun, Transition,
+    ApiToken, AuditEntry, AuditRecord, Decision, DecisionRecord, ErpSnapshot, ExceptionRecord,
+    ExceptionState, Job, JobState, NewShadowRun, OrderKey, OrderRecord, OrderState, Oversell,
+    Pause, PluginCall, PluginCallSummary, PluginComponent, PluginVersionRecord, RefundRecord,
+    RefundState, RunRequest, RunStatus, ShadowRun, SkuBinding, StoreError, SyncRun, Transition,
 };
 
 /// Named columns of a result row, as text or integers.
@@ -341,6 +341,61 @@ pub fn oversell(row: &impl Columns) -> Result<Oversell, StoreError> {
         lag_minutes: u32::try_from(row.int("lag_minutes")?)
             .map_err(|e| StoreError::Corrupt(format!("oversells.lag_minutes: {e}")))?,
         rule: row.text("rule")?,
+        at: from_ms(row.int("at")?)?,
+    })
+}
+
+fn text_list(row: &impl Columns, column: &str) -> Result<Vec<String>, StoreError> {
+    let text = row.text(column)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// An API token: `name, hash, role, clients, teams, created_at, expires_at, revoked_at`.
+pub fn api_token(row: &impl Columns) -> Result<ApiToken, StoreError> {
+    Ok(ApiToken {
+        name: row.text("name")?,
+        hash: row.text("hash")?,
+        role: row.text("role")?,
+        clients: text_list(row, "clients")?,
+        teams: text_list(row, "teams")?,
+        created_at: from_ms(row.int("created_at")?)?,
+        expires_at: from_ms_opt(row.int_opt("expires_at")?)?,
+        revoked_at: from_ms_opt(row.int_opt("revoked_at")?)?,
+    })
+}
+
+/// An audit entry: `id, actor, action, client, target, status, at`.
+pub fn audit(row: &impl Columns) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        id: row.int("id")?,
+        entry: AuditEntry {
+            actor: row.text("actor")?,
+            action: row.text("action")?,
+            client: row.text_opt("client")?,
+            target: row.text("target")?,
+            status: u16::try_from(row.int("status")?)
+                .map_err(|e| StoreError::Corrupt(format!("audit_log.status: {e}")))?,
+            at: from_ms(row.int("at")?)?,
+        },
+    })
+}
+
+/// A pause: `client, flow, paused_by, paused_at`.
+pub fn pause(row: &impl Columns) -> Result<Pause, StoreError> {
+    Ok(Pause {
+        client: row.text("client")?,
+        flow: row.text("flow")?,
+        by: row.text("paused_by")?,
+        at: from_ms(row.int("paused_at")?)?,
+    })
+}
+
+/// A run request: `client, flow, requested_by, at`.
+pub fn run_request(row: &impl Columns) -> Result<RunRequest, StoreError> {
+    Ok(RunRequest {
+        client: row.text("client")?,
+        flow: row.text("flow")?,
+        by: row.text("requested_by")?,
         at: from_ms(row.int("at")?)?,
     })
 }

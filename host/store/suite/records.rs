@@ -645,3 +645,152 @@ async fn oversells_read_back_per_client_and_sku_from_a_time_on() {
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].order_id, "2");
 }
+
+#[tokio::test]
+async fn tokens_are_found_by_digest_revoked_by_name_and_writes_are_audited_newest_first() {
+    use selvedge_store::{ApiToken, AuditEntry, RetentionAges, StoreError};
+    let (_dir, store) = fresh_store().await;
+    let token = ApiToken {
+        name: "finance".into(),
+        hash: "ab12".into(),
+        role: "operator".into(),
+        clients: vec!["acme".into()],
+        teams: vec!["finance".into()],
+        created_at: at(0),
+        expires_at: Some(at(3_600)),
+        revoked_at: None,
+    };
+    store.create_token(&token).await.expect("create");
+    let again = store.create_token(&token).await;
+    assert!(
+        matches!(&again, Err(StoreError::InvalidArgument(m)) if m.contains("finance")),
+        "{again:?}"
+    );
+    assert_eq!(
+        store.token_by_hash("ab12").await.expect("read"),
+        Some(token.clone())
+    );
+    assert!(store.token_by_hash("zz").await.expect("read").is_none());
+    assert!(store.revoke_token("finance", at(10)).await.expect("revoke"));
+    assert!(
+        !store.revoke_token("finance", at(11)).await.expect("revoke"),
+        "once"
+    );
+    assert!(!store.revoke_token("nobody", at(11)).await.expect("revoke"));
+    let listed = store.api_tokens().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].revoked_at, Some(at(10)));
+
+    for (i, status) in [200u16, 403, 200].into_iter().enumerate() {
+        store
+            .record_audit(&AuditEntry {
+                actor: "finance".into(),
+                action: "POST /api/exceptions/{id}/resolve".into(),
+                client: Some("acme".into()),
+                target: format!("/api/exceptions/{i}/resolve"),
+                status,
+                at: at(i as i64),
+            })
+            .await
+            .expect("audit");
+    }
+    let page = store.audit_before(None, 2).await.expect("page");
+    assert_eq!(
+        page.iter().map(|r| r.entry.status).collect::<Vec<_>>(),
+        [200, 403]
+    );
+    let rest = store
+        .audit_before(Some(page[1].id), 10)
+        .await
+        .expect("page");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].entry.target, "/api/exceptions/0/resolve");
+
+    // A year on, the log and the revoked token go.
+    let rules = store.default_rules(&RetentionAges::default());
+    store
+        .purge(&rules, at(400 * 86_400), 1_000)
+        .await
+        .expect("purge");
+    assert!(store.audit_before(None, 10).await.expect("page").is_empty());
+    assert!(store.api_tokens().await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn a_pause_holds_until_resumed_and_a_run_request_is_taken_once_by_the_owner_of_its_client() {
+    use selvedge_store::{ALL_FLOWS, Pause, RunRequest};
+    let (fixture, store) = fresh_store().await;
+    let pause = |client: &str, flow: &str, by: &str| Pause {
+        client: client.into(),
+        flow: flow.into(),
+        by: by.into(),
+        at: at(0),
+    };
+    store
+        .pause(&pause("acme", ALL_FLOWS, "ana"))
+        .await
+        .expect("pause");
+    store
+        .pause(&pause("acme", ALL_FLOWS, "bob"))
+        .await
+        .expect("again");
+    store
+        .pause(&pause("globex", "orders", "ana"))
+        .await
+        .expect("pause");
+    // Another handle on the same database (a restarted host) sees them.
+    let again = fixture.open_again().await;
+    let pauses = again.pauses().await.expect("pauses");
+    assert_eq!(
+        pauses,
+        [
+            pause("acme", ALL_FLOWS, "ana"),
+            pause("globex", "orders", "ana")
+        ],
+        "pausing again keeps the first pause"
+    );
+    assert!(store.resume("acme", ALL_FLOWS).await.expect("resume"));
+    assert!(!store.resume("acme", ALL_FLOWS).await.expect("resume"));
+    assert_eq!(store.pauses().await.expect("pauses").len(), 1);
+
+    for (client, flow) in [
+        ("acme", "inventory"),
+        ("globex", "orders"),
+        ("acme", "catalog"),
+    ] {
+        store
+            .request_run(&RunRequest {
+                client: client.into(),
+                flow: flow.into(),
+                by: "ana".into(),
+                at: at(1),
+            })
+            .await
+            .expect("request");
+    }
+    let mine = store
+        .take_run_requests(&["acme".to_string()])
+        .await
+        .expect("take");
+    assert_eq!(
+        mine.iter().map(|r| r.flow.as_str()).collect::<Vec<_>>(),
+        ["inventory", "catalog"],
+        "oldest first, only the clients asked for"
+    );
+    assert!(
+        store
+            .take_run_requests(&["acme".to_string()])
+            .await
+            .expect("take")
+            .is_empty(),
+        "taken once"
+    );
+    assert_eq!(
+        again
+            .take_run_requests(&["globex".to_string(), "acme".to_string()])
+            .await
+            .expect("take")
+            .len(),
+        1
+    );
+}

@@ -71,6 +71,11 @@ pub async fn start_with(token: AdminToken) -> Host {
 
 /// A host whose admin listener has `limits`.
 pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
+    start_clients(token, limits, &[CLIENT]).await
+}
+
+/// A host with these clients (the first is [`CLIENT`] in most tests).
+pub async fn start_clients(token: AdminToken, limits: ListenerLimits, ids: &[&str]) -> Host {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = SqliteStore::open(dir.path().join("state.sqlite"))
         .await
@@ -78,29 +83,27 @@ pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let runtime = Runtime::new(RuntimeOptions::default()).expect("runtime");
     let registry = PluginRegistry::new(runtime);
-    let slot = registry.add_client(
-        CLIENT,
-        ClientContext::default(),
-        PluginLimits::default(),
-        None,
-    );
-    let state = AdminState::for_clients(
-        store.clone(),
-        registry.clone(),
-        vec![AdminClient {
-            id: CLIENT.into(),
+    let clients = ids
+        .iter()
+        .map(|id| AdminClient {
+            id: id.to_string(),
             storefront: "bigcommerce",
             flows: vec![
                 FlowKind::Inventory,
                 FlowKind::Orders,
                 FlowKind::Reconciliation,
             ],
-            plugin: slot,
+            plugin: registry.add_client(
+                id,
+                ClientContext::default(),
+                PluginLimits::default(),
+                None,
+            ),
             owners: Arc::new(Owners::default()),
             stats: StorefrontStats::None,
-        }],
-        token,
-    );
+        })
+        .collect();
+    let state = AdminState::for_clients(store.clone(), registry.clone(), clients, token);
     let webhook_auth = state.webhook_auth.clone();
     let addr = serve(admin_router(state), limits).await;
     Host {
@@ -113,8 +116,6 @@ pub async fn start_limited(token: AdminToken, limits: ListenerLimits) -> Host {
     }
 }
 
-/// Serves `router` on loopback the way the host does (its listener, `limits`) until the
-/// test ends; returns the address.
 pub async fn serve(router: axum::Router, limits: ListenerLimits) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -177,6 +178,12 @@ pub fn protected_paths(exception: i64) -> Vec<(&'static str, String)> {
         ),
         ("GET", format!("/api/clients/{CLIENT}/why/order/100/replay")),
         ("GET", format!("/api/clients/{CLIENT}/buffers")),
+        ("GET", "/api/whoami".into()),
+        ("GET", "/api/overview".into()),
+        ("POST", format!("/api/clients/{CLIENT}/pause")),
+        ("POST", format!("/api/clients/{CLIENT}/resume")),
+        ("POST", format!("/api/clients/{CLIENT}/run/inventory")),
+        ("GET", "/api/audit".into()),
         (
             "POST",
             format!("/api/clients/{CLIENT}/why/sku/SKU-1/replay"),

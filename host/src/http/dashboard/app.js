@@ -78,6 +78,46 @@
     $("token-input").focus();
   }
 
+  const RANK = { metrics: 0, viewer: 1, operator: 2, admin: 3 };
+  /** Whether the signed-in token's role includes `role`. */
+  function can(role) {
+    return (RANK[(state.me || {}).role] ?? 0) >= RANK[role];
+  }
+
+  const OV_PAGE = 50;
+  state.ovOffset = 0;
+
+  /** The all-clients overview: in trouble first, filtered and paged by the host. */
+  async function loadOverview() {
+    const q = new URLSearchParams({ limit: OV_PAGE, offset: state.ovOffset });
+    if ($("ov-state").value) q.set("state", $("ov-state").value);
+    if ($("ov-team").value.trim()) q.set("team", $("ov-team").value.trim());
+    if ($("ov-q").value.trim()) q.set("q", $("ov-q").value.trim());
+    const page = await api("/api/overview?" + q.toString());
+    const body = $("ov-table").tBodies[0];
+    body.textContent = "";
+    for (const r of page.rows) {
+      const last = Object.entries(r.last_success).map(([f, at]) => `${f} ${ago(at)}`).join(" · ");
+      const teams = Object.entries(r.exceptions_by_team).map(([t, n]) => `${t}: ${n}`).join(", ");
+      body.appendChild(h("tr", { "data-client": r.client, class: "state-" + r.state },
+        h("td", { class: "state state-" + r.state }, r.state),
+        h("td", {}, h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); selectClient(r.client); } }, r.client)),
+        h("td", {}, last || "never"),
+        h("td", {}, r.inventory_lag_secs == null ? "-" : `${Math.round(r.inventory_lag_secs)} s`),
+        h("td", {}, r.injection_success_24h == null ? "-" : `${(r.injection_success_24h * 100).toFixed(1)}%`),
+        h("td", {}, teams || "0"),
+        h("td", {}, r.plugin_version || "-"),
+        h("td", {}, r.reasons.join("; ")),
+      ));
+    }
+    if (!page.rows.length) body.appendChild(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No client matches.")));
+    $("ov-counts").textContent = Object.entries(page.counts).map(([s, n]) => `${n} ${s}`).join(" · ");
+    $("ov-page").textContent = page.total ? `${state.ovOffset + 1}-${state.ovOffset + page.rows.length} of ${page.total}` : "";
+    $("ov-prev").disabled = state.ovOffset === 0;
+    $("ov-next").disabled = page.next_offset == null;
+    state.ovNext = page.next_offset;
+  }
+
   async function start() {
     if (!sessionStorage.getItem(TOKEN_KEY)) return showLogin();
     try {
@@ -89,6 +129,14 @@
       }
       return showLogin("Cannot reach the host: " + e.message);
     }
+    // What this token may do: the page shows only the controls it can use.
+    try {
+      state.me = await api("/api/whoami");
+    } catch (e) {
+      state.me = { role: "viewer" };
+    }
+    // `hidden` loses to the form's CSS display: set it outright.
+    $("swap-form").style.display = can("admin") ? "" : "none";
     $("login").hidden = true;
     $("main").hidden = false;
     $("logout").hidden = false;
@@ -101,6 +149,7 @@
     const wanted = p.get("client");
     if (p.get("owner")) $("exc-owner").dataset.wanted = p.get("owner");
     if (p.get("kind")) $("exc-kind").value = p.get("kind");
+    await loadOverview().catch((e) => toast(e.message, true));
     const first = state.clients.find((c) => c.id === wanted) || state.clients[0];
     if (first) await selectClient(first.id, p.get("view"));
   }
@@ -143,7 +192,39 @@
     return h("div", { class: "card " + (tone || "") }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
   }
 
+  /** Pause, resume and run-now for operators; everyone sees whether the client is paused. */
+  function renderControl(s) {
+    const paused = s.paused || [];
+    $("paused-line").textContent = paused.length
+      ? "Paused: " + paused.map((p) => `${p.flow === "*" ? "all flows" : p.flow} by ${p.by}`).join(", ")
+      : "";
+    const operator = can("operator");
+    $("pause").hidden = !operator || paused.some((p) => p.flow === "*");
+    $("resume").hidden = !operator || !paused.length;
+    $("run-now").hidden = !operator || paused.length > 0;
+    $("run-flow").hidden = $("run-now").hidden;
+    const flows = $("run-flow");
+    if (flows.dataset.client !== s.id) {
+      flows.textContent = "";
+      for (const f of s.flows) flows.appendChild(h("option", { value: f }, f));
+      flows.dataset.client = s.id;
+    }
+  }
+
+  async function control(path, body, done) {
+    try {
+      await api(`/api/clients/${encodeURIComponent(state.client)}/${path}`, { method: "POST", json: body });
+      toast(done);
+      await refresh();
+      await loadOverview();
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      toast(e.message, true);
+    }
+  }
+
   function renderHealth(s) {
+    renderControl(s);
     const hl = s.health;
     const inv = hl.last_inventory;
     const rate = hl.injection_success_rate;
@@ -236,8 +317,8 @@
         h("td", { class: "state state-" + e.state }, e.state),
         h("td", {}, e.owner), h("td", {}, e.kind), h("td", {}, e.subject), h("td", {}, e.summary),
         h("td", {}, `${e.occurrences}× · ${ago(e.last_seen)}`),
-        h("td", {}, done ? "" : note),
-        h("td", {}, done ? "" : [
+        h("td", {}, done || !can("operator") ? "" : note),
+        h("td", {}, done || !can("operator") ? "" : [
           h("button", { type: "button", class: "retry", onclick: () => act(e.id, "retry", note.value) }, "Retry"), " ",
           h("button", { type: "button", class: "resolve primary", onclick: () => act(e.id, "resolve", note.value) }, "Resolve"),
         ]),
@@ -248,7 +329,7 @@
   async function act(id, action, note) {
     if (action === "resolve" && !note.trim()) return toast("Write a note saying what was done, then resolve.", true);
     try {
-      await api(`/api/exceptions/${id}/${action}`, { method: "POST", json: { note: note.trim() || null, actor: "dashboard" } });
+      await api(`/api/exceptions/${id}/${action}`, { method: "POST", json: { note: note.trim() || null, actor: `${(state.me || {}).name || "token"} (dashboard)` } });
       toast(`Exception #${id}: ${action === "retry" ? "retry requested" : "resolved"}`);
       await refresh();
       await showDetail(id);
@@ -352,6 +433,15 @@
       start();
     });
     $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showLogin(); });
+    $("pause").addEventListener("click", () => control("pause", {}, `${state.client} paused`));
+    $("resume").addEventListener("click", () => control("resume", {}, `${state.client} resumed`));
+    $("run-now").addEventListener("click", () => control(`run/${encodeURIComponent($("run-flow").value)}`, {}, `${$("run-flow").value} of ${state.client} asked to run`));
+    const reload = () => { state.ovOffset = 0; loadOverview().catch((e) => toast(e.message, true)); };
+    $("ov-state").addEventListener("change", reload);
+    $("ov-team").addEventListener("change", reload);
+    $("ov-q").addEventListener("input", reload);
+    $("ov-prev").addEventListener("click", () => { state.ovOffset = Math.max(0, state.ovOffset - OV_PAGE); loadOverview().catch((e) => toast(e.message, true)); });
+    $("ov-next").addEventListener("click", () => { if (state.ovNext != null) { state.ovOffset = state.ovNext; loadOverview().catch((e) => toast(e.message, true)); } });
     $("exc-state").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
     $("exc-owner").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
     $("exc-kind").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));

@@ -20,8 +20,20 @@ pub struct ClientSummary {
     pub plugin_version: Option<String>,
     /// Unresolved exceptions (open + retrying).
     pub unresolved_exceptions: u64,
+    /// Flows an operator paused (`*`: the whole client), with who paused them.
+    #[serde(default)]
+    pub paused: Vec<PausedView>,
     /// Sync health.
     pub health: SyncHealth,
+}
+
+/// A pause in force.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PausedView {
+    /// The flow, or `*` for every flow of the client.
+    pub flow: String,
+    pub by: String,
+    pub at: String,
 }
 
 /// How a client's sync is doing.

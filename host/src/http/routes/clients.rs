@@ -1,12 +1,13 @@
 //! Clients, their sync health, and their drift report.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use selvedge_store::{ExceptionFilter, ExceptionState, OrderState, Page, RunStatus};
 use time::OffsetDateTime;
 
 use super::tags;
 use crate::flows::orders::order_kind;
+use crate::http::access::Caller;
 use crate::http::model::{
     ClientSummary, DriftReport, ExceptionView, FlowStatus, RunView, SyncHealth, WebhookAuth,
     rfc3339,
@@ -22,9 +23,12 @@ const ORDER_COUNT_LIMIT: u32 = 100_000;
 #[utoipa::path(get, path = "/api/clients", tag = tags::CLIENTS,
     responses((status = 200, body = [ClientSummary]), (status = 401, description = "missing or wrong token")),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AdminState>) -> Result<Json<Vec<ClientSummary>>, HttpError> {
+pub async fn list(
+    State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Vec<ClientSummary>>, HttpError> {
     let mut out = Vec::new();
-    for client in state.clients.iter() {
+    for client in state.clients.iter().filter(|c| caller.sees_client(&c.id)) {
         out.push(summary(&state, client).await?);
     }
     Ok(Json(out))
@@ -63,6 +67,18 @@ pub async fn summary(state: &AdminState, client: &AdminClient) -> Result<ClientS
             .current()
             .map(|v| v.short_version().to_string()),
         unresolved_exceptions: unresolved,
+        paused: state
+            .store
+            .pauses()
+            .await?
+            .into_iter()
+            .filter(|p| p.client == client.id)
+            .map(|p| crate::http::model::PausedView {
+                flow: p.flow,
+                by: p.by,
+                at: crate::http::model::rfc3339(p.at),
+            })
+            .collect(),
         health: sync_health(state, client).await?,
     })
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use selvedge_store::{ExceptionFilter, ExceptionState, Store};
@@ -12,6 +12,7 @@ use utoipa::IntoParams;
 
 use super::{cut_page, page_limit, tags};
 use crate::exceptions::actions::{self, ActionError};
+use crate::http::access::Caller;
 use crate::http::model::{
     ActionRequest, ExceptionDetail, ExceptionView, HistoryView, KindCount, OwnerGroup, RetryOutcome,
 };
@@ -82,8 +83,15 @@ pub struct SummaryQuery {
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, HttpError> {
+    if let Some(c) = &q.client {
+        caller.check_client(c)?;
+    }
+    if let Some(t) = &q.owner {
+        caller.check_team(t)?;
+    }
     let filter = ExceptionFilter {
         client: q.client,
         state: None,
@@ -107,7 +115,12 @@ pub async fn list(
         offset + limit + 1,
     )
     .await?;
-    let mut rows: Vec<_> = fetched.into_iter().skip(offset as usize).collect();
+    // A token limited to some clients or teams sees only theirs.
+    let mut rows: Vec<_> = fetched
+        .into_iter()
+        .filter(|e| caller.sees_client(&e.client) && caller.sees_team(&e.owner))
+        .skip(offset as usize)
+        .collect();
     let next = (rows.len() > limit as usize).then_some(offset + limit);
     rows.truncate(limit as usize);
     let views: Vec<ExceptionView> = rows.iter().map(ExceptionView::from).collect();
@@ -126,15 +139,38 @@ pub async fn list(
     responses((status = 200, body = [OwnerGroup])), security(("bearer" = [])))]
 pub async fn summary(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<SummaryQuery>,
 ) -> Result<Json<Vec<OwnerGroup>>, HttpError> {
-    let client = q.client.as_deref();
+    if let Some(c) = &q.client {
+        caller.check_client(c)?;
+    }
+    // A token limited to some clients counts theirs, one client at a time.
+    let clients: Vec<Option<&str>> = match (&q.client, caller.clients.is_empty()) {
+        (Some(c), _) => vec![Some(c.as_str())],
+        (None, true) => vec![None],
+        (None, false) => caller.clients.iter().map(|c| Some(c.as_str())).collect(),
+    };
+    let mut open = Vec::new();
+    let mut retrying = Vec::new();
+    for client in clients {
+        open.extend(
+            state
+                .store
+                .exception_counts(client, ExceptionState::Open)
+                .await?,
+        );
+        retrying.extend(
+            state
+                .store
+                .exception_counts(client, ExceptionState::Retrying)
+                .await?,
+        );
+    }
+    open.retain(|c| caller.sees_team(&c.owner));
+    retrying.retain(|c| caller.sees_team(&c.owner));
     let mut groups: BTreeMap<String, BTreeMap<String, (u64, u64)>> = BTreeMap::new();
-    for c in state
-        .store
-        .exception_counts(client, ExceptionState::Open)
-        .await?
-    {
+    for c in open {
         groups
             .entry(c.owner)
             .or_default()
@@ -142,11 +178,7 @@ pub async fn summary(
             .or_default()
             .0 += c.count;
     }
-    for c in state
-        .store
-        .exception_counts(client, ExceptionState::Retrying)
-        .await?
-    {
+    for c in retrying {
         groups
             .entry(c.owner)
             .or_default()
@@ -180,9 +212,11 @@ pub async fn summary(
     security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Json<ExceptionDetail>, HttpError> {
+    in_scope(state.store.as_ref(), &caller, id).await?;
     Ok(Json(detail(state.store.as_ref(), id, &q).await?))
 }
 
@@ -194,12 +228,14 @@ pub async fn show(
     security(("bearer" = [])))]
 pub async fn retry(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<RetryOutcome>, HttpError> {
     let req = body.map(|Json(b)| b).unwrap_or_default();
     let store = state.store.as_ref();
-    let who = actor(req.actor);
+    in_scope(store, &caller, id).await?;
+    let who = actor(req.actor, &caller);
     let requeued = actions::retry(store, id, &who, req.note.as_deref()).await?;
     metrics::counter!("selvedge_admin_actions_total", "action" => "retry").increment(1);
     tracing::info!(exception = id, actor = %who, "exception marked for retry");
@@ -216,12 +252,14 @@ pub async fn retry(
     security(("bearer" = [])))]
 pub async fn resolve(
     State(state): State<AdminState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<ExceptionDetail>, HttpError> {
     let req = body.map(|Json(b)| b).unwrap_or_default();
     let store = state.store.as_ref();
-    let who = actor(req.actor);
+    in_scope(store, &caller, id).await?;
+    let who = actor(req.actor, &caller);
     let note = req.note.unwrap_or_default();
     actions::resolve(store, id, &who, &note).await?;
     metrics::counter!("selvedge_admin_actions_total", "action" => "resolve").increment(1);
@@ -229,11 +267,22 @@ pub async fn resolve(
     Ok(Json(detail(store, id, &HistoryQuery::default()).await?))
 }
 
-fn actor(given: Option<String>) -> String {
+/// Who the history names: the name given, else the token's.
+fn actor(given: Option<String>, caller: &Caller) -> String {
     given
         .map(|a| a.trim().chars().take(64).collect::<String>())
         .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| "dashboard".into())
+        .unwrap_or_else(|| caller.name.clone())
+}
+
+/// 403 when the token is limited to other clients or owner teams than the exception's (404
+/// when there is no such exception).
+async fn in_scope(store: &dyn Store, caller: &Caller, id: i64) -> Result<(), HttpError> {
+    let Some((e, _)) = store.exception_page(id, None, 1).await? else {
+        return Err(HttpError::not_found(format!("no exception {id}")));
+    };
+    caller.check_client(&e.client)?;
+    caller.check_team(&e.owner)
 }
 
 async fn detail(
@@ -307,9 +356,13 @@ mod tests {
 
     /// One page of the list: its subjects and the next offset, if any.
     async fn page(state: &AdminState, query: ListQuery) -> (Vec<String>, Option<String>) {
-        let response = list(State(state.clone()), Query(query))
-            .await
-            .expect("listed");
+        let response = list(
+            State(state.clone()),
+            Extension(Caller::bootstrap()),
+            Query(query),
+        )
+        .await
+        .expect("listed");
         let next = response
             .headers()
             .get(NEXT_OFFSET)
@@ -356,7 +409,12 @@ mod tests {
         let (past, next) = page(&state, query(4, Some(40))).await;
         assert!(past.is_empty() && next.is_none());
 
-        let too_deep = list(State(state.clone()), Query(query(4, Some(MAX_OFFSET + 1)))).await;
+        let too_deep = list(
+            State(state.clone()),
+            Extension(Caller::bootstrap()),
+            Query(query(4, Some(MAX_OFFSET + 1))),
+        )
+        .await;
         assert!(too_deep.is_err());
     }
 
@@ -375,14 +433,24 @@ mod tests {
             limit: Some(limit),
             after,
         };
-        let Json(first) = show(State(state.clone()), Path(id), Query(ask(3, None)))
-            .await
-            .expect("shown");
+        let Json(first) = show(
+            State(state.clone()),
+            Extension(Caller::bootstrap()),
+            Path(id),
+            Query(ask(3, None)),
+        )
+        .await
+        .expect("shown");
         assert_eq!(first.history.len(), 3);
         let after = first.history_next.expect("a next page");
-        let Json(rest) = show(State(state.clone()), Path(id), Query(ask(3, Some(after))))
-            .await
-            .expect("shown");
+        let Json(rest) = show(
+            State(state.clone()),
+            Extension(Caller::bootstrap()),
+            Path(id),
+            Query(ask(3, Some(after))),
+        )
+        .await
+        .expect("shown");
         let notes: Vec<_> = rest.history.iter().map(|h| h.note.clone()).collect();
         assert_eq!(notes, [Some("c".to_string())]);
         assert_eq!(rest.history_next, None);

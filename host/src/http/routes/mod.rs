@@ -5,10 +5,13 @@
 //! (ordered by last seen, which moves). The response names the cursor of the next page, or
 //! null on the last one.
 
+pub mod access;
 pub mod clients;
+pub mod control;
 pub mod exceptions;
 pub mod lifecycle;
 pub mod metrics;
+pub mod overview;
 pub mod plugins;
 pub mod series;
 pub mod why;
@@ -23,6 +26,8 @@ pub mod tags {
     pub const PLUGINS: &str = "plugins";
     /// Decision traces.
     pub const WHY: &str = "why";
+    /// Tokens and the audit log.
+    pub const ACCESS: &str = "access";
 }
 
 /// Largest page any listing returns.

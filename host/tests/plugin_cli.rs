@@ -18,6 +18,14 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// `selvedge plugin new <name> --dir <dir>` with `extra` arguments; the new plugin's folder.
+fn plugin_new(dir: &Path, name: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir_arg = dir.display().to_string();
+    let mut args = vec!["plugin", "new", name, "--dir", &dir_arg];
+    args.extend_from_slice(extra);
+    (selvedge(&args), dir.join(name))
+}
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -211,15 +219,8 @@ fn the_runner_enforces_production_limits() {
 #[test]
 fn plugin_new_scaffolds_a_plugin_whose_fixture_passes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = selvedge(&[
-        "plugin",
-        "new",
-        "acme-apparel",
-        "--dir",
-        &dir.path().display().to_string(),
-    ]);
+    let (out, root) = plugin_new(dir.path(), "acme-apparel", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let root = dir.path().join("acme-apparel");
     let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--release", "--target", "wasm32-wasip2"])
         .current_dir(&root)
@@ -239,13 +240,7 @@ fn plugin_new_scaffolds_a_plugin_whose_fixture_passes() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // A name that is not a crate name is refused before anything is written.
-    let bad = selvedge(&[
-        "plugin",
-        "new",
-        "Acme Apparel!",
-        "--dir",
-        &dir.path().display().to_string(),
-    ]);
+    let (bad, _) = plugin_new(dir.path(), "Acme Apparel!", &[]);
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -311,18 +306,9 @@ fn the_scaffold_and_the_build_script_pin_one_componentize_py() {
     );
     assert!(script.contains(&pin), "the script pins {pin:?}");
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = selvedge(&[
-        "plugin",
-        "new",
-        "pin-check",
-        "--lang",
-        "python",
-        "--dir",
-        &dir.path().display().to_string(),
-    ]);
+    let (out, root) = plugin_new(dir.path(), "pin-check", &["--lang", "python"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let readme =
-        std::fs::read_to_string(dir.path().join("pin-check/README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
     let install = format!(
         "pip install componentize-py=={}",
         selvedge_plugin_artifacts::COMPONENTIZE_PY_VERSION
@@ -333,17 +319,8 @@ fn the_scaffold_and_the_build_script_pin_one_componentize_py() {
 #[test]
 fn plugin_new_lang_python_scaffolds_a_module_that_builds_and_passes_its_fixture() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = selvedge(&[
-        "plugin",
-        "new",
-        "acme-py",
-        "--lang",
-        "python",
-        "--dir",
-        &dir.path().display().to_string(),
-    ]);
+    let (out, root) = plugin_new(dir.path(), "acme-py", &["--lang", "python"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let root = dir.path().join("acme-py");
     for file in [
         "acme_py.py",
         "build.sh",
@@ -368,13 +345,9 @@ fn plugin_new_lang_python_scaffolds_a_module_that_builds_and_passes_its_fixture(
         .output()
         .expect("build.sh runs");
     assert!(build.status.success(), "{}", text(&build));
-    let wasm = root.join("acme_py.wasm");
-    let out = selvedge(&[
-        "plugin",
-        "test",
-        &wasm.display().to_string(),
-        &root.join("fixtures").display().to_string(),
-    ]);
+    let wasm = root.join("acme_py.wasm").display().to_string();
+    let fixtures = root.join("fixtures").display().to_string();
+    let out = selvedge(&["plugin", "test", &wasm, &fixtures]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("PASS ats-physical-with-buffer"), "{t}");
@@ -384,11 +357,6 @@ fn plugin_new_lang_python_scaffolds_a_module_that_builds_and_passes_its_fixture(
         "[rules]\nbuffer_units = 3\n",
     )
     .expect("context.toml");
-    let out = selvedge(&[
-        "plugin",
-        "test",
-        &wasm.display().to_string(),
-        &root.join("fixtures").display().to_string(),
-    ]);
+    let out = selvedge(&["plugin", "test", &wasm, &fixtures]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }

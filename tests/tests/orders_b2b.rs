@@ -35,12 +35,7 @@ async fn ledger(env: &Harness, id: &str) -> OrderRecord {
 }
 
 fn erp_order(env: &Harness, external_ref: &str) -> Option<SalesOrder> {
-    env.erp.with_state(|s| {
-        s.orders
-            .iter()
-            .find(|o| o.order.external_ref == external_ref)
-            .map(|o| o.order.clone())
-    })
+    support::erp::order_by_ref(&env.erp, external_ref)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,22 +10,10 @@ mod support;
 use std::time::Duration;
 
 use selvedge_bluecherry::model::{Cents, SalesOrder};
-use support::erp::plain_styles;
+use support::erp::{order_by_ref as erp_order, plain_styles};
 use support::host_process::{ADMIN_TOKEN, HostDir, wholesaler_client};
 use support::orders::{b2b_checkout, start_erp, start_wholesale_sl};
 use support::{admin_json, wait_until};
-
-fn erp_order(
-    erp: &selvedge_bluecherry::sandbox::Sandbox,
-    external_ref: &str,
-) -> Option<SalesOrder> {
-    erp.with_state(|s| {
-        s.orders
-            .iter()
-            .find(|o| o.order.external_ref == external_ref)
-            .map(|o| o.order.clone())
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_on_the_python_plugin_injects_b2b_orders_by_location_into_blue_cherry() {

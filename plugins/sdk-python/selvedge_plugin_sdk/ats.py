@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntFlag
+from functools import cached_property
 from itertools import repeat
 from typing import Callable, NamedTuple, Sequence
 
@@ -160,20 +161,20 @@ class Decision(NamedTuple):
         units = buffer.held(self.available)
         if units <= 0:
             return self
-        return Decision(self[0], _sat(self[1] + units), self[2] | buffer.bit)
+        return Decision(self.available, _sat(self.buffer + units), self.reason | buffer.bit)
 
     def with_sku_buffer_or(self, row: Row, otherwise: Buffer) -> Decision:
         """Uses the row's per-SKU buffer instead of `otherwise` when the client configured one."""
-        sku_buffer = row[11]
+        sku_buffer = row.sku_buffer
         if sku_buffer >= 0:
             if sku_buffer == 0:
                 return self
-            return Decision(self[0], _sat(self[1] + sku_buffer), self[2] | _SKU_BIT)
+            return Decision(self.available, _sat(self.buffer + sku_buffer), self.reason | _SKU_BIT)
         return self.with_buffer(otherwise)
 
     def mark(self, bits: int) -> Decision:
         """This decision with extra reason bits."""
-        return Decision(self[0], self[1], self[2] | int(bits))
+        return Decision(self.available, self.buffer, self.reason | int(bits))
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class Buckets:
             self.subtract_picked, self.subtract_open_orders, include, self.include_in_transit
         )
 
-    @property
+    @cached_property
     def bits(self) -> int:
         """The reason bits these buckets record on every row."""
         bits = int(Reason.ON_HAND)
@@ -350,9 +351,9 @@ def compute_columns(
         table = list(buffers)
         if sku_buffer_wins:
             return compute(
-                rows, lambda r: buckets.available(r).with_sku_buffer_or(r, table[buffer_of[r[0]]])
+                rows, lambda r: buckets.available(r).with_sku_buffer_or(r, table[buffer_of[r.index]])
             )
-        return compute(rows, lambda r: buckets.available(r).with_buffer(table[buffer_of[r[0]]]))
+        return compute(rows, lambda r: buckets.available(r).with_buffer(table[buffer_of[r.index]]))
 
     percent = [b.percentage for b in buffers]
     count = [b.count for b in buffers]

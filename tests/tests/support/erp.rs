@@ -1,6 +1,8 @@
 //! The Blue Cherry side: the ERP sandbox, and what tests write straight into it.
 
-use selvedge_bluecherry::model::{Cents, SalesOrderLineRequest, SalesOrderRequest, Style};
+use selvedge_bluecherry::model::{
+    Cents, SalesOrder, SalesOrderLineRequest, SalesOrderRequest, Style,
+};
 use time::OffsetDateTime;
 
 use super::Harness;
@@ -73,4 +75,14 @@ impl Harness {
             }
         });
     }
+}
+
+/// The sales order the ERP holds under `external_ref`, if any.
+pub fn order_by_ref(erp: &Sandbox, external_ref: &str) -> Option<SalesOrder> {
+    erp.with_state(|s| {
+        s.orders
+            .iter()
+            .find(|o| o.order.external_ref == external_ref)
+            .map(|o| o.order.clone())
+    })
 }

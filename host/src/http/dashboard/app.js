@@ -78,6 +78,22 @@
     $("token-input").focus();
   }
 
+  /** Signing out drops what the last token saw and could do, so the next token starts from nothing. */
+  function forgetSession() {
+    state.me = null;
+    state.client = null;
+    for (const id of ["exc-table", "ov-table"]) $(id).tBodies[0].textContent = "";
+    applyRole();
+  }
+
+  /** Show only the controls the signed-in token's role can use. */
+  function applyRole() {
+    const operator = can("operator");
+    for (const id of ["pause", "resume", "run-now", "run-flow"]) if (!operator) $(id).hidden = true;
+    // `hidden` loses to the form's CSS display: set it outright.
+    $("swap-form").style.display = can("admin") ? "" : "none";
+  }
+
   const RANK = { metrics: 0, viewer: 1, operator: 2, admin: 3 };
   /** Whether the signed-in token's role includes `role`. */
   function can(role) {
@@ -135,8 +151,7 @@
     } catch (e) {
       state.me = { role: "viewer" };
     }
-    // `hidden` loses to the form's CSS display: set it outright.
-    $("swap-form").style.display = can("admin") ? "" : "none";
+    applyRole();
     $("login").hidden = true;
     $("main").hidden = false;
     $("logout").hidden = false;
@@ -432,7 +447,7 @@
       $("token-input").value = "";
       start();
     });
-    $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showLogin(); });
+    $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); forgetSession(); showLogin(); });
     $("pause").addEventListener("click", () => control("pause", {}, `${state.client} paused`));
     $("resume").addEventListener("click", () => control("resume", {}, `${state.client} resumed`));
     $("run-now").addEventListener("click", () => control(`run/${encodeURIComponent($("run-flow").value)}`, {}, `${$("run-flow").value} of ${state.client} asked to run`));

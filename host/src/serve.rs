@@ -13,6 +13,7 @@ use crate::cluster::{Membership, default_host_id};
 use crate::exit::CliError;
 use crate::flows::orders::Injector;
 use crate::flows::refunds::RefundWorker;
+use crate::flows::resync::ResyncWorker;
 use crate::http::webhook::{WebhookClient, WebhookState};
 use crate::http::{AuthFailures, ListenerLimits};
 use crate::runner::AppFlows;
@@ -217,14 +218,21 @@ async fn join_cluster(app: &App) -> Result<Option<Arc<Membership>>, CliError> {
         .map_err(|e| CliError::runtime(format!("cannot join the cluster in the shared store: {e}")))
 }
 
-/// The job engine with every client's workers: one order injector per client, and one
-/// refund worker per BigCommerce client.
+/// The job engine with every client's workers: one order injector and one re-sync worker
+/// per client, and one refund worker per storefront with refunds to read.
 fn job_engine(app: &App) -> crate::jobs::Engine {
     let mut engine = crate::jobs::Engine::new(app.store.clone(), app.config.host.jobs.options());
     for c in &app.clients {
         let id = &c.config.id;
         let injector = Injector::new(c.services.clone(), c.config.orders.clone());
         engine.register(crate::flows::orders::order_kind(id), Arc::new(injector));
+        let resync = ResyncWorker::new(
+            c.services.clone(),
+            c.config.inventory.clone(),
+            c.config.catalog.clone(),
+            c.config.orders.clone(),
+        );
+        engine.register(crate::jobs::kinds::resync_kind(id), Arc::new(resync));
         // Storefronts with refunds to read get the refund worker.
         if c.services.storefront.refunds().is_ok() {
             let refunds = RefundWorker::new(c.services.clone(), c.config.refunds.clone());

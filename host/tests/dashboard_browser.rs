@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use selvedge::sandbox::{SandboxOptions, Sandboxes, credentials};
-use selvedge_store::{Exceptions, NewException};
+use selvedge_store::{Exceptions, JobQueue, NewException, PushedStockStore};
 use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
@@ -320,6 +320,13 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
+    // The "why" SKU's stock edited by hand on the storefront: the page's re-sync must put
+    // back what the host computes from the ERP's last cycle.
+    let drifted = match why_sku.as_deref() {
+        Some(sku) => Some(drift_storefront_stock(&sandboxes, &store, sku).await),
+        None => None,
+    };
+
     let shot = repo().join("target/dashboard.png");
     std::fs::create_dir_all(repo().join("target")).expect("target dir");
     let out = tokio::process::Command::new("node")
@@ -333,6 +340,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .env("SCREENSHOT", &shot)
         .env("CHROMIUM", &chromium)
         .env("WHY_SKU", why_sku.as_deref().unwrap_or(""))
+        .env("RESYNC_SKU", why_sku.as_deref().unwrap_or(""))
         .env("WEBHOOK_AUTH_FAILURES", "1")
         .env("VIEWER_TOKEN", &viewer)
         .env("OVERVIEW_FIRST", BROKEN)
@@ -345,6 +353,29 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "browser script failed:\n{text}");
+
+    if let Some((sku, location)) = &drifted {
+        let job = store
+            .job_by_key(
+                "northwind-apparel",
+                &selvedge::jobs::kinds::resync_kind("northwind-apparel"),
+                &format!("sku:{sku}"),
+            )
+            .await
+            .expect("read")
+            .expect("the page asked the host for a re-sync");
+        assert_eq!(
+            job.result.as_ref().map(|r| r["status"].clone()),
+            Some(json!("pushed"))
+        );
+        let pushed = pushed_qty(&store, sku, *location).await;
+        assert_eq!(
+            storefront_on_hand(&sandboxes, sku, *location).await,
+            Some(pushed),
+            "the storefront sells what the host pushed for {sku}"
+        );
+        assert_ne!(pushed, DRIFTED, "the hand edit is gone");
+    }
 
     let (record, history) = store
         .exception(raised.id)
@@ -394,4 +425,67 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     if let Ok(s) = Arc::try_unwrap(sandboxes) {
         s.shutdown().await;
     }
+}
+
+/// On-hand written by hand on the storefront before the page's re-sync.
+const DRIFTED: i64 = 4242;
+
+/// What the host last pushed for `sku` at BigCommerce location `location`.
+async fn pushed_qty(store: &SqliteStore, sku: &str, location: i64) -> i64 {
+    store
+        .pushed_stock("northwind-apparel", "bigcommerce")
+        .await
+        .expect("read")
+        .into_iter()
+        .find(|p| p.sku == sku && p.location == location.to_string())
+        .map(|p| p.qty)
+        .unwrap_or_else(|| panic!("the host pushed no stock for {sku} at {location}"))
+}
+
+/// Sets `sku`'s on-hand at the first location the host pushed it to as someone editing the
+/// store would; returns that location.
+async fn drift_storefront_stock(
+    sandboxes: &Sandboxes,
+    store: &SqliteStore,
+    sku: &str,
+) -> (String, i64) {
+    use selvedge_bigcommerce::model::{AbsoluteAdjustment, ItemRef};
+    let location = store
+        .pushed_stock("northwind-apparel", "bigcommerce")
+        .await
+        .expect("read")
+        .into_iter()
+        .find(|p| p.sku == sku)
+        .and_then(|p| p.location.parse::<i64>().ok())
+        .unwrap_or_else(|| panic!("the host pushed no stock for {sku}"));
+    let bc = selvedge_bigcommerce::BigCommerceClient::new(sandboxes.bigcommerce.client_config())
+        .expect("BigCommerce client");
+    let item = AbsoluteAdjustment {
+        location_id: location,
+        item: ItemRef::Sku(sku.to_string()),
+        quantity: DRIFTED,
+    };
+    bc.set_inventory_absolute(Some("hand edit"), &[item])
+        .await
+        .expect("stock set");
+    assert_eq!(
+        storefront_on_hand(sandboxes, sku, location).await,
+        Some(DRIFTED)
+    );
+    (sku.to_string(), location)
+}
+
+/// `sku`'s on-hand at BigCommerce location `location`.
+async fn storefront_on_hand(sandboxes: &Sandboxes, sku: &str, location: i64) -> Option<i64> {
+    use selvedge_bigcommerce::model::InventoryQuery;
+    let bc = selvedge_bigcommerce::BigCommerceClient::new(sandboxes.bigcommerce.client_config())
+        .expect("BigCommerce client");
+    bc.inventory_items(&InventoryQuery::default())
+        .await
+        .expect("items")
+        .into_iter()
+        .filter(|i| i.identity.sku == sku)
+        .flat_map(|i| i.locations)
+        .find(|l| l.location_id == location)
+        .map(|l| l.total_inventory_onhand)
 }

@@ -97,6 +97,15 @@ try {
       throw new Error("the raw record should stay behind the details toggle");
     }
   }
+  // Re-sync the SKU whose storefront stock was edited by hand: the host pushes it now and
+  // says what it pushed (the test then reads the storefront).
+  const resyncSku = process.env.RESYNC_SKU;
+  if (resyncSku) {
+    await page.selectOption("#resync-kind", "sku");
+    await page.fill("#resync-subject", resyncSku);
+    await page.click("#resync-form button[type=submit]");
+    await page.locator("#resync-answer.resync-pushed", { hasText: `SKU ${resyncSku} pushed from ERP cycle` }).waitFor();
+  }
   // Pause the client from the page: the overview shows it paused; resume brings it back.
   await page.click("#pause");
   await page.locator("#paused-line", { hasText: "Paused: all flows" }).waitFor();
@@ -122,6 +131,7 @@ try {
     if (buttons) throw new Error(`a viewer sees ${buttons} exception action button(s)`);
     if (await page.locator("#pause").isVisible()) throw new Error("a viewer sees the pause button");
     if (await page.locator("#swap-form").isVisible()) throw new Error("a viewer sees the plugin swap form");
+    if (await page.locator("#resync-form").isVisible()) throw new Error("a viewer sees the re-sync form");
     const forged = await page.evaluate(async ([token, exception]) => {
       const res = await fetch(`/api/exceptions/${exception}/retry`, {
         method: "POST",

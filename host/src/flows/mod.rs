@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod orders;
 pub mod reconcile;
 pub mod refunds;
+pub mod resync;
 
 use std::sync::Arc;
 

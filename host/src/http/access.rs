@@ -4,7 +4,7 @@
 //!
 //! - `metrics`: `GET /metrics` only.
 //! - `viewer`: every read.
-//! - `operator`: also retry / resolve exceptions, run / pause / resume flows.
+//! - `operator`: also retry / resolve exceptions, run / pause / resume flows, re-sync.
 //! - `admin`: also plugins (swap, rollback, shadow runs and their approval, replay with an
 //!   uploaded build) and the audit log.
 
@@ -142,6 +142,9 @@ pub fn needed(method: &Method, path: &str) -> (Role, &'static str) {
         && (path.ends_with("/pause") || path.ends_with("/resume") || path.contains("/run/"))
     {
         return (Role::Operator, "run, pause or resume flows");
+    }
+    if path.starts_with("/api/clients/") && path.ends_with("/resync") {
+        return (Role::Operator, "re-sync an order, SKU or style");
     }
     if path.contains("/plugin/") || path.ends_with("/replay") {
         return (Role::Admin, "change, shadow-run or replay plugins");
@@ -296,6 +299,10 @@ mod tests {
         );
         assert_eq!(
             needed(&Method::POST, "/api/clients/acme/pause").0,
+            Role::Operator
+        );
+        assert_eq!(
+            needed(&Method::POST, "/api/clients/acme/resync").0,
             Role::Operator
         );
         assert_eq!(

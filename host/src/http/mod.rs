@@ -74,6 +74,11 @@ pub fn admin_router(state: AdminState) -> Router {
             "/api/clients/{client}/run/{flow}",
             post(routes::control::run_now),
         )
+        .route("/api/clients/{client}/resync", post(routes::resync::resync))
+        .route(
+            "/api/clients/{client}/resync/{job}",
+            get(routes::resync::show),
+        )
         .route("/api/clients/{client}/series", get(routes::series::series))
         .route("/api/clients/{client}/drift", get(routes::clients::drift))
         .route("/api/clients/{client}/plugin", get(routes::plugins::show))

@@ -8,6 +8,14 @@ pub const ORDER_INJECT: &str = "order.inject";
 /// Family of refund-to-credit-memo jobs.
 pub const REFUND_POST: &str = "refund.post";
 
+/// Family of targeted re-syncs (one order, SKU or style, asked for by a person).
+pub const RESYNC: &str = "resync";
+
+/// Job kind of `client`'s targeted re-syncs, e.g. `resync/northwind`.
+pub fn resync_kind(client: &str) -> String {
+    format!("{RESYNC}/{client}")
+}
+
 /// Job kind of `client`'s orders to inject, e.g. `order.inject/northwind`.
 pub fn order_kind(client: &str) -> String {
     format!("{ORDER_INJECT}/{client}")

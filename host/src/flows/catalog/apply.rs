@@ -25,13 +25,16 @@ use crate::storefronts::{CatalogPort, CreateRefused, ProductSink, StoredProduct}
 pub(super) type Bound = HashMap<String, SkuBinding>;
 
 /// Applies `styles` through the storefront's catalog port.
+/// With `rewrite`, the stored content hashes are ignored: every product and variant of
+/// `styles` is written again (a targeted re-sync after someone edited the storefront).
 pub(super) async fn sync(
     ctx: &ClientServices,
     settings: &CatalogSettings,
     styles: &[Style],
+    rewrite: bool,
 ) -> Result<CatalogOutcome, FlowError> {
     match ctx.storefront.catalog()? {
-        CatalogPort::Products(sink) => products(ctx, sink, settings, styles).await,
+        CatalogPort::Products(sink) => products(ctx, sink, settings, styles, rewrite).await,
         CatalogPort::Skus(sink) => super::skus::sync(ctx, sink, styles).await,
     }
 }
@@ -52,9 +55,15 @@ async fn products(
     sink: &dyn ProductSink,
     settings: &CatalogSettings,
     styles: &[Style],
+    rewrite: bool,
 ) -> Result<CatalogOutcome, FlowError> {
     let mut out = CatalogOutcome::default();
     let mut bound = bindings(ctx).await?;
+    if rewrite {
+        for b in bound.values_mut() {
+            b.content_hash = None;
+        }
+    }
     let mut pending = Pending::default();
     for chunk in styles.chunks(settings.styles_per_call.max(1)) {
         let input = chunk

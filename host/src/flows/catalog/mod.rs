@@ -102,7 +102,7 @@ pub async fn run(
     };
     let styles = ctx.erp.list_styles(since).await?;
     let newest = styles.iter().map(|s| s.updated_at).max();
-    let mut outcome = apply::sync(ctx, settings, &styles).await?;
+    let mut outcome = apply::sync(ctx, settings, &styles, false).await?;
     outcome.styles_read = styles.len() as u64;
     if let Some(newest) = newest
         && let Ok(text) = newest.format(&Rfc3339)
@@ -112,6 +112,29 @@ pub async fn run(
             .await?;
     }
     Ok(outcome.report())
+}
+
+/// Re-syncs one style now, whatever the content hashes say: read from the ERP, mapped by the
+/// plugin, every product and variant written again. The cursor stays the scheduled run's.
+/// `None` when the ERP has no such style.
+pub async fn resync_style(
+    ctx: &ClientServices,
+    settings: &CatalogSettings,
+    style: &str,
+) -> Result<Option<CatalogOutcome>, FlowError> {
+    let styles: Vec<_> = ctx
+        .erp
+        .list_styles(None)
+        .await?
+        .into_iter()
+        .filter(|s| s.style == style)
+        .collect();
+    if styles.is_empty() {
+        return Ok(None);
+    }
+    let mut outcome = apply::sync(ctx, settings, &styles, true).await?;
+    outcome.styles_read = styles.len() as u64;
+    Ok(Some(outcome))
 }
 
 impl FlowOutcome for CatalogOutcome {

@@ -25,6 +25,7 @@ pub mod advice;
 mod apply;
 pub mod availability;
 mod missing;
+pub mod one;
 mod outcome;
 mod plan;
 mod resolve;
@@ -195,15 +196,7 @@ pub async fn run(
     missing::raise(ctx, &lost, &targets, snapshot.cycle_id).await?;
     // The cycle's input is recorded once, whatever it changes: shadow runs read the last
     // cycles, and each pushed row's decision names it for replay.
-    let mut recorder = CallRecorder::new();
-    let call_id = recorder.call(&ctx.client, "inventory", &called.report, || {
-        built
-            .meta
-            .iter()
-            .map(|m| format!("{}@{}", m.erp_sku, m.warehouse))
-            .collect()
-    });
-    recorder.save(ctx.store.as_ref(), &[]).await?;
+    let call_id = record_call(ctx, &built, &called.report).await?;
     let plan = trace::TracePlan {
         cycle_id: snapshot.cycle_id,
         report: &called.report,
@@ -256,6 +249,25 @@ pub async fn run(
         missing_percent: (lost.percent(), lost.max_percent),
     };
     Ok(outcome.report())
+}
+
+/// Stores the plugin call behind a push (its rows labelled `SKU@warehouse`); its id goes in
+/// each pushed row's decision, for replay.
+async fn record_call(
+    ctx: &ClientServices,
+    built: &rows::Built,
+    report: &selvedge_runtime::CallReport,
+) -> Result<Option<String>, FlowError> {
+    let mut recorder = CallRecorder::new();
+    let call_id = recorder.call(&ctx.client, "inventory", report, || {
+        built
+            .meta
+            .iter()
+            .map(|m| format!("{}@{}", m.erp_sku, m.warehouse))
+            .collect()
+    });
+    recorder.save(ctx.store.as_ref(), &[]).await?;
+    Ok(call_id)
 }
 
 /// Cycles that completed after the last pushed one and before the one pushed now.

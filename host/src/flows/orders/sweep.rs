@@ -88,6 +88,26 @@ pub async fn run(
     })
 }
 
+/// The idempotency key and payload of an order's injection job: `<storefront>:<id>`, with
+/// the content hash where edits are revisions (an edit is a new job, a re-read is not).
+pub(crate) fn job_key(
+    storefront: &str,
+    id: &str,
+    content_hash: Option<&str>,
+    revisions: bool,
+) -> (String, serde_json::Value) {
+    match (content_hash, revisions) {
+        (Some(hash), true) => (
+            format!("{storefront}:{id}:{}", hash.get(..16).unwrap_or(hash)),
+            json!({ "storefront": storefront, "order_id": id, "content_hash": hash }),
+        ),
+        _ => (
+            format!("{storefront}:{id}"),
+            json!({ "storefront": storefront, "order_id": id }),
+        ),
+    }
+}
+
 /// Queues one listed order; returns 1 when a job was created or re-armed.
 async fn enqueue(
     ctx: &ClientServices,
@@ -97,21 +117,12 @@ async fn enqueue(
     run_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<u64, FlowError> {
-    let storefront = ctx.storefront.name();
-    let (key, payload) = match (&order.content_hash, source.edits_are_revisions()) {
-        (Some(hash), true) => (
-            format!(
-                "{storefront}:{}:{}",
-                order.id,
-                hash.get(..16).unwrap_or(hash)
-            ),
-            json!({ "storefront": storefront, "order_id": order.id, "content_hash": hash }),
-        ),
-        _ => (
-            format!("{storefront}:{}", order.id),
-            json!({ "storefront": storefront, "order_id": order.id }),
-        ),
-    };
+    let (key, payload) = job_key(
+        ctx.storefront.name(),
+        &order.id,
+        order.content_hash.as_deref(),
+        source.edits_are_revisions(),
+    );
     let enqueued = ctx
         .store
         .enqueue(

@@ -92,6 +92,7 @@
     for (const id of ["pause", "resume", "run-now", "run-flow"]) if (!operator) $(id).hidden = true;
     // `hidden` loses to the form's CSS display: set it outright.
     $("swap-form").style.display = can("admin") ? "" : "none";
+    $("resync-form").style.display = operator ? "" : "none";
   }
 
   const RANK = { metrics: 0, viewer: 1, operator: 2, admin: 3 };
@@ -409,6 +410,31 @@
     }
   }
 
+  /** One order, SKU or style re-synced now; the host's answer is shown as it says it. */
+  async function resync(ev) {
+    ev.preventDefault();
+    const kind = $("resync-kind").value;
+    const subject = $("resync-subject").value.trim();
+    const out = $("resync-answer");
+    out.textContent = "";
+    if (!subject) return;
+    const body = { [kind]: subject };
+    const location = $("resync-location").value.trim();
+    if (kind === "sku" && location) body.location = location;
+    try {
+      const a = await api(`/api/clients/${encodeURIComponent(state.client)}/resync`, { method: "POST", json: body });
+      out.className = "sentence resync-" + a.status;
+      out.textContent = a.message;
+      toast(`${kind} ${subject}: ${a.status}`);
+      await refresh();
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      out.className = "sentence error";
+      out.textContent = e.message;
+      toast(e.message, true);
+    }
+  }
+
   async function explain(ev) {
     ev.preventDefault();
     const subject = $("why-subject").value.trim();
@@ -463,6 +489,7 @@
     $("swap-form").addEventListener("submit", (ev) => { ev.preventDefault(); pluginAction("swap", { path: $("swap-path").value.trim() }); });
     $("rollback").addEventListener("click", () => pluginAction("rollback"));
     $("why-form").addEventListener("submit", explain);
+    $("resync-form").addEventListener("submit", resync);
     // Refresh while the tab is visible; actions refresh at once.
     setInterval(() => { if (!document.hidden && state.client && !$("main").hidden) refresh(); }, 15000);
     start();

@@ -48,6 +48,16 @@ fn flow_of(c: &AdminClient, name: &str) -> Result<FlowKind, HttpError> {
 
 fn flow_name(c: &AdminClient, req: Option<Json<FlowRequest>>) -> Result<String, HttpError> {
     match req.and_then(|Json(r)| r.flow) {
+        // Order and refund jobs run on the engine whether or not a sweep is scheduled (a
+        // BigCommerce client's orders come by webhook): those flows can always be paused.
+        Some(name)
+            if matches!(
+                FlowKind::parse(&name),
+                Some(FlowKind::Orders | FlowKind::Refunds)
+            ) =>
+        {
+            Ok(name)
+        }
         Some(name) => Ok(flow_of(c, &name)?.as_str().to_owned()),
         None => Ok(ALL_FLOWS.to_owned()),
     }
@@ -104,6 +114,30 @@ pub async fn resume(
     }))
 }
 
+/// 409 naming the pause when `client`'s `flow` (or the whole client) is paused.
+pub(super) async fn refuse_if_paused(
+    state: &AdminState,
+    client: &str,
+    flow: FlowKind,
+) -> Result<(), HttpError> {
+    let pauses = state.store.pauses().await?;
+    match pauses
+        .iter()
+        .find(|p| p.client == client && (p.flow == flow.as_str() || p.flow == ALL_FLOWS))
+    {
+        Some(p) => Err(HttpError::conflict(format!(
+            "client `{client}` is paused ({} by {}): resume it first",
+            if p.flow == ALL_FLOWS {
+                "all flows"
+            } else {
+                p.flow.as_str()
+            },
+            p.by
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Runs a flow of a client now, on the host that runs the client (within a second).
 #[utoipa::path(post, path = "/api/clients/{client}/run/{flow}", tag = tags::CLIENTS,
     params(("client" = String, Path, description = "client id"), ("flow" = String, Path, description = "flow")),
@@ -116,22 +150,7 @@ pub async fn run_now(
 ) -> Result<(StatusCode, Json<ControlOutcome>), HttpError> {
     let c = state.client(&client)?;
     let flow = flow_of(c, &flow)?;
-    let pauses = state.store.pauses().await?;
-    if let Some(p) = pauses
-        .iter()
-        .find(|p| p.client == c.id && (p.flow == flow.as_str() || p.flow == ALL_FLOWS))
-    {
-        return Err(HttpError::conflict(format!(
-            "client `{}` is paused ({} by {}): resume it first",
-            c.id,
-            if p.flow == ALL_FLOWS {
-                "all flows"
-            } else {
-                p.flow.as_str()
-            },
-            p.by
-        )));
-    }
+    refuse_if_paused(&state, &c.id, flow).await?;
     state
         .store
         .request_run(&RunRequest {

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod overview;
 pub mod plugins;
+pub mod resync;
 pub mod series;
 pub mod why;
 

@@ -124,7 +124,7 @@ pub async fn serve(app: App, listeners: Listeners, options: ServeOptions) -> Res
     {
         tracing::warn!(error = %e, "no job notifications from other hosts; their jobs wait for the next poll");
     }
-    let admin_state = crate::http::AdminState::from_app(&app);
+    let admin_state = crate::http::AdminState::from_app(&app).with_pauses(pauses.clone());
     let (webhook_state, registrations) = start_order_intake(
         &app,
         engine.waker(),

@@ -20,18 +20,10 @@ use serde_json::{Value, json};
 use support::burst::{bc_client, brand_sandboxes, created_by_ref, set_order_created_hooks};
 use support::host_process::{ADMIN_TOKEN, HostDir, brand_client};
 use support::orders::address;
-use support::wait_until;
+use support::{admin_post, wait_until};
 
 async fn post(dir: &HostDir, path: &str, body: Value) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
-        .post(format!("{}{path}", dir.admin_url()))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("the admin API answers");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    admin_post(dir.admin, ADMIN_TOKEN, path, body).await
 }
 
 async fn resync(dir: &HostDir, body: Value) -> (StatusCode, Value) {

@@ -67,6 +67,10 @@ pub struct AdminState {
     pub webhook_auth: Arc<AuthFailures>,
     /// Thresholds the overview judges clients by.
     pub overview_rules: crate::overview::Rules,
+    /// This host's view of the pauses: read again as soon as one is made or lifted here, so
+    /// "paused" is true on this host when the call returns (other hosts read it within their
+    /// control interval).
+    pub pauses: Option<Arc<crate::control::Pauses>>,
 }
 
 impl AdminState {
@@ -116,7 +120,14 @@ impl AdminState {
                 ),
                 ..crate::overview::Rules::default()
             },
+            pauses: None,
         }
+    }
+
+    /// Reads `pauses` again after each pause or resume made through this API.
+    pub fn with_pauses(mut self, pauses: Arc<crate::control::Pauses>) -> Self {
+        self.pauses = Some(pauses);
+        self
     }
 
     /// Over a store and plugin registry without a whole host (tools and tests): plugin
@@ -140,6 +151,17 @@ impl AdminState {
             token,
             webhook_auth: Arc::default(),
             overview_rules: crate::overview::Rules::default(),
+            pauses: None,
+        }
+    }
+
+    /// After a pause or resume: this host's engine and scheduler see it before the call
+    /// answers (a failed read leaves it to the control loop, within a second).
+    pub async fn pauses_changed(&self) {
+        if let Some(p) = &self.pauses
+            && let Err(e) = p.refresh().await
+        {
+            tracing::warn!(error = %e, "cannot read the pauses again; the control loop will");
         }
     }
 

@@ -275,3 +275,22 @@ pub async fn admin_json(
         .await
         .ok()
 }
+
+/// `POST` of JSON to a host's admin API on `admin_port` with `token`: the status and the JSON
+/// body (`Null` when the body is not JSON).
+pub async fn admin_post(
+    admin_port: u16,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{admin_port}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("the admin API answers");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}

@@ -85,6 +85,7 @@ pub async fn pause(
             at: OffsetDateTime::now_utc(),
         })
         .await?;
+    state.pauses_changed().await;
     tracing::info!(client = %c.id, %flow, by = %caller.name, "paused");
     Ok(Json(ControlOutcome {
         client: c.id.clone(),
@@ -106,6 +107,7 @@ pub async fn resume(
     let c = state.client(&client)?;
     let flow = flow_name(c, body)?;
     let was = state.store.resume(&c.id, &flow).await?;
+    state.pauses_changed().await;
     tracing::info!(client = %c.id, %flow, by = %caller.name, was_paused = was, "resumed");
     Ok(Json(ControlOutcome {
         client: c.id.clone(),

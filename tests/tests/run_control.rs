@@ -1,0 +1,115 @@
+//! Run control on the real host (`selvedge run`): orders placed while the orders flow is
+//! paused are taken by the webhook and wait; the pause holds across a SIGKILL and restart;
+//! after resume each order reaches Blue Cherry exactly once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use selvedge::flows::orders::order_kind;
+use selvedge_bigcommerce::sandbox::{OrderLineInput, SandboxOrder};
+use selvedge_bluecherry::sandbox::CreateKind;
+use selvedge_bluecherry::sandbox::faults::Faults;
+use serde_json::json;
+
+use support::burst::{brand_sandboxes, created_by_ref};
+use support::host_process::{ADMIN_TOKEN, HostDir, brand_client};
+use support::orders::address;
+use support::{admin_json, admin_post, wait_until};
+
+const ORDERS: usize = 6;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn orders_placed_while_paused_wait_through_a_restart_and_are_injected_once_after_resume() {
+    let (erp, bc, skus) = brand_sandboxes(Faults::default(), usize::MAX).await;
+    let dir = HostDir::new(&brand_client(&erp.base_url(), &bc.base_url()));
+    let host = dir.start("the host came up").await;
+    let store = dir.open_store().await;
+    let (status, body) = admin_post(
+        dir.admin,
+        ADMIN_TOKEN,
+        "/api/clients/brand/pause",
+        json!({ "flow": "orders" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let placed: Vec<i64> = (0..ORDERS)
+        .map(|n| {
+            bc.handle()
+                .create_order(&SandboxOrder {
+                    shipping_address: address(),
+                    shipping_method: "Express".into(),
+                    products: vec![OrderLineInput {
+                        sku: skus[n % skus.len()].clone(),
+                        quantity: 1,
+                        price: None,
+                    }],
+                    ..Default::default()
+                })
+                .unwrap()
+        })
+        .collect();
+    // Every delivery is stored as a job while paused: nothing is lost, nothing sent.
+    let queued = wait_until(Duration::from_secs(20), || async {
+        store
+            .queue_depth("brand", &order_kind("brand"))
+            .await
+            .unwrap()
+            == ORDERS as u64
+    })
+    .await;
+    assert!(queued, "the paused host stored every delivery as a job");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        created_by_ref(&erp, CreateKind::SalesOrder).is_empty(),
+        "a paused orders flow sent nothing to the ERP"
+    );
+
+    // A crash and a restart: the pause is read back from the store.
+    host.sigkill();
+    let _host = dir.start("the host came back").await;
+    let health = admin_json(
+        &reqwest::Client::new(),
+        dir.admin,
+        ADMIN_TOKEN,
+        "/api/clients/brand/health",
+    )
+    .await
+    .expect("health");
+    assert_eq!(health["paused"][0]["flow"], "orders", "{health}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        created_by_ref(&erp, CreateKind::SalesOrder).is_empty(),
+        "still paused after the restart"
+    );
+
+    let (status, body) = admin_post(
+        dir.admin,
+        ADMIN_TOKEN,
+        "/api/clients/brand/resume",
+        json!({ "flow": "orders" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["outcome"].as_str()),
+        (StatusCode::OK, Some("resumed"))
+    );
+    let all_in = wait_until(Duration::from_secs(30), || async {
+        created_by_ref(&erp, CreateKind::SalesOrder).len() == ORDERS
+    })
+    .await;
+    assert!(all_in, "every order reached the ERP after resume");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let created = created_by_ref(&erp, CreateKind::SalesOrder);
+    for id in &placed {
+        let reference = format!("brand:bc:{id}");
+        assert_eq!(
+            created.get(&reference).map(Vec::len),
+            Some(1),
+            "order {id} reached the ERP exactly once"
+        );
+    }
+}

@@ -320,6 +320,23 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
+    // An order job waiting for tomorrow's release: the page lists it and cancels it.
+    let held = store
+        .enqueue(
+            selvedge_store::NewJob {
+                client: "northwind-apparel".into(),
+                kind: selvedge::flows::orders::order_kind("northwind-apparel"),
+                idempotency_key: "bigcommerce:held-by-browser-test".into(),
+                payload: json!({ "storefront": "bigcommerce", "order_id": "held-by-browser-test" }),
+                run_at: time::OffsetDateTime::now_utc() + time::Duration::days(1),
+                max_attempts: 3,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("enqueue")
+        .job;
+
     // The "why" SKU's stock edited by hand on the storefront: the page's re-sync must put
     // back what the host computes from the ERP's last cycle.
     let drifted = match why_sku.as_deref() {
@@ -341,6 +358,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .env("CHROMIUM", &chromium)
         .env("WHY_SKU", why_sku.as_deref().unwrap_or(""))
         .env("RESYNC_SKU", why_sku.as_deref().unwrap_or(""))
+        .env("HELD_JOB", held.id.to_string())
         .env("WEBHOOK_AUTH_FAILURES", "1")
         .env("VIEWER_TOKEN", &viewer)
         .env("OVERVIEW_FIRST", BROKEN)
@@ -354,6 +372,12 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     );
     assert!(out.status.success(), "browser script failed:\n{text}");
 
+    let held = store.job(held.id).await.expect("read").expect("exists");
+    assert_eq!(
+        (held.state.as_str(), held.last_error.as_deref()),
+        ("cancelled", Some("cancelled by bootstrap: not for the ERP")),
+        "the page cancelled the held job"
+    );
     if let Some((sku, location)) = &drifted {
         let job = store
             .job_by_key(

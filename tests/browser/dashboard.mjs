@@ -106,6 +106,16 @@ try {
     await page.click("#resync-form button[type=submit]");
     await page.locator("#resync-answer.resync-pushed", { hasText: `SKU ${resyncSku} pushed from ERP cycle` }).waitFor();
   }
+  // A queued job cancelled from the page, with a note.
+  const held = process.env.HELD_JOB;
+  if (held) {
+    const row = page.locator(`#jobs-table tr[data-job-id="${held}"]`);
+    await row.waitFor();
+    await row.locator("input.note").fill("not for the ERP");
+    await row.locator("button.cancel-job").click();
+    await page.locator("#toast", { hasText: `Job #${held}: cancelled by` }).waitFor();
+    await row.waitFor({ state: "detached" });
+  }
   // Pause the client from the page: the overview shows it paused; resume brings it back.
   await page.click("#pause");
   await page.locator("#paused-line", { hasText: "Paused: all flows" }).waitFor();
@@ -132,6 +142,8 @@ try {
     if (await page.locator("#pause").isVisible()) throw new Error("a viewer sees the pause button");
     if (await page.locator("#swap-form").isVisible()) throw new Error("a viewer sees the plugin swap form");
     if (await page.locator("#resync-form").isVisible()) throw new Error("a viewer sees the re-sync form");
+    const cancels = await page.locator("#jobs-table button.cancel-job").count();
+    if (cancels) throw new Error(`a viewer sees ${cancels} job cancel button(s)`);
     const forged = await page.evaluate(async ([token, exception]) => {
       const res = await fetch(`/api/exceptions/${exception}/retry`, {
         method: "POST",

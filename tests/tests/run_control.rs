@@ -1,6 +1,7 @@
 //! Run control on the real host (`selvedge run`): orders placed while the orders flow is
-//! paused are taken by the webhook and wait; the pause holds across a SIGKILL and restart;
-//! after resume each order reaches Blue Cherry exactly once.
+//! paused are taken by the webhook and wait; the pause holds across a SIGKILL and restart; an
+//! operator cancels one queued order's job from the CLI; after resume each other order
+//! reaches Blue Cherry exactly once and the cancelled one never.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -86,6 +87,33 @@ async fn orders_placed_while_paused_wait_through_a_restart_and_are_injected_once
         "still paused after the restart"
     );
 
+    // One of the waiting orders is a test order: an operator finds its job and cancels it.
+    let listed = selvedge_cli(&dir, &["jobs", "brand", "--json"]);
+    assert_eq!(listed.status.code(), Some(0), "{listed:?}");
+    let page: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let test_order = placed[0].to_string();
+    let job = page["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .find(|j| j["payload"]["order_id"] == test_order.as_str())
+        .map(|j| j["id"].as_i64().expect("id"))
+        .expect("the test order's job is queued");
+    let cancelled = selvedge_cli(
+        &dir,
+        &["cancel", "brand", &job.to_string(), "--note", "test order"],
+    );
+    assert_eq!(cancelled.status.code(), Some(0), "{cancelled:?}");
+    assert!(
+        String::from_utf8_lossy(&cancelled.stdout).contains("cancelled by bootstrap: test order")
+    );
+    let again = selvedge_cli(&dir, &["cancel", "brand", &job.to_string()]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "not queued any more: {again:?}"
+    );
+
     let (status, body) = admin_post(
         dir.admin,
         ADMIN_TOKEN,
@@ -98,13 +126,16 @@ async fn orders_placed_while_paused_wait_through_a_restart_and_are_injected_once
         (StatusCode::OK, Some("resumed"))
     );
     let all_in = wait_until(Duration::from_secs(30), || async {
-        created_by_ref(&erp, CreateKind::SalesOrder).len() == ORDERS
+        created_by_ref(&erp, CreateKind::SalesOrder).len() == ORDERS - 1
     })
     .await;
-    assert!(all_in, "every order reached the ERP after resume");
+    assert!(
+        all_in,
+        "every order but the cancelled one reached the ERP after resume"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let created = created_by_ref(&erp, CreateKind::SalesOrder);
-    for id in &placed {
+    for id in &placed[1..] {
         let reference = format!("brand:bc:{id}");
         assert_eq!(
             created.get(&reference).map(Vec::len),
@@ -112,4 +143,19 @@ async fn orders_placed_while_paused_wait_through_a_restart_and_are_injected_once
             "order {id} reached the ERP exactly once"
         );
     }
+    assert!(
+        !created.contains_key(&format!("brand:bc:{}", placed[0])),
+        "the cancelled order never reached the ERP"
+    );
+}
+
+/// `selvedge client <args>` against the host's admin API.
+fn selvedge_cli(dir: &HostDir, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_selvedge-e2e-host"))
+        .arg("client")
+        .args(args)
+        .args(["--url", &dir.admin_url()])
+        .env("SELVEDGE_ADMIN_TOKEN", ADMIN_TOKEN)
+        .output()
+        .expect("selvedge runs")
 }

@@ -22,6 +22,36 @@ pub enum ClientCommand {
     /// (never a second ERP order). Exit 0 done, 1 still waiting or sent to the exception
     /// queue, 2 unknown id or paused, 3 failed.
     Resync(ResyncArgs),
+    /// A client's jobs on the engine, newest first (orders to inject, refunds, re-syncs).
+    Jobs(JobsArgs),
+    /// Cancel a queued job: it is never claimed, and no storefront event brings it back.
+    /// Exit 2 when the job is not queued any more (a running one is its worker's).
+    Cancel(CancelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    pub client: String,
+    /// queued, running, done, dead, cancelled or all.
+    #[arg(long, default_value = "queued")]
+    pub state: String,
+    /// Jobs to show (at most 1000).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    pub client: String,
+    /// The job id (from `selvedge client jobs`).
+    pub job: i64,
+    /// Why, for whoever reads the job later.
+    #[arg(long)]
+    pub note: Option<String>,
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +98,12 @@ pub struct PauseArgs {
 pub fn run(cmd: ClientCommand) -> Result<u8, CliError> {
     let (remote, path, body) = match &cmd {
         ClientCommand::Resync(a) => return resync(a),
+        ClientCommand::Jobs(a) => return jobs(a),
+        ClientCommand::Cancel(a) => (
+            &a.remote,
+            format!("/api/clients/{}/jobs/{}/cancel", encode(&a.client), a.job),
+            json!({ "note": a.note }),
+        ),
         ClientCommand::Run(a) => (
             &a.remote,
             format!("/api/clients/{}/run/{}", encode(&a.client), encode(&a.flow)),
@@ -89,6 +125,13 @@ pub fn run(cmd: ClientCommand) -> Result<u8, CliError> {
     let done: Value = rt.block_on(api.post(&path, &body))?;
     if remote.json {
         print_json(&done);
+    } else if let ClientCommand::Cancel(a) = &cmd {
+        println!(
+            "job {} of {}: {}",
+            a.job,
+            a.client,
+            done["last_error"].as_str().unwrap_or("cancelled")
+        );
     } else {
         let flow = done["flow"].as_str().unwrap_or("*");
         println!(
@@ -125,4 +168,39 @@ fn resync(a: &ResyncArgs) -> Result<u8, CliError> {
         "failed" => exit::RUNTIME_FAILURE,
         _ => exit::OK,
     })
+}
+
+fn jobs(a: &JobsArgs) -> Result<u8, CliError> {
+    let api = AdminApi::connect(&a.remote)?;
+    let rt = super::tokio_runtime()?;
+    let path = format!(
+        "/api/clients/{}/jobs?state={}&limit={}",
+        encode(&a.client),
+        encode(&a.state),
+        a.limit
+    );
+    let page: Value = rt.block_on(api.get(&path))?;
+    if a.remote.json {
+        print_json(&page);
+        return Ok(exit::OK);
+    }
+    let jobs = page["jobs"].as_array().cloned().unwrap_or_default();
+    if jobs.is_empty() {
+        println!("no {} jobs for {}", a.state, a.client);
+    }
+    for j in jobs {
+        println!(
+            "{:>8}  {:<9} {:<32} {:<28} run at {}{}",
+            j["id"],
+            j["state"].as_str().unwrap_or("-"),
+            j["kind"].as_str().unwrap_or("-"),
+            j["key"].as_str().unwrap_or("-"),
+            j["run_at"].as_str().unwrap_or("-"),
+            j["last_error"]
+                .as_str()
+                .map(|e| format!("  ({e})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(exit::OK)
 }

@@ -145,27 +145,35 @@ pub async fn request(
 ) -> Result<Job, StoreError> {
     let now = OffsetDateTime::now_utc();
     let payload = json!({ "target": target, "by": by });
-    let enqueued = store
-        .enqueue(
-            NewJob {
-                client: client.to_owned(),
-                kind: resync_kind(client),
-                idempotency_key: target.key(),
-                payload: payload.clone(),
-                run_at: now,
-                max_attempts: ATTEMPTS,
-            },
-            now,
-        )
-        .await?;
-    match enqueued.job.state {
-        _ if enqueued.created => Ok(enqueued.job),
-        JobState::Done | JobState::Dead => {
-            store
-                .rearm(enqueued.job.id, now, ATTEMPTS, Some(payload), now)
-                .await
-        }
-        JobState::Queued | JobState::Running => Ok(enqueued.job),
+    let mut key = target.key();
+    loop {
+        let enqueued = store
+            .enqueue(
+                NewJob {
+                    client: client.to_owned(),
+                    kind: resync_kind(client),
+                    idempotency_key: key.clone(),
+                    payload: payload.clone(),
+                    run_at: now,
+                    max_attempts: ATTEMPTS,
+                },
+                now,
+            )
+            .await?;
+        return match enqueued.job.state {
+            _ if enqueued.created => Ok(enqueued.job),
+            JobState::Done | JobState::Dead => {
+                store
+                    .rearm(enqueued.job.id, now, ATTEMPTS, Some(payload), now)
+                    .await
+            }
+            JobState::Queued | JobState::Running => Ok(enqueued.job),
+            // Nothing re-arms a cancelled job: a new request is a new job after it.
+            JobState::Cancelled => {
+                key = format!("{}#after-{}", target.key(), enqueued.job.id);
+                continue;
+            }
+        };
     }
 }
 
@@ -181,13 +189,24 @@ pub async fn answer(store: &dyn Store, id: i64, wait: Duration) -> Result<Answer
             json!({ "job": id }),
         ));
     };
-    if job.state == JobState::Dead {
-        let error = job.last_error.unwrap_or_default();
-        return Ok(Answer::new(
-            Status::Failed,
-            format!("the re-sync failed: {error}"),
-            json!({ "job": id }),
-        ));
+    match job.state {
+        JobState::Dead => {
+            let error = job.last_error.unwrap_or_default();
+            return Ok(Answer::new(
+                Status::Failed,
+                format!("the re-sync failed: {error}"),
+                json!({ "job": id }),
+            ));
+        }
+        JobState::Cancelled => {
+            let why = job.last_error.unwrap_or_default();
+            return Ok(Answer::new(
+                Status::Skipped,
+                format!("re-sync job {id} was cancelled ({why})"),
+                json!({ "job": id }),
+            ));
+        }
+        _ => {}
     }
     let answer: Answer = match job
         .result
@@ -221,6 +240,14 @@ pub async fn answer(store: &dyn Store, id: i64, wait: Duration) -> Result<Answer
 /// The injection job's end, in the re-sync's words.
 fn order_answer(order: &str, job: &Job, resync: i64) -> Answer {
     let details = json!({ "job": resync, "order_job": job.id, "order_id": order });
+    if job.state == JobState::Cancelled {
+        let why = job.last_error.clone().unwrap_or_default();
+        return Answer::new(
+            Status::Skipped,
+            format!("order {order} stays out of Blue Cherry: its injection was cancelled ({why})"),
+            details,
+        );
+    }
     if job.state == JobState::Dead {
         let why = job.last_error.clone().unwrap_or_default();
         return Answer::new(
@@ -261,7 +288,10 @@ async fn settled(
 ) -> Result<Option<Job>, StoreError> {
     loop {
         if let Some(job) = store.job(id).await?
-            && matches!(job.state, JobState::Done | JobState::Dead)
+            && matches!(
+                job.state,
+                JobState::Done | JobState::Dead | JobState::Cancelled
+            )
         {
             return Ok(Some(job));
         }
@@ -432,6 +462,16 @@ impl ResyncWorker {
         let job = match enqueued.job.state {
             _ if enqueued.created => enqueued.job,
             JobState::Running => enqueued.job,
+            JobState::Cancelled => {
+                let why = enqueued.job.last_error.unwrap_or_default();
+                return Ok(Answer::new(
+                    Status::Skipped,
+                    format!(
+                        "order {id} stays out of Blue Cherry: its injection was cancelled ({why})"
+                    ),
+                    json!({ "order_id": id, "cancelled_job": enqueued.job.id }),
+                ));
+            }
             JobState::Queued | JobState::Done | JobState::Dead => {
                 self.ctx
                     .store

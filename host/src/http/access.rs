@@ -4,7 +4,8 @@
 //!
 //! - `metrics`: `GET /metrics` only.
 //! - `viewer`: every read.
-//! - `operator`: also retry / resolve exceptions, run / pause / resume flows, re-sync.
+//! - `operator`: also retry / resolve exceptions, run / pause / resume flows, re-sync, cancel
+//!   queued jobs.
 //! - `admin`: also plugins (swap, rollback, shadow runs and their approval, replay with an
 //!   uploaded build) and the audit log.
 
@@ -142,6 +143,9 @@ pub fn needed(method: &Method, path: &str) -> (Role, &'static str) {
         && (path.ends_with("/pause") || path.ends_with("/resume") || path.contains("/run/"))
     {
         return (Role::Operator, "run, pause or resume flows");
+    }
+    if path.starts_with("/api/clients/") && path.contains("/jobs/") && path.ends_with("/cancel") {
+        return (Role::Operator, "cancel queued jobs");
     }
     if path.starts_with("/api/clients/") && path.ends_with("/resync") {
         return (Role::Operator, "re-sync an order, SKU or style");
@@ -303,6 +307,10 @@ mod tests {
         );
         assert_eq!(
             needed(&Method::POST, "/api/clients/acme/resync").0,
+            Role::Operator
+        );
+        assert_eq!(
+            needed(&Method::POST, "/api/clients/acme/jobs/7/cancel").0,
             Role::Operator
         );
         assert_eq!(

@@ -74,6 +74,11 @@ pub fn admin_router(state: AdminState) -> Router {
             "/api/clients/{client}/run/{flow}",
             post(routes::control::run_now),
         )
+        .route("/api/clients/{client}/jobs", get(routes::jobs::list))
+        .route(
+            "/api/clients/{client}/jobs/{job}/cancel",
+            post(routes::jobs::cancel),
+        )
         .route("/api/clients/{client}/resync", post(routes::resync::resync))
         .route(
             "/api/clients/{client}/resync/{job}",

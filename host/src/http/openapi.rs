@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::model::*;
 use super::routes::{
-    access, clients, control, exceptions, lifecycle, overview, plugins, resync, series, why,
+    access, clients, control, exceptions, jobs, lifecycle, overview, plugins, resync, series, why,
 };
 
 /// The admin API description.
@@ -16,7 +16,7 @@ use super::routes::{
     info(title = "Selvedge admin API", description = "Sync health, exceptions, drift, plugins and decision traces of every client. Every path needs `Authorization: Bearer <token>`."),
     paths(
         clients::list, clients::health, clients::drift, series::series,
-        control::pause, control::resume, control::run_now, resync::resync, resync::show, overview::overview,
+        control::pause, control::resume, control::run_now, resync::resync, resync::show, jobs::list, jobs::cancel, overview::overview,
         exceptions::list, exceptions::summary, exceptions::show, exceptions::retry, exceptions::resolve,
         plugins::show, plugins::swap, plugins::rollback,
         lifecycle::shadow, lifecycle::accept, lifecycle::replay_recorded, lifecycle::replay_with,
@@ -27,7 +27,7 @@ use super::routes::{
         OwnerGroup, KindCount, ActionRequest, RetryOutcome, DriftReport, PluginView, PluginPeriod,
         PluginEvent, SwapRequest, SwapResult, WhyReport, DecisionView, OrderView, TransitionView,
         Series, LagPoint, InjectionPoint, lifecycle::AcceptRequest, lifecycle::Accepted,
-        why::BuffersReport, overview::OverviewPage, crate::overview::OverviewRow, crate::overview::ClientState, control::FlowRequest, control::ControlOutcome, resync::ResyncRequest, resync::ResyncAnswer, PausedView, access::AuditView, access::AuditPage, crate::http::access::Caller, crate::http::access::Role, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
+        why::BuffersReport, overview::OverviewPage, crate::overview::OverviewRow, crate::overview::ClientState, control::FlowRequest, control::ControlOutcome, resync::ResyncRequest, resync::ResyncAnswer, jobs::JobView, jobs::JobsPage, jobs::CancelRequest, PausedView, access::AuditView, access::AuditPage, crate::http::access::Caller, crate::http::access::Role, crate::flows::inventory::advice::BufferAdvice, crate::flows::inventory::advice::RuleAdvice,
     )),
     modifiers(&BearerAuth),
 )]

@@ -321,6 +321,54 @@ impl JobQueue for PgStore {
         })
     }
 
+    fn cancel_job<'a>(
+        &'a self,
+        job_id: i64,
+        note: &'a str,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Option<Job>> {
+        op(async move {
+            sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', last_error = $1, updated_at = $2 \
+                 WHERE id = $3 AND state = 'queued'",
+            )
+            .bind(note)
+            .bind(to_ms(now))
+            .bind(job_id)
+            .execute(self.pool())
+            .await?;
+            let row = sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = $1"))
+                .bind(job_id)
+                .fetch_optional(self.pool())
+                .await?;
+            row.as_ref().map(rows::job).transpose()
+        })
+    }
+
+    fn list_jobs<'a>(
+        &'a self,
+        client: &'a str,
+        state: Option<JobState>,
+        limit: u32,
+        before: Option<i64>,
+    ) -> StoreFuture<'a, Vec<Job>> {
+        op(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                job_cols!(),
+                " FROM jobs WHERE client = $1 AND ($2::text IS NULL OR state = $2) \
+                 AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+            ))
+            .bind(client)
+            .bind(state.map(|s| s.as_str()))
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(rows::job).collect()
+        })
+    }
+
     fn queue_depth<'a>(&'a self, client: &'a str, kind: &'a str) -> StoreFuture<'a, u64> {
         op(async move {
             let n: i64 = sqlx::query_scalar(
@@ -468,6 +516,15 @@ impl JobQueue for PgStore {
                         .fetch_optional(&mut *conn)
                         .await?;
                 let state = JobState::parse(&state.ok_or_else(|| not_found(job_id))?)?;
+                if state == JobState::Cancelled {
+                    // A person's cancel: no event brings the job back.
+                    let row =
+                        sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = $1"))
+                            .bind(job_id)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                    return rows::job(&row);
+                }
                 let running = state == JobState::Running;
                 let sql = if running {
                     // Remembered, and acted on when this run completes.

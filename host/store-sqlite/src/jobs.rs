@@ -327,6 +327,53 @@ impl JobQueue for SqliteStore {
         })
     }
 
+    fn cancel_job<'a>(
+        &'a self,
+        job_id: i64,
+        note: &'a str,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Option<Job>> {
+        let note = note.to_owned();
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'cancelled', last_error = ?1, updated_at = ?2 \
+                     WHERE id = ?3 AND state = 'queued'",
+                )
+                .bind(note)
+                .bind(to_ms(now))
+                .bind(job_id)
+                .execute(&mut *conn)
+                .await?;
+                job_by_id(conn, job_id).await
+            })
+        }))
+    }
+
+    fn list_jobs<'a>(
+        &'a self,
+        client: &'a str,
+        state: Option<JobState>,
+        limit: u32,
+        before: Option<i64>,
+    ) -> StoreFuture<'a, Vec<Job>> {
+        Box::pin(async move {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                job_cols!(),
+                " FROM jobs WHERE client = ?1 AND (?2 IS NULL OR state = ?2) \
+                 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4"
+            ))
+            .bind(client)
+            .bind(state.map(|s| s.as_str()))
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await?;
+            rows.iter().map(rows::job).collect()
+        })
+    }
+
     fn queue_depth<'a>(&'a self, client: &'a str, kind: &'a str) -> StoreFuture<'a, u64> {
         Box::pin(async move {
             let n: i64 = sqlx::query_scalar(

@@ -23,6 +23,9 @@ text_enum! {
         Done = "done",
         /// Given up: the caller files an exception.
         Dead = "dead",
+        /// Cancelled by a person while queued: never claimed, and never re-armed by an event
+        /// (a storefront's status update); `last_error` holds who and why.
+        Cancelled = "cancelled",
     }
 }
 
@@ -223,6 +226,26 @@ pub trait JobQueue: Send + Sync {
         kind: &'a str,
         idempotency_key: &'a str,
     ) -> StoreFuture<'a, Option<Job>>;
+
+    /// Cancels job `job_id` if it is `queued`, with `note` (who and why) as its last error.
+    /// A job in any other state is returned unchanged (one running is its worker's to
+    /// finish); `None` when there is no such job.
+    fn cancel_job<'a>(
+        &'a self,
+        job_id: i64,
+        note: &'a str,
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Option<Job>>;
+
+    /// A client's jobs, newest first, in `state` if given: at most `limit`, with ids below
+    /// `before` when given (the next page).
+    fn list_jobs<'a>(
+        &'a self,
+        client: &'a str,
+        state: Option<JobState>,
+        limit: u32,
+        before: Option<i64>,
+    ) -> StoreFuture<'a, Vec<Job>>;
 
     /// Jobs of a client and kind that are not finished (`queued` or `running`).
     fn queue_depth<'a>(&'a self, client: &'a str, kind: &'a str) -> StoreFuture<'a, u64>;

@@ -520,3 +520,124 @@ async fn a_rearm_while_the_job_runs_queues_it_once_more_when_that_run_completes(
         .expect("complete");
     assert_eq!(done.state, JobState::Done, "one more run, not a loop");
 }
+
+#[tokio::test]
+async fn only_a_queued_job_is_cancelled_and_nothing_claims_or_rearms_it_after() {
+    let (_dir, store) = fresh_store().await;
+    let queued = store
+        .enqueue(order_job("bc-1"), at(0))
+        .await
+        .expect("enqueue")
+        .job;
+    let running = store
+        .enqueue(order_job("bc-2"), at(0))
+        .await
+        .expect("enqueue")
+        .job;
+    // One is claimed (running), the other stays queued.
+    let claimed = claim_one(&store, 1).await.expect("a claim");
+    let (claimed, waiting) = if claimed.id == queued.id {
+        (queued.id, running.id)
+    } else {
+        (running.id, queued.id)
+    };
+
+    let done = store
+        .cancel_job(waiting, "cancelled by ana: test order", at(2))
+        .await
+        .expect("cancel")
+        .expect("exists");
+    assert_eq!(done.state, JobState::Cancelled);
+    assert_eq!(
+        done.last_error.as_deref(),
+        Some("cancelled by ana: test order")
+    );
+    // A running job is its worker's: unchanged.
+    let still = store
+        .cancel_job(claimed, "cancelled by ana", at(2))
+        .await
+        .expect("cancel")
+        .expect("exists");
+    assert_eq!(still.state, JobState::Running);
+    assert!(
+        store
+            .cancel_job(999_999, "x", at(2))
+            .await
+            .expect("cancel")
+            .is_none()
+    );
+
+    // Never claimed, not counted as waiting, and an event's re-arm leaves it cancelled.
+    assert!(claim_one(&store, 100).await.is_none());
+    assert_eq!(
+        store
+            .queue_depth("acme", "order.inject")
+            .await
+            .expect("depth"),
+        1,
+        "only the running job is unfinished"
+    );
+    let rearmed = store
+        .rearm(waiting, at(3), 5, Some(json!({ "status": 11 })), at(3))
+        .await
+        .expect("rearm");
+    assert_eq!(rearmed.state, JobState::Cancelled);
+    assert!(claim_one(&store, 100).await.is_none());
+    // A second enqueue of its key finds it, cancelled.
+    let again = store
+        .enqueue(order_job(&rearmed.idempotency_key), at(4))
+        .await
+        .expect("enqueue");
+    assert!(!again.created);
+    assert_eq!(again.job.state, JobState::Cancelled);
+}
+
+#[tokio::test]
+async fn a_clients_jobs_list_newest_first_by_state_a_page_at_a_time() {
+    let (_dir, store) = fresh_store().await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(
+            store
+                .enqueue(order_job(&format!("bc-{n}")), at(0))
+                .await
+                .expect("enqueue")
+                .job
+                .id,
+        );
+    }
+    let mut other = order_job("bc-9");
+    other.client = "globex".into();
+    store.enqueue(other, at(0)).await.expect("enqueue");
+    store
+        .cancel_job(ids[1], "cancelled by ana", at(1))
+        .await
+        .expect("cancel");
+
+    let all = store.list_jobs("acme", None, 10, None).await.expect("list");
+    let listed: Vec<i64> = all.iter().map(|j| j.id).collect();
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(listed, newest_first, "acme's jobs only, newest first");
+    let page = store
+        .list_jobs("acme", None, 2, Some(ids[3]))
+        .await
+        .expect("page");
+    assert_eq!(
+        page.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![ids[2], ids[1]]
+    );
+    let cancelled = store
+        .list_jobs("acme", Some(JobState::Cancelled), 10, None)
+        .await
+        .expect("list");
+    assert_eq!(
+        cancelled.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    let queued = store
+        .list_jobs("acme", Some(JobState::Queued), 10, None)
+        .await
+        .expect("list");
+    assert_eq!(queued.len(), 4);
+}

@@ -178,3 +178,98 @@ async fn the_overview_puts_the_failing_client_first_and_filters_and_pages_on_the
             .is_some_and(|m| m.contains("unknown state `broken`"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_job_is_listed_and_cancelled_with_who_and_why_and_a_running_one_is_not() {
+    use selvedge::flows::orders::order_kind;
+    let host = start().await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let job = host
+            .store
+            .enqueue(
+                NewJob {
+                    client: CLIENT.into(),
+                    kind: order_kind(CLIENT),
+                    idempotency_key: format!("bigcommerce:{n}"),
+                    payload: json!({ "storefront": "bigcommerce", "order_id": n.to_string() }),
+                    run_at: now(),
+                    max_attempts: 3,
+                },
+                now(),
+            )
+            .await
+            .unwrap()
+            .job;
+        ids.push(job.id);
+    }
+    let (status, page) = host
+        .get(&format!("/api/clients/{CLIENT}/jobs?state=queued&limit=2"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["jobs"][0]["id"], ids[2], "newest first: {page}");
+    assert_eq!(page["jobs"][0]["key"], "bigcommerce:2");
+    assert_eq!(page["next"], ids[1]);
+
+    let (status, body) = host
+        .post(
+            &format!("/api/clients/{CLIENT}/jobs/{}/cancel", ids[0]),
+            json!({ "note": "test order" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "cancelled");
+    assert_eq!(body["last_error"], "cancelled by bootstrap: test order");
+    let (status, body) = host
+        .post(
+            &format!("/api/clients/{CLIENT}/jobs/{}/cancel", ids[0]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("is cancelled")),
+        "{body}"
+    );
+    // Claimed by a worker: its worker's to finish.
+    let claimed = host
+        .store
+        .claim(
+            &[order_kind(CLIENT).as_str()],
+            1,
+            std::time::Duration::from_secs(60),
+            now(),
+        )
+        .await
+        .unwrap();
+    let (status, body) = host
+        .post(
+            &format!("/api/clients/{CLIENT}/jobs/{}/cancel", claimed[0].id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("is running"))
+    );
+    let (status, body) = host
+        .post(
+            &format!("/api/clients/{CLIENT}/jobs/999999/cancel"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["error"].as_str().is_some_and(|m| m.contains("999999")));
+    let (status, _) = host
+        .get(&format!("/api/clients/{CLIENT}/jobs?state=stuck"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, cancelled) = host
+        .get(&format!("/api/clients/{CLIENT}/jobs?state=cancelled"))
+        .await;
+    assert_eq!(cancelled["jobs"].as_array().map(Vec::len), Some(1));
+}

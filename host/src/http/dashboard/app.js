@@ -82,7 +82,7 @@
   function forgetSession() {
     state.me = null;
     state.client = null;
-    for (const id of ["exc-table", "ov-table"]) $(id).tBodies[0].textContent = "";
+    for (const id of ["exc-table", "ov-table", "jobs-table"]) $(id).tBodies[0].textContent = "";
     applyRole();
   }
 
@@ -197,6 +197,7 @@
       renderDrift(drift);
       renderPlugin(plugin);
       await loadExceptions();
+      await loadJobs();
       $("status-line").textContent = `${id} (${summary.storefront}) · updated ${new Date().toLocaleTimeString()}`;
     } catch (e) {
       if (e instanceof Unauthorized) return showLogin("The token was refused.");
@@ -322,11 +323,13 @@
     if ($("exc-owner").value) q.set("owner", $("exc-owner").value);
     if ($("exc-kind").value.trim()) q.set("kind", $("exc-kind").value.trim());
     const rows = await api("/api/exceptions?" + q.toString());
+    const typed = typedNotes("exc-table", "data-exception-id");
     const body = $("exc-table").tBodies[0];
     body.textContent = "";
     if (!rows.length) body.appendChild(h("tr", {}, h("td", { colspan: 9, class: "muted" }, "Nothing here.")));
     for (const e of rows) {
       const note = h("input", { class: "note", placeholder: "note", "aria-label": "note for " + e.id });
+      note.value = typed.get(String(e.id)) || "";
       const done = e.state === "resolved";
       body.appendChild(h("tr", { "data-exception-id": e.id },
         h("td", {}, h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); showDetail(e.id); } }, "#" + e.id)),
@@ -339,6 +342,46 @@
           h("button", { type: "button", class: "resolve primary", onclick: () => act(e.id, "resolve", note.value) }, "Resolve"),
         ]),
       ));
+    }
+  }
+
+  /** Notes typed in a table's rows, by row id: a re-render (the 15 s refresh) keeps them. */
+  function typedNotes(tableId, attr) {
+    const notes = new Map();
+    for (const row of $(tableId).tBodies[0].rows) {
+      const input = row.querySelector("input.note");
+      if (input && input.value) notes.set(row.getAttribute(attr), input.value);
+    }
+    return notes;
+  }
+
+  /** The client's queued jobs, with a cancel button for operators. */
+  async function loadJobs() {
+    const page = await api(`/api/clients/${encodeURIComponent(state.client)}/jobs?state=queued&limit=50`);
+    const typed = typedNotes("jobs-table", "data-job-id");
+    const body = $("jobs-table").tBodies[0];
+    body.textContent = "";
+    if (!page.jobs.length) body.appendChild(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "Nothing queued.")));
+    for (const j of page.jobs) {
+      const note = h("input", { class: "note", placeholder: "why", "aria-label": "why job " + j.id + " is cancelled" });
+      note.value = typed.get(String(j.id)) || "";
+      body.appendChild(h("tr", { "data-job-id": j.id },
+        h("td", {}, "#" + j.id), h("td", {}, j.kind.split("/")[0]), h("td", {}, j.key),
+        h("td", {}, `${j.attempts}/${j.max_attempts}`), h("td", {}, fmtTime(j.run_at)), h("td", {}, j.last_error || ""),
+        h("td", {}, can("operator") ? note : ""),
+        h("td", {}, can("operator") ? h("button", { type: "button", class: "cancel-job", onclick: () => cancelJob(j.id, note.value) }, "Cancel") : ""),
+      ));
+    }
+  }
+
+  async function cancelJob(id, note) {
+    try {
+      const j = await api(`/api/clients/${encodeURIComponent(state.client)}/jobs/${id}/cancel`, { method: "POST", json: { note: note.trim() || null } });
+      toast(`Job #${id}: ${j.last_error}`);
+      await loadJobs();
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      toast(e.message, true);
     }
   }
 

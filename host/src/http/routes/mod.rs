@@ -9,6 +9,7 @@ pub mod access;
 pub mod clients;
 pub mod control;
 pub mod exceptions;
+pub mod jobs;
 pub mod lifecycle;
 pub mod metrics;
 pub mod overview;

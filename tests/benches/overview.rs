@@ -4,7 +4,8 @@
 //! few. Nothing is asserted on time.
 //!
 //! Run: `cargo bench -p selvedge-e2e --bench overview` (`CLIENTS=500`, `REQUESTS=200`;
-//! `STORE=postgres` after `eval "$(scripts/pg-cluster start)"`).
+//! `STORE=postgres` after `eval "$(scripts/pg-cluster start)"`; `SERVE_SECS=n` then serves
+//! the dashboard over these clients for n seconds, for `scripts/overview-screenshot`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/mod.rs"]
@@ -183,4 +184,10 @@ async fn main() {
         Backend::Postgres => "PostgreSQL",
     };
     println!("({count} clients, {name} store, {requests} requests each)");
+    // For `scripts/overview-screenshot`: the dashboard over these clients, for a while.
+    let serve = env_num("SERVE_SECS", 0);
+    if serve > 0 {
+        println!("dashboard http://{addr}/dashboard/ token {TOKEN}");
+        tokio::time::sleep(Duration::from_secs(serve as u64)).await;
+    }
 }

@@ -19,6 +19,7 @@ use super::plan::{content_hash, erp_style, product_hash};
 use super::{CatalogOutcome, CatalogSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
 use crate::plugins::record_call;
+use crate::progress::Progress;
 use crate::storefronts::{CatalogPort, CreateRefused, ProductSink, StoredProduct};
 
 /// The run's bindings by ERP SKU, kept current as the run writes.
@@ -29,11 +30,20 @@ pub(super) async fn sync(
     ctx: &ClientServices,
     settings: &CatalogSettings,
     styles: &[Style],
+    progress: &dyn Progress,
 ) -> Result<CatalogOutcome, FlowError> {
-    match ctx.storefront.catalog()? {
-        CatalogPort::Products(sink) => products(ctx, sink, settings, styles).await,
-        CatalogPort::Skus(sink) => super::skus::sync(ctx, sink, styles).await,
-    }
+    progress.start("catalog sync", "styles", Some(styles.len() as u64));
+    let out = match ctx.storefront.catalog()? {
+        CatalogPort::Products(sink) => products(ctx, sink, settings, styles, progress).await?,
+        CatalogPort::Skus(sink) => {
+            // One pass with a single write at the end: nothing to report on the way.
+            let out = super::skus::sync(ctx, sink, styles).await?;
+            progress.advance(styles.len() as u64);
+            out
+        }
+    };
+    progress.finish();
+    Ok(out)
 }
 
 /// The client's bindings on this storefront by ERP SKU.
@@ -52,6 +62,7 @@ async fn products(
     sink: &dyn ProductSink,
     settings: &CatalogSettings,
     styles: &[Style],
+    progress: &dyn Progress,
 ) -> Result<CatalogOutcome, FlowError> {
     let mut out = CatalogOutcome::default();
     let mut bound = bindings(ctx).await?;
@@ -100,6 +111,7 @@ async fn products(
             decisions,
         )
         .await?;
+        progress.advance(chunk.len() as u64);
     }
     flush(ctx, sink, pending, &mut out).await?;
     Ok(out)

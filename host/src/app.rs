@@ -248,6 +248,16 @@ impl App {
     /// Builds everything the config describes and installs each client's plugin (which
     /// must pass its fixtures). Runs marked `running` by a previous process are closed.
     pub async fn build(config: Config, secrets: &Secrets) -> Result<App, AppError> {
+        Self::build_for(config, secrets, true).await
+    }
+
+    /// [`App::build`]; `close_unfinished` false for a one-off run beside a host that may be
+    /// serving the same file (its runs in progress are its own, not left over).
+    pub async fn build_for(
+        config: Config,
+        secrets: &Secrets,
+        close_unfinished: bool,
+    ) -> Result<App, AppError> {
         let mut http = SharedHttp::default();
         let connections = config
             .clients
@@ -264,7 +274,7 @@ impl App {
         .await?;
         tracing::info!(store = %location.describe(), "state store opened");
         // On a shared store the runs marked running may be another live host's.
-        let closed = if location.is_shared() {
+        let closed = if location.is_shared() || !close_unfinished {
             0
         } else {
             store

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod overview;
 pub mod plugins;
+pub mod progress;
 pub mod references;
 pub mod retention;
 pub mod runner;

@@ -374,7 +374,7 @@ async fn a_swap_failing_as_often_as_the_version_it_replaced_is_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_require_shadow_a_swap_waits_for_a_clean_or_accepted_shadow_run() {
-    use selvedge::plugins::shadow::shadow_run;
+    use selvedge::plugins::shadow::{shadow_run, shadow_run_with};
     use selvedge::plugins::{ChangeError, record_call};
     let dir = tempfile::tempdir().expect("tempdir");
     let store = shared_store(dir.path()).await;
@@ -424,10 +424,16 @@ async fn under_require_shadow_a_swap_waits_for_a_clean_or_accepted_shadow_run() 
         matches!(&refused, ChangeError::ShadowRequired { why, .. } if why.contains("no shadow run")),
         "{refused}"
     );
-    let run = shadow_run(&store, &slot, candidate(plain.clone()), 5)
+    let progress = Counted::default();
+    let run = shadow_run_with(&store, &slot, candidate(plain.clone()), 5, &progress)
         .await
         .expect("shadow run");
     assert_eq!((run.calls, run.changed), (1, 1), "{run:?}");
+    assert_eq!(
+        *progress.0.lock().expect("lock"),
+        ["start shadow run: ?/1 calls", "advance 1", "finish"],
+        "told the calls to replay up front, then each one"
+    );
     let refused = host
         .install(CLIENT, candidate(plain.clone()), "swap")
         .await
@@ -456,4 +462,27 @@ async fn under_require_shadow_a_swap_waits_for_a_clean_or_accepted_shadow_run() 
     host.install(CLIENT, candidate(same.clone()), "swap")
         .await
         .expect("a clean run clears");
+}
+
+/// What a long operation told its progress, in order.
+#[derive(Default)]
+struct Counted(std::sync::Mutex<Vec<String>>);
+
+impl selvedge::progress::Progress for Counted {
+    fn start(&self, what: &str, unit: &str, total: Option<u64>) {
+        let total = total.map_or("-".into(), |t| t.to_string());
+        self.note(format!("start {what}: ?/{total} {unit}"));
+    }
+    fn advance(&self, n: u64) {
+        self.note(format!("advance {n}"));
+    }
+    fn finish(&self) {
+        self.note("finish".into());
+    }
+}
+
+impl Counted {
+    fn note(&self, line: String) {
+        self.0.lock().expect("lock").push(line);
+    }
 }

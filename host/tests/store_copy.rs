@@ -108,19 +108,41 @@ async fn embedded_install(file: &Path) -> (i64, i64) {
 }
 
 fn copy(dir: &Path) -> (Option<i32>, Value, String) {
+    let (code, stdout, stderr) = copy_with(dir, &["--json"]);
+    (
+        code,
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        stderr,
+    )
+}
+
+/// `store copy` with `extra` arguments: exit code, stdout, stderr (a pipe, not a terminal).
+fn copy_with(dir: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_selvedge"))
-        .args([
-            "store", "copy", "--from", "sqlite", "--to", "postgres", "--json", "--config",
-        ])
+        .args(["store", "copy", "--from", "sqlite", "--to", "postgres"])
+        .args(extra)
+        .arg("--config")
         .arg(dir)
         .env_remove("SELVEDGE_CONFIG")
         .output()
         .expect("run selvedge");
     (
         out.status.code(),
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A config folder whose `[store]` names `url`, and its SQLite file's path.
+fn config_dir(url: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(
+        dir.path().join("selvedge.toml"),
+        format!("data_dir = \"data\"\n\n[store]\nurl = \"{url}\"\n"),
+    )
+    .expect("selvedge.toml");
+    let file = dir.path().join("data/selvedge.sqlite");
+    (dir, file)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,17 +151,15 @@ async fn an_embedded_install_moves_to_postgres_whole_and_a_second_copy_is_refuse
         return;
     };
     let url = db.postgres_url().expect("a PostgreSQL database");
-    let dir = tempfile::tempdir().expect("temp");
-    std::fs::write(
-        dir.path().join("selvedge.toml"),
-        format!("data_dir = \"data\"\n\n[store]\nurl = \"{url}\"\n"),
-    )
-    .expect("selvedge.toml");
-    let file = dir.path().join("data/selvedge.sqlite");
+    let (dir, file) = config_dir(url);
     let (dead_job, exception) = embedded_install(&file).await;
 
     let (code, report, stderr) = copy(dir.path());
     assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("store copy:"),
+        "no progress with --json: {stderr}"
+    );
     assert_eq!(report["tables"]["jobs"], json!(700));
     assert_eq!(
         report["tables"]["exception_history"]
@@ -200,5 +220,35 @@ async fn an_embedded_install_moves_to_postgres_whole_and_a_second_copy_is_refuse
             .expect("depth"),
         699,
         "the refused copy changed nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_on_a_pipe_prints_progress_lines_that_end_at_every_row_copied() {
+    let Some(db) = stores::TestDb::fresh(stores::Backend::Postgres) else {
+        return;
+    };
+    let url = db.postgres_url().expect("a PostgreSQL database");
+    let (dir, file) = config_dir(url);
+    embedded_install(&file).await;
+
+    let (code, stdout, stderr) = copy_with(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let copied: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("copied "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("`copied N rows` on stdout");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("store copy: "))
+        .collect();
+    // Over 700 rows in batches of 500: a line per tenth crossed, then the final one.
+    assert!(lines.len() >= 2, "{stderr}");
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!("store copy: {copied}/{copied} rows (100%) in ")),
+        "{stderr}"
     );
 }

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
@@ -148,18 +147,6 @@ impl AdminApi {
         serde_json::from_str(&text)
             .map_err(|e| CliError::runtime(format!("unexpected answer from the host: {e}")))
     }
-}
-
-/// A spinner on stderr for work that may take a while (hidden when stderr is not a terminal).
-pub fn spinner(message: &str) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.set_message(message.to_string());
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }
 
 /// Prints a value as pretty JSON.

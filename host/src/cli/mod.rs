@@ -8,7 +8,9 @@ mod exceptions;
 mod explain;
 mod handover;
 mod plugin;
+mod progress;
 mod run;
+mod run_one;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod status;
@@ -44,7 +46,8 @@ pub enum Command {
     /// Client rule plugins: test, scaffold.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
-    /// Run every flow for every client in a config folder until Ctrl-C / SIGTERM.
+    /// Run every flow for every client in a config folder until Ctrl-C / SIGTERM, or one
+    /// flow of one client once (`run --config <dir> <client> <flow>`).
     Run(run::RunArgs),
     /// Check a config folder without starting anything (exit 2 with the file, key and fix).
     Check(run::CheckArgs),

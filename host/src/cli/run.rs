@@ -1,4 +1,4 @@
-//! `selvedge run --config <dir>` and `selvedge check --config <dir>`.
+//! `selvedge run --config <dir> [<client> <flow>]` and `selvedge check --config <dir>`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,9 +17,17 @@ pub struct RunArgs {
     /// Config folder: `selvedge.toml` and `clients/*.toml`.
     #[arg(long, env = "SELVEDGE_CONFIG")]
     pub config: PathBuf,
+    /// Run one flow of this client once, then exit (with FLOW), instead of serving.
+    #[arg(requires = "flow")]
+    pub client: Option<String>,
+    /// The flow to run once: `catalog`, `inventory`, `orders`, ...
+    pub flow: Option<String>,
     /// Stop by itself after this many seconds (default: run until Ctrl-C / SIGTERM).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "client")]
     pub duration: Option<u64>,
+    /// With CLIENT FLOW: the run as one JSON object on stdout, and no progress.
+    #[arg(long, requires = "client")]
+    pub json: bool,
 }
 
 /// `selvedge check`.
@@ -33,10 +41,14 @@ pub struct CheckArgs {
     pub secrets: bool,
 }
 
-/// Loads the config (exit 2 on any problem), builds the host and serves until stopped.
+/// Loads the config (exit 2 on any problem), builds the host and serves until stopped (or
+/// runs the one flow named, once).
 pub fn run(args: RunArgs) -> Result<u8, CliError> {
     // Config errors surface before the async runtime, the store or any plugin starts.
     let config = Config::load(&args.config)?;
+    if let (Some(client), Some(flow)) = (&args.client, &args.flow) {
+        return super::run_one::run_one(config, client, flow, args.json);
+    }
     let rt = super::tokio_runtime()?;
     let served = rt.block_on(async move {
         // First: a signal during start-up must stop us cleanly, not kill us.

@@ -5,10 +5,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use selvedge_store_postgres::CopyProgress;
 use serde_json::json;
 
+use super::progress::Reporter;
 use crate::config::{Config, HOST_FILE, Secrets};
 use crate::exit::{self, CliError};
+use crate::progress::Progress;
 use crate::store::StoreLocation;
 
 /// `selvedge store <command>`.
@@ -173,18 +176,15 @@ async fn copy(args: CopyArgs) -> Result<u8, CliError> {
     let target_store = crate::store::open_postgres(&target, &Secrets::from_env(), &host_file)
         .await
         .map_err(CliError::from)?;
-    let bar = if args.store.json {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new_spinner()
-    };
-    let copied = selvedge_store_postgres::copy_from_sqlite(&file, &target_store, |table, rows| {
-        bar.set_message(format!("{table}: {rows} rows"));
-        bar.tick();
-    })
-    .await
-    .map_err(|e| CliError::runtime(format!("copy to {}: {e}", target.describe())))?;
-    bar.finish_and_clear();
+    let progress = Reporter::for_command(args.store.json);
+    let copied =
+        selvedge_store_postgres::copy_from_sqlite(&file, &target_store, |step| match step {
+            CopyProgress::Counted(total) => progress.start("store copy", "rows", Some(total)),
+            CopyProgress::Copied { rows, .. } => progress.advance(rows),
+        })
+        .await
+        .map_err(|e| CliError::runtime(format!("copy to {}: {e}", target.describe())))?;
+    progress.finish();
     target_store.close().await;
     let total: u64 = copied.iter().map(|t| t.rows).sum();
     if args.store.json {

@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use selvedge_runtime::compare::{CallComparison, Changed, compare};
 use selvedge_runtime::registry::ClientPlugin;
-use selvedge_runtime::{PluginError, RecordedInput, run_pooled};
-use selvedge_store::{NewShadowRun, Store, StoreError};
+use selvedge_runtime::{PluginError, PluginLimits, PluginVersion, RecordedInput, run_pooled};
+use selvedge_store::{NewShadowRun, PluginCall, Store, StoreError};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::{NewBuild, digest_of};
+use crate::progress::{NoProgress, Progress};
 
 /// Rules a shadow run covers, in report order.
 pub const RULES: [&str; 5] = [
@@ -99,6 +100,17 @@ pub async fn shadow_run(
     candidate: NewBuild,
     per_rule: u32,
 ) -> Result<ShadowReport, ShadowError> {
+    shadow_run_with(store, slot, candidate, per_rule, &NoProgress).await
+}
+
+/// [`shadow_run`], telling `progress` how many of the recorded calls are replayed.
+pub async fn shadow_run_with(
+    store: &Arc<dyn Store>,
+    slot: &Arc<ClientPlugin>,
+    candidate: NewBuild,
+    per_rule: u32,
+    progress: &dyn Progress,
+) -> Result<ShadowReport, ShadowError> {
     let client = slot.client().to_owned();
     let live = slot
         .current()
@@ -122,11 +134,18 @@ pub async fn shadow_run(
         kind: selvedge_runtime::PluginErrorKind::Instantiate(format!("loader task: {e}")),
     })??;
     let limits = slot.limits();
-    let mut rules = Vec::new();
+    // Listed first, so the replay knows how many calls it has ahead of it.
+    let mut listed = Vec::with_capacity(RULES.len());
     for rule in RULES {
         let recent = store
             .recent_plugin_calls(&client, rule, per_rule.max(1))
             .await?;
+        listed.push((rule, recent));
+    }
+    let to_replay = listed.iter().map(|(_, recent)| recent.len() as u64).sum();
+    progress.start("shadow run", "calls", Some(to_replay));
+    let mut rules = Vec::new();
+    for (rule, recent) in listed {
         let mut report = RuleReport {
             call: rule.to_owned(),
             calls: 0,
@@ -136,29 +155,15 @@ pub async fn shadow_run(
             examples: Vec::new(),
         };
         for summary in recent {
-            let Some(call) = store.plugin_call(&client, &summary.id).await? else {
-                continue; // purged since it was listed
-            };
-            let input = match RecordedInput::from_text(&client, &call.input) {
-                Ok(input) => Arc::new(input),
-                Err(e) => {
-                    tracing::warn!(%client, call = %call.id, error = %e, "recorded call skipped");
-                    continue;
-                }
-            };
-            let live_answer = run_pooled(live.clone(), input.clone(), limits)
-                .await
-                .map(|c| c.output)
-                .map_err(|e| e.kind.to_string());
-            let candidate_answer = run_pooled(candidate.clone(), input.clone(), limits)
-                .await
-                .map(|c| c.output)
-                .map_err(|e| e.kind.to_string());
-            let diff = compare(&input.input, &call.labels, &live_answer, &candidate_answer);
-            add(&mut report, &call.id, call.created_at, diff);
+            let replayed = replay(store, &client, &summary.id, &live, &candidate, limits).await?;
+            progress.advance(1);
+            if let Some((call, diff)) = replayed {
+                add(&mut report, &call.id, call.created_at, diff);
+            }
         }
         rules.push(report);
     }
+    progress.finish();
     let calls: u64 = rules.iter().map(|r| r.calls as u64).sum();
     if calls == 0 {
         return Err(ShadowError::NothingRecorded(client));
@@ -186,6 +191,37 @@ pub async fn shadow_run(
         })
         .await?;
     Ok(report)
+}
+
+/// One recorded call answered by both builds; `None` when it cannot be replayed.
+async fn replay(
+    store: &Arc<dyn Store>,
+    client: &str,
+    id: &str,
+    live: &Arc<PluginVersion>,
+    candidate: &Arc<PluginVersion>,
+    limits: PluginLimits,
+) -> Result<Option<(PluginCall, CallComparison)>, ShadowError> {
+    let Some(call) = store.plugin_call(client, id).await? else {
+        return Ok(None); // purged since it was listed
+    };
+    let input = match RecordedInput::from_text(client, &call.input) {
+        Ok(input) => Arc::new(input),
+        Err(e) => {
+            tracing::warn!(%client, call = %call.id, error = %e, "recorded call skipped");
+            return Ok(None);
+        }
+    };
+    let live_answer = run_pooled(live.clone(), input.clone(), limits)
+        .await
+        .map(|c| c.output)
+        .map_err(|e| e.kind.to_string());
+    let candidate_answer = run_pooled(candidate.clone(), input.clone(), limits)
+        .await
+        .map(|c| c.output)
+        .map_err(|e| e.kind.to_string());
+    let diff = compare(&input.input, &call.labels, &live_answer, &candidate_answer);
+    Ok(Some((call, diff)))
 }
 
 fn add(report: &mut RuleReport, call_id: &str, at: OffsetDateTime, diff: CallComparison) {

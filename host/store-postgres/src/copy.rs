@@ -41,13 +41,22 @@ enum Kind {
     Bytes,
 }
 
+/// How far a copy got, as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyProgress<'a> {
+    /// The rows of every table to copy, counted in the SQLite file before the first insert.
+    Counted(u64),
+    /// `rows` more rows of `table` inserted (one batch).
+    Copied { table: &'a str, rows: u64 },
+}
+
 /// Copies the SQLite state file at `source` (already migrated to the schema this binary
-/// knows) into `target`, which must hold no rows yet. `progress(table, rows so far)` is
-/// called after every batch.
+/// knows) into `target`, which must hold no rows yet. `progress` hears the total first, then
+/// every batch.
 pub async fn copy_from_sqlite(
     source: &Path,
     target: &PgStore,
-    mut progress: impl FnMut(&str, u64),
+    mut progress: impl FnMut(CopyProgress<'_>),
 ) -> Result<Vec<CopiedTable>, StoreError> {
     let mut sqlite = SqliteConnectOptions::new()
         .filename(source)
@@ -62,6 +71,17 @@ pub async fn copy_from_sqlite(
     )
     .fetch_all(&mut *tx)
     .await?;
+    // Counted first so the copy can say how far along it is; cheap beside the copy itself.
+    let mut total = 0u64;
+    for table in &tables {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&mut sqlite)
+                .await
+                .map_err(|e| not_migrated(table, source, e))?;
+        total += n.max(0) as u64;
+    }
+    progress(CopyProgress::Counted(total));
     let mut copied = Vec::new();
     for table in &tables {
         let existing: i64 =
@@ -79,18 +99,16 @@ pub async fn copy_from_sqlite(
         let rows: Vec<SqliteRow> = sqlx::query(sqlx::AssertSqlSafe(select))
             .fetch_all(&mut sqlite)
             .await
-            .map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "{table} in {}: {e} (is the file migrated to this version?)",
-                    source.display()
-                ))
-            })?;
+            .map_err(|e| not_migrated(table, source, e))?;
         let identity = has_identity(&mut tx, table).await?;
         let mut done = 0u64;
         for batch in rows.chunks(BATCH_ROWS) {
             insert_batch(&mut tx, table, &columns, identity, batch).await?;
             done += batch.len() as u64;
-            progress(table, done);
+            progress(CopyProgress::Copied {
+                table,
+                rows: batch.len() as u64,
+            });
         }
         if identity {
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -118,6 +136,13 @@ pub async fn copy_from_sqlite(
     tx.commit().await?;
     let _ = sqlite.close().await;
     Ok(copied)
+}
+
+fn not_migrated(table: &str, source: &Path, e: sqlx::Error) -> StoreError {
+    StoreError::Corrupt(format!(
+        "{table} in {}: {e} (is the file migrated to this version?)",
+        source.display()
+    ))
 }
 
 async fn columns_of(conn: &mut sqlx::PgConnection, table: &str) -> Result<Vec<Column>, StoreError> {

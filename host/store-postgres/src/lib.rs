@@ -40,7 +40,7 @@ use sqlx::postgres::PgListener;
 /// The channel hosts LISTEN on for new jobs (the payload is the client).
 pub(crate) const JOBS_CHANNEL: &str = "selvedge_jobs";
 
-pub use copy::{CopiedTable, copy_from_sqlite};
+pub use copy::{CopiedTable, CopyProgress, copy_from_sqlite};
 
 /// How the host builds a connection (URL, then the password from its variable).
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::admin_client::{AdminApi, Remote, print_json, spinner};
+use crate::cli::admin_client::{AdminApi, Remote, print_json};
 use crate::cli::explain::encode;
+use crate::cli::progress::Reporter;
 use crate::exit::{self, CliError};
 use crate::http::model::{ClientSummary, PluginView, SwapResult};
+use crate::progress::Progress;
 
 /// `selvedge plugin list`.
 #[derive(Debug, Args)]
@@ -114,7 +116,8 @@ pub fn swap(args: SwapArgs) -> Result<u8, CliError> {
     let api = AdminApi::connect(&args.remote)?;
     let rt = crate::cli::tokio_runtime()?;
     let path = format!("/api/clients/{}/plugin/swap", encode(&args.client));
-    let bar = spinner("compiling the plugin and running the fixtures on the host");
+    let progress = Reporter::for_command(args.remote.json);
+    progress.wait("compiling the plugin and running the fixtures on the host");
     let result: Result<SwapResult, CliError> = rt.block_on(async {
         if args.upload {
             let bytes = tokio::fs::read(&args.plugin)
@@ -134,7 +137,7 @@ pub fn swap(args: SwapArgs) -> Result<u8, CliError> {
             .await
         }
     });
-    bar.finish_and_clear();
+    progress.finish();
     report(result?, args.remote.json)
 }
 

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::cli::admin_client::{AdminApi, Remote, print_json, spinner};
+use crate::cli::admin_client::{AdminApi, Remote, print_json};
 use crate::cli::explain::encode;
+use crate::cli::progress::Reporter;
 use crate::exit::{self, CliError};
+use crate::progress::Progress;
 
 /// `selvedge plugin shadow`.
 #[derive(Debug, Args)]
@@ -49,9 +51,10 @@ pub fn shadow(args: ShadowArgs) -> Result<u8, CliError> {
         encode(&args.client),
         args.calls
     );
-    let bar = spinner("running the candidate beside the live plugin on recorded calls");
+    let progress = Reporter::for_command(args.remote.json);
+    progress.wait("running the candidate beside the live plugin on recorded calls");
     let report: Result<Value, CliError> = rt.block_on(api.post_bytes(&path, bytes));
-    bar.finish_and_clear();
+    progress.finish();
     let report = report?;
     if args.remote.json {
         print_json(&report);

@@ -19,6 +19,7 @@ use super::plan::{content_hash, erp_style, product_hash};
 use super::{CatalogOutcome, CatalogSettings};
 use crate::flows::{ClientServices, ExceptionKind, FlowError, FlowKind};
 use crate::plugins::record_call;
+use crate::progress::Progress;
 use crate::storefronts::{CatalogPort, CreateRefused, ProductSink, StoredProduct};
 
 /// The run's bindings by ERP SKU, kept current as the run writes.
@@ -32,11 +33,22 @@ pub(super) async fn sync(
     settings: &CatalogSettings,
     styles: &[Style],
     rewrite: bool,
+    progress: &dyn Progress,
 ) -> Result<CatalogOutcome, FlowError> {
-    match ctx.storefront.catalog()? {
-        CatalogPort::Products(sink) => products(ctx, sink, settings, styles, rewrite).await,
-        CatalogPort::Skus(sink) => super::skus::sync(ctx, sink, styles).await,
-    }
+    progress.start("catalog sync", "styles", Some(styles.len() as u64));
+    let out = match ctx.storefront.catalog()? {
+        CatalogPort::Products(sink) => {
+            products(ctx, sink, settings, styles, (rewrite, progress)).await?
+        }
+        CatalogPort::Skus(sink) => {
+            // One pass with a single write at the end: nothing to report on the way.
+            let out = super::skus::sync(ctx, sink, styles).await?;
+            progress.advance(styles.len() as u64);
+            out
+        }
+    };
+    progress.finish();
+    Ok(out)
 }
 
 /// The client's bindings on this storefront by ERP SKU.
@@ -55,7 +67,7 @@ async fn products(
     sink: &dyn ProductSink,
     settings: &CatalogSettings,
     styles: &[Style],
-    rewrite: bool,
+    (rewrite, progress): (bool, &dyn Progress),
 ) -> Result<CatalogOutcome, FlowError> {
     let mut out = CatalogOutcome::default();
     let mut bound = bindings(ctx).await?;
@@ -109,6 +121,7 @@ async fn products(
             decisions,
         )
         .await?;
+        progress.advance(chunk.len() as u64);
     }
     flush(ctx, sink, pending, &mut out).await?;
     Ok(out)

@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{ClientServices, FlowError, FlowOutcome, FlowReport, extra_of};
+use crate::progress::{NoProgress, Progress};
 
 /// Cursor: `updated_at` of the newest style applied (RFC 3339).
 pub const CURSOR: &str = "catalog.styles_changed_since";
@@ -88,6 +89,16 @@ pub async fn run(
     ctx: &ClientServices,
     settings: &CatalogSettings,
 ) -> Result<FlowReport, FlowError> {
+    run_with(ctx, settings, &NoProgress).await
+}
+
+/// [`run`], telling `progress` how many of the styles read are applied (a first sync reads
+/// them all).
+pub async fn run_with(
+    ctx: &ClientServices,
+    settings: &CatalogSettings,
+    progress: &dyn Progress,
+) -> Result<FlowReport, FlowError> {
     let since = if settings.full_resync {
         None
     } else {
@@ -102,7 +113,7 @@ pub async fn run(
     };
     let styles = ctx.erp.list_styles(since).await?;
     let newest = styles.iter().map(|s| s.updated_at).max();
-    let mut outcome = apply::sync(ctx, settings, &styles, false).await?;
+    let mut outcome = apply::sync(ctx, settings, &styles, false, progress).await?;
     outcome.styles_read = styles.len() as u64;
     if let Some(newest) = newest
         && let Ok(text) = newest.format(&Rfc3339)
@@ -132,7 +143,7 @@ pub async fn resync_style(
     if styles.is_empty() {
         return Ok(None);
     }
-    let mut outcome = apply::sync(ctx, settings, &styles, true).await?;
+    let mut outcome = apply::sync(ctx, settings, &styles, true, &NoProgress).await?;
     outcome.styles_read = styles.len() as u64;
     Ok(Some(outcome))
 }

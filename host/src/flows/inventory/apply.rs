@@ -11,6 +11,7 @@ use super::plan::Change;
 use super::rows::Built;
 use super::trace::{self, TracePlan};
 use crate::flows::{ClientServices, FlowError};
+use crate::progress::Progress;
 use crate::storefronts::{LocationTarget, StockLine};
 
 /// What was pushed.
@@ -63,9 +64,11 @@ pub(crate) async fn push(
     built: &Built,
     ats: &AtsRows,
     plan: &TracePlan<'_>,
+    progress: &dyn Progress,
 ) -> Result<Pushed, FlowError> {
     let mut pushed = Pushed::default();
     let sink = ctx.storefront.stock()?;
+    progress.start("inventory push", "rows", Some(changes.len() as u64));
     for indexes in requests(ctx, changes, targets.len())? {
         let request: Vec<&Change> = indexes.iter().filter_map(|i| changes.get(*i)).collect();
         let lines: Vec<StockLine> = request
@@ -80,8 +83,11 @@ pub(crate) async fn push(
         sink.push(targets, &lines).await?;
         pushed.requests += 1;
         pushed.rows += request.len() as u64;
+        let sent = request.len() as u64;
         accepted(ctx, targets, request, built, ats, plan).await?;
+        progress.advance(sent);
     }
+    progress.finish();
     Ok(pushed)
 }
 

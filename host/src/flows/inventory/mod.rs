@@ -40,6 +40,7 @@ use time::OffsetDateTime;
 use super::{ClientServices, CycleTiming, FlowError, FlowOutcome, FlowReport};
 
 use crate::plugins::CallRecorder;
+use crate::progress::{NoProgress, Progress};
 use crate::storefronts::CallCount;
 pub use crate::storefronts::LocationTarget;
 pub use missing::PARTIAL_SUBJECT;
@@ -117,6 +118,15 @@ impl InventorySettings {
 pub async fn run(
     ctx: &ClientServices,
     settings: &InventorySettings,
+) -> Result<FlowReport, FlowError> {
+    run_with(ctx, settings, &NoProgress).await
+}
+
+/// [`run`], telling `progress` how much of the push is sent (a first full push is long).
+pub async fn run_with(
+    ctx: &ClientServices,
+    settings: &InventorySettings,
+    progress: &dyn Progress,
 ) -> Result<FlowReport, FlowError> {
     if settings.locations.is_empty() {
         return Err(FlowError::Invalid(
@@ -203,7 +213,7 @@ pub async fn run(
         latency_minutes: latency,
         call_id,
     };
-    let pushed = apply::push(ctx, &targets, &changes, &built, ats, &plan).await?;
+    let pushed = apply::push(ctx, &targets, &changes, &built, ats, &plan, progress).await?;
     // After the push, so an exception is resolved once the storefront sells the SKU again;
     // before the cursor, so a failure retries the cycle.
     let resolved = if lost.partial {

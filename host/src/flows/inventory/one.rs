@@ -170,7 +170,16 @@ pub async fn resync_sku(
         latency_minutes: latency,
         call_id,
     };
-    apply::push(ctx, &targets, &changes, &built, ats, &plan).await?;
+    apply::push(
+        ctx,
+        &targets,
+        &changes,
+        &built,
+        ats,
+        &plan,
+        &crate::progress::NoProgress,
+    )
+    .await?;
     let pushed = changes
         .iter()
         .map(|c| PushedLine {

@@ -127,12 +127,7 @@ pub async fn cancel(
 ) -> Result<Json<JobView>, HttpError> {
     let c = state.client(&client)?;
     let not_found = || HttpError::not_found(format!("client `{}` has no job {job}", c.id));
-    if state
-        .store
-        .job(job)
-        .await?
-        .is_none_or(|j| j.client != c.id)
-    {
+    if state.store.job(job).await?.is_none_or(|j| j.client != c.id) {
         return Err(not_found());
     }
     let note = body

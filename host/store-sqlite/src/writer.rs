@@ -132,9 +132,15 @@ impl std::fmt::Debug for Message {
 impl Writer {
     /// Starts the writer task on the current tokio runtime; it owns `conn` from now on.
     pub(crate) fn spawn(conn: SqliteConnection) -> Self {
+        Self::spawn_with_budget(conn, GROUP_BUDGET)
+    }
+
+    /// As [`Writer::spawn`], with `budget` instead of [`GROUP_BUDGET`] (tests that must not
+    /// depend on how fast a loaded machine runs the first write).
+    fn spawn_with_budget(conn: SqliteConnection, budget: Duration) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         let stats = Arc::new(Counters::default());
-        tokio::spawn(run(conn, receiver, stats.clone()));
+        tokio::spawn(run(conn, receiver, stats.clone(), budget));
         Self { sender, stats }
     }
 
@@ -173,12 +179,13 @@ async fn run(
     mut conn: SqliteConnection,
     mut inbox: mpsc::UnboundedReceiver<Message>,
     stats: Arc<Counters>,
+    budget: Duration,
 ) {
     let mut closing = None;
     while let Some(message) = inbox.recv().await {
         match message {
             Message::Write(first) => {
-                closing = commit_group(&mut conn, first, &mut inbox, &stats).await;
+                closing = commit_group(&mut conn, first, &mut inbox, (&stats, budget)).await;
                 if closing.is_some() {
                     break;
                 }
@@ -203,7 +210,7 @@ async fn commit_group(
     conn: &mut SqliteConnection,
     first: Box<dyn PendingWrite>,
     inbox: &mut mpsc::UnboundedReceiver<Message>,
-    stats: &Counters,
+    (stats, budget): (&Counters, Duration),
 ) -> Option<oneshot::Sender<()>> {
     // IMMEDIATE takes the write lock up front, so a second process on the same file waits on
     // busy_timeout here instead of failing a lock upgrade later.
@@ -224,7 +231,7 @@ async fn commit_group(
                 break;
             }
         }
-        if ran.len() >= GROUP_MAX || started.elapsed() >= GROUP_BUDGET {
+        if ran.len() >= GROUP_MAX || started.elapsed() >= budget {
             break;
         }
         match inbox.try_recv() {
@@ -305,7 +312,12 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("schema");
-        (dir, Writer::spawn(conn), options)
+        // A budget no loaded machine reaches: these tests count commits.
+        (
+            dir,
+            Writer::spawn_with_budget(conn, Duration::from_secs(30)),
+            options,
+        )
     }
 
     fn insert(

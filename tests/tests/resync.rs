@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use support::burst::{bc_client, brand_sandboxes, created_by_ref, set_order_created_hooks};
 use support::host_process::{ADMIN_TOKEN, HostDir, brand_client};
 use support::orders::address;
+use support::stores::{self, Backend};
 use support::{admin_post, wait_until};
 
 async fn post(dir: &HostDir, path: &str, body: Value) -> (StatusCode, Value) {
@@ -56,12 +57,25 @@ async fn bc_on_hand(bc: &selvedge_bigcommerce::BigCommerceClient, sku: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn resyncs_write_a_style_push_a_sku_and_inject_an_order_once_never_twice() {
+    resyncs(Backend::Sqlite).await;
+}
+
+/// The same with the host's store on PostgreSQL (the shared store several hosts use).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_postgres_resyncs_inject_an_order_once_never_twice() {
+    resyncs(Backend::Postgres).await;
+}
+
+async fn resyncs(backend: Backend) {
+    if stores::unavailable(backend) {
+        return;
+    }
     let (erp, bc, skus) = brand_sandboxes(Faults::default(), usize::MAX).await;
     erp.run_cycle();
     let mut client = brand_client(&erp.base_url(), &bc.base_url());
     let inventory: toml::Table = "[inventory.locations]\nNJ01 = \"1\"\n".parse().unwrap();
     client.extend(inventory);
-    let dir = HostDir::new(&client);
+    let dir = HostDir::on(&client, backend).expect("a store for the host");
     let _host = dir.start("the host came up").await;
     let store = dir.open_store().await;
     let bc_api = bc_client(&bc);

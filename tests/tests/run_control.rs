@@ -18,14 +18,29 @@ use serde_json::json;
 use support::burst::{brand_sandboxes, created_by_ref};
 use support::host_process::{ADMIN_TOKEN, HostDir, brand_client};
 use support::orders::address;
+use support::stores::{self, Backend};
 use support::{admin_json, admin_post, wait_until};
 
 const ORDERS: usize = 6;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn orders_placed_while_paused_wait_through_a_restart_and_are_injected_once_after_resume() {
+    paused_orders(Backend::Sqlite).await;
+}
+
+/// The same with the host's store on PostgreSQL (the shared store several hosts use).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_postgres_orders_placed_while_paused_are_injected_once_after_resume() {
+    paused_orders(Backend::Postgres).await;
+}
+
+async fn paused_orders(backend: Backend) {
+    if stores::unavailable(backend) {
+        return;
+    }
     let (erp, bc, skus) = brand_sandboxes(Faults::default(), usize::MAX).await;
-    let dir = HostDir::new(&brand_client(&erp.base_url(), &bc.base_url()));
+    let dir = HostDir::on(&brand_client(&erp.base_url(), &bc.base_url()), backend)
+        .expect("a store for the host");
     let host = dir.start("the host came up").await;
     let store = dir.open_store().await;
     let (status, body) = admin_post(

@@ -70,7 +70,7 @@ pub struct ResyncArgs {
     /// An ERP style.
     #[arg(long)]
     pub style: Option<String>,
-    /// Seconds to wait for the answer (at most 120).
+    /// Seconds to wait for the answer (at most 100).
     #[arg(long, default_value_t = 20)]
     pub wait_secs: u64,
     #[command(flatten)]

@@ -14,9 +14,10 @@ use crate::flows::resync::{self, Answer, Status, Target};
 use crate::http::access::Caller;
 use crate::http::{AdminState, HttpError};
 
-/// How long a re-sync call waits for its answer by default, and at most.
+/// How long a re-sync call waits for its answer by default, and at most (under the admin
+/// listener's 120 s request timeout, so a long wait answers 202, never 408).
 const WAIT_DEFAULT_SECS: u64 = 20;
-const WAIT_MAX_SECS: u64 = 120;
+const WAIT_MAX_SECS: u64 = 100;
 
 /// One of `order`, `sku` (with an optional `location`) or `style`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -30,7 +31,7 @@ pub struct ResyncRequest {
     pub location: Option<String>,
     /// An ERP style.
     pub style: Option<String>,
-    /// Seconds to wait for the answer (default 20, at most 120); 0 answers at once.
+    /// Seconds to wait for the answer (default 20, at most 100); 0 answers at once.
     pub wait_secs: Option<u64>,
 }
 

@@ -9,7 +9,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use selvedge_store::{ALL_FLOWS, Pause, Store, StoreError};
+use selvedge_store::{Pause, Store, StoreError};
 use tokio::sync::watch;
 
 use crate::flows::FlowKind;
@@ -42,10 +42,7 @@ impl Pauses {
     /// The pause that stops `client`'s `flow`, if any (its own, or the whole client's).
     pub fn paused(&self, client: &str, flow: &str) -> Option<Pause> {
         let current = self.current.read().ok()?;
-        current
-            .iter()
-            .find(|p| p.client == client && (p.flow == flow || p.flow == ALL_FLOWS))
-            .cloned()
+        current.iter().find(|p| p.stops(client, flow)).cloned()
     }
 
     /// The pause that stops the jobs of `kind` (`order.inject/<client>` -> its orders flow).

@@ -20,7 +20,7 @@ pub mod kinds;
 pub mod outcome;
 pub mod pacing;
 
-pub use outcome::{Outcome, settle};
+pub use outcome::{Outcome, count_outcome, settle};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

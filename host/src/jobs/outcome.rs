@@ -38,9 +38,7 @@ impl Outcome {
 /// rescued and claimed again gets [`StoreError::LeaseLost`] and changes nothing.
 pub async fn settle(store: &dyn JobQueue, job: &Job, outcome: Outcome) -> Result<Job, StoreError> {
     let now = OffsetDateTime::now_utc();
-    let family = job.kind.split('/').next().unwrap_or(&job.kind).to_string();
-    metrics::counter!("selvedge_job_outcomes_total", "kind" => family, "outcome" => outcome.label())
-        .increment(1);
+    count_outcome(job, outcome.label());
     match outcome {
         Outcome::Done(result) => store.complete(job.lease(), result, now).await,
         Outcome::RetryAfter { delay, error } => {
@@ -55,4 +53,12 @@ pub async fn settle(store: &dyn JobQueue, job: &Job, outcome: Outcome) -> Result
                 .await
         }
     }
+}
+
+/// Counts an attempt's outcome (`done`, `retry`, `snooze`, `give_up`) for a job that a flow
+/// settles in a write of its own (an order's injection completes its job with the ledger).
+pub fn count_outcome(job: &Job, outcome: &'static str) {
+    let family = job.kind.split('/').next().unwrap_or(&job.kind).to_string();
+    metrics::counter!("selvedge_job_outcomes_total", "kind" => family, "outcome" => outcome)
+        .increment(1);
 }

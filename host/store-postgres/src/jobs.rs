@@ -87,6 +87,37 @@ async fn settle(
     }
 }
 
+/// [`JobQueue::complete`] on a connection the caller holds (so a flow can complete its
+/// job in the same transaction as its own record).
+pub(crate) async fn complete_in(
+    conn: &mut PgConnection,
+    lease: JobLease,
+    result: &Value,
+    now: OffsetDateTime,
+) -> Result<Job, StoreError> {
+    // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`, same
+    // attempt) may still be completed; one claimed again may not. A re-arm asked while this
+    // run went on queues the job once more.
+    let row = sqlx::query(concat!(
+        "UPDATE jobs SET result = $1, lease_until = NULL, updated_at = $2, \
+         state = CASE WHEN rearm_pending THEN 'queued' ELSE 'done' END, \
+         run_at = CASE WHEN rearm_pending THEN $2 ELSE run_at END, \
+         rearm_pending = FALSE \
+         WHERE id = $3 AND attempts = $4 AND state IN ('running', 'queued') RETURNING ",
+        job_cols!()
+    ))
+    .bind(json_text(result)?)
+    .bind(to_ms(now))
+    .bind(lease.job_id)
+    .bind(i64::from(lease.attempt))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => rows::job(&row),
+        None => explain_lease_miss(conn, lease, JobState::Done).await,
+    }
+}
+
 impl JobQueue for PgStore {
     fn enqueue<'a>(&'a self, job: NewJob, now: OffsetDateTime) -> StoreFuture<'a, Enqueued> {
         op(async move {
@@ -175,24 +206,8 @@ impl JobQueue for PgStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
         op(async move {
-            // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`,
-            // same attempt) may still be completed; one claimed again may not. A re-arm asked
-            // while this run went on queues the job once more.
-            let row = sqlx::query(concat!(
-                "UPDATE jobs SET result = $1, lease_until = NULL, updated_at = $2, \
-                 state = CASE WHEN rearm_pending THEN 'queued' ELSE 'done' END, \
-                 run_at = CASE WHEN rearm_pending THEN $2 ELSE run_at END, \
-                 rearm_pending = FALSE \
-                 WHERE id = $3 AND attempts = $4 AND state IN ('running', 'queued') RETURNING ",
-                job_cols!()
-            ))
-            .bind(json_text(&result)?)
-            .bind(to_ms(now))
-            .bind(lease.job_id)
-            .bind(i64::from(lease.attempt))
-            .fetch_optional(self.pool())
-            .await?;
-            settle(self, row, lease, JobState::Done).await
+            let mut conn = self.pool().acquire().await?;
+            complete_in(&mut conn, lease, &result, now).await
         })
     }
 

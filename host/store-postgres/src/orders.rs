@@ -8,8 +8,8 @@ use super::{PgStore, in_tx, op};
 use selvedge_store::rows::{self};
 use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
-    ErpSnapshot, JobLease, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits,
-    StoreError, StoreFuture, Transition,
+    ErpSnapshot, Injection, JobLease, OrderKey, OrderLedger, OrderRecord, OrderState, Page,
+    SoldUnits, StoreError, StoreFuture, Transition,
 };
 
 macro_rules! order_cols {
@@ -154,6 +154,100 @@ async fn transition(
     rows::order(&row)
 }
 
+/// Records a received order unless the ledger knows it; returns the record, locked.
+async fn received(
+    conn: &mut PgConnection,
+    key: &OrderKey,
+    payload_hash: &str,
+    at: i64,
+) -> Result<OrderRecord, StoreError> {
+    // DO NOTHING: a re-delivery racing the first one waits for it and adds nothing.
+    let inserted = sqlx::query(
+        "INSERT INTO orders (client, storefront, storefront_order_id, state, \
+         payload_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'received', $4, $5, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .bind(payload_hash)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        add_history(conn, key, None, OrderState::Received, None, at).await?;
+    }
+    load(conn, key).await
+}
+
+/// Records that the ERP holds the order as `erp_order_no` and counts the units sold.
+async fn injected(
+    conn: &mut PgConnection,
+    key: &OrderKey,
+    erp_order_no: &str,
+    snapshot: ErpSnapshot,
+    sold: &[SoldUnits],
+    at: OffsetDateTime,
+) -> Result<OrderRecord, StoreError> {
+    let (day, at) = (day_number(at), to_ms(at));
+    let current = load(conn, key).await?;
+    match current.erp_order_no.as_deref() {
+        Some(existing) if existing != erp_order_no => {
+            return Err(StoreError::ConflictingErpNumber {
+                entity: "order",
+                key: key.to_string(),
+                existing: existing.to_owned(),
+                attempted: erp_order_no.to_owned(),
+            });
+        }
+        Some(_) if current.state == OrderState::Injected => return Ok(current),
+        _ => {}
+    }
+    if current.state == OrderState::Cancelled {
+        return Err(StoreError::InvalidTransition {
+            entity: "order",
+            key: key.to_string(),
+            from: current.state.to_string(),
+            to: OrderState::Injected.to_string(),
+        });
+    }
+    let row = sqlx::query(concat!(
+        "UPDATE orders SET state = 'injected', erp_order_no = $4, \
+         erp_value_minor = $5, erp_qty = $6, updated_at = $7",
+        order_key_where!(),
+        " RETURNING ",
+        order_cols!()
+    ))
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .bind(erp_order_no)
+    .bind(snapshot.value_minor)
+    .bind(snapshot.qty)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await?;
+    for line in sold {
+        sqlx::query(
+            "INSERT INTO units_sold (client, sku, location, day, units) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client, sku, location, day) \
+             DO UPDATE SET units = units_sold.units + excluded.units",
+        )
+        .bind(&key.client)
+        .bind(&line.sku)
+        .bind(&line.location)
+        .bind(day)
+        .bind(line.units)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let note = format!("ERP order {erp_order_no}");
+    let injected = OrderState::Injected;
+    add_history(conn, key, Some(current.state), injected, Some(&note), at).await?;
+    rows::order(&row)
+}
+
 impl OrderLedger for PgStore {
     fn record_order_received<'a>(
         &'a self,
@@ -162,28 +256,7 @@ impl OrderLedger for PgStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
         let at = to_ms(at);
-        op(async move {
-            in_tx!(self, |conn| {
-                // DO NOTHING: a re-delivery racing the first one waits for it and adds nothing.
-                let inserted = sqlx::query(
-                    "INSERT INTO orders (client, storefront, storefront_order_id, state, \
-                     payload_hash, created_at, updated_at) \
-                     VALUES ($1, $2, $3, 'received', $4, $5, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(&key.client)
-                .bind(&key.storefront)
-                .bind(&key.storefront_order_id)
-                .bind(payload_hash)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                if inserted == 1 {
-                    add_history(conn, key, None, OrderState::Received, None, at).await?;
-                }
-                load(conn, key).await
-            })
-        })
+        op(async move { in_tx!(self, |conn| received(conn, key, payload_hash, at).await) })
     }
 
     fn transition_order<'a>(
@@ -217,10 +290,10 @@ impl OrderLedger for PgStore {
         })
     }
 
-    fn transition_order_leased<'a>(
+    fn start_injection<'a>(
         &'a self,
         key: &'a OrderKey,
-        to: OrderState,
+        payload_hash: &'a str,
         lease: JobLease,
         erp_ref: &'a str,
         at: OffsetDateTime,
@@ -228,7 +301,9 @@ impl OrderLedger for PgStore {
         let at = to_ms(at);
         op(async move {
             in_tx!(self, |conn| {
-                transition(conn, key, to, None, Some((lease, erp_ref)), at).await
+                received(conn, key, payload_hash, at).await?;
+                let fence = Some((lease, erp_ref));
+                transition(conn, key, OrderState::Injecting, None, fence, at).await
             })
         })
     }
@@ -241,64 +316,42 @@ impl OrderLedger for PgStore {
         sold: &'a [SoldUnits],
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        let (day, at) = (day_number(at), to_ms(at));
+        op(async move {
+            in_tx!(self, |conn| injected(
+                conn,
+                key,
+                erp_order_no,
+                snapshot,
+                sold,
+                at
+            )
+            .await)
+        })
+    }
+
+    fn finish_injection<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        erp_order_no: &'a str,
+        snapshot: ErpSnapshot,
+        sold: &'a [SoldUnits],
+        lease: JobLease,
+        result: serde_json::Value,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Injection> {
         op(async move {
             in_tx!(self, |conn| {
-                let current = load(conn, key).await?;
-                match current.erp_order_no.as_deref() {
-                    Some(existing) if existing != erp_order_no => {
-                        return Err(StoreError::ConflictingErpNumber {
-                            entity: "order",
-                            key: key.to_string(),
-                            existing: existing.to_owned(),
-                            attempted: erp_order_no.to_owned(),
-                        });
-                    }
-                    Some(_) if current.state == OrderState::Injected => return Ok(current),
-                    _ => {}
-                }
-                if current.state == OrderState::Cancelled {
-                    return Err(StoreError::InvalidTransition {
-                        entity: "order",
-                        key: key.to_string(),
-                        from: current.state.to_string(),
-                        to: OrderState::Injected.to_string(),
-                    });
-                }
-                let row = sqlx::query(concat!(
-                    "UPDATE orders SET state = 'injected', erp_order_no = $4, \
-                     erp_value_minor = $5, erp_qty = $6, updated_at = $7",
-                    order_key_where!(),
-                    " RETURNING ",
-                    order_cols!()
-                ))
-                .bind(&key.client)
-                .bind(&key.storefront)
-                .bind(&key.storefront_order_id)
-                .bind(erp_order_no)
-                .bind(snapshot.value_minor)
-                .bind(snapshot.qty)
-                .bind(at)
-                .fetch_one(&mut *conn)
-                .await?;
-                for line in sold {
-                    sqlx::query(
-                        "INSERT INTO units_sold (client, sku, location, day, units) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client, sku, location, day) \
-                         DO UPDATE SET units = units_sold.units + excluded.units",
-                    )
-                    .bind(&key.client)
-                    .bind(&line.sku)
-                    .bind(&line.location)
-                    .bind(day)
-                    .bind(line.units)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                let note = format!("ERP order {erp_order_no}");
-                let injected = OrderState::Injected;
-                add_history(conn, key, Some(current.state), injected, Some(&note), at).await?;
-                rows::order(&row)
+                let record = injected(conn, key, erp_order_no, snapshot, sold, at).await?;
+                // A lost lease leaves the record standing: the ERP holds the order.
+                let job_completed = match crate::jobs::complete_in(conn, lease, &result, at).await {
+                    Ok(_) => true,
+                    Err(StoreError::LeaseLost { .. }) => false,
+                    Err(e) => return Err(e),
+                };
+                Ok(Injection {
+                    record,
+                    job_completed,
+                })
             })
         })
     }

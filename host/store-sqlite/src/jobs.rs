@@ -64,6 +64,37 @@ async fn explain_lease_miss(
     })
 }
 
+/// [`JobQueue::complete`] inside a write already open (so a flow can complete its job in
+/// the same transaction as its own record).
+pub(crate) async fn complete_in(
+    conn: &mut SqliteConnection,
+    lease: JobLease,
+    result: &Value,
+    now: OffsetDateTime,
+) -> Result<Job, StoreError> {
+    // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`, same
+    // attempt) may still be completed; one claimed again may not.
+    let row = sqlx::query(concat!(
+        // A re-arm asked while this run went on queues the job once more.
+        "UPDATE jobs SET result = ?1, lease_until = NULL, updated_at = ?2, \
+         state = CASE WHEN rearm_pending = 1 THEN 'queued' ELSE 'done' END, \
+         run_at = CASE WHEN rearm_pending = 1 THEN ?2 ELSE run_at END, \
+         rearm_pending = 0 \
+         WHERE id = ?3 AND attempts = ?4 AND state IN ('running', 'queued') RETURNING ",
+        job_cols!()
+    ))
+    .bind(json_text(result)?)
+    .bind(to_ms(now))
+    .bind(lease.job_id)
+    .bind(i64::from(lease.attempt))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => rows::job(&row),
+        None => explain_lease_miss(conn, lease, JobState::Done).await,
+    }
+}
+
 impl JobQueue for SqliteStore {
     fn enqueue<'a>(&'a self, job: NewJob, now: OffsetDateTime) -> StoreFuture<'a, Enqueued> {
         Box::pin(self.write(move |conn| {
@@ -158,29 +189,7 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
         Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`,
-                // same attempt) may still be completed; one claimed again may not.
-                let row = sqlx::query(concat!(
-                    // A re-arm asked while this run went on queues the job once more.
-                    "UPDATE jobs SET result = ?1, lease_until = NULL, updated_at = ?2, \
-                 state = CASE WHEN rearm_pending = 1 THEN 'queued' ELSE 'done' END, \
-                 run_at = CASE WHEN rearm_pending = 1 THEN ?2 ELSE run_at END, \
-                 rearm_pending = 0 \
-                 WHERE id = ?3 AND attempts = ?4 AND state IN ('running', 'queued') RETURNING ",
-                    job_cols!()
-                ))
-                .bind(json_text(&result)?)
-                .bind(to_ms(now))
-                .bind(lease.job_id)
-                .bind(i64::from(lease.attempt))
-                .fetch_optional(&mut *conn)
-                .await?;
-                match row {
-                    Some(row) => rows::job(&row),
-                    None => explain_lease_miss(conn, lease, JobState::Done).await,
-                }
-            })
+            Box::pin(async move { complete_in(conn, lease, &result, now).await })
         }))
     }
 

@@ -7,8 +7,8 @@ use super::SqliteStore;
 use selvedge_store::rows;
 use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
-    ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits, StoreError,
-    StoreFuture, Transition,
+    ErpSnapshot, Injection, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits,
+    StoreError, StoreFuture, Transition,
 };
 
 macro_rules! order_cols {
@@ -134,6 +134,104 @@ async fn transition(
     load(conn, key).await
 }
 
+/// Records a received order unless the ledger knows it; returns the record.
+async fn received(
+    conn: &mut SqliteConnection,
+    key: &OrderKey,
+    payload_hash: &str,
+    at: i64,
+) -> Result<OrderRecord, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO orders (client, storefront, storefront_order_id, state, \
+         payload_hash, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?5) ON CONFLICT DO NOTHING",
+    )
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .bind(payload_hash)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        add_history(conn, key, None, OrderState::Received, None, at).await?;
+    }
+    load(conn, key).await
+}
+
+/// Records that the ERP holds the order as `erp_order_no` and counts the units sold.
+async fn injected(
+    conn: &mut SqliteConnection,
+    key: &OrderKey,
+    erp_order_no: &str,
+    snapshot: ErpSnapshot,
+    sold: &[SoldUnits],
+    at: OffsetDateTime,
+) -> Result<OrderRecord, StoreError> {
+    let (day, at) = (day_number(at), to_ms(at));
+    let current = load(conn, key).await?;
+    match current.erp_order_no.as_deref() {
+        Some(existing) if existing != erp_order_no => {
+            return Err(StoreError::ConflictingErpNumber {
+                entity: "order",
+                key: key.to_string(),
+                existing: existing.to_owned(),
+                attempted: erp_order_no.to_owned(),
+            });
+        }
+        Some(_) if current.state == OrderState::Injected => return Ok(current),
+        _ => {}
+    }
+    if current.state == OrderState::Cancelled {
+        return Err(StoreError::InvalidTransition {
+            entity: "order",
+            key: key.to_string(),
+            from: current.state.to_string(),
+            to: OrderState::Injected.to_string(),
+        });
+    }
+    sqlx::query(concat!(
+        "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
+         erp_qty = ?, updated_at = ?",
+        order_key_where!()
+    ))
+    .bind(erp_order_no)
+    .bind(snapshot.value_minor)
+    .bind(snapshot.qty)
+    .bind(at)
+    .bind(&key.client)
+    .bind(&key.storefront)
+    .bind(&key.storefront_order_id)
+    .execute(&mut *conn)
+    .await?;
+    for line in sold {
+        sqlx::query(
+            "INSERT INTO units_sold (client, sku, location, day, units) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (client, sku, location, day) \
+             DO UPDATE SET units = units + excluded.units",
+        )
+        .bind(&key.client)
+        .bind(&line.sku)
+        .bind(&line.location)
+        .bind(day)
+        .bind(line.units)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let note = format!("ERP order {erp_order_no}");
+    add_history(
+        conn,
+        key,
+        Some(current.state),
+        OrderState::Injected,
+        Some(&note),
+        at,
+    )
+    .await?;
+    load(conn, key).await
+}
+
 impl OrderLedger for SqliteStore {
     fn record_order_received<'a>(
         &'a self,
@@ -143,25 +241,7 @@ impl OrderLedger for SqliteStore {
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, payload_hash, at) = (key.clone(), payload_hash.to_owned(), to_ms(at));
         Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let inserted = sqlx::query(
-                    "INSERT INTO orders (client, storefront, storefront_order_id, state, \
-                     payload_hash, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?5) ON CONFLICT DO NOTHING",
-                )
-                .bind(&key.client)
-                .bind(&key.storefront)
-                .bind(&key.storefront_order_id)
-                .bind(&payload_hash)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                if inserted == 1 {
-                    add_history(conn, &key, None, OrderState::Received, None, at).await?;
-                }
-                load(conn, &key).await
-            })
+            Box::pin(async move { received(conn, &key, &payload_hash, at).await })
         }))
     }
 
@@ -198,18 +278,22 @@ impl OrderLedger for SqliteStore {
         })
     }
 
-    fn transition_order_leased<'a>(
+    fn start_injection<'a>(
         &'a self,
         key: &'a OrderKey,
-        to: OrderState,
+        payload_hash: &'a str,
         lease: selvedge_store::JobLease,
         erp_ref: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
-        let (key, erp_ref, at) = (key.clone(), erp_ref.to_owned(), to_ms(at));
+        let (key, payload_hash, erp_ref) =
+            (key.clone(), payload_hash.to_owned(), erp_ref.to_owned());
+        let at = to_ms(at);
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
-                transition(conn, &key, to, None, Some((lease, erp_ref.as_str())), at).await
+                received(conn, &key, &payload_hash, at).await?;
+                let fence = Some((lease, erp_ref.as_str()));
+                transition(conn, &key, OrderState::Injecting, None, fence, at).await
             })
         }))
     }
@@ -223,69 +307,35 @@ impl OrderLedger for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, erp_order_no, sold) = (key.clone(), erp_order_no.to_owned(), sold.to_vec());
-        let (day, at) = (day_number(at), to_ms(at));
+        Box::pin(self.write(move |conn| {
+            Box::pin(async move { injected(conn, &key, &erp_order_no, snapshot, &sold, at).await })
+        }))
+    }
+
+    fn finish_injection<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        erp_order_no: &'a str,
+        snapshot: ErpSnapshot,
+        sold: &'a [SoldUnits],
+        lease: selvedge_store::JobLease,
+        result: serde_json::Value,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Injection> {
+        let (key, erp_order_no, sold) = (key.clone(), erp_order_no.to_owned(), sold.to_vec());
         Box::pin(self.write(move |conn| {
             Box::pin(async move {
-                let current = load(conn, &key).await?;
-                match current.erp_order_no.as_deref() {
-                    Some(existing) if existing != erp_order_no => {
-                        return Err(StoreError::ConflictingErpNumber {
-                            entity: "order",
-                            key: key.to_string(),
-                            existing: existing.to_owned(),
-                            attempted: erp_order_no,
-                        });
-                    }
-                    Some(_) if current.state == OrderState::Injected => return Ok(current),
-                    _ => {}
-                }
-                if current.state == OrderState::Cancelled {
-                    return Err(StoreError::InvalidTransition {
-                        entity: "order",
-                        key: key.to_string(),
-                        from: current.state.to_string(),
-                        to: OrderState::Injected.to_string(),
-                    });
-                }
-                sqlx::query(concat!(
-                    "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
-                     erp_qty = ?, updated_at = ?",
-                    order_key_where!()
-                ))
-                .bind(&erp_order_no)
-                .bind(snapshot.value_minor)
-                .bind(snapshot.qty)
-                .bind(at)
-                .bind(&key.client)
-                .bind(&key.storefront)
-                .bind(&key.storefront_order_id)
-                .execute(&mut *conn)
-                .await?;
-                for line in &sold {
-                    sqlx::query(
-                        "INSERT INTO units_sold (client, sku, location, day, units) \
-                         VALUES (?, ?, ?, ?, ?) ON CONFLICT (client, sku, location, day) \
-                         DO UPDATE SET units = units + excluded.units",
-                    )
-                    .bind(&key.client)
-                    .bind(&line.sku)
-                    .bind(&line.location)
-                    .bind(day)
-                    .bind(line.units)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                let note = format!("ERP order {erp_order_no}");
-                add_history(
-                    conn,
-                    &key,
-                    Some(current.state),
-                    OrderState::Injected,
-                    Some(&note),
-                    at,
-                )
-                .await?;
-                load(conn, &key).await
+                let record = injected(conn, &key, &erp_order_no, snapshot, &sold, at).await?;
+                // A lost lease leaves the record standing: the ERP holds the order.
+                let job_completed = match crate::jobs::complete_in(conn, lease, &result, at).await {
+                    Ok(_) => true,
+                    Err(StoreError::LeaseLost { .. }) => false,
+                    Err(e) => return Err(e),
+                };
+                Ok(Injection {
+                    record,
+                    job_completed,
+                })
             })
         }))
     }

@@ -22,6 +22,23 @@ pub struct Pause {
     pub at: OffsetDateTime,
 }
 
+impl Pause {
+    /// Whether this pause stops `client`'s `flow`: it names that flow, or all of the
+    /// client's flows.
+    pub fn stops(&self, client: &str, flow: &str) -> bool {
+        self.client == client && (self.flow == flow || self.flow == ALL_FLOWS)
+    }
+
+    /// What is paused, for people: the flow's name, or "all flows".
+    pub fn what(&self) -> &str {
+        if self.flow == ALL_FLOWS {
+            "all flows"
+        } else {
+            &self.flow
+        }
+    }
+}
+
 /// A request to run a flow of a client now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRequest {

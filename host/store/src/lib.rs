@@ -56,7 +56,9 @@ pub use exceptions::{
 pub use jobs::{
     DueWork, Enqueued, FailAction, Job, JobKindStats, JobLease, JobQueue, JobState, NewJob,
 };
-pub use orders::{ErpSnapshot, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits};
+pub use orders::{
+    ErpSnapshot, Injection, OrderKey, OrderLedger, OrderRecord, OrderState, SoldUnits,
+};
 pub use oversells::{Oversell, Oversells};
 pub use overview::{OrderOutcomes, Overview, TeamExceptions};
 pub use plugin_calls::{NewShadowRun, PluginCall, PluginCallSummary, PluginCalls, ShadowRun};

@@ -116,6 +116,15 @@ pub struct OrderRecord {
     pub updated_at: OffsetDateTime,
 }
 
+/// What [`OrderLedger::finish_injection`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Injection {
+    /// The order, injected.
+    pub record: OrderRecord,
+    /// Whether the job was completed too (false: its lease was lost to another claim).
+    pub job_completed: bool,
+}
+
 /// The order ledger. Every change of state writes a history row in the same transaction.
 pub trait OrderLedger: Send + Sync {
     /// Records a received order, or returns the existing record unchanged (a re-delivery).
@@ -157,18 +166,35 @@ pub trait OrderLedger: Send + Sync {
         erp_ref: &'a str,
     ) -> StoreFuture<'a, Option<OrderRecord>>;
 
-    /// [`OrderLedger::transition_order`] as a compare-and-set on the worker's lease: refused
-    /// with [`crate::StoreError::LeaseLost`] unless `lease` is still its job's current claim.
-    /// In the same write, `erp_ref` becomes the order's reference unless it has one already
-    /// (the record returned holds the one to use).
-    fn transition_order_leased<'a>(
+    /// Starts an injection attempt in one write: records the order as received (with
+    /// `payload_hash`) unless the ledger knows it already, then moves it to `injecting` as a
+    /// compare-and-set on the worker's lease, refused with [`crate::StoreError::LeaseLost`]
+    /// unless `lease` is still its job's current claim. `erp_ref` becomes the order's
+    /// reference unless it has one already (the record returned holds the one to use).
+    fn start_injection<'a>(
         &'a self,
         key: &'a OrderKey,
-        to: OrderState,
+        payload_hash: &'a str,
         lease: crate::JobLease,
         erp_ref: &'a str,
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord>;
+
+    /// [`OrderLedger::record_injected`] and [`crate::JobQueue::complete`] of the order's job
+    /// (`lease`, with `result`) in one write. The ledger record stands even when the lease
+    /// is lost, since the ERP holds the order whoever owns the job now:
+    /// [`Injection::job_completed`] says whether the job was completed.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_injection<'a>(
+        &'a self,
+        key: &'a OrderKey,
+        erp_order_no: &'a str,
+        snapshot: ErpSnapshot,
+        sold: &'a [SoldUnits],
+        lease: crate::JobLease,
+        result: serde_json::Value,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'a, Injection>;
 
     /// Units sold per (SKU, warehouse) on the days from `since` (inclusive) on, summed.
     fn units_sold_since<'a>(

@@ -205,3 +205,113 @@ async fn units_sold_are_counted_once_per_injected_order_and_windowed_by_day() {
             .is_empty()
     );
 }
+
+/// An injection's two writes: the first records an order the ledger has never seen and
+/// moves it to `injecting` under the job's lease; the last records the ERP number and
+/// completes the job together. A lease lost in between refuses the start and never undoes
+/// the record of an order the ERP holds.
+#[tokio::test]
+async fn an_injection_starts_and_finishes_in_one_write_each_fenced_by_the_lease() {
+    use selvedge_store::{JobState, NewJob};
+    use serde_json::json;
+    const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+    let (_dir, store) = fresh_store().await;
+    let job_for = |id: &str| NewJob {
+        client: "acme".into(),
+        kind: "order.inject".into(),
+        idempotency_key: id.into(),
+        payload: json!({ "order": id }),
+        run_at: at(0),
+        max_attempts: 5,
+    };
+    store.enqueue(job_for("300"), at(0)).await.expect("enqueue");
+    let job = store
+        .claim(&["order.inject"], 1, LEASE, at(1))
+        .await
+        .expect("claim")
+        .remove(0);
+    let key = OrderKey::new("acme", "bigcommerce", "300");
+
+    let started = store
+        .start_injection(&key, "h1", job.lease(), "REF-300", at(2))
+        .await
+        .expect("start");
+    assert_eq!(started.state, OrderState::Injecting);
+    assert_eq!((started.attempts, started.payload_hash.as_str()), (1, "h1"));
+    assert_eq!(started.erp_ref.as_deref(), Some("REF-300"));
+    let states: Vec<_> = store
+        .order_history(&key)
+        .await
+        .expect("history")
+        .iter()
+        .map(|t| t.to)
+        .collect();
+    assert_eq!(states, [OrderState::Received, OrderState::Injecting]);
+
+    let sold = [SoldUnits {
+        sku: "TEE-S".into(),
+        location: "WH1".into(),
+        units: 2,
+    }];
+    let done = json!({ "erp_order_no": "SO-300" });
+    let finished = store
+        .finish_injection(
+            &key,
+            "SO-300",
+            SNAP,
+            &sold,
+            job.lease(),
+            done.clone(),
+            at(3),
+        )
+        .await
+        .expect("finish");
+    assert!(finished.job_completed);
+    assert_eq!(finished.record.state, OrderState::Injected);
+    assert_eq!(finished.record.erp_order_no.as_deref(), Some("SO-300"));
+    let stored_job = store.job(job.id).await.expect("job").expect("exists");
+    assert_eq!(stored_job.state, JobState::Done);
+    assert_eq!(stored_job.result, Some(done));
+    let counted = store.units_sold_since("acme", at(0)).await.expect("sold");
+    assert_eq!(counted.iter().map(|s| s.units).sum::<i64>(), 2);
+
+    // A second order whose lease is lost between the claim and the start: refused, and
+    // the ledger is left as it was (not even `received`).
+    store.enqueue(job_for("301"), at(0)).await.expect("enqueue");
+    let stale = store
+        .claim(&["order.inject"], 1, LEASE, at(4))
+        .await
+        .expect("claim")
+        .remove(0);
+    store
+        .rescue_expired_leases(&["order.inject"], at(4 + 61))
+        .await
+        .expect("rescue");
+    let fresh = store
+        .claim(&["order.inject"], 1, LEASE, at(66))
+        .await
+        .expect("claim again")
+        .remove(0);
+    let key = OrderKey::new("acme", "bigcommerce", "301");
+    let err = store
+        .start_injection(&key, "h1", stale.lease(), "REF-301", at(67))
+        .await
+        .expect_err("a lost lease cannot start an injection");
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+    assert_eq!(store.order(&key).await.expect("get"), None);
+
+    // The new claim starts it; the stale worker's finish still records what the ERP holds,
+    // but leaves the job to its owner.
+    store
+        .start_injection(&key, "h1", fresh.lease(), "REF-301", at(68))
+        .await
+        .expect("start");
+    let finished = store
+        .finish_injection(&key, "SO-301", SNAP, &[], stale.lease(), json!({}), at(69))
+        .await
+        .expect("the record stands");
+    assert!(!finished.job_completed);
+    assert_eq!(finished.record.state, OrderState::Injected);
+    let owned = store.job(fresh.id).await.expect("job").expect("exists");
+    assert_eq!(owned.state, JobState::Running);
+}

@@ -39,8 +39,11 @@ pub struct Prepared {
     pub revision: u32,
     /// The superseded record, when this is a revision of an injected order.
     pub supersedes: Option<OrderRecord>,
-    /// This job's ledger record as prepared (its reference, if one was stored).
-    pub record: OrderRecord,
+    /// This job's ledger record as prepared (its reference, if one was stored); `None` for
+    /// an order the ledger does not know yet (the injection's first write records it).
+    pub record: Option<OrderRecord>,
+    /// Hash of the content being injected (what a revision is recognised by).
+    pub hash: String,
     /// Plugin input.
     pub order: StorefrontOrder,
     /// Time spent in storefront calls.
@@ -108,6 +111,7 @@ pub async fn prepare(ctx: &ClientServices, job: &Job, customers: &ErpCustomers) 
     // An order injected once (no revisions): nothing to fetch, unless a status update asks
     // whether it was cancelled since (read from the storefront, not the delivery: deliveries
     // can arrive out of order).
+    let mut known = None;
     if !source.edits_are_revisions() {
         match ctx.store.order(&base).await {
             Ok(Some(rec)) if matches!(rec.state, OrderState::Injected | OrderState::Cancelled) => {
@@ -130,7 +134,7 @@ pub async fn prepare(ctx: &ClientServices, job: &Job, customers: &ErpCustomers) 
                 }
                 return PrepareOutcome::AlreadyDone(rec);
             }
-            Ok(_) => {}
+            Ok(rec) => known = rec,
             Err(e) => return PrepareOutcome::Transient(e.to_string()),
         }
     }
@@ -188,18 +192,17 @@ pub async fn prepare(ctx: &ClientServices, job: &Job, customers: &ErpCustomers) 
     let hash = fetched.content_hash;
     let now = time::OffsetDateTime::now_utc();
     if !source.edits_are_revisions() {
-        return match ctx.store.record_order_received(&base, &hash, now).await {
-            Ok(record) => PrepareOutcome::Ready(Box::new(Prepared {
-                key: base,
-                revision: FIRST_REVISION,
-                supersedes: None,
-                record,
-                order,
-                fetch,
-                prepared_in: std::time::Duration::ZERO,
-            })),
-            Err(e) => PrepareOutcome::Transient(e.to_string()),
-        };
+        // No write here: the injection's first write records the order as received.
+        return PrepareOutcome::Ready(Box::new(Prepared {
+            key: base,
+            revision: FIRST_REVISION,
+            supersedes: None,
+            record: known,
+            hash,
+            order,
+            fetch,
+            prepared_in: std::time::Duration::ZERO,
+        }));
     }
     let (key, revision, supersedes) = match revision(ctx, &base, &hash).await {
         Ok(r) => r,
@@ -213,7 +216,8 @@ pub async fn prepare(ctx: &ClientServices, job: &Job, customers: &ErpCustomers) 
             key,
             revision,
             supersedes,
-            record,
+            record: Some(record),
+            hash,
             order,
             fetch,
             prepared_in: std::time::Duration::ZERO,

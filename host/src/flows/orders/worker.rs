@@ -14,9 +14,7 @@ use selvedge_bluecherry::BlueCherryError;
 use selvedge_bluecherry::model::SalesOrderRequest;
 use selvedge_runtime::rules::orders::OrderDecision;
 use selvedge_runtime::rules::types::Severity;
-use selvedge_store::{
-    Decision, Job, JobState, OrderKey, OrderRecord, OrderState, Oversell, SoldUnits,
-};
+use selvedge_store::{Decision, Job, JobState, OrderKey, OrderRecord, Oversell, SoldUnits};
 use serde_json::json;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -367,11 +365,12 @@ impl Injector {
         let now = OffsetDateTime::now_utc();
         let candidate = self.reference(&p);
         // Compare-and-set on the lease (a worker whose job was rescued cannot start a write),
-        // storing the reference before the first ERP call, in one write.
+        // recording the order and storing the reference before the first ERP call, in one
+        // write.
         let rec = match self
             .ctx
             .store
-            .transition_order_leased(&p.key, OrderState::Injecting, job.lease(), &candidate, now)
+            .start_injection(&p.key, &p.hash, job.lease(), &candidate, now)
             .await
         {
             Ok(rec) => rec,
@@ -444,13 +443,22 @@ impl Injector {
         if let Some(old) = &p.supersedes {
             self.supersede(old, &p.key, p.revision, &number).await?;
         }
-        self.ctx
-            .store
-            .record_injected(&p.key, &number, snapshot, &sold, now)
-            .await?;
-        self.check_oversells(&p.key, &sold, now).await;
+        // Review notes before the record that ends the job: a crash in between raises them
+        // again on the retry rather than never.
         self.flag_reviews(&p.key, &number, &decision).await?;
-        self.finish(job, json!({ "erp_order_no": number })).await;
+        // The ledger's `injected` and the job's completion in one write.
+        let done = json!({ "erp_order_no": number });
+        crate::jobs::count_outcome(job, "done");
+        let finished = self
+            .ctx
+            .store
+            .finish_injection(&p.key, &number, snapshot, &sold, job.lease(), done, now)
+            .await?;
+        if !finished.job_completed {
+            // Another claim owns the job now; the ledger keeps the order single.
+            tracing::warn!(client = %self.ctx.client, job_id = job.id, "order recorded as injected; its job had been claimed again");
+        }
+        self.check_oversells(&p.key, &sold, now).await;
         if let Some(observe) = &self.observer {
             observe(OrderTiming {
                 queued_at: job.created_at,
@@ -509,7 +517,7 @@ impl Injector {
     /// assignment wins) in the same write that moves the order to `injecting`.
     fn reference(&self, p: &Prepared) -> String {
         let key = &p.key;
-        if let Some(r) = p.record.erp_ref.clone() {
+        if let Some(r) = p.record.as_ref().and_then(|r| r.erp_ref.clone()) {
             return r;
         }
         let legacy = || {
@@ -524,7 +532,7 @@ impl Injector {
         match &p.supersedes {
             Some(prev) if prev.erp_ref.is_some() => prev.erp_ref.clone().unwrap_or_default(),
             Some(prev) if sent_before(prev) => legacy(),
-            _ if sent_before(&p.record) => legacy(),
+            _ if p.record.as_ref().is_some_and(sent_before) => legacy(),
             _ => references::order_ref(&self.ctx.client, &key.storefront, &key.storefront_order_id),
         }
     }

@@ -123,17 +123,10 @@ pub(super) async fn refuse_if_paused(
     flow: FlowKind,
 ) -> Result<(), HttpError> {
     let pauses = state.store.pauses().await?;
-    match pauses
-        .iter()
-        .find(|p| p.client == client && (p.flow == flow.as_str() || p.flow == ALL_FLOWS))
-    {
+    match pauses.iter().find(|p| p.stops(client, flow.as_str())) {
         Some(p) => Err(HttpError::conflict(format!(
             "client `{client}` is paused ({} by {}): resume it first",
-            if p.flow == ALL_FLOWS {
-                "all flows"
-            } else {
-                p.flow.as_str()
-            },
+            p.what(),
             p.by
         ))),
         None => Ok(()),

@@ -22,9 +22,9 @@ use time::OffsetDateTime;
 use super::catalog::CatalogSettings;
 use super::inventory::InventorySettings;
 use super::orders::OrdersSettings;
-use super::orders::sweep::job_key;
+use super::orders::sweep::InjectionJob;
 use super::{ClientServices, FlowError, FlowKind};
-use crate::jobs::kinds::{backoff, order_kind, resync_kind};
+use crate::jobs::kinds::{backoff, resync_kind};
 use crate::jobs::{Outcome, WorkOutcome, Worker, settle};
 use crate::scheduler::BoxFuture;
 use crate::storefronts::StatusRule;
@@ -435,29 +435,19 @@ impl ResyncWorker {
                 ));
             }
         }
-        let (key, payload) = job_key(
+        let job = InjectionJob {
             storefront,
             id,
-            Some(&fetched.content_hash),
-            source.edits_are_revisions(),
-        );
+            content_hash: Some(&fetched.content_hash),
+            revisions: source.edits_are_revisions(),
+        };
         let now = OffsetDateTime::now_utc();
         let attempts = self.orders.max_attempts;
         // Now, not at the client's next release: a person asked for this order.
         let enqueued = self
             .ctx
             .store
-            .enqueue(
-                NewJob {
-                    client: self.ctx.client.clone(),
-                    kind: order_kind(&self.ctx.client),
-                    idempotency_key: key,
-                    payload,
-                    run_at: now,
-                    max_attempts: attempts,
-                },
-                now,
-            )
+            .enqueue(job.new_job(&self.ctx.client, now, attempts), now)
             .await?;
         let job = match enqueued.job.state {
             _ if enqueued.created => enqueued.job,

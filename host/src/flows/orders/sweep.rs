@@ -88,23 +88,38 @@ pub async fn run(
     })
 }
 
-/// The idempotency key and payload of an order's injection job: `<storefront>:<id>`, with
-/// the content hash where edits are revisions (an edit is a new job, a re-read is not).
-pub(crate) fn job_key(
-    storefront: &str,
-    id: &str,
-    content_hash: Option<&str>,
-    revisions: bool,
-) -> (String, serde_json::Value) {
-    match (content_hash, revisions) {
-        (Some(hash), true) => (
-            format!("{storefront}:{id}:{}", hash.get(..16).unwrap_or(hash)),
-            json!({ "storefront": storefront, "order_id": id, "content_hash": hash }),
-        ),
-        _ => (
-            format!("{storefront}:{id}"),
-            json!({ "storefront": storefront, "order_id": id }),
-        ),
+/// An order's injection job, keyed `<storefront>:<id>`, with the content hash where edits
+/// are revisions (an edit is a new job, a re-read is not). Webhooks, sweeps and re-syncs
+/// build the same key, so they can only ever meet on one job.
+pub(crate) struct InjectionJob<'a> {
+    pub storefront: &'a str,
+    pub id: &'a str,
+    pub content_hash: Option<&'a str>,
+    pub revisions: bool,
+}
+
+impl InjectionJob<'_> {
+    /// The job for `client`, claimable from `run_at`.
+    pub(crate) fn new_job(&self, client: &str, run_at: OffsetDateTime, attempts: u32) -> NewJob {
+        let (storefront, id) = (self.storefront, self.id);
+        let (idempotency_key, payload) = match (self.content_hash, self.revisions) {
+            (Some(hash), true) => (
+                format!("{storefront}:{id}:{}", hash.get(..16).unwrap_or(hash)),
+                json!({ "storefront": storefront, "order_id": id, "content_hash": hash }),
+            ),
+            _ => (
+                format!("{storefront}:{id}"),
+                json!({ "storefront": storefront, "order_id": id }),
+            ),
+        };
+        NewJob {
+            client: client.to_owned(),
+            kind: order_kind(client),
+            idempotency_key,
+            payload,
+            run_at,
+            max_attempts: attempts,
+        }
     }
 }
 
@@ -117,25 +132,15 @@ async fn enqueue(
     run_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<u64, FlowError> {
-    let (key, payload) = job_key(
-        ctx.storefront.name(),
-        &order.id,
-        order.content_hash.as_deref(),
-        source.edits_are_revisions(),
-    );
+    let job = InjectionJob {
+        storefront: ctx.storefront.name(),
+        id: &order.id,
+        content_hash: order.content_hash.as_deref(),
+        revisions: source.edits_are_revisions(),
+    };
     let enqueued = ctx
         .store
-        .enqueue(
-            NewJob {
-                client: ctx.client.clone(),
-                kind: order_kind(&ctx.client),
-                idempotency_key: key,
-                payload,
-                run_at,
-                max_attempts: settings.max_attempts,
-            },
-            now,
-        )
+        .enqueue(job.new_job(&ctx.client, run_at, settings.max_attempts), now)
         .await?;
     if enqueued.created {
         return Ok(1);

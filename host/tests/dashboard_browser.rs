@@ -1,6 +1,8 @@
 //! The dashboard in headless Chromium against a running host (`selvedge run`) and the
 //! sandboxes: log in, find an exception, resolve it from the page, see the state change, see
-//! a webhook delivery refused for a wrong secret on the client's card, save a screenshot (`target/dashboard.png`; `BLESS=1` also copies it to `docs/dashboard.png`).
+//! a webhook delivery refused for a wrong secret on the client's card, shadow-run a candidate
+//! plugin uploaded through the page and accept its differences, save a screenshot
+//! (`target/dashboard.png`; `BLESS=1` also copies it to `docs/dashboard.png`).
 //!
 //! Needs Debian's `chromium`, `node` and `npm install` in `tests/browser/` (`scripts/test` does
 //! all three). Without them the test fails when `CI=true` and skips with a message otherwise.
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use selvedge::sandbox::{SandboxOptions, Sandboxes, credentials};
-use selvedge_store::{Exceptions, JobQueue, NewException, PushedStockStore};
+use selvedge_store::{Exceptions, JobQueue, NewException, PluginCalls, PushedStockStore};
 use selvedge_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
@@ -66,7 +68,13 @@ fn write_config(dir: &Path, urls: &selvedge::sandbox::SandboxUrls, webhook: u16,
     let example = std::fs::read_to_string(repo().join("examples/clients/northwind-apparel.toml"))
         .expect("example client");
     let fixtures = repo().join("plugins/b2c-apparel/fixtures");
+    // Every stock row a fast mover: the wider-buffer candidate the page shadow-runs then
+    // changes the buffer of every row the cycles recorded.
     let client = example
+        .replace(
+            "fast_mover_weekly_units = 20",
+            "fast_mover_weekly_units = 0",
+        )
         .replace("http://127.0.0.1:8401", &urls.bluecherry)
         .replace("http://127.0.0.1:8402", &urls.bigcommerce)
         .replace(
@@ -91,6 +99,9 @@ fn write_config(dir: &Path, urls: &selvedge::sandbox::SandboxUrls, webhook: u16,
         );
     std::fs::write(dir.join(format!("clients/{BROKEN}.toml")), broken).expect("write client");
 }
+
+/// Who accepts the shadow run's differences on the page.
+const REVIEWER: &str = "dana (browser test)";
 
 /// The client whose ERP cannot be reached.
 const BROKEN: &str = "broken-brand";
@@ -344,6 +355,15 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         None => None,
     };
 
+    // The page's shadow run needs recorded calls: the cycles above recorded theirs.
+    let recorded = store
+        .recent_plugin_calls("northwind-apparel", "compute-ats", 3)
+        .await
+        .expect("read");
+    assert!(!recorded.is_empty(), "no inventory cycle recorded its call");
+    let candidate = selvedge_plugin_artifacts::test_guest("wider-buffer");
+    assert!(candidate.is_file(), "{} not built", candidate.display());
+
     let shot = repo().join("target/dashboard.png");
     std::fs::create_dir_all(repo().join("target")).expect("target dir");
     let out = tokio::process::Command::new("node")
@@ -362,6 +382,8 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         .env("WEBHOOK_AUTH_FAILURES", "1")
         .env("VIEWER_TOKEN", &viewer)
         .env("OVERVIEW_FIRST", BROKEN)
+        .env("SHADOW_CANDIDATE", &candidate)
+        .env("SHADOW_BY", REVIEWER)
         .output()
         .await
         .expect("run node");
@@ -371,6 +393,7 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "browser script failed:\n{text}");
+    check_shadow_run(&store, &text).await;
 
     let held = store.job(held.id).await.expect("read").expect("exists");
     assert_eq!(
@@ -448,6 +471,77 @@ async fn dashboard_resolves_an_exception_from_the_page_against_a_running_host() 
     );
     if let Ok(s) = Arc::try_unwrap(sandboxes) {
         s.shutdown().await;
+    }
+}
+
+/// What the page showed of its shadow run (the script's `shadow report:` line) is the run the
+/// host stored: per rule the same counts; every recorded stock row changed (all are fast
+/// movers, and the candidate keeps one more unit of their buffer), nothing else did; and
+/// the run is accepted under the reviewer's name.
+async fn check_shadow_run(store: &SqliteStore, script_output: &str) {
+    let shown: Value = script_output
+        .lines()
+        .find_map(|l| l.strip_prefix("shadow report: "))
+        .map(|json| serde_json::from_str(json).expect("shadow report json"))
+        .unwrap_or_else(|| panic!("the script printed no shadow report:\n{script_output}"));
+    let run_id = shown["run_id"].as_i64().expect("run id");
+    let stored = store
+        .shadow_runs("northwind-apparel", None, 20)
+        .await
+        .expect("read")
+        .into_iter()
+        .find(|r| r.id == run_id)
+        .unwrap_or_else(|| panic!("the page shows run #{run_id}, the store has no such run"));
+    assert_eq!(stored.accepted_by.as_deref(), Some(REVIEWER));
+    assert!(stored.clears(), "an accepted run clears its candidate");
+    let rules = stored.run.report["rules"].as_array().expect("rules");
+    let page_rules = shown["rules"].as_array().expect("rules shown");
+    assert_eq!(page_rules.len(), rules.len(), "one row per rule");
+    for (page, rule) in page_rules.iter().zip(rules) {
+        for field in ["call", "calls", "subjects", "changed"] {
+            assert_eq!(page[field], rule[field], "{field} of {}", rule["call"]);
+        }
+        assert!(
+            rule["calls"].as_u64().is_some_and(|n| n <= 3),
+            "3 calls per rule"
+        );
+        if rule["call"] == "compute-ats" {
+            let changed = rule["changed"].as_u64().unwrap_or(0);
+            assert!(changed > 0, "the wider buffer changed no stock row");
+            assert_eq!(
+                rule["subjects"].as_u64(),
+                Some(changed),
+                "every row changed"
+            );
+            let delta = &rule["ats_delta"];
+            assert!(delta["max"].as_i64().is_some_and(|m| m <= 0), "{delta}");
+            assert!(delta["min"].as_i64().is_some_and(|m| m >= -1), "{delta}");
+        } else {
+            assert_eq!(page["changed"], 0, "{} changed", rule["call"]);
+        }
+    }
+    assert_eq!(
+        page_rules
+            .iter()
+            .filter_map(|r| r["changed"].as_u64())
+            .sum::<u64>(),
+        stored.run.changed
+    );
+    // The first changed rows, each with the buffer the candidate adds.
+    let examples = shown["examples"].as_array().expect("examples shown");
+    let stored_examples = rules[0]["examples"].as_array().expect("examples");
+    assert_eq!(examples.len(), stored_examples.len());
+    for (row, example) in examples.iter().zip(stored_examples) {
+        assert_eq!(row[0], "compute-ats");
+        assert_eq!(row[1], example["subject"]);
+        assert!(
+            row[2].as_str().is_some_and(|l| l.contains("buffer 2")),
+            "{row}"
+        );
+        assert!(
+            row[3].as_str().is_some_and(|c| c.contains("buffer 3")),
+            "{row}"
+        );
     }
 }
 

@@ -4,7 +4,10 @@
 //
 // Env: DASHBOARD_URL, ADMIN_TOKEN, EXCEPTION_ID, SCREENSHOT, CHROMIUM (default /usr/bin/chromium),
 // WHY_SKU (optional: a SKU whose decision trace the page must show), WEBHOOK_AUTH_FAILURES
-// (optional: refused webhook deliveries the client's card must show).
+// (optional: refused webhook deliveries the client's card must show), SHADOW_CANDIDATE
+// (optional: a candidate .wasm to shadow-run from the page; what the page shows is printed
+// on a `shadow report: {json}` line for the Rust test to check against the store),
+// SHADOW_BY (who accepts its differences).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +119,48 @@ try {
     await page.locator("#toast", { hasText: `Job #${held}: cancelled by` }).waitFor();
     await row.waitFor({ state: "detached" });
   }
+  // A shadow run from the page: a file that is no component is refused with the host's
+  // message; the candidate's report is shown per rule with its first changed decisions, and
+  // its differences are accepted under a name.
+  const candidate = process.env.SHADOW_CANDIDATE;
+  if (candidate) {
+    await page.locator("#shadow-calls").fill("3");
+    await page.setInputFiles("#shadow-file", { name: "broken.wasm", mimeType: "application/wasm", buffer: Buffer.from("not a component") });
+    await page.click("#shadow-run");
+    await page.locator("#shadow-error", { hasText: "not a valid WebAssembly component" }).waitFor();
+    await page.setInputFiles("#shadow-file", candidate);
+    await page.click("#shadow-run");
+    await page.locator("#shadow-busy").waitFor();
+    if (!(await page.locator("#shadow-run").isDisabled())) throw new Error("the Run button stays enabled while a shadow run runs");
+    await page.locator("#shadow-verdict").waitFor({ timeout: 90000 });
+    const shown = await page.evaluate(() => ({
+      verdict: document.getElementById("shadow-verdict").textContent,
+      rules: [...document.querySelectorAll("#shadow-rules tbody tr")].map((tr) => ({
+        call: tr.dataset.rule,
+        calls: Number(tr.querySelector("td.calls").textContent),
+        subjects: Number(tr.querySelector("td.subjects").textContent),
+        changed: Number(tr.querySelector("td.changed").textContent),
+        ats_delta: tr.querySelector("td.ats-delta").textContent,
+      })),
+      examples: [...document.querySelectorAll("#shadow-examples tbody tr")].map((tr) => [...tr.cells].map((td) => td.textContent)),
+      by: document.getElementById("shadow-by") && document.getElementById("shadow-by").value,
+    }));
+    const run = /run #(\d+)/.exec(shown.verdict);
+    if (!run) throw new Error(`the shadow verdict names no run: ${shown.verdict}`);
+    shown.run_id = Number(run[1]);
+    if (shown.by !== "bootstrap") throw new Error(`the reviewer field is not prefilled with the token's name: ${shown.by}`);
+    await page.locator("#shadow-by").fill("");
+    await page.click("#shadow-accept button[type=submit]");
+    await page.waitForTimeout(300);
+    if (await page.locator("#shadow-by:invalid").count() !== 1 || await page.locator("#shadow-accepted").count()) {
+      throw new Error("the differences can be accepted without a reviewer's name");
+    }
+    const by = need("SHADOW_BY");
+    await page.locator("#shadow-by").fill(by);
+    await page.click("#shadow-accept button[type=submit]");
+    await page.locator("#shadow-accepted", { hasText: `Run #${shown.run_id} accepted by ${by}` }).waitFor();
+    console.log("shadow report: " + JSON.stringify(shown));
+  }
   // Pause the client from the page: the overview shows it paused; resume brings it back.
   await page.click("#pause");
   await page.locator("#paused-line", { hasText: "Paused: all flows" }).waitFor();
@@ -142,6 +187,8 @@ try {
     if (await page.locator("#pause").isVisible()) throw new Error("a viewer sees the pause button");
     if (await page.locator("#swap-form").isVisible()) throw new Error("a viewer sees the plugin swap form");
     if (await page.locator("#resync-form").isVisible()) throw new Error("a viewer sees the re-sync form");
+    if (await page.locator("#shadow-panel").isVisible()) throw new Error("a viewer sees the shadow run panel");
+    if (await page.locator("#shadow-accept, #shadow-report table").count()) throw new Error("a viewer sees the admin's shadow report");
     const cancels = await page.locator("#jobs-table button.cancel-job").count();
     if (cancels) throw new Error(`a viewer sees ${cancels} job cancel button(s)`);
     const forged = await page.evaluate(async ([token, exception]) => {
@@ -154,6 +201,17 @@ try {
     }, [viewer, id]);
     if (forged.status !== 403 || !forged.body.includes("needs role operator")) {
       throw new Error(`a forged viewer write got ${forged.status}: ${forged.body}`);
+    }
+    const shadow = await page.evaluate(async (token) => {
+      const res = await fetch("/api/clients/northwind-apparel/plugin/shadow", {
+        method: "POST",
+        headers: { "authorization": `Bearer ${token}`, "content-type": "application/wasm" },
+        body: "not a component",
+      });
+      return { status: res.status, body: await res.text() };
+    }, viewer);
+    if (shadow.status !== 403 || !shadow.body.includes("needs role admin")) {
+      throw new Error(`a forged viewer shadow run got ${shadow.status}: ${shadow.body}`);
     }
   }
   if (errors.length) throw new Error("page errors: " + errors.join(" | "));

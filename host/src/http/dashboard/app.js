@@ -83,6 +83,7 @@
     state.me = null;
     state.client = null;
     for (const id of ["exc-table", "ov-table", "jobs-table"]) $(id).tBodies[0].textContent = "";
+    $("shadow-report").textContent = "";
     applyRole();
   }
 
@@ -92,6 +93,7 @@
     for (const id of ["pause", "resume", "run-now", "run-flow"]) if (!operator) $(id).hidden = true;
     // `hidden` loses to the form's CSS display: set it outright.
     $("swap-form").style.display = can("admin") ? "" : "none";
+    $("shadow-panel").style.display = can("admin") ? "" : "none";
     $("resync-form").style.display = operator ? "" : "none";
   }
 
@@ -171,6 +173,7 @@
   }
 
   async function selectClient(id, view) {
+    if (state.client !== id) $("shadow-report").textContent = "";
     state.client = id;
     for (const b of document.querySelectorAll("nav button")) b.classList.toggle("active", b.dataset.client === id);
     const p = hashParams();
@@ -453,6 +456,87 @@
     }
   }
 
+  /** The candidate .wasm chosen on the page, run beside the live build on recorded calls. */
+  async function shadowRun(ev) {
+    ev.preventDefault();
+    const file = $("shadow-file").files[0];
+    const out = $("shadow-report");
+    out.textContent = "";
+    if (!file) return toast("Choose the candidate .wasm first.", true);
+    const calls = Math.min(100, Math.max(1, parseInt($("shadow-calls").value, 10) || 5));
+    const client = state.client;
+    $("shadow-run").disabled = true;
+    out.setAttribute("aria-busy", "true");
+    out.appendChild(h("p", { class: "muted", id: "shadow-busy" }, `Running ${file.name} beside the live build on up to ${calls} recorded call(s) per rule…`));
+    try {
+      const r = await api(`/api/clients/${encodeURIComponent(client)}/plugin/shadow?calls=${calls}`,
+        { method: "POST", body: file, headers: { "Content-Type": "application/wasm" } });
+      renderShadow(r);
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      out.textContent = "";
+      out.appendChild(h("p", { class: "error", id: "shadow-error" }, e.message));
+    } finally {
+      $("shadow-run").disabled = false;
+      out.removeAttribute("aria-busy");
+    }
+  }
+
+  /** A stock decision as a few words; any other decision as its JSON. */
+  function decision(v) {
+    if (v === null || v === undefined) return "no decision";
+    if (typeof v.ats === "number") return `ATS ${v.ats}, buffer ${v.buffer}` + (v.reasons ? ` (${v.reasons.join(", ")})` : "");
+    if (v.error) return "error: " + v.error;
+    return h("code", {}, JSON.stringify(v));
+  }
+
+  function signed(n) {
+    return n > 0 ? "+" + n : String(n);
+  }
+
+  /** A shadow report: per rule what changed, the first changed decisions, and accept. */
+  function renderShadow(r) {
+    const out = $("shadow-report");
+    out.textContent = "";
+    const [cand, live] = [r.candidate.slice(0, 12), r.live.slice(0, 12)];
+    const on = `${r.calls} recorded call(s) of ${r.client} (run #${r.run_id})`;
+    out.append(h("p", { id: "shadow-verdict", class: "sentence " + (r.clean ? "clean" : "changed") }, r.clean
+      ? `No differences: candidate ${cand} decides as live ${live} on ${on}.`
+      : `${r.changed} decision(s) change: candidate ${cand} vs live ${live} on ${on}.`));
+    out.append(h("table", { id: "shadow-rules" },
+      h("thead", {}, h("tr", {}, ["Rule", "Calls run", "Subjects compared", "Changed", "ATS change (total, lowest, highest)"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, r.rules.map((x) => h("tr", { "data-rule": x.call, class: x.changed ? "changed" : "" },
+        h("td", {}, x.call), h("td", { class: "calls" }, x.calls), h("td", { class: "subjects" }, x.subjects),
+        h("td", { class: "changed" }, x.changed),
+        h("td", { class: "ats-delta" }, x.ats_delta ? `${signed(x.ats_delta.total)} (${signed(x.ats_delta.min)} … ${signed(x.ats_delta.max)})` : "–"))))));
+    const examples = r.rules.flatMap((x) => x.examples.map((e) => Object.assign({ rule: x.call }, e)));
+    if (examples.length) {
+      out.append(h("h3", {}, "First changed decisions"), h("table", { id: "shadow-examples" },
+        h("thead", {}, h("tr", {}, ["Rule", "Subject", "Live", "Candidate", "ATS change"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, examples.map((e) => h("tr", {},
+          h("td", {}, e.rule), h("td", { class: "subject" }, e.subject), h("td", {}, decision(e.live)),
+          h("td", {}, decision(e.candidate)), h("td", {}, typeof e.ats_delta === "number" ? signed(e.ats_delta) : ""))))));
+    }
+    if (r.clean) return;
+    const by = h("input", { id: "shadow-by", placeholder: "your name", "aria-label": "who reviewed the differences", required: true, value: (state.me || {}).name });
+    out.append(h("form", { id: "shadow-accept", class: "inline", onsubmit: (ev) => acceptShadow(ev, r, by.value) },
+      by, h("button", { type: "submit", class: "primary" }, "Accept differences")));
+  }
+
+  /** Records that `by` reviewed run `r`'s differences: under require_shadow it may then go live. */
+  async function acceptShadow(ev, r, by) {
+    ev.preventDefault();
+    if (!by.trim()) return toast("Name who reviewed the differences, then accept.", true);
+    try {
+      const a = await api(`/api/clients/${encodeURIComponent(r.client)}/plugin/shadow/${r.run_id}/accept`, { method: "POST", json: { by: by.trim() } });
+      ev.target.replaceWith(h("p", { id: "shadow-accepted", class: "sentence clean" }, `Run #${a.run_id} accepted by ${a.accepted_by}: its candidate may now be swapped in.`));
+      toast(`Shadow run #${a.run_id} accepted`);
+    } catch (e) {
+      if (e instanceof Unauthorized) return showLogin("The token was refused.");
+      toast(e.message, true);
+    }
+  }
+
   /** One order, SKU or style re-synced now; the host's answer is shown as it says it. */
   async function resync(ev) {
     ev.preventDefault();
@@ -531,6 +615,7 @@
     $("exc-kind").addEventListener("change", () => loadExceptions().catch((e) => toast(e.message, true)));
     $("swap-form").addEventListener("submit", (ev) => { ev.preventDefault(); pluginAction("swap", { path: $("swap-path").value.trim() }); });
     $("rollback").addEventListener("click", () => pluginAction("rollback"));
+    $("shadow-form").addEventListener("submit", shadowRun);
     $("why-form").addEventListener("submit", explain);
     $("resync-form").addEventListener("submit", resync);
     // Refresh while the tab is visible; actions refresh at once.

@@ -8,7 +8,8 @@
 //! setting and would only measure itself. Nothing is asserted on time.
 //!
 //! Run: `cargo bench -p selvedge-e2e --bench order_drop`
-//! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's;
+//! (`ORDERS=1000` for a quick run; `BATCH` and `CONCURRENCY` override the injector's,
+//! `BATCHES` the engine's batches in flight per client and kind;
 //! `STORE=postgres` runs it on a database of the PostgreSQL test cluster named by
 //! `SELVEDGE_TEST_PG_URL`, e.g. after `eval "$(scripts/pg-cluster start)"`; `HOSTS=2` adds a
 //! second job engine with its own store pool on the same queue, as a second host; the
@@ -96,7 +97,11 @@ async fn drop_orders(n: usize) {
             ctx.store = env.open_store_again().await;
         }
         let injector = Injector::new(ctx.clone(), settings.clone()).with_observer(observer.clone());
-        let mut engine = Engine::new(ctx.store.clone(), EngineOptions::default());
+        let options = EngineOptions {
+            batches_per_kind: env_num("BATCHES", EngineOptions::default().batches_per_kind),
+            ..EngineOptions::default()
+        };
+        let mut engine = Engine::new(ctx.store.clone(), options);
         engine.register(order_kind("brand"), Arc::new(injector));
         let worker = engine.spawn(rx.clone());
         // Jobs the webhook intake enqueues wake every engine (PostgreSQL NOTIFY), as in serve.
@@ -135,6 +140,10 @@ async fn drop_orders(n: usize) {
         .map(|t| Duration::try_from(t.done_at - t.queued_at).unwrap_or_default())
         .collect();
     let mut sandbox: Vec<Duration> = timings.iter().map(|t| t.storefront + t.erp).collect();
+    let mut in_store: Vec<Duration> = timings.iter().map(|t| t.store).collect();
+    let mut prepare: Vec<Duration> = timings.iter().map(|t| t.prepare).collect();
+    in_store.sort();
+    prepare.sort();
     host.sort();
     service.sort();
     plugin.sort();
@@ -148,8 +157,10 @@ async fn drop_orders(n: usize) {
     };
     println!();
     println!(
-        "order drop: {n} orders, {store:?}, {hosts} host(s), batch {}, concurrency {} (all injected: {done}; ERP sales orders: {erp_orders})",
-        settings.batch_size, settings.concurrency
+        "order drop: {n} orders, {store:?}, {hosts} host(s), batch {}, concurrency {}, batches in flight {} (all injected: {done}; ERP sales orders: {erp_orders})",
+        settings.batch_size,
+        settings.concurrency,
+        env_num("BATCHES", EngineOptions::default().batches_per_kind)
     );
     println!("| measure                                   | value |");
     println!("|-------------------------------------------|-------|");
@@ -160,6 +171,22 @@ async fn drop_orders(n: usize) {
             ms(percentile(&host, 0.50)),
         ),
         ("host-added latency p99", ms(percentile(&host, 0.99))),
+        (
+            "of which inject-stage store calls p50 / p99",
+            format!(
+                "{} / {}",
+                ms(percentile(&in_store, 0.50)),
+                ms(percentile(&in_store, 0.99))
+            ),
+        ),
+        (
+            "of which prepare (storefront reads excluded) p50 / p99",
+            format!(
+                "{} / {}",
+                ms(percentile(&prepare, 0.50)),
+                ms(percentile(&prepare, 0.99))
+            ),
+        ),
         (
             "sandbox time per order p50 (BigCommerce reads + ERP create)",
             ms(percentile(&sandbox, 0.50)),

@@ -49,6 +49,11 @@ pub struct OrderTiming {
     /// This order's own stages (prepare, its share of the plugin call, inject) without the
     /// storefront, ERP and pacing time and without waiting for the rest of its batch.
     pub host: Duration,
+    /// Of `host`: the inject stage's store calls (the start and finish writes, the lease
+    /// check before the ERP call).
+    pub store: Duration,
+    /// Of `host`: the prepare stage without the storefront reads.
+    pub prepare: Duration,
 }
 
 /// Receives one [`OrderTiming`] per injected order.
@@ -367,6 +372,7 @@ impl Injector {
         // Compare-and-set on the lease (a worker whose job was rescued cannot start a write),
         // recording the order and storing the reference before the first ERP call, in one
         // write.
+        let store_started = Instant::now();
         let rec = match self
             .ctx
             .store
@@ -397,8 +403,10 @@ impl Injector {
                 return Ok(Injected::Retry);
             }
         };
+        let mut in_store = store_started.elapsed();
         // The lease is checked again right before the ERP call: a job rescued while this
         // worker waited belongs to another claim now, and only one of them may write.
+        let check_started = Instant::now();
         if !self
             .ctx
             .store
@@ -408,6 +416,7 @@ impl Injector {
             tracing::warn!(client = %self.ctx.client, job_id = job.id, "lease lost before the ERP call; leaving the order to its new claim");
             return Ok(Injected::Retry);
         }
+        in_store += check_started.elapsed();
         let erp_started = Instant::now();
         let result = match &p.supersedes {
             Some(previous) => self.revise_once(&request, p.revision, previous).await,
@@ -449,11 +458,13 @@ impl Injector {
         // The ledger's `injected` and the job's completion in one write.
         let done = json!({ "erp_order_no": number });
         crate::jobs::count_outcome(job, "done");
+        let finish_started = Instant::now();
         let finished = self
             .ctx
             .store
             .finish_injection(&p.key, &number, snapshot, &sold, job.lease(), done, now)
             .await?;
+        in_store += finish_started.elapsed();
         if !finished.job_completed {
             // Another claim owns the job now; the ledger keeps the order single.
             tracing::warn!(client = %self.ctx.client, job_id = job.id, "order recorded as injected; its job had been claimed again");
@@ -470,6 +481,8 @@ impl Injector {
                 service: claimed.elapsed(),
                 host: (p.prepared_in + plugin + started.elapsed())
                     .saturating_sub(p.fetch + erp + paced),
+                store: in_store,
+                prepare: p.prepared_in.saturating_sub(p.fetch),
             });
         }
         Ok(Injected::Yes)

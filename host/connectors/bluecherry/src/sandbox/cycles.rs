@@ -52,9 +52,9 @@ fn post_memos(s: &mut SandboxState, now: OffsetDateTime) {
         memo.status = MemoStatus::Posted;
         memo.posted_at = Some(now);
         let warehouse = s
-            .orders
-            .iter()
-            .find(|o| o.order.order_number == memo.original_order)
+            .order_numbers
+            .get(&memo.original_order)
+            .and_then(|&idx| s.orders.get(idx))
             .map(|o| o.order.warehouse.clone());
         if let Some(w) = warehouse {
             for l in memo.lines.iter().filter(|l| l.restock) {

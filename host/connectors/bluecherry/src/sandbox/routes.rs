@@ -268,12 +268,10 @@ async fn find_orders(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Response> {
     let s = lock(&shared);
-    let items = s
-        .orders
-        .iter()
-        .map(|o| &o.order)
-        .filter(|o| q.external_ref.as_ref().is_none_or(|r| &o.external_ref == r))
-        .collect();
+    let items = match &q.external_ref {
+        Some(r) => s.orders_with_ref(r).collect(),
+        None => s.orders.iter().map(|o| &o.order).collect(),
+    };
     Ok(Json(paginate(items, &q)?).into_response())
 }
 

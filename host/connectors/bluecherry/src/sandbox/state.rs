@@ -115,6 +115,11 @@ pub struct SandboxState {
     pub work_orders: Vec<WorkOrder>,
     /// Sales orders in entry order.
     pub orders: Vec<StoredOrder>,
+    /// Order number -> position in `orders` (a real ERP looks orders up by key, not by scan).
+    pub(crate) order_numbers: HashMap<String, usize>,
+    /// External reference -> positions in `orders`, oldest first (several only while
+    /// [`Faults::accept_duplicates`] is armed).
+    pub(crate) order_refs: HashMap<String, Vec<usize>>,
     /// Credit memos in entry order.
     pub memos: Vec<CreditMemo>,
     /// Shipments; position + 1 is the cursor value.
@@ -185,9 +190,19 @@ impl SandboxState {
 
     /// Index of the order with this number.
     pub fn order_index(&self, order_number: &str) -> Option<usize> {
-        self.orders
-            .iter()
-            .position(|o| o.order.order_number == order_number)
+        self.order_numbers.get(order_number).copied()
+    }
+
+    /// The orders carrying `external_ref`, oldest first.
+    pub fn orders_with_ref<'a>(
+        &'a self,
+        external_ref: &str,
+    ) -> impl Iterator<Item = &'a SalesOrder> {
+        self.order_refs
+            .get(external_ref)
+            .into_iter()
+            .flatten()
+            .filter_map(|&idx| self.orders.get(idx).map(|o| &o.order))
     }
 
     /// Enters a sales order; its quantities count as open orders from now on.
@@ -202,13 +217,11 @@ impl SandboxState {
         if req.external_ref.trim().is_empty() {
             return Err(invalid("external_ref", "external_ref is required"));
         }
-        if !self.faults.accept_duplicates
-            && let Some(o) = self
-                .orders
-                .iter()
-                .find(|o| o.order.external_ref == req.external_ref)
-        {
-            let existing = o.order.order_number.clone();
+        let taken = (!self.faults.accept_duplicates)
+            .then(|| self.orders_with_ref(&req.external_ref).next())
+            .flatten()
+            .map(|o| o.order_number.clone());
+        if let Some(existing) = taken {
             self.creates.record(
                 CreateKind::SalesOrder,
                 &req.external_ref,
@@ -250,6 +263,12 @@ impl SandboxState {
             lines,
             updated_at: now,
         };
+        let idx = self.orders.len();
+        self.order_numbers.insert(order.order_number.clone(), idx);
+        self.order_refs
+            .entry(order.external_ref.clone())
+            .or_default()
+            .push(idx);
         self.orders.push(StoredOrder {
             order: order.clone(),
             entered_after_cycle: self.cycle.last_cycle_id,

@@ -113,11 +113,13 @@ async fn transition(
             to: to.to_string(),
         });
     }
-    sqlx::query(concat!(
+    let row = sqlx::query(concat!(
         "UPDATE orders SET state = ?, attempts = attempts + ?, \
          last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?, \
          erp_ref = COALESCE(erp_ref, ?)",
-        order_key_where!()
+        order_key_where!(),
+        " RETURNING ",
+        order_cols!()
     ))
     .bind(to.as_str())
     .bind(i64::from(to == OrderState::Injecting))
@@ -128,19 +130,19 @@ async fn transition(
     .bind(&key.client)
     .bind(&key.storefront)
     .bind(&key.storefront_order_id)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     add_history(conn, key, Some(current.state), to, note, at).await?;
-    load(conn, key).await
+    rows::order(&row)
 }
 
-/// Records a received order unless the ledger knows it; returns the record.
+/// Records a received order unless the ledger knows it.
 async fn received(
     conn: &mut SqliteConnection,
     key: &OrderKey,
     payload_hash: &str,
     at: i64,
-) -> Result<OrderRecord, StoreError> {
+) -> Result<(), StoreError> {
     let inserted = sqlx::query(
         "INSERT INTO orders (client, storefront, storefront_order_id, state, \
          payload_hash, created_at, updated_at) \
@@ -157,7 +159,7 @@ async fn received(
     if inserted == 1 {
         add_history(conn, key, None, OrderState::Received, None, at).await?;
     }
-    load(conn, key).await
+    Ok(())
 }
 
 /// Records that the ERP holds the order as `erp_order_no` and counts the units sold.
@@ -191,10 +193,12 @@ async fn injected(
             to: OrderState::Injected.to_string(),
         });
     }
-    sqlx::query(concat!(
+    let row = sqlx::query(concat!(
         "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
          erp_qty = ?, updated_at = ?",
-        order_key_where!()
+        order_key_where!(),
+        " RETURNING ",
+        order_cols!()
     ))
     .bind(erp_order_no)
     .bind(snapshot.value_minor)
@@ -203,7 +207,7 @@ async fn injected(
     .bind(&key.client)
     .bind(&key.storefront)
     .bind(&key.storefront_order_id)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     for line in sold {
         sqlx::query(
@@ -229,7 +233,7 @@ async fn injected(
         at,
     )
     .await?;
-    load(conn, key).await
+    rows::order(&row)
 }
 
 impl OrderLedger for SqliteStore {
@@ -241,7 +245,10 @@ impl OrderLedger for SqliteStore {
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, payload_hash, at) = (key.clone(), payload_hash.to_owned(), to_ms(at));
         Box::pin(self.write(move |conn| {
-            Box::pin(async move { received(conn, &key, &payload_hash, at).await })
+            Box::pin(async move {
+                received(conn, &key, &payload_hash, at).await?;
+                load(conn, &key).await
+            })
         }))
     }
 

@@ -130,7 +130,7 @@ impl std::fmt::Debug for Message {
 }
 
 impl Writer {
-    /// Starts the writer task on the current tokio runtime; it owns `conn` from now on.
+    /// Starts the writer task on a thread of its own; it owns `conn` from now on.
     pub(crate) fn spawn(conn: SqliteConnection) -> Self {
         Self::spawn_with_budget(conn, GROUP_BUDGET)
     }
@@ -140,7 +140,25 @@ impl Writer {
     fn spawn_with_budget(conn: SqliteConnection, budget: Duration) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         let stats = Arc::new(Counters::default());
-        tokio::spawn(run(conn, receiver, stats.clone(), budget));
+        let counters = stats.clone();
+        // Its own thread and runtime: every statement of a group is a round trip to the
+        // driver's connection thread, and on the shared runtime each return waited in the
+        // run queue behind every other task (the group, and every write in it, with it).
+        let spawned = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(run(conn, receiver, counters, budget)),
+                    // Dropping the inbox answers every write with `Closed`.
+                    Err(e) => tracing::error!(error = %e, "the state store's writer cannot start"),
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "the state store's writer thread cannot start");
+        }
         Self { sender, stats }
     }
 

@@ -457,7 +457,6 @@ impl Injector {
         self.flag_reviews(&p.key, &number, &decision).await?;
         // The ledger's `injected` and the job's completion in one write.
         let done = json!({ "erp_order_no": number });
-        crate::jobs::count_outcome(job, "done");
         let finish_started = Instant::now();
         let finished = self
             .ctx
@@ -465,7 +464,9 @@ impl Injector {
             .finish_injection(&p.key, &number, snapshot, &sold, job.lease(), done, now)
             .await?;
         in_store += finish_started.elapsed();
-        if !finished.job_completed {
+        if finished.job_completed {
+            crate::jobs::count_outcome(job, "done");
+        } else {
             // Another claim owns the job now; the ledger keeps the order single.
             tracing::warn!(client = %self.ctx.client, job_id = job.id, "order recorded as injected; its job had been claimed again");
         }

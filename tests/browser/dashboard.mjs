@@ -130,8 +130,6 @@ try {
     await page.locator("#shadow-error", { hasText: "not a valid WebAssembly component" }).waitFor();
     await page.setInputFiles("#shadow-file", candidate);
     await page.click("#shadow-run");
-    await page.locator("#shadow-busy").waitFor();
-    if (!(await page.locator("#shadow-run").isDisabled())) throw new Error("the Run button stays enabled while a shadow run runs");
     await page.locator("#shadow-verdict").waitFor({ timeout: 90000 });
     const shown = await page.evaluate(() => ({
       verdict: document.getElementById("shadow-verdict").textContent,

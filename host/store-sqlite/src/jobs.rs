@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use rusqlite::params;
 use serde_json::Value;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
+use crate::direct;
 use selvedge_store::rows::{self, count_u64, json_text};
 use selvedge_store::timestamp::{duration_ms, to_ms};
 use selvedge_store::{
@@ -26,33 +27,36 @@ macro_rules! job_cols {
 /// (client, kind, queued, running, oldest due run_at, most attempts used).
 type KindStatsRow = (String, String, i64, i64, Option<i64>, Option<i64>);
 
-fn jobs_from_rows(rows: &[SqliteRow]) -> Result<Vec<Job>, StoreError> {
-    let mut jobs = rows.iter().map(rows::job).collect::<Result<Vec<_>, _>>()?;
-    // RETURNING gives rows in no particular order.
+/// RETURNING gives rows in no particular order.
+fn in_run_order(mut jobs: Vec<Job>) -> Vec<Job> {
     jobs.sort_by_key(|j| (j.run_at, j.id));
-    Ok(jobs)
+    jobs
 }
 
-async fn job_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<Job>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(rows::job).transpose()
+/// Nothing to claim: no kinds, or a limit of 0.
+fn kinds_is_empty_or_zero(limit: u32, kinds: &Result<String, serde_json::Error>) -> bool {
+    limit == 0 || matches!(kinds.as_deref(), Ok("[]"))
+}
+
+fn job_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Option<Job>, StoreError> {
+    direct::query_opt(
+        conn,
+        concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = ?"),
+        [id],
+        |row| rows::job(row),
+    )
 }
 
 /// Why a guarded update matched nothing: an idempotent repeat (`Ok`) or a lost lease.
-async fn explain_lease_miss(
-    conn: &mut SqliteConnection,
+fn explain_lease_miss(
+    conn: &rusqlite::Connection,
     lease: JobLease,
     repeat_state: JobState,
 ) -> Result<Job, StoreError> {
-    let job = job_by_id(conn, lease.job_id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            entity: "job",
-            key: lease.job_id.to_string(),
-        })?;
+    let job = job_by_id(conn, lease.job_id)?.ok_or_else(|| StoreError::NotFound {
+        entity: "job",
+        key: lease.job_id.to_string(),
+    })?;
     if job.attempts == lease.attempt && job.state == repeat_state {
         return Ok(job);
     }
@@ -64,84 +68,104 @@ async fn explain_lease_miss(
     })
 }
 
+/// Runs `sql`, an update of the job `lease` names guarded by its attempt that returns the
+/// job; when it matches nothing, says why ([`explain_lease_miss`]).
+fn leased_update(
+    conn: &rusqlite::Connection,
+    lease: JobLease,
+    repeat_state: JobState,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Job, StoreError> {
+    match direct::query_opt(conn, sql, params, |row| rows::job(row))? {
+        Some(job) => Ok(job),
+        None => explain_lease_miss(conn, lease, repeat_state),
+    }
+}
+
 /// [`JobQueue::complete`] inside a write already open (so a flow can complete its job in
 /// the same transaction as its own record).
-pub(crate) async fn complete_in(
-    conn: &mut SqliteConnection,
+pub(crate) fn complete_in(
+    conn: &rusqlite::Connection,
     lease: JobLease,
     result: &Value,
     now: OffsetDateTime,
 ) -> Result<Job, StoreError> {
     // Matching `attempts` is the guard: a rescued job nobody re-claimed (`queued`, same
     // attempt) may still be completed; one claimed again may not.
-    let row = sqlx::query(concat!(
-        // A re-arm asked while this run went on queues the job once more.
-        "UPDATE jobs SET result = ?1, lease_until = NULL, updated_at = ?2, \
-         state = CASE WHEN rearm_pending = 1 THEN 'queued' ELSE 'done' END, \
-         run_at = CASE WHEN rearm_pending = 1 THEN ?2 ELSE run_at END, \
-         rearm_pending = 0 \
-         WHERE id = ?3 AND attempts = ?4 AND state IN ('running', 'queued') RETURNING ",
-        job_cols!()
-    ))
-    .bind(json_text(result)?)
-    .bind(to_ms(now))
-    .bind(lease.job_id)
-    .bind(i64::from(lease.attempt))
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(row) => rows::job(&row),
-        None => explain_lease_miss(conn, lease, JobState::Done).await,
-    }
+    leased_update(
+        conn,
+        lease,
+        JobState::Done,
+        concat!(
+            // A re-arm asked while this run went on queues the job once more.
+            "UPDATE jobs SET result = ?1, lease_until = NULL, updated_at = ?2, \
+             state = CASE WHEN rearm_pending = 1 THEN 'queued' ELSE 'done' END, \
+             run_at = CASE WHEN rearm_pending = 1 THEN ?2 ELSE run_at END, \
+             rearm_pending = 0 \
+             WHERE id = ?3 AND attempts = ?4 AND state IN ('running', 'queued') RETURNING ",
+            job_cols!()
+        ),
+        params![
+            json_text(result)?,
+            to_ms(now),
+            lease.job_id,
+            i64::from(lease.attempt)
+        ],
+    )
 }
 
 impl JobQueue for SqliteStore {
     fn enqueue<'a>(&'a self, job: NewJob, now: OffsetDateTime) -> StoreFuture<'a, Enqueued> {
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                if job.max_attempts == 0 {
-                    return Err(StoreError::InvalidArgument(
-                        "max_attempts must be at least 1".into(),
-                    ));
-                }
-                let payload = json_text(&job.payload)?;
-                let now = to_ms(now);
-                let inserted = sqlx::query(concat!(
+        Box::pin(self.write_direct(move |conn| {
+            if job.max_attempts == 0 {
+                return Err(StoreError::InvalidArgument(
+                    "max_attempts must be at least 1".into(),
+                ));
+            }
+            let inserted = direct::query_opt(
+                conn,
+                concat!(
                     "INSERT INTO jobs (client, kind, idempotency_key, payload, state, attempts, \
-                 max_attempts, run_at, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?7) \
-                 ON CONFLICT (client, kind, idempotency_key) DO NOTHING RETURNING ",
+                     max_attempts, run_at, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?7) \
+                     ON CONFLICT (client, kind, idempotency_key) DO NOTHING RETURNING ",
                     job_cols!()
-                ))
-                .bind(&job.client)
-                .bind(&job.kind)
-                .bind(&job.idempotency_key)
-                .bind(payload)
-                .bind(i64::from(job.max_attempts))
-                .bind(to_ms(job.run_at))
-                .bind(now)
-                .fetch_optional(&mut *conn)
-                .await?;
-                let (row, created) = match inserted {
-                    Some(row) => (row, true),
-                    None => {
-                        let row = sqlx::query(concat!(
-                            "SELECT ",
-                            job_cols!(),
-                            " FROM jobs WHERE client = ? AND kind = ? AND idempotency_key = ?"
-                        ))
-                        .bind(&job.client)
-                        .bind(&job.kind)
-                        .bind(&job.idempotency_key)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                        (row, false)
-                    }
-                };
-                Ok(Enqueued {
-                    job: rows::job(&row)?,
-                    created,
-                })
+                ),
+                params![
+                    job.client,
+                    job.kind,
+                    job.idempotency_key,
+                    json_text(&job.payload)?,
+                    i64::from(job.max_attempts),
+                    to_ms(job.run_at),
+                    to_ms(now)
+                ],
+                |row| rows::job(row),
+            )?;
+            if let Some(created) = inserted {
+                return Ok(Enqueued {
+                    job: created,
+                    created: true,
+                });
+            }
+            let existing = direct::query_opt(
+                conn,
+                concat!(
+                    "SELECT ",
+                    job_cols!(),
+                    " FROM jobs WHERE client = ? AND kind = ? AND idempotency_key = ?"
+                ),
+                params![job.client, job.kind, job.idempotency_key],
+                |row| rows::job(row),
+            )?;
+            let job = existing.ok_or_else(|| StoreError::NotFound {
+                entity: "job",
+                key: job.idempotency_key.clone(),
+            })?;
+            Ok(Enqueued {
+                job,
+                created: false,
             })
         }))
     }
@@ -153,33 +177,38 @@ impl JobQueue for SqliteStore {
         lease: Duration,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Vec<Job>> {
-        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let kinds = &kinds;
-                if kinds.is_empty() || limit == 0 {
-                    return Ok(Vec::new());
-                }
+        let kinds = serde_json::to_string(kinds);
+        let empty = kinds_is_empty_or_zero(limit, &kinds);
+        Box::pin(async move {
+            let kinds = kinds?;
+            if empty {
+                return Ok(Vec::new());
+            }
+            self.write_direct(move |conn| {
                 let now = to_ms(now);
-                let kinds = serde_json::to_string(kinds)?;
                 // One statement: selecting and marking cannot interleave with another claimer.
-                let rows = sqlx::query(concat!(
-                    "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1, \
-                 updated_at = ?2, rearm_pending = 0 \
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ?2 \
-                 AND kind IN (SELECT value FROM json_each(?3)) ORDER BY run_at, id LIMIT ?4) \
-                 RETURNING ",
-                    job_cols!()
-                ))
-                .bind(now.saturating_add(duration_ms(lease)))
-                .bind(now)
-                .bind(kinds)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *conn)
-                .await?;
-                jobs_from_rows(&rows)
+                let jobs = direct::query_all(
+                    conn,
+                    concat!(
+                        "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                         lease_until = ?1, updated_at = ?2, rearm_pending = 0 \
+                         WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ?2 \
+                         AND kind IN (SELECT value FROM json_each(?3)) ORDER BY run_at, id LIMIT ?4) \
+                         RETURNING ",
+                        job_cols!()
+                    ),
+                    params![
+                        now.saturating_add(duration_ms(lease)),
+                        now,
+                        kinds,
+                        i64::from(limit)
+                    ],
+                    |row| rows::job(row),
+                )?;
+                Ok(in_run_order(jobs))
             })
-        }))
+            .await
+        })
     }
 
     fn complete<'a>(
@@ -188,9 +217,7 @@ impl JobQueue for SqliteStore {
         result: Value,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move { complete_in(conn, lease, &result, now).await })
-        }))
+        Box::pin(self.write_direct(move |conn| complete_in(conn, lease, &result, now)))
     }
 
     fn fail<'a>(
@@ -201,33 +228,31 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
         let error = error.to_owned();
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let error = error.as_str();
-                let now = to_ms(now);
-                let (state, run_at) = match action {
-                    FailAction::RetryAt(at) => (JobState::Queued, to_ms(at)),
-                    FailAction::GiveUp => (JobState::Dead, now),
-                };
-                let row = sqlx::query(concat!(
+        Box::pin(self.write_direct(move |conn| {
+            let now = to_ms(now);
+            let (state, run_at) = match action {
+                FailAction::RetryAt(at) => (JobState::Queued, to_ms(at)),
+                FailAction::GiveUp => (JobState::Dead, now),
+            };
+            leased_update(
+                conn,
+                lease,
+                state,
+                concat!(
                     "UPDATE jobs SET state = ?1, run_at = ?2, last_error = ?3, lease_until = NULL, \
-                 updated_at = ?4 \
-                 WHERE id = ?5 AND attempts = ?6 AND state IN ('running', 'queued') RETURNING ",
+                     updated_at = ?4 \
+                     WHERE id = ?5 AND attempts = ?6 AND state IN ('running', 'queued') RETURNING ",
                     job_cols!()
-                ))
-                .bind(state.as_str())
-                .bind(run_at)
-                .bind(error)
-                .bind(now)
-                .bind(lease.job_id)
-                .bind(i64::from(lease.attempt))
-                .fetch_optional(&mut *conn)
-                .await?;
-                match row {
-                    Some(row) => rows::job(&row),
-                    None => explain_lease_miss(conn, lease, state).await,
-                }
-            })
+                ),
+                params![
+                    state.as_str(),
+                    run_at,
+                    error,
+                    now,
+                    lease.job_id,
+                    i64::from(lease.attempt)
+                ],
+            )
         }))
     }
 
@@ -239,28 +264,21 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
         let (note, run_at, now) = (note.to_owned(), to_ms(run_at), to_ms(now));
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                // The attempt stays counted (attempt numbers only grow, which is what fences
-                // stale leases); counting it as a snooze keeps the wait off the limit.
-                let row = sqlx::query(concat!(
+        Box::pin(self.write_direct(move |conn| {
+            // The attempt stays counted (attempt numbers only grow, which is what fences
+            // stale leases); counting it as a snooze keeps the wait off the limit.
+            leased_update(
+                conn,
+                lease,
+                JobState::Queued,
+                concat!(
                     "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, \
                      lease_until = NULL, snoozes = snoozes + 1, updated_at = ?3 \
                      WHERE id = ?4 AND attempts = ?5 AND state = 'running' RETURNING ",
                     job_cols!()
-                ))
-                .bind(run_at)
-                .bind(&note)
-                .bind(now)
-                .bind(lease.job_id)
-                .bind(i64::from(lease.attempt))
-                .fetch_optional(&mut *conn)
-                .await?;
-                match row {
-                    Some(row) => rows::job(&row),
-                    None => explain_lease_miss(conn, lease, JobState::Queued).await,
-                }
-            })
+                ),
+                params![run_at, note, now, lease.job_id, i64::from(lease.attempt)],
+            )
         }))
     }
 
@@ -272,12 +290,13 @@ impl JobQueue for SqliteStore {
         let kinds = serde_json::to_string(kinds);
         Box::pin(async move {
             let kinds = kinds?;
-            let rows = self
-                .write(move |conn| {
-                    Box::pin(async move {
-                        // Checking `running` and the lease in the same statement that updates
-                        // is what keeps a completion that committed first from being undone.
-                        Ok(sqlx::query(concat!(
+            let jobs = self
+                .write_direct(move |conn| {
+                    // Checking `running` and the lease in the same statement that updates
+                    // is what keeps a completion that committed first from being undone.
+                    direct::query_all(
+                        conn,
+                        concat!(
                             "UPDATE jobs SET \
                              state = CASE WHEN attempts - snoozes >= max_attempts THEN 'dead' ELSE 'queued' END, \
                              last_error = 'lease expired during attempt ' || attempts, \
@@ -285,15 +304,13 @@ impl JobQueue for SqliteStore {
                              WHERE state = 'running' AND lease_until < ?1 \
                              AND kind IN (SELECT value FROM json_each(?2)) RETURNING ",
                             job_cols!()
-                        ))
-                        .bind(to_ms(now))
-                        .bind(kinds)
-                        .fetch_all(&mut *conn)
-                        .await?)
-                    })
+                        ),
+                        params![to_ms(now), kinds],
+                        |row| rows::job(row),
+                    )
                 })
                 .await?;
-            let jobs = jobs_from_rows(&rows)?;
+            let jobs = in_run_order(jobs);
             for job in &jobs {
                 tracing::warn!(
                     job_id = job.id, client = %job.client, kind = %job.kind,
@@ -343,19 +360,14 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Option<Job>> {
         let note = note.to_owned();
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE jobs SET state = 'cancelled', last_error = ?1, updated_at = ?2 \
-                     WHERE id = ?3 AND state = 'queued'",
-                )
-                .bind(note)
-                .bind(to_ms(now))
-                .bind(job_id)
-                .execute(&mut *conn)
-                .await?;
-                job_by_id(conn, job_id).await
-            })
+        Box::pin(self.write_direct(move |conn| {
+            direct::execute(
+                conn,
+                "UPDATE jobs SET state = 'cancelled', last_error = ?1, updated_at = ?2 \
+                 WHERE id = ?3 AND state = 'queued'",
+                params![note, to_ms(now), job_id],
+            )?;
+            job_by_id(conn, job_id)
         }))
     }
 
@@ -404,30 +416,23 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Vec<JobLease>> {
         let leases = leases.to_vec();
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let now = to_ms(now);
-                let until = now.saturating_add(duration_ms(lease));
-                let mut held = Vec::with_capacity(leases.len());
-                for l in leases {
-                    // The attempt is the fence: a job rescued and claimed again is not extended.
-                    let updated = sqlx::query(
-                        "UPDATE jobs SET lease_until = ?1, updated_at = ?2 \
-                         WHERE id = ?3 AND attempts = ?4 AND state = 'running'",
-                    )
-                    .bind(until)
-                    .bind(now)
-                    .bind(l.job_id)
-                    .bind(i64::from(l.attempt))
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                    if updated == 1 {
-                        held.push(l);
-                    }
+        Box::pin(self.write_direct(move |conn| {
+            let now = to_ms(now);
+            let until = now.saturating_add(duration_ms(lease));
+            let mut held = Vec::with_capacity(leases.len());
+            for l in leases {
+                // The attempt is the fence: a job rescued and claimed again is not extended.
+                let updated = direct::execute(
+                    conn,
+                    "UPDATE jobs SET lease_until = ?1, updated_at = ?2 \
+                     WHERE id = ?3 AND attempts = ?4 AND state = 'running'",
+                    params![until, now, l.job_id, i64::from(l.attempt)],
+                )?;
+                if updated == 1 {
+                    held.push(l);
                 }
-                Ok(held)
-            })
+            }
+            Ok(held)
         }))
     }
 
@@ -518,52 +523,55 @@ impl JobQueue for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Job> {
         let payload = payload.as_ref().map(json_text).transpose();
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let payload = payload?;
-                let row = sqlx::query(concat!(
-                    "UPDATE jobs SET state = 'queued', run_at = ?1, lease_until = NULL, \
-                     max_attempts = attempts - snoozes + ?2, updated_at = ?3, \
-                     payload = COALESCE(?5, payload) \
-                     WHERE id = ?4 AND state IN ('queued', 'done', 'dead') RETURNING ",
-                    job_cols!()
-                ))
-                .bind(to_ms(run_at))
-                .bind(i64::from(extra_attempts.max(1)))
-                .bind(to_ms(now))
-                .bind(job_id)
-                .bind(payload.clone())
-                .fetch_optional(&mut *conn)
-                .await?;
-                if let Some(row) = row {
-                    return rows::job(&row);
+        Box::pin(async move {
+            let payload = payload?;
+            self.write_direct(move |conn| {
+                let values = params![
+                    to_ms(run_at),
+                    i64::from(extra_attempts.max(1)),
+                    to_ms(now),
+                    job_id,
+                    payload
+                ];
+                let queued = direct::query_opt(
+                    conn,
+                    concat!(
+                        "UPDATE jobs SET state = 'queued', run_at = ?1, lease_until = NULL, \
+                         max_attempts = attempts - snoozes + ?2, updated_at = ?3, \
+                         payload = COALESCE(?5, payload) \
+                         WHERE id = ?4 AND state IN ('queued', 'done', 'dead') RETURNING ",
+                        job_cols!()
+                    ),
+                    values,
+                    |row| rows::job(row),
+                )?;
+                if let Some(job) = queued {
+                    return Ok(job);
                 }
-                // Running: remembered, and acted on when this run completes.
-                let row = sqlx::query(concat!(
-                    "UPDATE jobs SET rearm_pending = 1, updated_at = ?3, \
-                     max_attempts = MAX(max_attempts, attempts - snoozes + ?2), \
-                     payload = COALESCE(?5, payload) \
-                     WHERE id = ?4 AND state = 'running' RETURNING ",
-                    job_cols!()
-                ))
-                .bind(to_ms(run_at))
-                .bind(i64::from(extra_attempts.max(1)))
-                .bind(to_ms(now))
-                .bind(job_id)
-                .bind(payload)
-                .fetch_optional(&mut *conn)
-                .await?;
-                match row {
-                    Some(row) => rows::job(&row),
+                // Running: remembered, and acted on when this run completes. (`?1` is unused
+                // here, and bound all the same: the count is the highest number used.)
+                let noted = direct::query_opt(
+                    conn,
+                    concat!(
+                        "UPDATE jobs SET rearm_pending = 1, updated_at = ?3, \
+                         max_attempts = MAX(max_attempts, attempts - snoozes + ?2), \
+                         payload = COALESCE(?5, payload) \
+                         WHERE id = ?4 AND state = 'running' RETURNING ",
+                        job_cols!()
+                    ),
+                    values,
+                    |row| rows::job(row),
+                )?;
+                match noted {
+                    Some(job) => Ok(job),
                     // Unknown.
-                    None => job_by_id(conn, job_id)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound {
-                            entity: "job",
-                            key: job_id.to_string(),
-                        }),
+                    None => job_by_id(conn, job_id)?.ok_or_else(|| StoreError::NotFound {
+                        entity: "job",
+                        key: job_id.to_string(),
+                    }),
                 }
             })
-        }))
+            .await
+        })
     }
 }

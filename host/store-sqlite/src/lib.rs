@@ -18,6 +18,7 @@ mod cluster;
 mod control;
 mod cursors;
 mod decisions;
+mod direct;
 mod exceptions;
 mod jobs;
 mod orders;
@@ -154,6 +155,17 @@ impl SqliteStore {
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, T> + Send + 'static,
     {
         self.writer.write(write).await
+    }
+
+    /// As [`SqliteStore::write`] for a synchronous write on the writer's handle (no thread
+    /// hand-off per statement): for the hottest writes. It holds up every other write while it
+    /// runs, so it runs statements only.
+    pub(crate) async fn write_direct<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.writer.write_direct(write).await
     }
 
     /// The read-only pool.

@@ -1,10 +1,11 @@
 //! Order ledger on SQLite. Every state change and its history row commit together.
 
-use sqlx::SqliteConnection;
+use rusqlite::params;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use selvedge_store::rows;
+use crate::direct;
+use selvedge_store::rows::{self, Columns};
 use selvedge_store::timestamp::to_ms;
 use selvedge_store::{
     ErpSnapshot, Injection, OrderKey, OrderLedger, OrderRecord, OrderState, Page, SoldUnits,
@@ -28,53 +29,59 @@ fn day_number(at: OffsetDateTime) -> i64 {
     at.unix_timestamp().div_euclid(86_400)
 }
 
-async fn load(conn: &mut SqliteConnection, key: &OrderKey) -> Result<OrderRecord, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        order_cols!(),
-        " FROM orders",
-        order_key_where!()
-    ))
-    .bind(&key.client)
-    .bind(&key.storefront)
-    .bind(&key.storefront_order_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound {
-        entity: "order",
-        key: key.to_string(),
-    })?;
-    rows::order(&row)
+/// Runs `sql`, which returns the row of the order `key`.
+fn order_row(
+    conn: &rusqlite::Connection,
+    key: &OrderKey,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<OrderRecord, StoreError> {
+    direct::query_opt(conn, sql, params, |row| rows::order(row))?.ok_or_else(|| {
+        StoreError::NotFound {
+            entity: "order",
+            key: key.to_string(),
+        }
+    })
 }
 
-async fn add_history(
-    conn: &mut SqliteConnection,
+fn load(conn: &rusqlite::Connection, key: &OrderKey) -> Result<OrderRecord, StoreError> {
+    order_row(
+        conn,
+        key,
+        concat!("SELECT ", order_cols!(), " FROM orders", order_key_where!()),
+        params![key.client, key.storefront, key.storefront_order_id],
+    )
+}
+
+fn add_history(
+    conn: &rusqlite::Connection,
     key: &OrderKey,
     from: Option<OrderState>,
     to: OrderState,
     note: Option<&str>,
     at: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    direct::execute(
+        conn,
         "INSERT INTO order_history (client, storefront, storefront_order_id, from_state, \
          to_state, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&key.client)
-    .bind(&key.storefront)
-    .bind(&key.storefront_order_id)
-    .bind(from.map(OrderState::as_str))
-    .bind(to.as_str())
-    .bind(note)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+        params![
+            key.client,
+            key.storefront,
+            key.storefront_order_id,
+            from.map(OrderState::as_str),
+            to.as_str(),
+            note,
+            at
+        ],
+    )?;
     Ok(())
 }
 
 /// One guarded state change with its history row. With a lease, the change happens only
 /// while that lease is its job's current claim (checked in the same transaction).
-async fn transition(
-    conn: &mut SqliteConnection,
+fn transition(
+    conn: &rusqlite::Connection,
     key: &OrderKey,
     to: OrderState,
     note: Option<&str>,
@@ -82,20 +89,14 @@ async fn transition(
     at: i64,
 ) -> Result<OrderRecord, StoreError> {
     if let Some((lease, _)) = lease {
-        let held: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE id = ? AND attempts = ? AND state = 'running'",
-        )
-        .bind(lease.job_id)
-        .bind(i64::from(lease.attempt))
-        .fetch_one(&mut *conn)
-        .await?;
-        if held == 0 {
-            let (attempts, state): (i64, String) =
-                sqlx::query_as("SELECT attempts, state FROM jobs WHERE id = ?")
-                    .bind(lease.job_id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .unwrap_or((0, "missing".into()));
+        let now: Option<(i64, String)> = direct::query_opt(
+            conn,
+            "SELECT attempts, state FROM jobs WHERE id = ?",
+            [lease.job_id],
+            |row| Ok((row.int("attempts")?, row.text("state")?)),
+        )?;
+        let (attempts, state) = now.unwrap_or((0, "missing".into()));
+        if attempts != i64::from(lease.attempt) || state != "running" {
             return Err(StoreError::LeaseLost {
                 job_id: lease.job_id,
                 attempt: lease.attempt,
@@ -104,7 +105,7 @@ async fn transition(
             });
         }
     }
-    let current = load(conn, key).await?;
+    let current = load(conn, key)?;
     if !current.state.can_go_to(to) {
         return Err(StoreError::InvalidTransition {
             entity: "order",
@@ -113,58 +114,62 @@ async fn transition(
             to: to.to_string(),
         });
     }
-    let row = sqlx::query(concat!(
-        "UPDATE orders SET state = ?, attempts = attempts + ?, \
-         last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?, \
-         erp_ref = COALESCE(erp_ref, ?)",
-        order_key_where!(),
-        " RETURNING ",
-        order_cols!()
-    ))
-    .bind(to.as_str())
-    .bind(i64::from(to == OrderState::Injecting))
-    .bind(to == OrderState::Exception)
-    .bind(note)
-    .bind(at)
-    .bind(lease.map(|(_, erp_ref)| erp_ref))
-    .bind(&key.client)
-    .bind(&key.storefront)
-    .bind(&key.storefront_order_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    add_history(conn, key, Some(current.state), to, note, at).await?;
-    rows::order(&row)
+    let record = order_row(
+        conn,
+        key,
+        concat!(
+            "UPDATE orders SET state = ?, attempts = attempts + ?, \
+             last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ?, \
+             erp_ref = COALESCE(erp_ref, ?)",
+            order_key_where!(),
+            " RETURNING ",
+            order_cols!()
+        ),
+        params![
+            to.as_str(),
+            i64::from(to == OrderState::Injecting),
+            to == OrderState::Exception,
+            note,
+            at,
+            lease.map(|(_, erp_ref)| erp_ref),
+            key.client,
+            key.storefront,
+            key.storefront_order_id
+        ],
+    )?;
+    add_history(conn, key, Some(current.state), to, note, at)?;
+    Ok(record)
 }
 
 /// Records a received order unless the ledger knows it.
-async fn received(
-    conn: &mut SqliteConnection,
+fn received(
+    conn: &rusqlite::Connection,
     key: &OrderKey,
     payload_hash: &str,
     at: i64,
 ) -> Result<(), StoreError> {
-    let inserted = sqlx::query(
+    let inserted = direct::execute(
+        conn,
         "INSERT INTO orders (client, storefront, storefront_order_id, state, \
          payload_hash, created_at, updated_at) \
          VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?5) ON CONFLICT DO NOTHING",
-    )
-    .bind(&key.client)
-    .bind(&key.storefront)
-    .bind(&key.storefront_order_id)
-    .bind(payload_hash)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+        params![
+            key.client,
+            key.storefront,
+            key.storefront_order_id,
+            payload_hash,
+            at
+        ],
+    )?;
     if inserted == 1 {
-        add_history(conn, key, None, OrderState::Received, None, at).await?;
+        add_history(conn, key, None, OrderState::Received, None, at)?;
     }
     Ok(())
 }
 
 /// Records that the ERP holds the order as `erp_order_no` and counts the units sold.
-async fn injected(
-    conn: &mut SqliteConnection,
+fn injected(
+    conn: &rusqlite::Connection,
     key: &OrderKey,
     erp_order_no: &str,
     snapshot: ErpSnapshot,
@@ -172,7 +177,7 @@ async fn injected(
     at: OffsetDateTime,
 ) -> Result<OrderRecord, StoreError> {
     let (day, at) = (day_number(at), to_ms(at));
-    let current = load(conn, key).await?;
+    let current = load(conn, key)?;
     match current.erp_order_no.as_deref() {
         Some(existing) if existing != erp_order_no => {
             return Err(StoreError::ConflictingErpNumber {
@@ -193,35 +198,34 @@ async fn injected(
             to: OrderState::Injected.to_string(),
         });
     }
-    let row = sqlx::query(concat!(
-        "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
-         erp_qty = ?, updated_at = ?",
-        order_key_where!(),
-        " RETURNING ",
-        order_cols!()
-    ))
-    .bind(erp_order_no)
-    .bind(snapshot.value_minor)
-    .bind(snapshot.qty)
-    .bind(at)
-    .bind(&key.client)
-    .bind(&key.storefront)
-    .bind(&key.storefront_order_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let record = order_row(
+        conn,
+        key,
+        concat!(
+            "UPDATE orders SET state = 'injected', erp_order_no = ?, erp_value_minor = ?, \
+             erp_qty = ?, updated_at = ?",
+            order_key_where!(),
+            " RETURNING ",
+            order_cols!()
+        ),
+        params![
+            erp_order_no,
+            snapshot.value_minor,
+            snapshot.qty,
+            at,
+            key.client,
+            key.storefront,
+            key.storefront_order_id
+        ],
+    )?;
     for line in sold {
-        sqlx::query(
+        direct::execute(
+            conn,
             "INSERT INTO units_sold (client, sku, location, day, units) \
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (client, sku, location, day) \
              DO UPDATE SET units = units + excluded.units",
-        )
-        .bind(&key.client)
-        .bind(&line.sku)
-        .bind(&line.location)
-        .bind(day)
-        .bind(line.units)
-        .execute(&mut *conn)
-        .await?;
+            params![key.client, line.sku, line.location, day, line.units],
+        )?;
     }
     let note = format!("ERP order {erp_order_no}");
     add_history(
@@ -231,9 +235,8 @@ async fn injected(
         OrderState::Injected,
         Some(&note),
         at,
-    )
-    .await?;
-    rows::order(&row)
+    )?;
+    Ok(record)
 }
 
 impl OrderLedger for SqliteStore {
@@ -244,11 +247,9 @@ impl OrderLedger for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, payload_hash, at) = (key.clone(), payload_hash.to_owned(), to_ms(at));
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                received(conn, &key, &payload_hash, at).await?;
-                load(conn, &key).await
-            })
+        Box::pin(self.write_direct(move |conn| {
+            received(conn, &key, &payload_hash, at)?;
+            load(conn, &key)
         }))
     }
 
@@ -260,9 +261,9 @@ impl OrderLedger for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, note, at) = (key.clone(), note.map(str::to_owned), to_ms(at));
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move { transition(conn, &key, to, note.as_deref(), None, at).await })
-        }))
+        Box::pin(
+            self.write_direct(move |conn| transition(conn, &key, to, note.as_deref(), None, at)),
+        )
     }
 
     fn order_by_erp_ref<'a>(
@@ -296,12 +297,10 @@ impl OrderLedger for SqliteStore {
         let (key, payload_hash, erp_ref) =
             (key.clone(), payload_hash.to_owned(), erp_ref.to_owned());
         let at = to_ms(at);
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                received(conn, &key, &payload_hash, at).await?;
-                let fence = Some((lease, erp_ref.as_str()));
-                transition(conn, &key, OrderState::Injecting, None, fence, at).await
-            })
+        Box::pin(self.write_direct(move |conn| {
+            received(conn, &key, &payload_hash, at)?;
+            let fence = Some((lease, erp_ref.as_str()));
+            transition(conn, &key, OrderState::Injecting, None, fence, at)
         }))
     }
 
@@ -314,9 +313,9 @@ impl OrderLedger for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, OrderRecord> {
         let (key, erp_order_no, sold) = (key.clone(), erp_order_no.to_owned(), sold.to_vec());
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move { injected(conn, &key, &erp_order_no, snapshot, &sold, at).await })
-        }))
+        Box::pin(
+            self.write_direct(move |conn| injected(conn, &key, &erp_order_no, snapshot, &sold, at)),
+        )
     }
 
     fn finish_injection<'a>(
@@ -330,19 +329,17 @@ impl OrderLedger for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, Injection> {
         let (key, erp_order_no, sold) = (key.clone(), erp_order_no.to_owned(), sold.to_vec());
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let record = injected(conn, &key, &erp_order_no, snapshot, &sold, at).await?;
-                // A lost lease leaves the record standing: the ERP holds the order.
-                let job_completed = match crate::jobs::complete_in(conn, lease, &result, at).await {
-                    Ok(_) => true,
-                    Err(StoreError::LeaseLost { .. }) => false,
-                    Err(e) => return Err(e),
-                };
-                Ok(Injection {
-                    record,
-                    job_completed,
-                })
+        Box::pin(self.write_direct(move |conn| {
+            let record = injected(conn, &key, &erp_order_no, snapshot, &sold, at)?;
+            // A lost lease leaves the record standing: the ERP holds the order.
+            let job_completed = match crate::jobs::complete_in(conn, lease, &result, at) {
+                Ok(_) => true,
+                Err(StoreError::LeaseLost { .. }) => false,
+                Err(e) => return Err(e),
+            };
+            Ok(Injection {
+                record,
+                job_completed,
             })
         }))
     }

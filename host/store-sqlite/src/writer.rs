@@ -10,6 +10,11 @@
 //! caller gets its own error, while the others in the group still commit. A group stops
 //! taking new writes after [`GROUP_BUDGET`] or [`GROUP_MAX`] writes, so the first write of a
 //! group never waits long for the ones that joined after it.
+//!
+//! A write is either a sqlx future ([`Writer::write`]) or a synchronous closure on the same
+//! handle ([`Writer::write_direct`], see [`crate::direct`]). A group runs its writes in
+//! arrival order as segments of one kind; a run of direct writes holds the handle once and
+//! makes no thread hand-off per statement.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -22,6 +27,7 @@ use futures_util::FutureExt;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::direct::DirectConn;
 use selvedge_store::{StoreError, WriterStats};
 
 /// The future a write returns; it borrows the writer connection.
@@ -33,7 +39,7 @@ const GROUP_BUDGET: Duration = Duration::from_millis(4);
 /// Most writes in one group.
 const GROUP_MAX: usize = 256;
 
-/// A write waiting for the writer task, with its caller's answer channel.
+/// A sqlx write waiting for the writer task, with its caller's answer channel.
 trait PendingWrite: Send {
     /// Runs the write on `conn`, inside the group's transaction.
     fn run<'c>(
@@ -42,6 +48,15 @@ trait PendingWrite: Send {
     ) -> Pin<Box<dyn Future<Output = Box<dyn RanWrite>> + Send + 'c>>;
 
     /// Answers the caller without running (the group could not start).
+    fn abort(self: Box<Self>, error: StoreError);
+}
+
+/// A direct write waiting for the writer task.
+trait PendingDirect: Send {
+    /// Runs the write on `conn`, inside the group's transaction.
+    fn run(self: Box<Self>, conn: &rusqlite::Connection) -> Box<dyn RanWrite>;
+
+    /// Answers the caller without running.
     fn abort(self: Box<Self>, error: StoreError);
 }
 
@@ -61,6 +76,11 @@ struct Ran<T> {
     answer: oneshot::Sender<Result<T, StoreError>>,
 }
 
+/// A panicking write must not take the writer task (and every later write) down.
+fn panicked() -> StoreError {
+    StoreError::WriteFailed("the write panicked".into())
+}
+
 impl<T, F> PendingWrite for Pending<T, F>
 where
     T: Send + 'static,
@@ -72,17 +92,36 @@ where
     ) -> Pin<Box<dyn Future<Output = Box<dyn RanWrite>> + Send + 'c>> {
         let Pending { write, answer } = *self;
         Box::pin(async move {
-            // A panicking write must not take the writer task (and every later write) down.
-            let result = match AssertUnwindSafe(write(conn)).catch_unwind().await {
-                Ok(result) => result,
-                Err(_) => Err(StoreError::WriteFailed("the write panicked".into())),
-            };
+            let result = AssertUnwindSafe(write(conn))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err(panicked()));
             Box::new(Ran { result, answer }) as Box<dyn RanWrite>
         })
     }
 
     fn abort(self: Box<Self>, error: StoreError) {
         let _ = self.answer.send(Err(error));
+    }
+}
+
+/// A direct write: `F` runs on the writer's thread with the handle locked.
+struct Direct<T, F>(Pending<T, F>);
+
+impl<T, F> PendingDirect for Direct<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &rusqlite::Connection) -> Box<dyn RanWrite> {
+        let Pending { write, answer } = self.0;
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| write(conn)))
+            .unwrap_or_else(|_| Err(panicked()));
+        Box::new(Ran { result, answer })
+    }
+
+    fn abort(self: Box<Self>, error: StoreError) {
+        let _ = self.0.answer.send(Err(error));
     }
 }
 
@@ -102,8 +141,14 @@ impl<T: Send> RanWrite for Ran<T> {
     }
 }
 
+/// A write in the writer's inbox.
+enum Queued {
+    Sqlx(Box<dyn PendingWrite>),
+    Direct(Box<dyn PendingDirect>),
+}
+
 enum Message {
-    Write(Box<dyn PendingWrite>),
+    Write(Queued),
     Close(oneshot::Sender<()>),
 }
 
@@ -141,9 +186,8 @@ impl Writer {
         let (sender, receiver) = mpsc::unbounded_channel();
         let stats = Arc::new(Counters::default());
         let counters = stats.clone();
-        // Its own thread and runtime: every statement of a group is a round trip to the
-        // driver's connection thread, and on the shared runtime each return waited in the
-        // run queue behind every other task (the group, and every write in it, with it).
+        // Its own thread and runtime: direct writes block it while they run, and a sqlx
+        // statement's return does not wait in the shared run queue behind every other task.
         let spawned = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
@@ -170,6 +214,17 @@ impl Writer {
         }
     }
 
+    async fn send<T>(
+        &self,
+        write: Queued,
+        answered: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.sender
+            .send(Message::Write(write))
+            .map_err(|_| StoreError::Closed)?;
+        answered.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// Runs `write` in the next group transaction; returns its result once committed.
     pub(crate) async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
     where
@@ -177,10 +232,21 @@ impl Writer {
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> WriteFuture<'c, T> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
-        self.sender
-            .send(Message::Write(Box::new(Pending { write, answer })))
-            .map_err(|_| StoreError::Closed)?;
-        answered.await.map_err(|_| StoreError::Closed)?
+        let pending = Box::new(Pending { write, answer });
+        self.send(Queued::Sqlx(pending), answered).await
+    }
+
+    /// As [`Writer::write`] for a synchronous write on the direct connection. It runs on the
+    /// writer's thread and holds up every other write while it runs: statements only, no
+    /// waiting on anything else.
+    pub(crate) async fn write_direct<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let pending = Box::new(Direct(Pending { write, answer }));
+        self.send(Queued::Direct(pending), answered).await
     }
 
     /// Commits what is queued, stops the task and closes the connection (checkpointing
@@ -203,7 +269,9 @@ async fn run(
     while let Some(message) = inbox.recv().await {
         match message {
             Message::Write(first) => {
-                closing = commit_group(&mut conn, first, &mut inbox, (&stats, budget)).await;
+                let mut group = Group::new(budget);
+                let commit = group.run(&mut conn, first, &mut inbox).await;
+                closing = group.finish(commit, &stats);
                 if closing.is_some() {
                     break;
                 }
@@ -222,93 +290,249 @@ async fn run(
     }
 }
 
-/// Runs `first` and whatever queues behind it in one transaction. Returns a close request
-/// met on the way, after committing the group.
-async fn commit_group(
-    conn: &mut SqliteConnection,
-    first: Box<dyn PendingWrite>,
-    inbox: &mut mpsc::UnboundedReceiver<Message>,
-    (stats, budget): (&Counters, Duration),
-) -> Option<oneshot::Sender<()>> {
-    // IMMEDIATE takes the write lock up front, so a second process on the same file waits on
-    // busy_timeout here instead of failing a lock upgrade later.
-    if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
-        first.abort(StoreError::Database(e));
-        return None;
-    }
-    let started = Instant::now();
-    let mut ran: Vec<Box<dyn RanWrite>> = Vec::new();
-    let mut next = Some(first);
-    let mut closing = None;
-    let mut broken = None;
-    while let Some(write) = next.take() {
-        match run_one(conn, write).await {
-            Ok(done) => ran.push(done),
-            Err(why) => {
-                broken = Some(why);
-                break;
-            }
-        }
-        if ran.len() >= GROUP_MAX || started.elapsed() >= budget {
-            break;
-        }
-        match inbox.try_recv() {
-            Ok(Message::Write(write)) => next = Some(write),
-            Ok(Message::Close(ack)) => closing = Some(ack),
-            Err(_) => {}
-        }
-    }
-    let commit = match broken {
-        Some(why) => Err(why),
-        None => sqlx::raw_sql("COMMIT")
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("commit failed: {e}")),
-    };
-    if commit.is_err() {
-        // Leaves nothing half-applied; harmless when the transaction is already gone.
-        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-    }
-    stats.writes.fetch_add(ran.len() as u64, Ordering::Relaxed);
-    match &commit {
-        Ok(()) => {
-            stats.commits.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(why) => {
-            tracing::error!(error = %why, writes = ran.len(), "state store group commit failed");
-        }
-    }
-    for done in ran {
-        done.answer(commit.clone());
-    }
-    closing
+/// The writes of one transaction.
+struct Group {
+    started: Instant,
+    budget: Duration,
+    begun: bool,
+    ran: Vec<Box<dyn RanWrite>>,
+    closing: Option<oneshot::Sender<()>>,
 }
 
-/// Runs one write inside a savepoint. `Err` means the savepoint itself failed, which leaves
-/// the transaction unusable: the whole group is rolled back.
-async fn run_one(
-    conn: &mut SqliteConnection,
-    write: Box<dyn PendingWrite>,
-) -> Result<Box<dyn RanWrite>, String> {
-    if let Err(e) = sqlx::raw_sql("SAVEPOINT write").execute(&mut *conn).await {
-        let why = format!("savepoint failed: {e}");
-        write.abort(StoreError::WriteFailed(why.clone()));
-        return Err(why);
-    }
-    let done = write.run(conn).await;
-    let end = if done.succeeded() {
-        "RELEASE write"
-    } else {
-        "ROLLBACK TO write; RELEASE write"
-    };
-    match sqlx::raw_sql(end).execute(&mut *conn).await {
-        Ok(_) => Ok(done),
-        Err(e) => {
-            let why = format!("savepoint release failed: {e}");
-            done.answer(Err(why.clone()));
-            Err(why)
+/// How a segment of one kind of write ended.
+enum Segment {
+    /// A write of the other kind joins the group next.
+    Handoff(Queued),
+    /// The group ended here: committed, or rolled back with the reason.
+    Ended(Result<(), String>),
+}
+
+// `BEGIN IMMEDIATE` takes the write lock up front, so a second process on the same file waits
+// on busy_timeout there instead of failing a lock upgrade later.
+const BEGIN: &str = "BEGIN IMMEDIATE";
+const SAVEPOINT: &str = "SAVEPOINT write";
+const RELEASE: &str = "RELEASE write";
+const ROLLBACK_WRITE: &str = "ROLLBACK TO write; RELEASE write";
+
+impl Group {
+    fn new(budget: Duration) -> Self {
+        Self {
+            started: Instant::now(),
+            budget,
+            begun: false,
+            ran: Vec::new(),
+            closing: None,
         }
+    }
+
+    /// Runs `first` and whatever queues behind it in one transaction and commits it.
+    async fn run(
+        &mut self,
+        conn: &mut SqliteConnection,
+        first: Queued,
+        inbox: &mut mpsc::UnboundedReceiver<Message>,
+    ) -> Result<(), String> {
+        let mut next = first;
+        loop {
+            let segment = match next {
+                Queued::Sqlx(write) => self.run_sqlx(conn, write, inbox).await,
+                Queued::Direct(write) => self.run_direct(conn, write, inbox).await,
+            };
+            match segment {
+                Segment::Handoff(write) => next = write,
+                Segment::Ended(commit) => return commit,
+            }
+        }
+    }
+
+    /// The next write to join the group, if it takes more; a close request ends it.
+    fn next(&mut self, inbox: &mut mpsc::UnboundedReceiver<Message>) -> Option<Queued> {
+        if self.ran.len() >= GROUP_MAX || self.started.elapsed() >= self.budget {
+            return None;
+        }
+        match inbox.try_recv() {
+            Ok(Message::Write(write)) => Some(write),
+            Ok(Message::Close(ack)) => {
+                self.closing = Some(ack);
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Runs sqlx writes until the group ends or a direct write comes next.
+    async fn run_sqlx(
+        &mut self,
+        conn: &mut SqliteConnection,
+        first: Box<dyn PendingWrite>,
+        inbox: &mut mpsc::UnboundedReceiver<Message>,
+    ) -> Segment {
+        if !self.begun {
+            if let Err(e) = sqlx::raw_sql(BEGIN).execute(&mut *conn).await {
+                let why = format!("begin failed: {e}");
+                first.abort(StoreError::Database(e));
+                return Segment::Ended(Err(why));
+            }
+            self.begun = true;
+        }
+        let mut write = first;
+        loop {
+            if let Err(why) = self.run_one_sqlx(conn, write).await {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                return Segment::Ended(Err(why));
+            }
+            match self.next(inbox) {
+                Some(Queued::Sqlx(more)) => write = more,
+                Some(direct) => return Segment::Handoff(direct),
+                None => {
+                    let commit = sqlx::raw_sql("COMMIT")
+                        .execute(&mut *conn)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("commit failed: {e}"));
+                    if commit.is_err() {
+                        // Leaves nothing half-applied; harmless when the transaction is gone.
+                        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                    }
+                    return Segment::Ended(commit);
+                }
+            }
+        }
+    }
+
+    /// Runs one sqlx write inside a savepoint. `Err` means the savepoint itself failed,
+    /// which leaves the transaction unusable: the whole group is rolled back.
+    async fn run_one_sqlx(
+        &mut self,
+        conn: &mut SqliteConnection,
+        write: Box<dyn PendingWrite>,
+    ) -> Result<(), String> {
+        if let Err(e) = sqlx::raw_sql(SAVEPOINT).execute(&mut *conn).await {
+            let why = format!("savepoint failed: {e}");
+            write.abort(StoreError::WriteFailed(why.clone()));
+            return Err(why);
+        }
+        let done = write.run(conn).await;
+        let end = if done.succeeded() {
+            RELEASE
+        } else {
+            ROLLBACK_WRITE
+        };
+        match sqlx::raw_sql(end).execute(&mut *conn).await {
+            Ok(_) => {
+                self.ran.push(done);
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("savepoint release failed: {e}");
+                done.answer(Err(why.clone()));
+                Err(why)
+            }
+        }
+    }
+
+    /// Runs direct writes, with the handle locked once, until the group ends or a sqlx
+    /// write comes next.
+    async fn run_direct(
+        &mut self,
+        conn: &mut SqliteConnection,
+        first: Box<dyn PendingDirect>,
+        inbox: &mut mpsc::UnboundedReceiver<Message>,
+    ) -> Segment {
+        let mut lock = match conn.lock_handle().await {
+            Ok(lock) => lock,
+            Err(e) => {
+                // The connection's thread is gone: nothing more can be written or rolled back.
+                let why = format!("the writer connection is lost: {e}");
+                first.abort(StoreError::Database(e));
+                return Segment::Ended(Err(why));
+            }
+        };
+        let db = match DirectConn::attach(&mut lock) {
+            Ok(db) => db,
+            Err(e) => {
+                let why = e.to_string();
+                first.abort(e);
+                return Segment::Ended(Err(why));
+            }
+        };
+        if !self.begun {
+            if let Err(e) = db.execute_batch(BEGIN) {
+                let why = format!("begin failed: {e}");
+                first.abort(e.into());
+                return Segment::Ended(Err(why));
+            }
+            self.begun = true;
+        }
+        let mut write = first;
+        loop {
+            if let Err(why) = self.run_one_direct(&db, write) {
+                let _ = db.execute_batch("ROLLBACK");
+                return Segment::Ended(Err(why));
+            }
+            match self.next(inbox) {
+                Some(Queued::Direct(more)) => write = more,
+                Some(sqlx) => return Segment::Handoff(sqlx),
+                None => {
+                    let commit = db
+                        .execute_batch("COMMIT")
+                        .map_err(|e| format!("commit failed: {e}"));
+                    if commit.is_err() {
+                        let _ = db.execute_batch("ROLLBACK");
+                    }
+                    return Segment::Ended(commit);
+                }
+            }
+        }
+    }
+
+    /// [`Group::run_one_sqlx`] for a direct write.
+    fn run_one_direct(
+        &mut self,
+        db: &rusqlite::Connection,
+        write: Box<dyn PendingDirect>,
+    ) -> Result<(), String> {
+        if let Err(e) = db.prepare_cached(SAVEPOINT).and_then(|mut s| s.execute([])) {
+            let why = format!("savepoint failed: {e}");
+            write.abort(StoreError::WriteFailed(why.clone()));
+            return Err(why);
+        }
+        let done = write.run(db);
+        let end = if done.succeeded() {
+            db.prepare_cached(RELEASE).and_then(|mut s| s.execute([]))
+        } else {
+            db.execute_batch(ROLLBACK_WRITE).map(|()| 0)
+        };
+        match end {
+            Ok(_) => {
+                self.ran.push(done);
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("savepoint release failed: {e}");
+                done.answer(Err(why.clone()));
+                Err(why)
+            }
+        }
+    }
+
+    /// Answers every write with the group's outcome; returns a close request met on the way.
+    fn finish(self, commit: Result<(), String>, stats: &Counters) -> Option<oneshot::Sender<()>> {
+        stats
+            .writes
+            .fetch_add(self.ran.len() as u64, Ordering::Relaxed);
+        match &commit {
+            Ok(()) => {
+                stats.commits.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(why) => {
+                tracing::error!(error = %why, writes = self.ran.len(), "state store group commit failed");
+            }
+        }
+        for done in self.ran {
+            done.answer(commit.clone());
+        }
+        self.closing
     }
 }
 
@@ -407,5 +631,114 @@ mod tests {
             "{panicked:?}"
         );
         assert_eq!(writer.write(insert(7, false)).await.expect("next write"), 7);
+    }
+
+    fn insert_direct(
+        x: i64,
+        fail_after: bool,
+    ) -> impl FnOnce(&rusqlite::Connection) -> Result<i64, StoreError> + Send + 'static {
+        move |conn| {
+            conn.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+            if fail_after {
+                return Err(StoreError::InvalidArgument(format!("refusing {x}")));
+            }
+            Ok(x)
+        }
+    }
+
+    #[tokio::test]
+    async fn direct_and_sqlx_writes_share_one_commit_in_arrival_order() {
+        let (_dir, writer, options) = writer_on_temp_file().await;
+        let spawn_direct = |x, fail| {
+            let w = writer.clone();
+            tokio::spawn(async move { w.write_direct(insert_direct(x, fail)).await })
+        };
+        let spawn_sqlx = |x, fail| {
+            let w = writer.clone();
+            tokio::spawn(async move { w.write(insert(x, fail)).await })
+        };
+        // Queued before the writer runs: direct, direct (fails), sqlx, direct, sqlx (fails).
+        let a = spawn_direct(1, false);
+        let b = spawn_direct(2, true);
+        let c = spawn_sqlx(3, false);
+        let d = spawn_direct(4, false);
+        let e = spawn_sqlx(5, true);
+        assert_eq!(a.await.unwrap().expect("a committed"), 1);
+        let refused = b.await.unwrap().expect_err("b fails");
+        assert!(refused.to_string().contains("refusing 2"), "{refused}");
+        assert_eq!(c.await.unwrap().expect("c committed"), 3);
+        assert_eq!(d.await.unwrap().expect("d committed"), 4);
+        assert!(e.await.unwrap().is_err(), "e fails");
+        assert_eq!(
+            writer.stats(),
+            WriterStats {
+                writes: 5,
+                commits: 1
+            },
+            "one transaction across the switches between kinds"
+        );
+
+        writer.close().await;
+        let mut conn = options.connect().await.expect("reconnect");
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY rowid")
+            .fetch_all(&mut conn)
+            .await
+            .expect("read");
+        assert_eq!(
+            rows,
+            vec![1, 3, 4],
+            "in arrival order, the failed ones rolled back alone"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_direct_write_is_an_error_and_the_writer_keeps_serving() {
+        let (_dir, writer, _options) = writer_on_temp_file().await;
+        let panicked = writer
+            .write_direct(|_conn: &rusqlite::Connection| -> Result<(), StoreError> {
+                panic!("bug in a write")
+            })
+            .await;
+        assert!(
+            matches!(panicked, Err(StoreError::WriteFailed(_))),
+            "{panicked:?}"
+        );
+        assert_eq!(
+            writer
+                .write_direct(insert_direct(8, false))
+                .await
+                .expect("next direct write"),
+            8
+        );
+        assert_eq!(writer.write(insert(9, false)).await.expect("next write"), 9);
+    }
+
+    #[tokio::test]
+    async fn a_direct_write_sqlite_refuses_fails_alone_and_its_group_commits() {
+        let (_dir, writer, options) = writer_on_temp_file().await;
+        let bad = {
+            let w = writer.clone();
+            tokio::spawn(async move {
+                w.write_direct(|conn: &rusqlite::Connection| -> Result<(), StoreError> {
+                    conn.execute("INSERT INTO missing_table (x) VALUES (1)", [])?;
+                    Ok(())
+                })
+                .await
+            })
+        };
+        let good = {
+            let w = writer.clone();
+            tokio::spawn(async move { w.write_direct(insert_direct(6, false)).await })
+        };
+        let refused = bad.await.unwrap().expect_err("no such table");
+        assert!(refused.to_string().contains("missing_table"), "{refused}");
+        assert_eq!(good.await.unwrap().expect("good committed"), 6);
+        writer.close().await;
+        let mut conn = options.connect().await.expect("reconnect");
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t")
+            .fetch_all(&mut conn)
+            .await
+            .expect("read");
+        assert_eq!(rows, vec![6]);
     }
 }

@@ -7,6 +7,11 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 
+    /// The SQLite writer's direct connection refused a statement.
+    #[cfg(feature = "rusqlite")]
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
     /// Applying the schema migrations failed.
     #[error("schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

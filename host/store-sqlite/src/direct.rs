@@ -1,9 +1,9 @@
 //! Direct statements on the writer connection's SQLite handle.
 //!
 //! sqlx runs every statement as a round trip to the thread that owns its connection. The
-//! writer's hottest writes (the job queue and the order ledger: several statements each, a
-//! few per order) paid two thread switches per statement, which `perf` put at a fifth of the
-//! host's CPU under an order burst. These writes run instead as plain synchronous calls on
+//! writer's hottest writes (the job queue and the order and credit-memo ledgers: several
+//! statements each, a few per order) paid two thread switches per statement, which `perf` put
+//! at a fifth of the host's CPU under an order burst. These writes run instead as plain synchronous calls on
 //! the writer's own thread, on the same handle, while sqlx's thread is locked out of it
 //! ([`LockedSqliteHandle`]). One connection and one transaction still carry every write, so
 //! group commit and savepoints are unchanged.

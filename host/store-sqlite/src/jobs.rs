@@ -1,5 +1,6 @@
 //! Job queue on SQLite: claims are one `UPDATE ... WHERE id IN (SELECT ... LIMIT)` on the
-//! single writer connection, so two claimers can never take the same job.
+//! single writer connection, so two claimers can never take the same job. Every write runs as
+//! direct statements on the writer's thread (see `direct.rs`).
 
 use std::time::Duration;
 

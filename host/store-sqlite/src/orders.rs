@@ -1,4 +1,5 @@
-//! Order ledger on SQLite. Every state change and its history row commit together.
+//! Order ledger on SQLite. Every state change and its history row commit together. Its
+//! writes run as direct statements on the writer's thread (see `direct.rs`).
 
 use rusqlite::params;
 use time::OffsetDateTime;

@@ -1,9 +1,10 @@
-//! Credit-memo ledger on SQLite; mirrors the order ledger.
+//! Credit-memo ledger on SQLite; mirrors the order ledger (direct writes, see `direct.rs`).
 
-use sqlx::SqliteConnection;
+use rusqlite::params;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
+use crate::direct;
 use selvedge_store::refunds::NewRefund;
 use selvedge_store::rows;
 use selvedge_store::timestamp::to_ms;
@@ -18,29 +19,29 @@ macro_rules! refund_cols {
     };
 }
 
-async fn load(
-    conn: &mut SqliteConnection,
+fn load(
+    conn: &rusqlite::Connection,
     client: &str,
     refund_id: &str,
 ) -> Result<RefundRecord, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        refund_cols!(),
-        " FROM refunds WHERE client = ? AND refund_id = ?"
-    ))
-    .bind(client)
-    .bind(refund_id)
-    .fetch_optional(&mut *conn)
-    .await?
+    direct::query_opt(
+        conn,
+        concat!(
+            "SELECT ",
+            refund_cols!(),
+            " FROM refunds WHERE client = ? AND refund_id = ?"
+        ),
+        params![client, refund_id],
+        |row| rows::refund(row),
+    )?
     .ok_or_else(|| StoreError::NotFound {
         entity: "refund",
         key: format!("{client}/{refund_id}"),
-    })?;
-    rows::refund(&row)
+    })
 }
 
-async fn add_history(
-    conn: &mut SqliteConnection,
+fn add_history(
+    conn: &rusqlite::Connection,
     client: &str,
     refund_id: &str,
     from: Option<RefundState>,
@@ -48,18 +49,19 @@ async fn add_history(
     note: Option<&str>,
     at: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    direct::execute(
+        conn,
         "INSERT INTO refund_history (client, refund_id, from_state, to_state, note, at) \
          VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(client)
-    .bind(refund_id)
-    .bind(from.map(RefundState::as_str))
-    .bind(to.as_str())
-    .bind(note)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+        params![
+            client,
+            refund_id,
+            from.map(RefundState::as_str),
+            to.as_str(),
+            note,
+            at
+        ],
+    )?;
     Ok(())
 }
 
@@ -70,31 +72,27 @@ impl RefundLedger for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreFuture<'a, RefundRecord> {
         let refund = refund.clone();
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let refund = &refund;
-                let at = to_ms(at);
-                let inserted = sqlx::query(
+        let at = to_ms(at);
+        Box::pin(self.write_direct(move |conn| {
+            let inserted = direct::execute(
+                conn,
                 "INSERT INTO refunds (client, refund_id, storefront, storefront_order_id, state, \
                  payload_hash, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, 'received', ?5, ?6, ?6) ON CONFLICT DO NOTHING",
-            )
-            .bind(&refund.client)
-            .bind(&refund.refund_id)
-            .bind(&refund.storefront)
-            .bind(&refund.storefront_order_id)
-            .bind(&refund.payload_hash)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-                if inserted == 1 {
-                    let (client, id) = (&refund.client, &refund.refund_id);
-                    add_history(conn, client, id, None, RefundState::Received, None, at).await?;
-                }
-                let record = load(conn, &refund.client, &refund.refund_id).await?;
-                Ok(record)
-            })
+                params![
+                    refund.client,
+                    refund.refund_id,
+                    refund.storefront,
+                    refund.storefront_order_id,
+                    refund.payload_hash,
+                    at
+                ],
+            )?;
+            let (client, id) = (&refund.client, &refund.refund_id);
+            if inserted == 1 {
+                add_history(conn, client, id, None, RefundState::Received, None, at)?;
+            }
+            load(conn, client, id)
         }))
     }
 
@@ -111,38 +109,35 @@ impl RefundLedger for SqliteStore {
             refund_id.to_owned(),
             note.map(str::to_owned),
         );
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let (client, refund_id, note) =
-                    (client.as_str(), refund_id.as_str(), note.as_deref());
-                let at = to_ms(at);
-                let current = load(conn, client, refund_id).await?;
-                if !current.state.can_go_to(to) {
-                    return Err(StoreError::InvalidTransition {
-                        entity: "refund",
-                        key: format!("{client}/{refund_id}"),
-                        from: current.state.to_string(),
-                        to: to.to_string(),
-                    });
-                }
-                sqlx::query(
-                    "UPDATE refunds SET state = ?, attempts = attempts + ?, \
+        let at = to_ms(at);
+        Box::pin(self.write_direct(move |conn| {
+            let (client, refund_id, note) = (client.as_str(), refund_id.as_str(), note.as_deref());
+            let current = load(conn, client, refund_id)?;
+            if !current.state.can_go_to(to) {
+                return Err(StoreError::InvalidTransition {
+                    entity: "refund",
+                    key: format!("{client}/{refund_id}"),
+                    from: current.state.to_string(),
+                    to: to.to_string(),
+                });
+            }
+            direct::execute(
+                conn,
+                "UPDATE refunds SET state = ?, attempts = attempts + ?, \
                  last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ? \
                  WHERE client = ? AND refund_id = ?",
-                )
-                .bind(to.as_str())
-                .bind(i64::from(to == RefundState::Posting))
-                .bind(to == RefundState::Exception)
-                .bind(note)
-                .bind(at)
-                .bind(client)
-                .bind(refund_id)
-                .execute(&mut *conn)
-                .await?;
-                add_history(conn, client, refund_id, Some(current.state), to, note, at).await?;
-                let record = load(conn, client, refund_id).await?;
-                Ok(record)
-            })
+                params![
+                    to.as_str(),
+                    i64::from(to == RefundState::Posting),
+                    to == RefundState::Exception,
+                    note,
+                    at,
+                    client,
+                    refund_id
+                ],
+            )?;
+            add_history(conn, client, refund_id, Some(current.state), to, note, at)?;
+            load(conn, client, refund_id)
         }))
     }
 
@@ -155,49 +150,34 @@ impl RefundLedger for SqliteStore {
     ) -> StoreFuture<'a, RefundRecord> {
         let (client, refund_id, memo_no) =
             (client.to_owned(), refund_id.to_owned(), memo_no.to_owned());
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                let (client, refund_id, memo_no) =
-                    (client.as_str(), refund_id.as_str(), memo_no.as_str());
-                let at = to_ms(at);
-                let current = load(conn, client, refund_id).await?;
-                match current.memo_no.as_deref() {
-                    Some(existing) if existing != memo_no => {
-                        return Err(StoreError::ConflictingErpNumber {
-                            entity: "refund",
-                            key: format!("{client}/{refund_id}"),
-                            existing: existing.to_owned(),
-                            attempted: memo_no.to_owned(),
-                        });
-                    }
-                    Some(_) if current.state == RefundState::Posted => return Ok(current),
-                    _ => {}
+        let at = to_ms(at);
+        Box::pin(self.write_direct(move |conn| {
+            let (client, refund_id, memo_no) =
+                (client.as_str(), refund_id.as_str(), memo_no.as_str());
+            let current = load(conn, client, refund_id)?;
+            match current.memo_no.as_deref() {
+                Some(existing) if existing != memo_no => {
+                    return Err(StoreError::ConflictingErpNumber {
+                        entity: "refund",
+                        key: format!("{client}/{refund_id}"),
+                        existing: existing.to_owned(),
+                        attempted: memo_no.to_owned(),
+                    });
                 }
-                sqlx::query(
-                    "UPDATE refunds SET state = 'posted', memo_no = ?, updated_at = ? \
+                Some(_) if current.state == RefundState::Posted => return Ok(current),
+                _ => {}
+            }
+            direct::execute(
+                conn,
+                "UPDATE refunds SET state = 'posted', memo_no = ?, updated_at = ? \
                  WHERE client = ? AND refund_id = ?",
-                )
-                .bind(memo_no)
-                .bind(at)
-                .bind(client)
-                .bind(refund_id)
-                .execute(&mut *conn)
-                .await?;
-                let note = format!("ERP credit memo {memo_no}");
-                let posted = RefundState::Posted;
-                add_history(
-                    conn,
-                    client,
-                    refund_id,
-                    Some(current.state),
-                    posted,
-                    Some(&note),
-                    at,
-                )
-                .await?;
-                let record = load(conn, client, refund_id).await?;
-                Ok(record)
-            })
+                params![memo_no, at, client, refund_id],
+            )?;
+            let note = format!("ERP credit memo {memo_no}");
+            let posted = RefundState::Posted;
+            let from = Some(current.state);
+            add_history(conn, client, refund_id, from, posted, Some(&note), at)?;
+            load(conn, client, refund_id)
         }))
     }
 
@@ -210,21 +190,15 @@ impl RefundLedger for SqliteStore {
     ) -> StoreFuture<'a, RefundRecord> {
         let (client, refund_id, erp_ref) =
             (client.to_owned(), refund_id.to_owned(), erp_ref.to_owned());
-        let at = selvedge_store::timestamp::to_ms(at);
-        Box::pin(self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE refunds SET erp_ref = COALESCE(erp_ref, ?), updated_at = ? \
-                     WHERE client = ? AND refund_id = ?",
-                )
-                .bind(&erp_ref)
-                .bind(at)
-                .bind(&client)
-                .bind(&refund_id)
-                .execute(&mut *conn)
-                .await?;
-                load(conn, &client, &refund_id).await
-            })
+        let at = to_ms(at);
+        Box::pin(self.write_direct(move |conn| {
+            direct::execute(
+                conn,
+                "UPDATE refunds SET erp_ref = COALESCE(erp_ref, ?), updated_at = ? \
+                 WHERE client = ? AND refund_id = ?",
+                params![erp_ref, at, client, refund_id],
+            )?;
+            load(conn, &client, &refund_id)
         }))
     }
 

@@ -95,23 +95,15 @@ pub(crate) fn query_all<T>(
     Ok(out)
 }
 
-/// Runs the cached statement `sql` and decodes its first row, if it returns one.
+/// Runs the cached statement `sql` and decodes its first row, if it returns one. Every row is
+/// stepped through: a `RETURNING` statement finishes its change only then.
 pub(crate) fn query_opt<T>(
     conn: &rusqlite::Connection,
     sql: &str,
     params: impl rusqlite::Params,
     decode: impl Fn(&DirectRow<'_, '_>) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
-    let mut statement = conn.prepare_cached(sql)?;
-    let mut rows = statement.query(params)?;
-    // Every row is stepped through: a `RETURNING` statement finishes its change only then.
-    let mut first = None;
-    while let Some(row) = rows.next()? {
-        if first.is_none() {
-            first = Some(decode(&DirectRow(row))?);
-        }
-    }
-    Ok(first)
+    Ok(query_all(conn, sql, params, decode)?.into_iter().next())
 }
 
 /// Runs the cached statement `sql`; returns the rows it changed.

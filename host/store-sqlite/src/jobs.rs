@@ -34,11 +34,6 @@ fn in_run_order(mut jobs: Vec<Job>) -> Vec<Job> {
     jobs
 }
 
-/// Nothing to claim: no kinds, or a limit of 0.
-fn kinds_is_empty_or_zero(limit: u32, kinds: &Result<String, serde_json::Error>) -> bool {
-    limit == 0 || matches!(kinds.as_deref(), Ok("[]"))
-}
-
 fn job_by_id(conn: &rusqlite::Connection, id: i64) -> Result<Option<Job>, StoreError> {
     direct::query_opt(
         conn,
@@ -178,11 +173,12 @@ impl JobQueue for SqliteStore {
         lease: Duration,
         now: OffsetDateTime,
     ) -> StoreFuture<'a, Vec<Job>> {
+        // Nothing to claim takes no write.
+        let nothing = kinds.is_empty() || limit == 0;
         let kinds = serde_json::to_string(kinds);
-        let empty = kinds_is_empty_or_zero(limit, &kinds);
         Box::pin(async move {
             let kinds = kinds?;
-            if empty {
+            if nothing {
                 return Ok(Vec::new());
             }
             self.write_direct(move |conn| {

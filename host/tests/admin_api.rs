@@ -2,7 +2,7 @@
 //! every read and action against a real store and real plugin slots.
 
 #[path = "admin_api/support.rs"]
-mod support;
+pub(crate) mod support;
 
 #[path = "admin_api/access.rs"]
 mod access;

@@ -7,8 +7,7 @@
 
 // The admin API tests' host; this file uses part of what it re-exports.
 #[allow(unused_imports)]
-#[path = "admin_api/support.rs"]
-mod support;
+use crate::admin_api::support;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,6 +1,6 @@
 //! B2B flow end to end: Blue Cherry terms and price levels -> b2b-wholesale plugin -> Sparklayer.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

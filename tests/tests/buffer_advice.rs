@@ -4,7 +4,7 @@
 //! storefront.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use selvedge::flows::inventory::{self, advice};
 use selvedge::flows::orders;

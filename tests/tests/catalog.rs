@@ -1,6 +1,6 @@
 //! Catalog flow end to end: Blue Cherry sandbox -> b2c-apparel plugin -> BigCommerce sandbox.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Fulfilment: ERP shipments reach the storefronts with tracking, once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use selvedge::flows::fulfilment::{self, FulfilmentSettings};
 use selvedge::flows::orders::{self, order_kind};

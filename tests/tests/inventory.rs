@@ -1,6 +1,6 @@
 //! Inventory flow end to end: Blue Cherry cycles -> plugin ATS -> BigCommerce / Sparklayer.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

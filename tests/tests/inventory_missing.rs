@@ -5,7 +5,7 @@
 //! as partial: nothing is zeroed and one exception asks a person to look. A later complete
 //! snapshot resolves what it shows is over, and only what the inventory flow raised.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -15,7 +15,7 @@
 //! storefront order. `KILL9_SEED` replays a run (its seed is printed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! PO from the ERP customer, edits re-synced, unknown locations flagged.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use selvedge::flows::orders;
 use selvedge_bluecherry::model::SalesOrder;

@@ -3,7 +3,7 @@
 //! child process against the sandboxes of this test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;

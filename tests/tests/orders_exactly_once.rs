@@ -2,7 +2,7 @@
 //! and a poison order that must not hold the others back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! with the plugin and version that failed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

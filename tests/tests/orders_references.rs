@@ -4,7 +4,7 @@
 //! doubled after the upgrade, and an edit back to earlier content is a new revision.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

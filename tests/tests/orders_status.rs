@@ -4,7 +4,7 @@
 //! order id or from another store are refused with the field named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! acknowledged only after the job is stored, de-duplicated by order id.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use selvedge::flows::orders::{WEBHOOK_SECRET_HEADER, order_kind, refund_kind};
 use serde_json::json;

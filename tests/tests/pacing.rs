@@ -6,7 +6,7 @@
 //! + 1`; and no Declined, Cancelled or Incomplete order reaches the ERP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! and stored decisions are made again by the build that made them, or by another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

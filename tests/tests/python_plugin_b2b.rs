@@ -5,7 +5,7 @@
 //! Skips when the Python component is not built (fails under `CI=true`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

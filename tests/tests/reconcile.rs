@@ -1,7 +1,7 @@
 //! Reconciliation end to end: order drift from ERP edits, stock drift, SKUs on one side only,
 //! and their exceptions resolved once a later run finds them gone.
 
-mod support;
+use crate::support;
 
 use selvedge::flows::ExceptionKind;
 use selvedge::flows::catalog::{self, CatalogSettings};

@@ -1,7 +1,7 @@
 //! Refunds become exactly one credit memo, complete only once it is posted, and restock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 //! (`selvedge run --config <dir>`) as a child process against the sandboxes of this test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::Arc;

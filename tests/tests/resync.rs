@@ -6,7 +6,7 @@
 //! unknown ids get 404 naming them, a paused flow gets 409, and each re-sync is audited.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

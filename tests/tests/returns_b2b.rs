@@ -2,7 +2,7 @@
 //! refunds: the host's reference, exactly one memo per return, complete only once posted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@
 //! create with a reference in use, so a host that creates twice shows a double.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

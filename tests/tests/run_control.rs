@@ -4,7 +4,7 @@
 //! reaches Blue Cherry exactly once and the cancelled one never.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

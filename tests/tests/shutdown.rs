@@ -5,7 +5,7 @@
 //! once each. A contract, not a performance figure: the deadline is the product's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

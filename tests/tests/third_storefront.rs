@@ -5,7 +5,7 @@
 //! component); the same inventory cycle is pushed to BigCommerce and to the outlet, and the
 //! outlet's orders go through the generic sweep and the injector into the ERP sandbox.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

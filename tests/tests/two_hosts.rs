@@ -7,7 +7,7 @@
 //! flow overlapped. `ORDERS=2000` on demand (300 by default).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@ use selvedge::http::access::token_hash;
 use selvedge_store::ApiToken;
 use serde_json::{Value, json};
 
-use crate::support::*;
+use super::support::*;
 
 async fn token(host: &Host, name: &str, role: &str, clients: &[&str], teams: &[&str]) -> String {
     let secret = format!("svt_test_{name}");

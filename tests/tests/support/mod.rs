@@ -17,7 +17,7 @@
 //! - [`stores`]: a fresh SQLite file or PostgreSQL database for a test.
 //!
 //! The benches include this folder with `#[path = "../tests/support/mod.rs"]`.
-// Each tests/*.rs file and each bench is its own crate and uses only part of this module.
+// The test binary (tests/main.rs) and each bench are crates of their own; each uses only part of this module.
 #![allow(dead_code)]
 
 pub mod b2b;

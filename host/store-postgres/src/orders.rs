@@ -192,17 +192,10 @@ async fn injected(
 ) -> Result<OrderRecord, StoreError> {
     let (day, at) = (day_number(at), to_ms(at));
     let current = load(conn, key).await?;
-    match current.erp_order_no.as_deref() {
-        Some(existing) if existing != erp_order_no => {
-            return Err(StoreError::ConflictingErpNumber {
-                entity: "order",
-                key: key.to_string(),
-                existing: existing.to_owned(),
-                attempted: erp_order_no.to_owned(),
-            });
-        }
-        Some(_) if current.state == OrderState::Injected => return Ok(current),
-        _ => {}
+    let holds_it =
+        StoreError::check_erp_number("order", key, current.erp_order_no.as_deref(), erp_order_no)?;
+    if holds_it && current.state == OrderState::Injected {
+        return Ok(current);
     }
     if current.state == OrderState::Cancelled {
         return Err(StoreError::InvalidTransition {

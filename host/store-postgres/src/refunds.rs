@@ -168,17 +168,14 @@ impl RefundLedger for PgStore {
         op(async move {
             in_tx!(self, |conn| {
                 let current = load(conn, client, refund_id).await?;
-                match current.memo_no.as_deref() {
-                    Some(existing) if existing != memo_no => {
-                        return Err(StoreError::ConflictingErpNumber {
-                            entity: "refund",
-                            key: format!("{client}/{refund_id}"),
-                            existing: existing.to_owned(),
-                            attempted: memo_no.to_owned(),
-                        });
-                    }
-                    Some(_) if current.state == RefundState::Posted => return Ok(current),
-                    _ => {}
+                let holds_it = StoreError::check_erp_number(
+                    "refund",
+                    format_args!("{client}/{refund_id}"),
+                    current.memo_no.as_deref(),
+                    memo_no,
+                )?;
+                if holds_it && current.state == RefundState::Posted {
+                    return Ok(current);
                 }
                 let row = sqlx::query(concat!(
                     "UPDATE refunds SET state = 'posted', memo_no = $1, updated_at = $2 \

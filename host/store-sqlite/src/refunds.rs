@@ -155,17 +155,14 @@ impl RefundLedger for SqliteStore {
             let (client, refund_id, memo_no) =
                 (client.as_str(), refund_id.as_str(), memo_no.as_str());
             let current = load(conn, client, refund_id)?;
-            match current.memo_no.as_deref() {
-                Some(existing) if existing != memo_no => {
-                    return Err(StoreError::ConflictingErpNumber {
-                        entity: "refund",
-                        key: format!("{client}/{refund_id}"),
-                        existing: existing.to_owned(),
-                        attempted: memo_no.to_owned(),
-                    });
-                }
-                Some(_) if current.state == RefundState::Posted => return Ok(current),
-                _ => {}
+            let holds_it = StoreError::check_erp_number(
+                "refund",
+                format_args!("{client}/{refund_id}"),
+                current.memo_no.as_deref(),
+                memo_no,
+            )?;
+            if holds_it && current.state == RefundState::Posted {
+                return Ok(current);
             }
             direct::execute(
                 conn,

@@ -108,3 +108,25 @@ pub enum StoreError {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 }
+
+impl StoreError {
+    /// The check every backend makes before recording the ERP's number on a ledger record:
+    /// `Ok(true)` when the record already holds `attempted`, `Ok(false)` when it holds none, and
+    /// [`StoreError::ConflictingErpNumber`] naming both when it holds another.
+    pub fn check_erp_number(
+        entity: &'static str,
+        key: impl std::fmt::Display,
+        recorded: Option<&str>,
+        attempted: &str,
+    ) -> Result<bool, StoreError> {
+        match recorded {
+            Some(existing) if existing != attempted => Err(StoreError::ConflictingErpNumber {
+                entity,
+                key: key.to_string(),
+                existing: existing.to_owned(),
+                attempted: attempted.to_owned(),
+            }),
+            recorded => Ok(recorded.is_some()),
+        }
+    }
+}
